@@ -1,0 +1,54 @@
+# One helper per kind of target keeps each folder's CMakeLists declarative.
+
+# Warnings for our own code, applied per target (never as global flags).
+add_library(synth_warnings INTERFACE)
+target_compile_options(synth_warnings INTERFACE
+  $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers>)
+
+# Sanitizers, selected by SYNTH_SANITIZE (address;undefined or thread), through one INTERFACE target.
+set(SYNTH_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address;undefined' or 'thread'")
+add_library(synth_sanitizers INTERFACE)
+if(SYNTH_SANITIZE)
+  list(JOIN SYNTH_SANITIZE "," _synth_san)
+  target_compile_options(synth_sanitizers INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${_synth_san} -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
+  target_link_options(synth_sanitizers INTERFACE -fsanitize=${_synth_san})
+endif()
+
+# synth_library(NAME SRCS a.cc ... [DEPS x ...] [PUBLIC_DEPS y ...])
+function(synth_library name)
+  cmake_parse_arguments(A "" "" "SRCS;DEPS;PUBLIC_DEPS" ${ARGN})
+  add_library(${name} STATIC ${A_SRCS})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PUBLIC ${A_PUBLIC_DEPS} synth_sanitizers PRIVATE ${A_DEPS} synth_warnings)
+endfunction()
+
+# synth_binary(NAME SRCS main.cc [DEPS ...])
+function(synth_binary name)
+  cmake_parse_arguments(A "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${A_SRCS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PRIVATE ${A_DEPS} synth_warnings synth_sanitizers)
+endfunction()
+
+# synth_test(NAME SRCS foo_test.cc [DEPS ...] [LABELS unit ...] [TIMEOUT s])
+# Unit tests sit beside the code; gtest_discover_tests is avoided so a test binary that cannot
+# start fails loudly instead of registering zero tests.
+function(synth_test name)
+  if(NOT SYNTH_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(A "" "TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${A_SRCS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+  target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main GTest::gmock
+                        synth_warnings synth_sanitizers)
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT A_LABELS)
+    set(A_LABELS unit)
+  endif()
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  set_tests_properties(${name} PROPERTIES LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT})
+endfunction()

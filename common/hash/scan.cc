@@ -1,0 +1,50 @@
+#include "common/hash/scan.h"
+
+#include <cstring>
+
+namespace synth::hash {
+
+ScanWork MakeScanWork(std::span<const uint8_t> header, const Target256& target) {
+  ScanWork work;
+  work.midstate = kSha256Init;
+  Sha256Compress(work.midstate, header.data());
+  std::memcpy(work.tail.data(), header.data() + 64, 12);
+  work.target = target;
+  return work;
+}
+
+Digest HashNonce(const ScanWork& work, uint32_t nonce) {
+  // Second block: tail, nonce (LE), padding 0x80, length 640 bits.
+  uint8_t block[64] = {};
+  std::memcpy(block, work.tail.data(), 12);
+  block[12] = static_cast<uint8_t>(nonce);
+  block[13] = static_cast<uint8_t>(nonce >> 8);
+  block[14] = static_cast<uint8_t>(nonce >> 16);
+  block[15] = static_cast<uint8_t>(nonce >> 24);
+  block[16] = 0x80;
+  block[62] = 0x02;  // 640 = 0x280
+  block[63] = 0x80;
+  State state = work.midstate;
+  Sha256Compress(state, block);
+  Digest first = StateToDigest(state);
+  return Sha256(first);
+}
+
+Target256 HashAsWords(const Digest& hash) {
+  Target256 w;
+  for (int i = 0; i < 8; ++i) {
+    w[i] = uint32_t{hash[4 * i]} | (uint32_t{hash[4 * i + 1]} << 8) |
+           (uint32_t{hash[4 * i + 2]} << 16) | (uint32_t{hash[4 * i + 3]} << 24);
+  }
+  return w;
+}
+
+bool MeetsTarget(const Digest& hash, const Target256& target) {
+  Target256 h = HashAsWords(hash);
+  for (int i = 7; i >= 0; --i) {
+    if (h[i] != target[i]) return h[i] < target[i];
+  }
+  return true;
+}
+
+}  // namespace synth::hash

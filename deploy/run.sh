@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# synth quick start: installs what a fresh Debian 12 machine needs, builds, and then
+#   deploy/run.sh demo   runs the main job (a local cluster mining against the local pool), or
+#   deploy/run.sh test   runs the whole test suite.
+# Run as root (or with sudo available) from anywhere inside the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-demo}
+shift || true
+
+PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev
+  clang libclang-rt-14-dev procps iproute2 python3)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$(nproc)"
+}
+
+install_deps
+build
+case "$mode" in
+  demo) exec tests/bench/demo.sh "$@" ;;
+  test) exec ctest --preset release -j "$(nproc)" "$@" ;;
+  *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac

@@ -1,0 +1,73 @@
+// File: worker/devices/device.h
+//
+// A hashing device as the worker's scheduler sees it: one CPU hashing thread (through a
+// common/hash core) or one CUDA GPU (through kernels/). Devices pull work; nobody pushes.
+//
+//   std::vector<FoundNonce> found;
+//   absl::StatusOr<uint64_t> done = device->Scan(works, start, count, &cancel, &found);
+//
+// Thread-compatibility: each Device is driven by one scheduler thread at a time; Info() and
+// Telemetry() may be called from any thread.
+#ifndef SYNTH_WORKER_DEVICES_DEVICE_H_
+#define SYNTH_WORKER_DEVICES_DEVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/hash/scan.h"
+
+namespace synth::worker {
+
+enum class DeviceKind { kCpu, kCuda };
+
+// Returns "cpu" or "cuda".
+const char* DeviceKindName(DeviceKind kind);
+
+// Constant after construction.
+struct DeviceInfo {
+  std::string name;   // Stable id within the worker: "cpu0", "cpu1", "cuda0".
+  DeviceKind kind = DeviceKind::kCpu;
+  std::string impl;   // Implementation: hash core name ("sha-ni") or GPU model + kernel.
+};
+
+// A share candidate: nonce `nonce` of works[work_index] met the target.
+struct FoundNonce {
+  uint32_t work_index = 0;
+  uint32_t nonce = 0;
+};
+
+// Hardware readings where the device has them (NVML for GPUs); unset fields are unknown.
+struct DeviceTelemetry {
+  std::optional<double> temperature_c;
+  std::optional<double> power_w;
+  std::optional<double> sm_clock_mhz;
+  std::optional<double> utilization_pct;
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+
+  virtual const DeviceInfo& Info() const = 0;
+
+  // Hashes nonces [start, start + count) (start + count <= 2^32) for each of `works`, which
+  // differ only in their midstate (version rolling: same tail, same target), and appends every
+  // nonce meeting the target to `found`. Returns the number of hashes done: count *
+  // works.size(), or fewer when `cancel` became true (checked at least once per internal batch,
+  // so a cancel takes effect within one batch latency). Errors are device failures.
+  virtual absl::StatusOr<uint64_t> Scan(std::span<const hash::ScanWork> works, uint32_t start,
+                                        uint64_t count, const std::atomic<bool>* cancel,
+                                        std::vector<FoundNonce>* found) = 0;
+
+  // Returns current hardware readings; the default knows none.
+  virtual DeviceTelemetry Telemetry() const { return {}; }
+};
+
+}  // namespace synth::worker
+
+#endif  // SYNTH_WORKER_DEVICES_DEVICE_H_
