@@ -1,0 +1,53 @@
+// File: common/hash/dispatch.h
+//
+// Chooses the CPU hash core: detects what the CPU and OS support (cpu_features.h), self-tests
+// each candidate core against the scalar reference on fixed vectors at first use, logs the
+// choice, and lets a user force one by name (the binaries' --hash-core flag).
+//
+//   ASSIGN_OR_RETURN(const HashCore* core, SelectCore(absl::GetFlag(FLAGS_hash_core)));
+//   core->Scan(work, 0, count, &found);
+//   for (const HashCore* c : UsableCores()) ...   // benchmark every core this CPU runs
+//
+// Preference order ("auto"): sha-ni, avx512, avx2, scalar (measured on Zen 4; see
+// docs/HASHING.md). A core is usable when Supported() and its self-test passed.
+//
+// Thread-safe: every function may be called from any thread; self-tests run once per core.
+#ifndef SYNTH_COMMON_HASH_DISPATCH_H_
+#define SYNTH_COMMON_HASH_DISPATCH_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/hash/scan.h"
+
+namespace synth::hash {
+
+// Returns every dispatchable core compiled in, best first, whether or not this CPU runs it.
+const std::vector<const HashCore*>& AllCores();
+
+// Returns the names of AllCores(), comma-separated ("sha-ni,avx512,avx2,scalar").
+std::string CoreNames();
+
+// Returns the core named `name`, or nullptr.
+const HashCore* FindCore(std::string_view name);
+
+// Checks `core` against the scalar reference on fixed vectors (random-looking headers, easy
+// targets, ranges ending at 2^32, odd counts, the genesis block). Runs once per core and caches
+// the result. FailedPrecondition when the CPU lacks the core's ISA; Internal on a mismatch.
+absl::Status SelfTest(const HashCore& core);
+
+// Returns the cores this CPU supports whose self-test passed, best first (never empty: scalar).
+std::vector<const HashCore*> UsableCores();
+
+// Returns the core for `name`: "" or "auto" picks the best usable core; otherwise the named core
+// if this CPU runs it and it passes its self-test. Logs the choice.
+// Errors: InvalidArgument for an unknown name (the message lists the known ones),
+// FailedPrecondition when the CPU lacks the ISA, Internal when the self-test fails.
+absl::StatusOr<const HashCore*> SelectCore(std::string_view name);
+
+}  // namespace synth::hash
+
+#endif  // SYNTH_COMMON_HASH_DISPATCH_H_

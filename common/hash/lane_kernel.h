@@ -1,0 +1,216 @@
+// File: common/hash/lane_kernel.h
+//
+// The sha256d nonce-scan loop shared by the lane-parallel cores (scalar: 1 lane, AVX2: 8,
+// AVX-512: 16). Each core's .cc file defines an `Ops` type in an anonymous namespace and
+// instantiates ScanLanes<Ops>, so every instantiation has internal linkage and is compiled with
+// that file's ISA flags only (no ODR mixing of ISA-specific code).
+//
+//   namespace { struct Avx512Ops { using V = __m512i; static constexpr int kLanes = 16; ... }; }
+//   ScanLanes<Avx512Ops>(work, start, count, found);
+//
+// Ops provides: V, kLanes, Set1(u32), Add(V,V), BigS0, BigS1, SmallS0, SmallS1, Ch(e,f,g),
+// Maj(a,b,c), NonceW3(base) (byte-swapped nonces base + lane), and CandidateMask(s7, target7)
+// (bit per lane where bswap(s7) <= target7; see CandidateTop in precompute.h).
+//
+// Per nonce: first compression from round 4 (rounds 0..3 hoisted, see precompute.h) with the
+// fixed schedule terms folded; second compression from round 1 (round 0 from the IV hoisted),
+// stopped after the e-half of round 60, which fixes the final state word 7 (h64 = e61). The
+// compiler drops rounds 57..59's a-half and W61..W63 as dead code.
+//
+// Thread-safe: pure functions.
+#ifndef SYNTH_COMMON_HASH_LANE_KERNEL_H_
+#define SYNTH_COMMON_HASH_LANE_KERNEL_H_
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "common/hash/precompute.h"
+#include "common/hash/scan.h"
+
+#define SYNTH_INLINE inline __attribute__((always_inline))
+
+namespace synth::hash::lanes {
+
+template <class O>
+struct Kernel {
+  using V = typename O::V;
+
+  static SYNTH_INLINE V Add3(V a, V b, V c) { return O::Add(O::Add(a, b), c); }
+  static SYNTH_INLINE V C(uint32_t x) { return O::Set1(x); }
+
+  static constexpr uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+  static constexpr uint32_t Sigma0(uint32_t x) { return Rotr(x, 7) ^ Rotr(x, 18) ^ (x >> 3); }
+  static constexpr uint32_t Sigma1(uint32_t x) { return Rotr(x, 17) ^ Rotr(x, 19) ^ (x >> 10); }
+  // K as a compile-time table, so K + fixed W folds into one broadcast constant.
+  static constexpr uint32_t kK[64] = {
+      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+      0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+      0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+      0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+      0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+      0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+      0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+      0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+      0xc67178f2};
+  static constexpr uint32_t kH2Padding[8] = {0x80000000u, 0, 0, 0, 0, 0, 0, 0x100};
+
+  // Round I on the rotating state s (a = s[-I mod 8]).
+  template <int I>
+  static SYNTH_INLINE void Round(V (&s)[8], V kw) {
+    constexpr int r = I & 7;
+    V& a = s[(8 - r) & 7];
+    V& b = s[(9 - r) & 7];
+    V& c = s[(10 - r) & 7];
+    V& d = s[(11 - r) & 7];
+    V& e = s[(12 - r) & 7];
+    V& f = s[(13 - r) & 7];
+    V& g = s[(14 - r) & 7];
+    V& h = s[(15 - r) & 7];
+    V t1 = O::Add(O::Add(h, O::BigS1(e)), O::Add(O::Ch(e, f, g), kw));
+    d = O::Add(d, t1);
+    h = O::Add(t1, O::Add(O::BigS0(a), O::Maj(a, b, c)));
+  }
+
+  // Returns e after round I (the e-half only).
+  template <int I>
+  static SYNTH_INLINE V RoundE(const V (&s)[8], V kw) {
+    constexpr int r = I & 7;
+    const V& d = s[(11 - r) & 7];
+    const V& e = s[(12 - r) & 7];
+    const V& f = s[(13 - r) & 7];
+    const V& g = s[(14 - r) & 7];
+    const V& h = s[(15 - r) & 7];
+    return O::Add(O::Add(d, h), O::Add(O::BigS1(e), O::Add(O::Ch(e, f, g), kw)));
+  }
+
+  static SYNTH_INLINE V General(const V* w, int i) {
+    return O::Add(O::Add(O::SmallS1(w[i - 2]), w[i - 7]),
+                  O::Add(O::SmallS0(w[i - 15]), w[i - 16]));
+  }
+
+  // First hash, schedule word I >= 18 (W3 is the only variable input word).
+  template <int I>
+  static SYNTH_INLINE V Sched1(const V* w, const Precomp& p) {
+    if constexpr (I == 18) return O::Add(C(p.w18c), O::SmallS0(w[3]));
+    else if constexpr (I == 19) return O::Add(C(p.w19c), w[3]);
+    else if constexpr (I == 20) return O::Add(O::SmallS1(w[18]), C(0x80000000u));
+    else if constexpr (I == 21) return O::SmallS1(w[19]);
+    else if constexpr (I == 22) return O::Add(O::SmallS1(w[20]), C(640));
+    else if constexpr (I == 23) return O::Add(O::SmallS1(w[21]), C(p.w16));
+    else if constexpr (I == 24) return O::Add(O::SmallS1(w[22]), C(p.w17));
+    else if constexpr (I <= 29) return O::Add(O::SmallS1(w[I - 2]), w[I - 7]);
+    else if constexpr (I == 30) return Add3(O::SmallS1(w[28]), w[23], C(Sigma0(640)));
+    else if constexpr (I == 31) return Add3(O::SmallS1(w[29]), w[24], C(p.w31c));
+    else if constexpr (I == 32) return Add3(O::SmallS1(w[30]), w[25], C(p.w32c));
+    else if constexpr (I == 33)
+      return O::Add(Add3(O::SmallS1(w[31]), w[26], O::SmallS0(w[18])), C(p.w17));
+    else return General(w, I);
+  }
+
+  // Second hash, schedule word I >= 16 (W0..W7 variable, W8..W15 padding).
+  template <int I>
+  static SYNTH_INLINE V Sched2(const V* w) {
+    if constexpr (I == 16) return O::Add(O::SmallS0(w[1]), w[0]);
+    else if constexpr (I == 17) return Add3(O::SmallS0(w[2]), w[1], C(Sigma1(0x100)));
+    else if constexpr (I <= 21)
+      return Add3(O::SmallS1(w[I - 2]), O::SmallS0(w[I - 15]), w[I - 16]);
+    else if constexpr (I == 22)
+      return O::Add(Add3(O::SmallS1(w[20]), O::SmallS0(w[7]), w[6]), C(0x100));
+    else if constexpr (I == 23) return O::Add(Add3(O::SmallS1(w[21]), w[16], w[7]), C(Sigma0(0x80000000u)));
+    else if constexpr (I == 24) return Add3(O::SmallS1(w[22]), w[17], C(0x80000000u));
+    else if constexpr (I <= 29) return O::Add(O::SmallS1(w[I - 2]), w[I - 7]);
+    else if constexpr (I == 30) return Add3(O::SmallS1(w[28]), w[23], C(Sigma0(0x100)));
+    else if constexpr (I == 31)
+      return O::Add(Add3(O::SmallS1(w[29]), w[24], O::SmallS0(w[16])), C(0x100));
+    else return General(w, I);
+  }
+
+  template <int I>
+  static SYNTH_INLINE void Step1(V (&s)[8], V* w, const Precomp& p) {
+    if constexpr (I < 18) {
+      Round<I>(s, C(p.kw1[I]));
+    } else {
+      w[I] = Sched1<I>(w, p);
+      Round<I>(s, O::Add(w[I], C(kK[I])));
+    }
+  }
+
+  template <int I>
+  static SYNTH_INLINE void Step2(V (&s)[8], V* w) {
+    if constexpr (I < 8) {
+      Round<I>(s, O::Add(w[I], C(kK[I])));
+    } else if constexpr (I < 16) {
+      Round<I>(s, C(kK[I] + kH2Padding[I - 8]));
+    } else {
+      w[I] = Sched2<I>(w);
+      Round<I>(s, O::Add(w[I], C(kK[I])));
+    }
+  }
+
+  template <int... I>
+  static SYNTH_INLINE void Rounds1(std::integer_sequence<int, I...>, V (&s)[8], V* w,
+                                   const Precomp& p) {
+    (Step1<I + 4>(s, w, p), ...);
+  }
+  template <int... I>
+  static SYNTH_INLINE void Rounds2(std::integer_sequence<int, I...>, V (&s)[8], V* w) {
+    (Step2<I + 1>(s, w), ...);
+  }
+
+  // Returns the final state word 7 of sha256d for nonces base + lane.
+  static SYNTH_INLINE V HashS7(const Precomp& p, uint32_t base) {
+    V w[64];
+    w[3] = O::NonceW3(base);
+    V s[8];
+    // Entering round 4: a = s[4], b = s[5], ..., e = s[0], ... (a = s[-4 mod 8]).
+    for (int j = 0; j < 8; ++j) s[(4 + j) & 7] = C(p.state4[j]);
+    s[4] = O::Add(s[4], w[3]);
+    s[0] = O::Add(s[0], w[3]);
+    Rounds1(std::make_integer_sequence<int, 60>(), s, w, p);
+    // After 64 rounds the rotation is back to a = s[0].
+    V m[64];
+    for (int j = 0; j < 8; ++j) m[j] = O::Add(s[j], C(p.midstate[j]));
+    // Second hash, round 0 from the IV; enter round 1 with a = s[7].
+    V t1 = O::Add(m[0], C(kH2T1));
+    s[7] = O::Add(t1, C(kH2T2));
+    s[0] = C(0x6a09e667);
+    s[1] = C(0xbb67ae85);
+    s[2] = C(0x3c6ef372);
+    s[3] = O::Add(t1, C(0xa54ff53a));
+    s[4] = C(0x510e527f);
+    s[5] = C(0x9b05688c);
+    s[6] = C(0x1f83d9ab);
+    Rounds2(std::make_integer_sequence<int, 59>(), s, m);  // rounds 1..59
+    m[60] = General(m, 60);
+    V e61 = RoundE<60>(s, O::Add(m[60], C(kK[60])));
+    return O::Add(e61, C(0x5be0cd19));
+  }
+};
+
+// Scans [start, start + count) of `work` with the lane core O; appends exact finds in order.
+// Instantiates no std:: templates (vector growth happens in AppendIfMeetsTarget, compiled
+// without ISA flags), so no weak symbol built with AVX-512 can leak to other files.
+template <class O>
+void ScanLanes(const ScanWork& work, uint32_t start, uint64_t count,
+               std::vector<uint32_t>* found) {
+  constexpr int kLanes = O::kLanes;
+  const Precomp p = MakePrecomp(work);
+  for (uint64_t i = 0; i < count; i += kLanes) {
+    uint32_t base = start + static_cast<uint32_t>(i);
+    uint32_t mask = O::CandidateMask(Kernel<O>::HashS7(p, base), p.target7);
+    if (count - i < static_cast<uint64_t>(kLanes)) {
+      mask &= (uint32_t{1} << (count - i)) - 1;
+    }
+    while (mask != 0) {
+      uint32_t nonce = base + static_cast<uint32_t>(__builtin_ctz(mask));
+      mask &= mask - 1;
+      AppendIfMeetsTarget(work, nonce, found);
+    }
+  }
+}
+
+}  // namespace synth::hash::lanes
+
+#endif  // SYNTH_COMMON_HASH_LANE_KERNEL_H_
