@@ -19,7 +19,7 @@
 namespace synth::hash {
 namespace {
 
-constexpr int kNonces = 4;
+constexpr int kNonces = 6;
 
 alignas(16) constexpr uint32_t kK[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
