@@ -1,0 +1,172 @@
+#include "worker/benchmark.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/hash/cpu_features.h"
+#include "common/hash/dispatch.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "worker/devices/registry.h"
+
+namespace synth::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A distinct header per device, difficulty-1 target (what pool shares look like).
+hash::ScanWork BenchWork(size_t device_index) {
+  uint8_t header[80];
+  for (int i = 0; i < 80; ++i) header[i] = static_cast<uint8_t>(i * 7 + 3 + device_index * 31);
+  hash::Target256 target{};
+  target[6] = 0xffff0000;
+  return hash::MakeScanWork(header, target);
+}
+
+// Hashes on `device` until `stop`; returns its rate.
+absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, const std::atomic<bool>* stop) {
+  const std::vector<hash::ScanWork> works = {BenchWork(index)};
+  const uint64_t chunk = device->Info().kind == DeviceKind::kCuda ? uint64_t{1} << 28
+                                                                  : uint64_t{1} << 22;
+  DeviceRate rate{device->Info().name, device->Info().kind, device->Info().impl};
+  std::vector<FoundNonce> found;
+  uint64_t next = 0;
+  const Clock::time_point start = Clock::now();
+  while (!stop->load(std::memory_order_relaxed)) {
+    found.clear();
+    ASSIGN_OR_RETURN(uint64_t done, device->Scan(works, static_cast<uint32_t>(next), chunk, stop,
+                                                 &found));
+    rate.hashes += done;
+    next = (next + chunk) & 0xffffffffu;
+  }
+  rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  rate.hashes_per_second = rate.seconds > 0 ? rate.hashes / rate.seconds : 0;
+  return rate;
+}
+
+// Measures `devices` as one implementation and appends the rows to `report`; returns the sum.
+absl::StatusOr<double> MeasureImpl(std::span<const std::unique_ptr<Device>> devices,
+                                   double seconds, BenchmarkReport* report) {
+  ASSIGN_OR_RETURN(std::vector<DeviceRate> rates, MeasureDevices(devices, seconds));
+  ImplRate impl{rates.front().impl, rates.front().kind, static_cast<int>(rates.size()), 0};
+  for (DeviceRate& r : rates) {
+    impl.hashes_per_second += r.hashes_per_second;
+    report->devices.push_back(std::move(r));
+  }
+  report->implementations.push_back(impl);
+  return impl.hashes_per_second;
+}
+
+absl::Status ValidateOptions(const BenchmarkOptions& options) {
+  if (!(options.seconds > 0 && options.seconds <= 3600)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--seconds=", options.seconds, ": want more than 0 and at most 3600"));
+  }
+  if (options.threads < 0 || options.threads > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat("--threads=", options.threads, ": want 0..1024"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<DeviceRate>> MeasureDevices(
+    std::span<const std::unique_ptr<Device>> devices, double seconds) {
+  if (devices.empty()) return absl::InvalidArgumentError("no devices to measure");
+  std::atomic<bool> stop{false};
+  std::vector<absl::StatusOr<DeviceRate>> results(devices.size(), absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = HashUntil(devices[i].get(), i, &stop); });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop.store(true);
+  for (std::thread& t : threads) t.join();
+  std::vector<DeviceRate> rates;
+  for (auto& r : results) {
+    RETURN_IF_ERROR(r.status());
+    rates.push_back(*std::move(r));
+  }
+  return rates;
+}
+
+absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
+  RETURN_IF_ERROR(ValidateOptions(options));
+  ASSIGN_OR_RETURN(DeviceSelection sel, ParseDeviceSelection(options.devices));
+  BenchmarkReport report;
+  report.seconds = options.seconds;
+  report.threads = ResolveThreads(options.threads);
+  report.cpu = hash::DetectCpuFeatures().brand;
+  std::vector<std::unique_ptr<Device>> gpus;
+  if (sel.cuda) {
+    ASSIGN_OR_RETURN(gpus, CreateGpuDevices(sel.cuda_ordinals));
+  }
+  if (sel.cpu || gpus.empty()) {
+    ASSIGN_OR_RETURN(const hash::HashCore* selected, hash::SelectCore(options.hash_core));
+    const bool all = options.hash_core.empty() || options.hash_core == "auto";
+    std::vector<const hash::HashCore*> cores =
+        all ? hash::UsableCores() : std::vector<const hash::HashCore*>{selected};
+    report.selected_cpu_impl = std::string(selected->Name());
+    for (const hash::HashCore* core : cores) {
+      LOG(INFO) << "benchmark: " << core->Name() << " on " << report.threads << " threads for "
+                << options.seconds << " s";
+      std::vector<std::unique_ptr<Device>> cpus = CreateCpuDevices(core, report.threads);
+      ASSIGN_OR_RETURN(double rate, MeasureImpl(cpus, options.seconds, &report));
+      if (core == selected) report.total_hashes_per_second += rate;
+    }
+  }
+  if (!gpus.empty()) {
+    ASSIGN_OR_RETURN(double rate, MeasureImpl(gpus, options.seconds, &report));
+    report.total_hashes_per_second += rate;
+  }
+  return report;
+}
+
+std::string ReportTable(const BenchmarkReport& report) {
+  std::string out = absl::StrFormat(
+      "synth-worker benchmark: %.1f s per implementation, %d CPU threads, CPU %s\n"
+      "%-14s %-5s %-14s %12s\n", report.seconds, report.threads, report.cpu, "device", "kind",
+      "impl", "MH/s");
+  for (const DeviceRate& d : report.devices) {
+    absl::StrAppendFormat(&out, "%-14s %-5s %-14s %12.2f\n", d.name, DeviceKindName(d.kind),
+                          d.impl, d.hashes_per_second / 1e6);
+  }
+  absl::StrAppend(&out, "per implementation:\n");
+  for (const ImplRate& i : report.implementations) {
+    bool selected = i.kind == DeviceKind::kCpu && i.impl == report.selected_cpu_impl;
+    absl::StrAppendFormat(&out, "  %-14s %-5s x%-3d %12.2f MH/s%s\n", i.impl,
+                          DeviceKindName(i.kind), i.devices, i.hashes_per_second / 1e6,
+                          selected ? "  (selected)" : "");
+  }
+  absl::StrAppendFormat(&out, "total: %.2f MH/s\n", report.total_hashes_per_second / 1e6);
+  return out;
+}
+
+std::string ReportJson(const BenchmarkReport& report) {
+  nlohmann::json j;
+  j["seconds"] = report.seconds;
+  j["threads"] = report.threads;
+  j["cpu"] = report.cpu;
+  j["selected_cpu_impl"] = report.selected_cpu_impl;
+  j["devices"] = nlohmann::json::array();
+  for (const DeviceRate& d : report.devices) {
+    j["devices"].push_back({{"name", d.name}, {"kind", DeviceKindName(d.kind)}, {"impl", d.impl},
+                            {"hashes", d.hashes}, {"seconds", d.seconds},
+                            {"hashes_per_second", d.hashes_per_second}});
+  }
+  j["implementations"] = nlohmann::json::array();
+  for (const ImplRate& i : report.implementations) {
+    j["implementations"].push_back({{"impl", i.impl}, {"kind", DeviceKindName(i.kind)},
+                                    {"devices", i.devices},
+                                    {"hashes_per_second", i.hashes_per_second}});
+  }
+  j["total_hashes_per_second"] = report.total_hashes_per_second;
+  return j.dump();
+}
+
+}  // namespace synth::worker

@@ -1,0 +1,85 @@
+// File: worker/benchmark.h
+//
+// `synth-worker --benchmark`: measures the hash rate of every CPU hash core this machine runs
+// (or only --hash-core), each on --threads CPU devices for --seconds, and of the CUDA devices
+// when --devices asks for them, then prints a table or one JSON object.
+//
+//   BenchmarkOptions options{.seconds = 5, .threads = 2};
+//   ASSIGN_OR_RETURN(BenchmarkReport report, RunBenchmark(options));
+//   std::cout << ReportJson(report) << "\n";
+//
+// JSON: {"seconds":5,"threads":2,"cpu":"AMD EPYC ...","selected_cpu_impl":"avx512",
+//        "devices":[{"name":"cpu0","kind":"cpu","impl":"avx512","hashes":..,"seconds":..,
+//                    "hashes_per_second":..}, ...],
+//        "implementations":[{"impl":"avx512","kind":"cpu","devices":2,"hashes_per_second":..}],
+//        "total_hashes_per_second":..}
+// Implementations run one after another (never two CPU cores at once); the total is what the
+// worker would run: the selected CPU core's rate (the dispatcher's pick, or --hash-core) plus
+// every GPU's.
+//
+// Thread-safety: RunBenchmark starts and joins its own threads; call it from one thread.
+#ifndef SYNTH_WORKER_BENCHMARK_H_
+#define SYNTH_WORKER_BENCHMARK_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "worker/devices/device.h"
+
+namespace synth::worker {
+
+struct BenchmarkOptions {
+  double seconds = 5;             // Per implementation.
+  int threads = 0;                // CPU devices per implementation; 0 = one per online CPU.
+  std::string hash_core = "auto"; // "auto"/"": every usable core; else that core only.
+  std::string devices = "cpu";    // As registry.h's --devices.
+};
+
+struct DeviceRate {
+  std::string name;
+  DeviceKind kind = DeviceKind::kCpu;
+  std::string impl;
+  uint64_t hashes = 0;
+  double seconds = 0;
+  double hashes_per_second = 0;
+};
+
+struct ImplRate {
+  std::string impl;
+  DeviceKind kind = DeviceKind::kCpu;
+  int devices = 0;
+  double hashes_per_second = 0;  // Sum over its devices.
+};
+
+struct BenchmarkReport {
+  double seconds = 0;
+  int threads = 0;
+  std::string cpu;                // CPU brand string.
+  std::string selected_cpu_impl;  // Empty when no CPU device ran.
+  std::vector<DeviceRate> devices;
+  std::vector<ImplRate> implementations;
+  double total_hashes_per_second = 0;
+};
+
+// Runs the benchmark. InvalidArgument for bad options (seconds <= 0 or > 3600, bad --devices,
+// --threads or --hash-core name); FailedPrecondition for a core this CPU cannot run; device
+// errors as the device reports them.
+absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options);
+
+// Hashes on every device at once, one thread each, for `seconds`; returns one rate per device.
+absl::StatusOr<std::vector<DeviceRate>> MeasureDevices(
+    std::span<const std::unique_ptr<Device>> devices, double seconds);
+
+// Renders the report as a human-readable table (MH/s).
+std::string ReportTable(const BenchmarkReport& report);
+
+// Renders the report as one JSON object (see the file comment).
+std::string ReportJson(const BenchmarkReport& report);
+
+}  // namespace synth::worker
+
+#endif  // SYNTH_WORKER_BENCHMARK_H_

@@ -1,0 +1,51 @@
+#include "worker/benchmark.h"
+
+#include "common/hash/dispatch.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace synth::worker {
+namespace {
+
+TEST(BenchmarkTest, OneCoreReportsParseableJson) {
+  absl::StatusOr<BenchmarkReport> report =
+      RunBenchmark({.seconds = 0.2, .threads = 2, .hash_core = "scalar"});
+  ASSERT_TRUE(report.ok()) << report.status();
+  nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
+  ASSERT_EQ(j["devices"].size(), 2u);
+  double sum = 0;
+  for (const auto& d : j["devices"]) {
+    EXPECT_EQ(d["kind"], "cpu");
+    EXPECT_EQ(d["impl"], "scalar");
+    EXPECT_GT(d["hashes_per_second"].get<double>(), 1e5);
+    sum += d["hashes_per_second"].get<double>();
+  }
+  EXPECT_EQ(j["devices"][1]["name"], "cpu1");
+  EXPECT_DOUBLE_EQ(j["total_hashes_per_second"].get<double>(), sum);
+  EXPECT_EQ(j["selected_cpu_impl"], "scalar");
+  EXPECT_NE(ReportTable(*report).find("total:"), std::string::npos);
+}
+
+TEST(BenchmarkTest, AutoMeasuresEveryUsableCoreAndTotalsTheSelectedOne) {
+  absl::StatusOr<BenchmarkReport> report = RunBenchmark({.seconds = 0.1, .threads = 1});
+  ASSERT_TRUE(report.ok()) << report.status();
+  nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
+  std::vector<const hash::HashCore*> usable = hash::UsableCores();
+  ASSERT_EQ(j["implementations"].size(), usable.size());
+  EXPECT_EQ(j["selected_cpu_impl"], std::string(usable.front()->Name()));
+  EXPECT_DOUBLE_EQ(j["total_hashes_per_second"].get<double>(),
+                   j["implementations"][0]["hashes_per_second"].get<double>());
+}
+
+TEST(BenchmarkTest, RejectsBadOptions) {
+  EXPECT_EQ(RunBenchmark({.seconds = 0}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunBenchmark({.seconds = 1, .threads = -2}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunBenchmark({.seconds = 1, .devices = "tpu"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunBenchmark({.seconds = 1, .hash_core = "x"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace synth::worker

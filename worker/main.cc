@@ -1,0 +1,86 @@
+// synth-worker: hashes work leased by synth-master on this machine's CPU cores and GPUs.
+//
+//   synth-worker --benchmark [--seconds=5] [--threads=N] [--hash-core=auto|avx512|sha-ni|...]
+//                [--devices=cpu|cuda|all|cuda:0,1] [--json]
+//   synth-worker --list-hash-cores
+//
+// Flags may be spelled with dashes or underscores (--hash-core or --hash_core).
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "common/hash/dispatch.h"
+#include "common/logging.h"
+#include "worker/benchmark.h"
+
+ABSL_FLAG(bool, benchmark, false, "Measure the hash rate of every implementation and exit");
+ABSL_FLAG(double, seconds, 5.0, "Benchmark: seconds per implementation");
+ABSL_FLAG(int, threads, 0, "CPU hashing threads; 0 = one per online CPU");
+ABSL_FLAG(std::string, hash_core, "auto",
+          "CPU hash core: auto, or one of --list-hash-cores (avx512, sha-ni, avx2, scalar)");
+ABSL_FLAG(std::string, devices, "cpu", "Devices: cpu, cuda, all, cuda:0,1 or cpu,cuda:0");
+ABSL_FLAG(bool, json, false, "Benchmark: print one JSON object instead of a table");
+ABSL_FLAG(bool, list_hash_cores, false, "List the CPU hash cores and whether this CPU runs them");
+
+namespace {
+
+// absl flags take underscores; accept --hash-core as well by rewriting the flag name.
+std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>* storage) {
+  storage->reserve(argc);
+  std::vector<char*> out;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i > 0 && arg.rfind("--", 0) == 0) {
+      size_t end = std::min(arg.find('='), arg.size());
+      for (size_t k = 2; k < end; ++k) {
+        if (arg[k] == '-') arg[k] = '_';
+      }
+    }
+    storage->push_back(arg);
+    out.push_back(storage->back().data());
+  }
+  return out;
+}
+
+int ListHashCores() {
+  for (const synth::hash::HashCore* core : synth::hash::AllCores()) {
+    absl::Status test = core->Supported() ? synth::hash::SelfTest(*core) : absl::OkStatus();
+    std::printf("%-8s %s\n", std::string(core->Name()).c_str(),
+                !core->Supported() ? "unsupported on this CPU"
+                : test.ok()        ? "ok"
+                                   : std::string(test.message()).c_str());
+  }
+  return 0;
+}
+
+int RunBenchmarkMode() {
+  synth::worker::BenchmarkOptions options{absl::GetFlag(FLAGS_seconds),
+                                          absl::GetFlag(FLAGS_threads),
+                                          absl::GetFlag(FLAGS_hash_core),
+                                          absl::GetFlag(FLAGS_devices)};
+  absl::StatusOr<synth::worker::BenchmarkReport> report = synth::worker::RunBenchmark(options);
+  if (!report.ok()) {
+    std::cerr << "synth-worker: " << report.status() << "\n";
+    return 2;
+  }
+  std::cout << (absl::GetFlag(FLAGS_json) ? synth::worker::ReportJson(*report) + "\n"
+                                          : synth::worker::ReportTable(*report));
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> storage;
+  std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  synth::InitLogging(argv[0]);
+  if (absl::GetFlag(FLAGS_list_hash_cores)) return ListHashCores();
+  if (absl::GetFlag(FLAGS_benchmark)) return RunBenchmarkMode();
+  // Worker mode (--master HOST:PORT) is added by the cluster work: connect, lease, schedule.
+  std::cerr << "synth-worker: worker mode is not built yet; run with --benchmark\n";
+  return 2;
+}
