@@ -1,0 +1,115 @@
+// File: worker/scheduler/fake_device.h
+//
+// Test doubles for the scheduler and the worker's tests: a Device whose speed, failures and
+// found nonces are scripted, and a per-thread fake clock so that each device thread's batch
+// latency follows its own scripted rate.
+//
+//   FakeDevice::Script script{.rate_hps = 1e7, .share_every = 1 << 16};
+//   auto device = std::make_unique<FakeDevice>("cpu0", script);
+//   FakeDevice* spy = device.get();       // keep a pointer before handing the device over
+//
+// Thread-safety: FakeDevice is thread-safe (its journal is locked).
+#ifndef SYNTH_WORKER_SCHEDULER_FAKE_DEVICE_H_
+#define SYNTH_WORKER_SCHEDULER_FAKE_DEVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "worker/devices/device.h"
+#include "worker/scheduler/clock.h"
+
+namespace synth::worker {
+
+// Time that each thread keeps for itself; a FakeDevice in `per_thread_clock` mode advances
+// its own thread's time by count / rate_hps on every Scan.
+class PerThreadFakeClock : public Clock {
+ public:
+  absl::Time Now() const override { return Local(); }
+  static void Advance(absl::Duration d) { Local() += d; }
+
+ private:
+  static absl::Time& Local() {
+    thread_local absl::Time now = absl::UnixEpoch();
+    return now;
+  }
+};
+
+class FakeDevice : public Device {
+ public:
+  struct Script {
+    double rate_hps = 1e7;          // Scripted speed (PerThreadFakeClock time), hashes/s.
+    uint32_t share_every = 0;       // Report nonces n with n % share_every == 0; 0: none.
+    int fail_first = 0;             // The first N Scans fail with UnavailableError.
+    bool fail_always = false;       // Every Scan fails.
+    // Real-time mode: hash `real_chunk` nonces per millisecond of real sleep, polling the
+    // cancel flag each millisecond (for cancel-latency tests). 0: return at once.
+    uint64_t real_chunk = 0;
+    bool per_thread_clock = true;   // Advance PerThreadFakeClock by count / rate_hps.
+    // Real time each Scan takes at least, so that concurrent devices all get turns.
+    absl::Duration real_delay = absl::Microseconds(100);
+  };
+
+  FakeDevice(std::string name, Script script, DeviceKind kind = DeviceKind::kCpu)
+      : info_{std::move(name), kind, "fake"}, script_(script) {}
+
+  const DeviceInfo& Info() const override { return info_; }
+
+  absl::StatusOr<uint64_t> Scan(std::span<const hash::ScanWork> works, uint32_t start,
+                                uint64_t count, const std::atomic<bool>* cancel,
+                                std::vector<FoundNonce>* found) override {
+    int call = scans_.fetch_add(1);
+    if (script_.fail_always || call < script_.fail_first) {
+      return absl::UnavailableError("scripted device failure");
+    }
+    uint64_t done = count;
+    if (script_.real_delay > absl::ZeroDuration()) absl::SleepFor(script_.real_delay);
+    if (script_.real_chunk > 0) {
+      scanning_.store(true);
+      for (done = 0; done < count && !cancel->load();) {
+        absl::SleepFor(absl::Milliseconds(1));
+        done = std::min(count, done + script_.real_chunk);
+      }
+      scanning_.store(false);
+    }
+    if (script_.per_thread_clock && script_.rate_hps > 0) {
+      PerThreadFakeClock::Advance(absl::Seconds(static_cast<double>(done) / script_.rate_hps));
+    }
+    if (script_.share_every > 0) {
+      uint64_t first = (uint64_t{start} + script_.share_every - 1) / script_.share_every *
+                       script_.share_every;
+      for (uint64_t n = first; n < start + done; n += script_.share_every) {
+        found->push_back({0, static_cast<uint32_t>(n)});
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    batches_.push_back({start, done});
+    return done * works.size();
+  }
+
+  // Returns every (start, hashed) pair scanned so far.
+  std::vector<std::pair<uint64_t, uint64_t>> Batches() const {
+    absl::MutexLock lock(&mu_);
+    return batches_;
+  }
+  // True while a real-time Scan is running.
+  bool Scanning() const { return scanning_.load(); }
+
+ private:
+  const DeviceInfo info_;
+  const Script script_;
+  std::atomic<int> scans_{0};
+  std::atomic<bool> scanning_{false};
+  mutable absl::Mutex mu_;
+  std::vector<std::pair<uint64_t, uint64_t>> batches_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace synth::worker
+
+#endif  // SYNTH_WORKER_SCHEDULER_FAKE_DEVICE_H_

@@ -1,0 +1,348 @@
+#include "worker/scheduler/scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/logging.h"
+
+namespace synth::worker {
+
+const char* UnitStateName(UnitState state) {
+  switch (state) {
+    case UnitState::kCompleted:
+      return "completed";
+    case UnitState::kCancelled:
+      return "cancelled";
+    case UnitState::kReturned:
+      return "returned";
+  }
+  return "unknown";
+}
+
+// A live unit: its nonces not yet handed out, and its batches in flight.
+struct Scheduler::Unit {
+  WorkUnit unit;
+  std::deque<std::pair<uint64_t, uint64_t>> todo;  // [begin, end) ranges, ascending.
+  int in_flight = 0;
+  uint64_t hashes_done = 0;
+  bool queued = false;
+  bool cancelled = false;
+};
+
+// One device and its thread. `device` and `cancel` are used by the device thread without the
+// lock; everything else is guarded by Scheduler::mu_.
+struct Scheduler::Slot {
+  std::unique_ptr<Device> device;
+  std::thread thread;
+  std::atomic<bool> cancel{false};
+  Unit* current = nullptr;
+  TelemetryWindow window;
+  uint64_t batch = 0;
+  uint64_t hashes_total = 0, shares_total = 0, errors_total = 0;
+  absl::Duration idle;
+  int consecutive_errors = 0;
+  bool disabled = false;
+};
+
+Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOptions options,
+                     SchedulerCallbacks callbacks)
+    : options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      clock_(options_.clock ? options_.clock : RealClock::Get()) {
+  for (auto& device : devices) {
+    auto slot = std::make_unique<Slot>();
+    bool cuda = device->Info().kind == DeviceKind::kCuda;
+    slot->batch = std::clamp(cuda ? options_.initial_cuda_batch : options_.initial_cpu_batch,
+                             options_.min_batch, options_.max_batch);
+    slot->device = std::move(device);
+    slots_.push_back(std::move(slot));
+  }
+}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Start() {
+  absl::MutexLock lock(&mu_);
+  CHECK(!started_) << "Scheduler::Start called twice";
+  started_ = true;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    slots_[i]->thread = std::thread([this, i] { DeviceLoop(i); });
+  }
+}
+
+void Scheduler::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (auto& slot : slots_) slot->cancel.store(true);
+    work_cv_.SignalAll();
+  }
+  for (auto& slot : slots_) {
+    if (slot->thread.joinable()) slot->thread.join();
+  }
+  std::vector<UnitOutcome> out;
+  {
+    absl::MutexLock lock(&mu_);
+    while (!units_.empty()) {
+      Unit* unit = units_.begin()->second.get();
+      EndUnitLocked(unit, unit->cancelled ? UnitState::kCancelled : UnitState::kReturned, &out);
+    }
+  }
+  Deliver(std::move(out));
+}
+
+absl::Status Scheduler::AddUnits(std::vector<WorkUnit> units) {
+  std::vector<std::string> bad;
+  absl::MutexLock lock(&mu_);
+  for (WorkUnit& wu : units) {
+    uint64_t end = uint64_t{wu.nonce_start} + wu.nonce_count;
+    if (wu.work == nullptr || wu.nonce_count == 0 || end > (uint64_t{1} << 32) ||
+        units_.contains(wu.unit_id) || stopping_) {
+      bad.push_back(absl::StrCat(wu.unit_id));
+      continue;
+    }
+    auto unit = std::make_unique<Unit>();
+    unit->todo.emplace_back(wu.nonce_start, end);
+    unit->queued = true;
+    queued_nonces_ += wu.nonce_count;
+    unit->unit = std::move(wu);
+    queue_.push_back(unit.get());
+    units_[unit->unit.unit_id] = std::move(unit);
+  }
+  work_cv_.SignalAll();
+  if (bad.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("rejected work units (no midstate, empty or out-of-range nonces, duplicate "
+                   "id, or scheduler stopped): ",
+                   absl::StrJoin(bad, ",")));
+}
+
+void Scheduler::DeviceLoop(size_t index) {
+  Slot& slot = *slots_[index];
+  std::vector<FoundNonce> found;
+  Chunk chunk;
+  while (NextChunk(index, &chunk)) {
+    found.clear();
+    absl::Time t0 = clock_->Now();
+    absl::StatusOr<uint64_t> done = slot.device->Scan(
+        std::span<const hash::ScanWork>(chunk.work.get(), 1), static_cast<uint32_t>(chunk.begin),
+        chunk.end - chunk.begin, &slot.cancel, &found);
+    absl::Duration latency = clock_->Now() - t0;
+    bool bad_nonce = false;
+    EmitShares(index, chunk, found, &bad_nonce);
+    if (FinishChunk(index, chunk, done, latency, bad_nonce)) {
+      absl::MutexLock lock(&mu_);
+      work_cv_.WaitWithTimeout(&mu_, options_.error_backoff);
+    }
+  }
+}
+
+bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
+  Slot& slot = *slots_[index];
+  absl::MutexLock lock(&mu_);
+  absl::Time idle_from = clock_->Now();
+  while (!stopping_ && (queue_.empty() || slot.disabled)) work_cv_.Wait(&mu_);
+  slot.idle += clock_->Now() - idle_from;
+  if (stopping_) return false;
+  Unit* unit = queue_.front();
+  auto& [begin, end] = unit->todo.front();
+  uint64_t n = std::min(slot.batch, end - begin);
+  *chunk = Chunk{unit, unit->unit.work, begin, begin + n};
+  begin += n;
+  queued_nonces_ -= n;
+  if (begin == end) unit->todo.pop_front();
+  if (unit->todo.empty()) {
+    unit->queued = false;
+    queue_.pop_front();
+  }
+  ++unit->in_flight;
+  slot.current = unit;
+  slot.cancel.store(false);
+  return true;
+}
+
+void Scheduler::EmitShares(size_t index, const Chunk& chunk,
+                           const std::vector<FoundNonce>& found, bool* bad_nonce) {
+  const WorkUnit& wu = chunk.unit->unit;  // Immutable while the chunk is in flight.
+  const std::string& name = slots_[index]->device->Info().name;
+  for (const FoundNonce& f : found) {
+    if (f.work_index != 0 || f.nonce < chunk.begin || f.nonce >= chunk.end ||
+        (options_.verify_shares &&
+         !hash::MeetsTarget(hash::HashNonce(*chunk.work, f.nonce), chunk.work->target))) {
+      LOG(WARNING) << "device " << name << " reported nonce " << f.nonce << " of unit "
+                   << wu.unit_id << " that does not meet the target; counted as an error";
+      *bad_nonce = true;
+      absl::MutexLock lock(&mu_);
+      ++slots_[index]->errors_total;
+      continue;
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      ++slots_[index]->shares_total;
+    }
+    if (callbacks_.on_share) {
+      callbacks_.on_share(FoundShare{wu.unit_id, wu.job_id, wu.midstate_id, f.nonce, name,
+                                     clock_->Now()});
+    }
+  }
+}
+
+bool Scheduler::FinishChunk(size_t index, const Chunk& chunk,
+                            const absl::StatusOr<uint64_t>& done, absl::Duration latency,
+                            bool bad_nonce) {
+  Slot& slot = *slots_[index];
+  Unit* unit = chunk.unit;
+  std::vector<UnitOutcome> out;
+  bool back_off = false;
+  {
+    absl::MutexLock lock(&mu_);
+    slot.current = nullptr;
+    --unit->in_flight;
+    uint64_t hashed = done.ok() ? std::min(*done, chunk.end - chunk.begin) : 0;
+    unit->hashes_done += hashed;
+    slot.hashes_total += hashed;
+    // A Scan that stops early without being cancelled is a device fault, like an error.
+    bool short_scan = done.ok() && hashed < chunk.end - chunk.begin && !slot.cancel.load();
+    slot.window.Add({.hashes = hashed,
+                     .latency = latency,
+                     .error = !done.ok() || short_scan || bad_nonce});
+    if (done.ok() && !short_scan) {
+      slot.consecutive_errors = 0;
+      // Size from this batch when it ran to completion, else keep the current size.
+      if (hashed == chunk.end - chunk.begin) {
+        slot.batch = NextBatchSize({.target = options_.target_batch_latency,
+                                    .min_batch = options_.min_batch,
+                                    .max_batch = options_.max_batch},
+                                   slot.window.Rate(), slot.batch);
+      }
+    } else {
+      ++slot.errors_total;
+      back_off = true;
+      LOG(WARNING) << "device " << slot.device->Info().name << " failed: "
+                   << (short_scan ? absl::InternalError("returned early, not cancelled")
+                                  : done.status());
+      if (++slot.consecutive_errors >= options_.max_consecutive_errors && !slot.disabled) {
+        slot.disabled = true;
+        LOG(ERROR) << "device " << slot.device->Info().name << " disabled after "
+                   << slot.consecutive_errors << " consecutive errors";
+      }
+    }
+    uint64_t rest_begin = chunk.begin + hashed;
+    if (rest_begin < chunk.end && !unit->cancelled && !stopping_) {
+      // Interrupted or failed: the unhashed tail goes back to the front of the queue.
+      unit->todo.emplace_front(rest_begin, chunk.end);
+      queued_nonces_ += chunk.end - rest_begin;
+      if (!unit->queued) {
+        unit->queued = true;
+        queue_.push_front(unit);
+      }
+      work_cv_.SignalAll();
+    }
+    if (unit->in_flight == 0 && unit->todo.empty()) {
+      EndUnitLocked(unit, unit->cancelled ? UnitState::kCancelled : UnitState::kCompleted, &out);
+    }
+  }
+  Deliver(std::move(out));
+  return back_off;
+}
+
+void Scheduler::EndUnitLocked(Unit* unit, UnitState state, std::vector<UnitOutcome>* out) {
+  out->push_back(UnitOutcome{unit->unit.unit_id, unit->unit.job_id, state, unit->hashes_done});
+  for (auto& [begin, end] : unit->todo) queued_nonces_ -= end - begin;
+  if (unit->queued) queue_.erase(std::find(queue_.begin(), queue_.end(), unit));
+  units_.erase(unit->unit.unit_id);
+}
+
+void Scheduler::Deliver(std::vector<UnitOutcome> outcomes) {
+  if (!callbacks_.on_unit_done) return;
+  for (UnitOutcome& o : outcomes) callbacks_.on_unit_done(std::move(o));
+}
+
+int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
+  std::vector<UnitOutcome> out;
+  int cancelled = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    std::vector<Unit*> hits;
+    for (auto& [id, unit] : units_) {
+      if (!unit->cancelled && match(*unit)) hits.push_back(unit.get());
+    }
+    for (Unit* unit : hits) {
+      ++cancelled;
+      unit->cancelled = true;
+      if (unit->in_flight == 0) {
+        EndUnitLocked(unit, UnitState::kCancelled, &out);
+        continue;
+      }
+      for (auto& [begin, end] : unit->todo) queued_nonces_ -= end - begin;
+      unit->todo.clear();
+      if (unit->queued) {
+        unit->queued = false;
+        queue_.erase(std::find(queue_.begin(), queue_.end(), unit));
+      }
+      for (auto& slot : slots_) {
+        if (slot->current == unit) slot->cancel.store(true);
+      }
+    }
+  }
+  Deliver(std::move(out));
+  return cancelled;
+}
+
+int Scheduler::CancelJobs(const std::vector<std::string>& job_ids) {
+  absl::flat_hash_set<std::string> jobs(job_ids.begin(), job_ids.end());
+  return CancelMatching([&](const Unit& u) { return jobs.contains(u.unit.job_id); });
+}
+
+int Scheduler::CancelUnits(const std::vector<uint64_t>& unit_ids) {
+  absl::flat_hash_set<uint64_t> ids(unit_ids.begin(), unit_ids.end());
+  return CancelMatching([&](const Unit& u) { return ids.contains(u.unit.unit_id); });
+}
+
+int Scheduler::CancelAll() {
+  return CancelMatching([](const Unit&) { return true; });
+}
+
+uint64_t Scheduler::QueuedHashes() const {
+  absl::MutexLock lock(&mu_);
+  return queued_nonces_;
+}
+
+double Scheduler::Rate() const {
+  absl::MutexLock lock(&mu_);
+  double rate = 0;
+  for (const auto& slot : slots_) {
+    if (!slot->disabled) rate += slot->window.Rate();
+  }
+  return rate;
+}
+
+absl::Duration Scheduler::BufferedTime() const {
+  uint64_t queued = QueuedHashes();
+  if (queued == 0) return absl::ZeroDuration();
+  double rate = Rate();
+  if (rate <= 0) return absl::InfiniteDuration();
+  return absl::Seconds(static_cast<double>(queued) / rate);
+}
+
+size_t Scheduler::LiveUnits() const {
+  absl::MutexLock lock(&mu_);
+  return units_.size();
+}
+
+std::vector<DeviceStats> Scheduler::Stats() const {
+  std::vector<DeviceStats> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& slot : slots_) {
+    out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
+                              slot->hashes_total, slot->shares_total, slot->errors_total,
+                              absl::ToDoubleSeconds(slot->idle), slot->disabled,
+                              slot->device->Telemetry()});
+  }
+  return out;
+}
+
+}  // namespace synth::worker

@@ -1,0 +1,156 @@
+// File: worker/scheduler/scheduler.h
+//
+// The worker's local pull scheduler. Leased WorkUnits wait in one FIFO queue; one thread per
+// device pulls the next batch of nonces from the front unit, sized so that the batch takes
+// about the target latency on that device (batch_sizer.h), hashes it with Device::Scan, and
+// hands found nonces to `on_share` the moment Scan returns. A cancel (clean job) drops queued
+// units at once and sets the cancel flag that in-flight Scans poll, so stale hashing stops
+// within one internal device batch. Each device keeps a 30-batch telemetry window.
+//
+//   Scheduler sched(std::move(devices), SchedulerOptions{},
+//                   {.on_share = [&](FoundShare s) { conn.SendShare(s); },
+//                    .on_unit_done = [&](UnitOutcome o) { conn.ReportUnit(o); }});
+//   sched.Start();
+//   RETURN_IF_ERROR(sched.AddUnits(units));
+//   if (sched.BufferedTime() < absl::Seconds(3)) conn.RequestLease();
+//   sched.CancelJobs({"job-7"});                // stale work stops within milliseconds
+//   sched.Stop();                               // unfinished units come back as kReturned
+//
+// Contract: every unit accepted by AddUnits ends in exactly one on_unit_done call (completed,
+// cancelled or returned by Stop). Shares of a unit are delivered before its outcome.
+//
+// Thread-safety: all methods are thread-safe. Callbacks run on device threads, or on the thread
+// calling a Cancel*/Stop method; they must not block and must not call back into the scheduler
+// while holding a lock the caller of Cancel*/Stop holds.
+#ifndef SYNTH_WORKER_SCHEDULER_SCHEDULER_H_
+#define SYNTH_WORKER_SCHEDULER_SCHEDULER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "worker/devices/device.h"
+#include "worker/scheduler/batch_sizer.h"
+#include "worker/scheduler/clock.h"
+#include "worker/scheduler/telemetry_window.h"
+#include "worker/scheduler/work_unit.h"
+
+namespace synth::worker {
+
+struct SchedulerOptions {
+  absl::Duration target_batch_latency = absl::Milliseconds(150);  // Per Scan call.
+  uint64_t initial_cpu_batch = 1 << 16;      // Nonces in a CPU device's first batch.
+  uint64_t initial_cuda_batch = 1 << 22;     // Nonces in a GPU's first batch.
+  uint64_t min_batch = 1 << 10;              // Nonces.
+  uint64_t max_batch = uint64_t{1} << 32;    // Nonces.
+  absl::Duration error_backoff = absl::Milliseconds(200);  // Pause after a failed Scan.
+  int max_consecutive_errors = 5;            // Then the device is disabled.
+  bool verify_shares = true;  // Re-hash each found nonce with the scalar reference first.
+  const Clock* clock = nullptr;              // nullptr: RealClock.
+};
+
+struct SchedulerCallbacks {
+  std::function<void(FoundShare)> on_share;       // A verified share; must not block.
+  std::function<void(UnitOutcome)> on_unit_done;  // A unit's end; must not block.
+};
+
+// One device as telemetry reports it.
+struct DeviceStats {
+  DeviceInfo info;
+  TelemetrySummary window;      // Last 30 batches.
+  uint64_t batch_size = 0;      // Nonces in the next batch.
+  uint64_t hashes_total = 0;
+  uint64_t shares_total = 0;
+  uint64_t errors_total = 0;    // Failed Scans + nonces that did not verify.
+  double idle_seconds = 0;      // Time spent waiting for work.
+  bool disabled = false;        // Too many consecutive errors.
+  DeviceTelemetry hardware;
+};
+
+class Scheduler {
+ public:
+  Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOptions options,
+            SchedulerCallbacks callbacks);
+  ~Scheduler();  // Calls Stop().
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Starts one thread per device. Call once.
+  void Start();
+
+  // Stops hashing (in-flight Scans are cancelled), joins the device threads and ends every
+  // unfinished unit as kReturned. Idempotent.
+  void Stop();
+
+  // Queues units in order. Units with no work, a bad range (nonce_start + nonce_count > 2^32,
+  // count 0) or a unit_id already live are skipped and reported in an InvalidArgument status;
+  // the valid ones are queued either way.
+  absl::Status AddUnits(std::vector<WorkUnit> units);
+
+  // Cancels matching units: queued ones end at once, in-flight Scans are told to stop. Each
+  // returns the number of units cancelled.
+  int CancelJobs(const std::vector<std::string>& job_ids);
+  int CancelUnits(const std::vector<uint64_t>& unit_ids);
+  int CancelAll();
+
+  // Returns the nonces queued and not yet handed to a device.
+  uint64_t QueuedHashes() const;
+  // Returns the devices' summed measured rate, hashes/s (0 before the first batches).
+  double Rate() const;
+  // Returns QueuedHashes() / Rate(); InfiniteDuration while the rate is unknown and work is
+  // queued, ZeroDuration when nothing is queued.
+  absl::Duration BufferedTime() const;
+  // Returns the number of live units (queued or in flight).
+  size_t LiveUnits() const;
+  std::vector<DeviceStats> Stats() const;
+
+ private:
+  struct Unit;
+  struct Slot;
+  struct Chunk {
+    Unit* unit = nullptr;
+    std::shared_ptr<const hash::ScanWork> work;
+    uint64_t begin = 0, end = 0;
+  };
+
+  void DeviceLoop(size_t index);
+  bool NextChunk(size_t index, Chunk* chunk);
+  void EmitShares(size_t index, const Chunk& chunk, const std::vector<FoundNonce>& found,
+                  bool* bad_nonce);
+  // Accounts a finished Scan; returns true when the device should back off.
+  bool FinishChunk(size_t index, const Chunk& chunk, const absl::StatusOr<uint64_t>& done,
+                   absl::Duration latency, bool bad_nonce);
+  int CancelMatching(const std::function<bool(const Unit&)>& match);
+  void EndUnitLocked(Unit* unit, UnitState state, std::vector<UnitOutcome>* out)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Deliver(std::vector<UnitOutcome> outcomes);
+
+  // Constant after construction.
+  const SchedulerOptions options_;
+  const SchedulerCallbacks callbacks_;
+  const Clock* const clock_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar work_cv_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<uint64_t, std::unique_ptr<Unit>> units_ ABSL_GUARDED_BY(mu_);
+  std::deque<Unit*> queue_ ABSL_GUARDED_BY(mu_);  // Units with nonces left to hand out.
+  uint64_t queued_nonces_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace synth::worker
+
+#endif  // SYNTH_WORKER_SCHEDULER_SCHEDULER_H_

@@ -1,0 +1,15 @@
+# worker/worker.cmake: the worker's scheduler, master connection and run loop (included by
+# worker/CMakeLists.txt). Binaries live in binaries.cmake.
+set(_w ${CMAKE_CURRENT_SOURCE_DIR})
+
+synth_library(synth_worker_scheduler
+  SRCS ${_w}/scheduler/scheduler.cc ${_w}/scheduler/batch_sizer.cc
+       ${_w}/scheduler/telemetry_window.cc
+  PUBLIC_DEPS synth_worker_devices synth_hash synth_common_base absl::status absl::statusor absl::synchronization
+              absl::time absl::flat_hash_set
+  DEPS absl::strings)
+
+synth_test(worker_scheduler_test
+  SRCS ${_w}/scheduler/scheduler_test.cc ${_w}/scheduler/batch_sizer_test.cc
+       ${_w}/scheduler/telemetry_window_test.cc
+  DEPS synth_worker_scheduler)
