@@ -13,3 +13,11 @@ synth_test(worker_scheduler_test
   SRCS ${_w}/scheduler/scheduler_test.cc ${_w}/scheduler/batch_sizer_test.cc
        ${_w}/scheduler/telemetry_window_test.cc
   DEPS synth_worker_scheduler)
+
+synth_library(synth_worker_conn
+  SRCS ${_w}/conn/backoff.cc ${_w}/conn/share_outbox.cc
+  PUBLIC_DEPS synth_worker_scheduler absl::synchronization absl::time)
+
+synth_test(worker_conn_test
+  SRCS ${_w}/conn/backoff_test.cc ${_w}/conn/share_outbox_test.cc
+  DEPS synth_worker_conn)
