@@ -49,6 +49,12 @@ const HashCore& Avx2Core() {
   return core;
 }
 
+const HashCore& HybridCore() {
+  static const FunctionCore core("avx512-sha", DetectCpuFeatures().avx512 && DetectCpuFeatures().sha_ni,
+                                 internal::ScanHybrid);
+  return core;
+}
+
 const HashCore& Avx512Core() {
   static const FunctionCore core("avx512", DetectCpuFeatures().avx512, internal::ScanAvx512);
   return core;

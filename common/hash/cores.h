@@ -22,6 +22,8 @@ const HashCore& ShaNiCore();
 const HashCore& Avx2Core();
 // AVX-512 F/VL, 16 nonces per 512-bit vector, vprord and vpternlogd.
 const HashCore& Avx512Core();
+// AVX-512 (16 lanes) and SHA-NI (several nonces) interleaved in one loop.
+const HashCore& HybridCore();
 // Baselines for benchmarks only (never dispatched): the same ISAs without the hoisting and
 // early exit, hashing the full 2 x 64 rounds like a plain miner.
 const HashCore& ShaNiPlainCore();
@@ -35,6 +37,7 @@ void ScanShaNi(const ScanWork& work, uint32_t start, uint64_t count, std::vector
 void ScanShaNiPlain(const ScanWork& work, uint32_t start, uint64_t count,
                     std::vector<uint32_t>* found);
 void ScanAvx2(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
+void ScanHybrid(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 
 }  // namespace internal

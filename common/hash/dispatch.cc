@@ -80,7 +80,7 @@ absl::Status RunSelfTest(const HashCore& core) {
 }  // namespace
 
 const std::vector<const HashCore*>& AllCores() {
-  static const auto* cores = new std::vector<const HashCore*>{&Avx512Core(), &ShaNiCore(),
+  static const auto* cores = new std::vector<const HashCore*>{&HybridCore(), &Avx512Core(), &ShaNiCore(),
                                                               &Avx2Core(), &ScalarCore()};
   return *cores;
 }

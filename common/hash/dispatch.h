@@ -8,7 +8,7 @@
 //   core->Scan(work, 0, count, &found);
 //   for (const HashCore* c : UsableCores()) ...   // benchmark every core this CPU runs
 //
-// Preference order ("auto"): avx512, sha-ni, avx2, scalar (measured on Zen 4; see
+// Preference order ("auto"): avx512-sha, avx512, sha-ni, avx2, scalar (measured on Zen 4; see
 // docs/HASHING.md). A core is usable when Supported() and its self-test passed.
 //
 // Thread-safe: every function may be called from any thread; self-tests run once per core.
@@ -28,7 +28,7 @@ namespace synth::hash {
 // Returns every dispatchable core compiled in, best first, whether or not this CPU runs it.
 const std::vector<const HashCore*>& AllCores();
 
-// Returns the names of AllCores(), comma-separated ("avx512,sha-ni,avx2,scalar").
+// Returns the names of AllCores(), comma-separated ("avx512-sha,avx512,sha-ni,avx2,scalar").
 std::string CoreNames();
 
 // Returns the core named `name`, or nullptr.

@@ -149,18 +149,22 @@ struct Kernel {
     }
   }
 
-  template <int... I>
+  // After each round the hook runs `hook.template After<K>()`, K counting rounds from 0: a
+  // hybrid core interleaves another unit's work there (see hybrid_core.cc).
+  template <class Hook, int... I>
   static SYNTH_INLINE void Rounds1(std::integer_sequence<int, I...>, V (&s)[8], V* w,
-                                   const Precomp& p) {
-    (Step1<I + 4>(s, w, p), ...);
+                                   const Precomp& p, Hook& hook) {
+    ((Step1<I + 4>(s, w, p), hook.template After<I>()), ...);
   }
-  template <int... I>
-  static SYNTH_INLINE void Rounds2(std::integer_sequence<int, I...>, V (&s)[8], V* w) {
-    (Step2<I + 1>(s, w), ...);
+  template <class Hook, int... I>
+  static SYNTH_INLINE void Rounds2(std::integer_sequence<int, I...>, V (&s)[8], V* w,
+                                   Hook& hook) {
+    ((Step2<I + 1>(s, w), hook.template After<60 + I>()), ...);
   }
 
   // Returns the final state word 7 of sha256d for nonces base + lane.
-  static SYNTH_INLINE V HashS7(const Precomp& p, uint32_t base) {
+  template <class Hook>
+  static SYNTH_INLINE V HashS7(const Precomp& p, uint32_t base, Hook& hook) {
     V w[64];
     w[3] = O::NonceW3(base);
     V s[8];
@@ -168,7 +172,7 @@ struct Kernel {
     for (int j = 0; j < 8; ++j) s[(4 + j) & 7] = C(p.state4[j]);
     s[4] = O::Add(s[4], w[3]);
     s[0] = O::Add(s[0], w[3]);
-    Rounds1(std::make_integer_sequence<int, 60>(), s, w, p);
+    Rounds1(std::make_integer_sequence<int, 60>(), s, w, p, hook);
     // After 64 rounds the rotation is back to a = s[0].
     V m[64];
     for (int j = 0; j < 8; ++j) m[j] = O::Add(s[j], C(p.midstate[j]));
@@ -182,11 +186,17 @@ struct Kernel {
     s[4] = C(0x510e527f);
     s[5] = C(0x9b05688c);
     s[6] = C(0x1f83d9ab);
-    Rounds2(std::make_integer_sequence<int, 59>(), s, m);  // rounds 1..59
+    Rounds2(std::make_integer_sequence<int, 59>(), s, m, hook);  // rounds 1..59
     m[60] = General(m, 60);
     V e61 = RoundE<60>(s, O::Add(m[60], C(kK[60])));
     return O::Add(e61, C(0x5be0cd19));
   }
+};
+
+// The hook of a core that interleaves nothing.
+struct NoHook {
+  template <int K>
+  SYNTH_INLINE void After() {}
 };
 
 // Scans [start, start + count) of `work` with the lane core O; appends exact finds in order.
@@ -197,9 +207,10 @@ void ScanLanes(const ScanWork& work, uint32_t start, uint64_t count,
                std::vector<uint32_t>* found) {
   constexpr int kLanes = O::kLanes;
   const Precomp p = MakePrecomp(work);
+  NoHook hook;
   for (uint64_t i = 0; i < count; i += kLanes) {
     uint32_t base = start + static_cast<uint32_t>(i);
-    uint32_t mask = O::CandidateMask(Kernel<O>::HashS7(p, base), p.target7);
+    uint32_t mask = O::CandidateMask(Kernel<O>::HashS7(p, base, hook), p.target7);
     if (count - i < static_cast<uint64_t>(kLanes)) {
       mask &= (uint32_t{1} << (count - i)) - 1;
     }
