@@ -68,10 +68,12 @@ struct ShaPre {
   __m128i c6b;                 // The same for the second hash's group 6.
 };
 
-const __m128i kM1 = Set(0x80000000u, 0, 0, 0);   // First hash W4..W7.
-const __m128i kM3 = Set(0, 0, 0, 640);           // First hash W12..W15.
-const __m128i kM2b = Set(0x80000000u, 0, 0, 0);  // Second hash W8..W11.
-const __m128i kM3b = Set(0, 0, 0, 256);          // Second hash W12..W15.
+// Padding words as functions, not namespace-scope __m128i constants: those would be built by a
+// static initializer compiled with this file's ISA flags and run at startup on every CPU.
+SYNTH_INLINE __m128i M1() { return Set(0x80000000u, 0, 0, 0); }   // First hash W4..W7.
+SYNTH_INLINE __m128i M3() { return Set(0, 0, 0, 640); }           // First hash W12..W15.
+SYNTH_INLINE __m128i M2b() { return Set(0x80000000u, 0, 0, 0); }  // Second hash W8..W11.
+SYNTH_INLINE __m128i M3b() { return Set(0, 0, 0, 256); }          // Second hash W12..W15.
 
 constexpr uint32_t kIv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -84,9 +86,9 @@ SYNTH_INLINE ShaPre MakeShaPre(const ScanWork& work) {
   p.m0 = Set(pre.w[0], pre.w[1], pre.w[2], 0);
   p.mid_abef = Abef(pre.midstate);
   p.mid_cdgh = Cdgh(pre.midstate);
-  p.c5 = _mm_sha256msg1_epu32(kM1, _mm_setzero_si128());
-  p.c6 = _mm_sha256msg1_epu32(_mm_setzero_si128(), kM3);
-  p.c6b = _mm_sha256msg1_epu32(kM2b, kM3b);
+  p.c5 = _mm_sha256msg1_epu32(M1(), _mm_setzero_si128());
+  p.c6 = _mm_sha256msg1_epu32(_mm_setzero_si128(), M3());
+  p.c6b = _mm_sha256msg1_epu32(M2b(), M3b());
   return p;
 }
 
@@ -110,22 +112,22 @@ struct ShaNonces {
       a[j] = _mm_sha256rnds2_epu32(p.cdgh2, p.abef2, _mm_srli_si128(_mm_add_epi32(m[0], K4(0)), 8));
       c[j] = p.abef2;
     } else if constexpr (S == 1) {
-      Quad(a[j], c[j], _mm_add_epi32(kM1, K4(1)));
+      Quad(a[j], c[j], _mm_add_epi32(M1(), K4(1)));
     } else if constexpr (S == 2) {
       Quad(a[j], c[j], K4(2));
     } else if constexpr (S == 3) {
-      Quad(a[j], c[j], _mm_add_epi32(kM3, K4(3)));
+      Quad(a[j], c[j], _mm_add_epi32(M3(), K4(3)));
     } else if constexpr (S == 4) {
-      m[0] = _mm_sha256msg2_epu32(_mm_sha256msg1_epu32(m[0], kM1), kM3);
+      m[0] = _mm_sha256msg2_epu32(_mm_sha256msg1_epu32(m[0], M1()), M3());
       Quad(a[j], c[j], _mm_add_epi32(m[0], K4(4)));
     } else if constexpr (S == 5) {
-      m[1] = _mm_sha256msg2_epu32(_mm_add_epi32(p.c5, _mm_alignr_epi8(m[0], kM3, 4)), m[0]);
+      m[1] = _mm_sha256msg2_epu32(_mm_add_epi32(p.c5, _mm_alignr_epi8(m[0], M3(), 4)), m[0]);
       Quad(a[j], c[j], _mm_add_epi32(m[1], K4(5)));
     } else if constexpr (S == 6) {
       m[2] = _mm_sha256msg2_epu32(_mm_add_epi32(p.c6, _mm_alignr_epi8(m[1], m[0], 4)), m[1]);
       Quad(a[j], c[j], _mm_add_epi32(m[2], K4(6)));
     } else if constexpr (S == 7) {
-      m[3] = Next(kM3, m[0], m[1], m[2]);
+      m[3] = Next(M3(), m[0], m[1], m[2]);
       Quad(a[j], c[j], _mm_add_epi32(m[3], K4(7)));
     } else if constexpr (S < 16) {
       m[S & 3] = Next(m[S & 3], m[(S + 1) & 3], m[(S + 2) & 3], m[(S + 3) & 3]);
@@ -141,15 +143,15 @@ struct ShaNonces {
     } else if constexpr (S == 17) {
       Quad(a[j], c[j], _mm_add_epi32(m[1], K4(1)));
     } else if constexpr (S == 18) {
-      Quad(a[j], c[j], _mm_add_epi32(kM2b, K4(2)));
+      Quad(a[j], c[j], _mm_add_epi32(M2b(), K4(2)));
     } else if constexpr (S == 19) {
-      Quad(a[j], c[j], _mm_add_epi32(kM3b, K4(3)));
+      Quad(a[j], c[j], _mm_add_epi32(M3b(), K4(3)));
     } else if constexpr (S == 20) {
-      m[2] = _mm_sha256msg2_epu32(_mm_sha256msg1_epu32(m[0], m[1]), kM3b);  // W16..19
+      m[2] = _mm_sha256msg2_epu32(_mm_sha256msg1_epu32(m[0], m[1]), M3b());  // W16..19
       Quad(a[j], c[j], _mm_add_epi32(m[2], K4(4)));
     } else if constexpr (S == 21) {
       m[3] = _mm_sha256msg2_epu32(
-          _mm_add_epi32(_mm_sha256msg1_epu32(m[1], kM2b), _mm_alignr_epi8(m[2], kM3b, 4)),
+          _mm_add_epi32(_mm_sha256msg1_epu32(m[1], M2b()), _mm_alignr_epi8(m[2], M3b(), 4)),
           m[2]);  // W20..23
       Quad(a[j], c[j], _mm_add_epi32(m[3], K4(5)));
     } else if constexpr (S == 22) {
@@ -157,7 +159,7 @@ struct ShaNonces {
                                   m[3]);  // W24..27
       Quad(a[j], c[j], _mm_add_epi32(m[0], K4(6)));
     } else if constexpr (S == 23) {
-      m[1] = Next(kM3b, m[2], m[3], m[0]);  // W28..31
+      m[1] = Next(M3b(), m[2], m[3], m[0]);  // W28..31
       Quad(a[j], c[j], _mm_add_epi32(m[1], K4(7)));
     } else if constexpr (S < 31) {
       // Second-hash group q = S - 16 lives in m[(q + 2) & 3].
