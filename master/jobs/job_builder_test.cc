@@ -1,0 +1,129 @@
+#include "master/jobs/job_builder.h"
+
+#include <cstring>
+
+#include "common/hash/sha256.h"
+#include "gtest/gtest.h"
+#include "master/jobs/test_jobs.h"
+
+namespace synth::jobs {
+namespace {
+
+// The plain reference: coinbase → merkle root → header → sha256d, written out independently.
+hash::Digest ReferenceHash(const UpstreamJob& j, const std::vector<uint8_t>& en2, uint32_t version,
+                           uint32_t nonce) {
+  std::vector<uint8_t> cb = j.coinb1;
+  cb.insert(cb.end(), j.extranonce1.begin(), j.extranonce1.end());
+  cb.insert(cb.end(), en2.begin(), en2.end());
+  cb.insert(cb.end(), j.coinb2.begin(), j.coinb2.end());
+  hash::Digest root = hash::Sha256d(cb);
+  for (const auto& b : j.merkle_branch) {
+    std::vector<uint8_t> pair(root.begin(), root.end());
+    pair.insert(pair.end(), b.begin(), b.end());
+    root = hash::Sha256d(pair);
+  }
+  std::vector<uint8_t> h;
+  auto le32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) h.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  le32(version);
+  h.insert(h.end(), j.prev_hash.begin(), j.prev_hash.end());
+  h.insert(h.end(), root.begin(), root.end());
+  le32(j.ntime);
+  le32(j.nbits);
+  le32(nonce);
+  return hash::Sha256d(h);
+}
+
+TEST(DifficultyToTargetTest, KnownDifficulties) {
+  hash::Target256 d1 = DifficultyToTarget(1.0);
+  EXPECT_EQ(d1[7], 0u);
+  EXPECT_EQ(d1[6], 0xffff0000u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(d1[i], 0u);
+  hash::Target256 d1024 = DifficultyToTarget(1024.0);  // 00000000003fffc000...
+  EXPECT_EQ(d1024[7], 0u);
+  EXPECT_EQ(d1024[6], 0x003fffc0u);
+  EXPECT_EQ(d1024[5], 0u);
+  hash::Target256 half = DifficultyToTarget(0.5);       // 0x00000001FFFE...
+  EXPECT_EQ(half[7], 1u);
+  EXPECT_EQ(half[6], 0xfffe0000u);
+  hash::Target256 tiny = DifficultyToTarget(1e-30);     // Saturates.
+  for (uint32_t w : tiny) EXPECT_EQ(w, 0xffffffffu);
+}
+
+TEST(JobBuilderTest, RejectsBadJobs) {
+  UpstreamJob j = TestJob("a");
+  j.extranonce2_size = 0;
+  EXPECT_EQ(JobBuilder::Create(j, "k").status().code(), absl::StatusCode::kInvalidArgument);
+  j = TestJob("a");
+  j.difficulty = 0;
+  EXPECT_EQ(JobBuilder::Create(j, "k").status().code(), absl::StatusCode::kInvalidArgument);
+  j = TestJob("");
+  EXPECT_FALSE(JobBuilder::Create(j, "k").ok());
+}
+
+TEST(JobBuilderTest, MidstatesEqualReferenceHeaderHashing) {
+  UpstreamJob j = TestJob("job1", 3);
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "1/job1");
+  ASSERT_TRUE(b.ok());
+  for (uint64_t index : {0, 1, 2, 255, 256, 70000}) {
+    absl::StatusOr<Midstate> m = b->Build(index, index + 10, index + 10);
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->extranonce2, Extranonce2Bytes(index, 4));
+    for (uint32_t nonce : {0u, 1u, 0x9546a142u, 0xffffffffu}) {
+      EXPECT_EQ(hash::HashNonce(m->work, nonce), ReferenceHash(j, m->extranonce2, j.version, nonce))
+          << "index " << index << " nonce " << nonce;
+    }
+  }
+}
+
+TEST(JobBuilderTest, VersionRollingGroupsShareTheTail) {
+  UpstreamJob j = TestJob("job1", 5, 1.0, true, 0x1fffe000);
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "1/job1");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->versions_per_extranonce2(), uint64_t{1} << 16);
+  absl::StatusOr<Midstate> m0 = b->Build(0, 1, 1);
+  absl::StatusOr<Midstate> m1 = b->Build(1, 2, 1);
+  absl::StatusOr<Midstate> m2 = b->Build(uint64_t{1} << 16, 3, 3);  // Next extranonce2.
+  ASSERT_TRUE(m0.ok() && m1.ok() && m2.ok());
+  EXPECT_EQ(m0->extranonce2, m1->extranonce2);
+  EXPECT_EQ(m0->work.tail, m1->work.tail);
+  EXPECT_NE(m0->work.midstate, m1->work.midstate);
+  EXPECT_EQ(m1->version, 0x20002000u);
+  EXPECT_EQ(m1->version_bits, 0x00002000u);
+  EXPECT_NE(m2->extranonce2, m0->extranonce2);
+  EXPECT_EQ(hash::HashNonce(m1->work, 77), ReferenceHash(j, m1->extranonce2, m1->version, 77));
+}
+
+TEST(JobBuilderTest, RollVersionSpreadsOverMask) {
+  EXPECT_EQ(RollVersion(0x20000000, 0x1fffe000, 0), 0x20000000u);
+  EXPECT_EQ(RollVersion(0x20000000, 0x1fffe000, 3), 0x20006000u);
+  EXPECT_EQ(RollVersion(0x20000000, 0x1fffe000, 0xffff), 0x3fffe000u);
+  EXPECT_EQ(RollVersion(0x20002000, 0x00002000, 0), 0x20000000u);  // Base bits in mask cleared.
+}
+
+TEST(JobBuilderTest, ExhaustedExtranonce2IsOutOfRange) {
+  UpstreamJob j = TestJob("a");
+  j.extranonce2_size = 1;
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "k");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->Build(255, 1, 1).ok());
+  EXPECT_EQ(b->Build(256, 2, 2).status().code(), absl::StatusCode::kOutOfRange);
+}
+
+// Block 125552's header fields through BuildHeader land at the consensus offsets.
+TEST(JobBuilderTest, HeaderLayout) {
+  UpstreamJob j = TestJob("a");
+  std::array<uint8_t, 80> h = BuildHeader(j, Extranonce2Bytes(0, 4), 0x00000001, 0x9546a142);
+  EXPECT_EQ(h[0], 0x01);
+  EXPECT_EQ(h[3], 0x00);
+  EXPECT_EQ(std::memcmp(&h[4], j.prev_hash.data(), 32), 0);
+  EXPECT_EQ(h[68], static_cast<uint8_t>(j.ntime));
+  EXPECT_EQ(h[72], 0xf2);  // nbits 1a44b9f2, little-endian.
+  EXPECT_EQ(h[75], 0x1a);
+  EXPECT_EQ(h[76], 0x42);  // nonce 9546a142, little-endian.
+  EXPECT_EQ(h[79], 0x95);
+}
+
+}  // namespace
+}  // namespace synth::jobs

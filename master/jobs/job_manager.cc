@@ -1,0 +1,113 @@
+#include "master/jobs/job_manager.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace synth::jobs {
+
+JobManager::JobManager(Options options) : options_(options) {}
+
+absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& job) {
+  std::string key = absl::StrCat(job_seq_ + 1, "/", job.job_id);
+  absl::StatusOr<JobBuilder> builder = JobBuilder::Create(job, key);
+  if (!builder.ok()) return builder.status();
+  ++job_seq_;
+  if (job.version_mask != 0 && (job.version & job.version_mask) != 0) {
+    LOG(WARNING) << "job " << job.job_id << ": version " << std::hex << job.version
+                 << " has bits inside the rolling mask " << job.version_mask;
+  }
+  std::vector<std::string> dead;
+  if (job.clean) dead.assign(order_.begin(), order_.end());
+  while (order_.size() - dead.size() + 1 > options_.max_live_jobs && !order_.empty() &&
+         dead.size() < order_.size()) {
+    dead.push_back(order_[dead.size()]);  // Oldest first.
+  }
+  for (const std::string& k : dead) Kill(k);
+  auto info = std::make_unique<JobInfo>(JobInfo{key, *std::move(builder)});
+  jobs_.emplace(key, std::move(info));
+  order_.push_back(key);
+  current_ = key;
+  cache_.clear();  // Midstates of the previous job stay findable while it lives.
+  Fill();
+  return dead;
+}
+
+void JobManager::Kill(const std::string& key) {
+  if (jobs_.erase(key) == 0) return;
+  for (auto it = order_.begin(); it != order_.end(); ++it) {
+    if (*it == key) {
+      order_.erase(it);
+      break;
+    }
+  }
+  absl::erase_if(midstates_, [&](const auto& kv) { return kv.second->job_key == key; });
+  if (current_ == key) {
+    current_.clear();
+    cache_.clear();
+  }
+  dead_order_.push_back(key);
+  dead_set_.insert(key);
+  while (dead_order_.size() > options_.remember_dead) {
+    dead_set_.erase(dead_order_.front());
+    dead_order_.pop_front();
+  }
+}
+
+std::vector<std::string> JobManager::KillAll() {
+  std::vector<std::string> dead(order_.begin(), order_.end());
+  for (const std::string& k : dead) Kill(k);
+  return dead;
+}
+
+std::shared_ptr<const Midstate> JobManager::BuildOne() {
+  auto it = jobs_.find(current_);
+  if (it == jobs_.end()) return nullptr;
+  JobInfo& job = *it->second;
+  uint64_t id = next_midstate_id_;
+  if (job.next_index % job.builder.versions_per_extranonce2() == 0) job.group_id = id;
+  absl::StatusOr<Midstate> m = job.builder.Build(job.next_index, id, job.group_id);
+  if (!m.ok()) {
+    LOG_EVERY_N(WARNING, 1000) << m.status();
+    return nullptr;
+  }
+  ++job.next_index;
+  ++next_midstate_id_;
+  auto shared = std::make_shared<const Midstate>(*std::move(m));
+  midstates_.emplace(id, shared);
+  return shared;
+}
+
+void JobManager::Fill() {
+  while (cache_.size() < options_.cache_ahead) {
+    std::shared_ptr<const Midstate> m = BuildOne();
+    if (m == nullptr) return;
+    cache_.push_back(std::move(m));
+  }
+}
+
+std::shared_ptr<const Midstate> JobManager::NextMidstate() {
+  if (cache_.empty()) Fill();
+  if (cache_.empty()) return nullptr;
+  std::shared_ptr<const Midstate> m = std::move(cache_.front());
+  cache_.pop_front();
+  return m;
+}
+
+std::shared_ptr<const Midstate> JobManager::FindMidstate(uint64_t midstate_id) const {
+  auto it = midstates_.find(midstate_id);
+  return it == midstates_.end() ? nullptr : it->second;
+}
+
+const JobInfo* JobManager::FindJob(const std::string& key) const {
+  auto it = jobs_.find(key);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+void JobManager::ForgetUnused() {
+  // use_count 1: only this map holds it (not cached, no unit refers to it).
+  absl::erase_if(midstates_, [](const auto& kv) { return kv.second.use_count() == 1; });
+}
+
+}  // namespace synth::jobs

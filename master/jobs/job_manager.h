@@ -1,0 +1,101 @@
+// File: master/jobs/job_manager.h
+//
+// The master's jobs and their midstates. Each pool job gets a master job key "<seq>/<pool id>"
+// (pool job ids repeat across reconnects; keys never do). The newest job is "current": new
+// midstates come from it, in JobBuilder order, through a cache kept `cache_ahead` deep so that a
+// lease never waits on hashing (Fill() tops it up; NextMidstate() refills when it runs dry).
+// Older jobs stay live (their shares are still valid) until a clean job or Kill, and only the
+// last `max_live_jobs` are kept.
+//
+//   JobManager jobs({});
+//   ASSIGN_OR_RETURN(std::vector<std::string> dead, jobs.AddJob(upstream_job));
+//   std::shared_ptr<const Midstate> m = jobs.NextMidstate();   // nullptr: no job
+//   const JobInfo* info = jobs.FindJob(m->job_key);
+//
+// Thread-compatible: the owner (service::Cluster) serializes every call.
+#ifndef SYNTH_MASTER_JOBS_JOB_MANAGER_H_
+#define SYNTH_MASTER_JOBS_JOB_MANAGER_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "master/jobs/job_builder.h"
+#include "master/jobs/midstate.h"
+#include "master/jobs/upstream.h"
+
+namespace synth::jobs {
+
+// A live job.
+struct JobInfo {
+  std::string key;       // Master job key.
+  JobBuilder builder;    // The job as notified (difficulty, extranonce1, mask included).
+  uint64_t next_index = 0;       // Next midstate index to build.
+  uint64_t group_id = 0;         // version_group of the extranonce2 being built.
+};
+
+class JobManager {
+ public:
+  struct Options {
+    size_t cache_ahead = 64;    // Midstates kept precomputed for the current job.
+    size_t max_live_jobs = 16;  // Older non-clean jobs beyond this die.
+    size_t remember_dead = 256; // Dead job keys remembered (to call late shares "stale").
+  };
+
+  explicit JobManager(Options options);
+
+  // Adds a job and makes it current. Returns the keys of jobs that died because of it (every
+  // other job when clean). INVALID_ARGUMENT for an unusable job (nothing changes).
+  absl::StatusOr<std::vector<std::string>> AddJob(const UpstreamJob& job);
+
+  // Kills every job (pool down, shutdown); returns their keys.
+  std::vector<std::string> KillAll();
+
+  // Returns the next unused midstate of the current job; nullptr when there is none.
+  std::shared_ptr<const Midstate> NextMidstate();
+
+  // Tops the cache up to cache_ahead midstates. Cheap when already full.
+  void Fill();
+
+  // Returns a midstate of a live job by id, or nullptr.
+  std::shared_ptr<const Midstate> FindMidstate(uint64_t midstate_id) const;
+
+  // Returns a live job by key, or nullptr.
+  const JobInfo* FindJob(const std::string& key) const;
+
+  // True when `key` named a job that has died (recently).
+  bool IsDead(const std::string& key) const { return dead_set_.contains(key); }
+
+  // Key of the current job, "" when none.
+  const std::string& current() const { return current_; }
+  size_t cached() const { return cache_.size(); }
+  size_t live_jobs() const { return jobs_.size(); }
+
+  // Forgets midstates no longer referenced from outside (call now and then).
+  void ForgetUnused();
+
+ private:
+  void Kill(const std::string& key);
+  std::shared_ptr<const Midstate> BuildOne();
+
+  const Options options_;
+  uint64_t job_seq_ = 0;
+  uint64_t next_midstate_id_ = 1;
+  std::string current_;
+  std::deque<std::string> order_;  // Live job keys, oldest first.
+  absl::flat_hash_map<std::string, std::unique_ptr<JobInfo>> jobs_;
+  std::deque<std::shared_ptr<const Midstate>> cache_;  // Of the current job.
+  absl::flat_hash_map<uint64_t, std::shared_ptr<const Midstate>> midstates_;  // Live jobs only.
+  std::deque<std::string> dead_order_;
+  absl::flat_hash_set<std::string> dead_set_;
+};
+
+}  // namespace synth::jobs
+
+#endif  // SYNTH_MASTER_JOBS_JOB_MANAGER_H_

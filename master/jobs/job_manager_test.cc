@@ -1,0 +1,83 @@
+#include "master/jobs/job_manager.h"
+
+#include "gtest/gtest.h"
+#include "master/jobs/test_jobs.h"
+
+namespace synth::jobs {
+namespace {
+
+TEST(JobManagerTest, NoJobNoMidstate) {
+  JobManager jobs({});
+  EXPECT_EQ(jobs.NextMidstate(), nullptr);
+  EXPECT_EQ(jobs.current(), "");
+}
+
+TEST(JobManagerTest, CacheIsFilledAheadAndIdsAreUnique) {
+  JobManager jobs({.cache_ahead = 8});
+  ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());
+  EXPECT_EQ(jobs.cached(), 8u);
+  std::shared_ptr<const Midstate> m1 = jobs.NextMidstate();
+  std::shared_ptr<const Midstate> m2 = jobs.NextMidstate();
+  ASSERT_NE(m1, nullptr);
+  ASSERT_NE(m2, nullptr);
+  EXPECT_NE(m1->midstate_id, m2->midstate_id);
+  EXPECT_NE(m1->extranonce2, m2->extranonce2);
+  EXPECT_EQ(jobs.FindMidstate(m1->midstate_id), m1);
+  jobs.Fill();
+  EXPECT_EQ(jobs.cached(), 8u);
+}
+
+TEST(JobManagerTest, CleanJobKillsEarlierJobs) {
+  JobManager jobs({});
+  ASSERT_TRUE(jobs.AddJob(TestJob("a", 1, 1, true)).ok());
+  std::string a = jobs.current();
+  std::shared_ptr<const Midstate> ma = jobs.NextMidstate();
+  absl::StatusOr<std::vector<std::string>> dead = jobs.AddJob(TestJob("b", 2, 1, false));
+  ASSERT_TRUE(dead.ok());
+  EXPECT_TRUE(dead->empty());
+  EXPECT_NE(jobs.FindJob(a), nullptr);  // Not clean: a stays live.
+  EXPECT_EQ(jobs.NextMidstate()->job_key, jobs.current());
+  dead = jobs.AddJob(TestJob("c", 3, 1, true));
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->size(), 2u);
+  EXPECT_EQ(jobs.FindJob(a), nullptr);
+  EXPECT_TRUE(jobs.IsDead(a));
+  EXPECT_EQ(jobs.FindMidstate(ma->midstate_id), nullptr);
+  EXPECT_EQ(jobs.live_jobs(), 1u);
+}
+
+TEST(JobManagerTest, SameId) {
+  JobManager jobs({});
+  ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());
+  std::string k1 = jobs.current();
+  ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());  // A pool reusing an id after reconnect.
+  EXPECT_NE(jobs.current(), k1);
+}
+
+TEST(JobManagerTest, LiveJobsAreBounded) {
+  JobManager jobs({.max_live_jobs = 3});
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(jobs.AddJob(TestJob("j" + std::to_string(i), i, 1, false)).ok());
+  }
+  EXPECT_EQ(jobs.live_jobs(), 3u);
+}
+
+TEST(JobManagerTest, BadJobChangesNothing) {
+  JobManager jobs({});
+  ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());
+  std::string k = jobs.current();
+  UpstreamJob bad = TestJob("b");
+  bad.extranonce2_size = 9;
+  EXPECT_EQ(jobs.AddJob(bad).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(jobs.current(), k);
+}
+
+TEST(JobManagerTest, KillAll) {
+  JobManager jobs({});
+  ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());
+  EXPECT_EQ(jobs.KillAll().size(), 1u);
+  EXPECT_EQ(jobs.NextMidstate(), nullptr);
+}
+
+}  // namespace
+}  // namespace synth::jobs

@@ -1,0 +1,88 @@
+// File: master/jobs/upstream.h
+//
+// The master's narrow view of its pool connection: jobs come in through a callback, shares go
+// out through Submit() with a per-share result callback. The Stratum client (master/stratum/) is
+// adapted to this interface (master/service/stratum_upstream.h); tests use FakeUpstream.
+//
+//   upstream->Start([&](const UpstreamJob& job) { cluster.OnJob(job); });
+//   upstream->Submit(sub, [&](const SubmitResult& r) { cluster.OnSubmitResult(id, r); });
+//
+// Byte orders (DESIGN.md §3): UpstreamJob holds already-decoded values: prev_hash in header
+// (internal) order, version/nbits/ntime as numbers, merkle branch entries in internal order.
+#ifndef SYNTH_MASTER_JOBS_UPSTREAM_H_
+#define SYNTH_MASTER_JOBS_UPSTREAM_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace synth::jobs {
+
+// One mining.notify, together with the session values that apply to it.
+struct UpstreamJob {
+  std::string job_id;                 // The pool's job id, echoed in mining.submit.
+  std::array<uint8_t, 32> prev_hash{};  // Header bytes 4..35 (internal order).
+  std::vector<uint8_t> coinb1;        // Coinbase part before extranonce1.
+  std::vector<uint8_t> coinb2;        // Coinbase part after extranonce2.
+  std::vector<std::array<uint8_t, 32>> merkle_branch;  // Internal order.
+  uint32_t version = 0;               // Block version as a number.
+  uint32_t nbits = 0;                 // Compact block target as a number.
+  uint32_t ntime = 0;                 // Block time, seconds since the Unix epoch.
+  bool clean = false;                 // clean_jobs: every earlier job is dead.
+  double difficulty = 1.0;            // Share difficulty in force for this job (> 0).
+  std::vector<uint8_t> extranonce1;   // From mining.subscribe / set_extranonce.
+  int extranonce2_size = 4;           // Bytes of extranonce2 (1..8).
+  uint32_t version_mask = 0;          // BIP 310 mask the pool agreed to; 0 = no rolling.
+};
+
+// One share to send upstream as mining.submit.
+struct UpstreamShare {
+  std::string job_id;                // The pool's job id.
+  std::vector<uint8_t> extranonce2;  // Exactly extranonce2_size bytes, as in the coinbase.
+  uint32_t ntime = 0;
+  uint32_t nonce = 0;
+  bool has_version_bits = false;     // Send the 6th param (version rolling agreed).
+  uint32_t version_bits = 0;         // (version & mask).
+};
+
+// The pool's answer to one submit.
+struct SubmitResult {
+  bool accepted = false;
+  int code = 0;          // Pool error code (e.g. 21 stale, 22 duplicate, 23 low difficulty).
+  std::string reason;    // Pool message or a local reason ("not connected").
+  bool not_sent = false; // True when the share never reached the pool (no connection).
+};
+
+// Snapshot of the connection for status output. Never holds secrets.
+struct UpstreamInfo {
+  std::string url;       // e.g. "stratum+tcp://127.0.0.1:3333".
+  bool connected = false;
+};
+
+// A pool connection. Implementations call the job callback and submit callbacks from their own
+// thread; the callbacks must not block. Thread-safe.
+class Upstream {
+ public:
+  using JobCallback = std::function<void(const UpstreamJob&)>;
+  using SubmitCallback = std::function<void(const SubmitResult&)>;
+
+  virtual ~Upstream() = default;
+
+  // Starts connecting; `on_job` is called for every new job (after Start returns or from it).
+  virtual void Start(JobCallback on_job) = 0;
+
+  // Stops the connection; no callback runs after Stop() returns.
+  virtual void Stop() = 0;
+
+  // Sends one share; `done` is called exactly once with the pool's verdict (or not_sent).
+  virtual void Submit(const UpstreamShare& share, SubmitCallback done) = 0;
+
+  // Returns the current connection state.
+  virtual UpstreamInfo Info() const = 0;
+};
+
+}  // namespace synth::jobs
+
+#endif  // SYNTH_MASTER_JOBS_UPSTREAM_H_
