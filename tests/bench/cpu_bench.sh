@@ -16,16 +16,18 @@ bench="$build/common/hash/synth_hash_bench"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-for threads in 1 2; do
-  for ((r = 0; r < reps; r++)); do
+# Repetitions interleave synth-worker and the baseline, so load from other users of the machine
+# hits both alike.
+for ((r = 0; r < reps; r++)); do
+  for threads in 1 2; do
     "$worker" --benchmark --json --seconds="$seconds" --threads="$threads" 2>/dev/null \
       >"$tmp/worker_t${threads}_r${r}.json"
   done
+  if [[ -x "$bench" ]]; then
+    "$bench" --benchmark_filter='sha-ni-plain' --benchmark_min_time="$seconds" \
+      --benchmark_format=json 2>/dev/null >"$tmp/plain_r${r}.json"
+  fi
 done
-if [[ -x "$bench" ]]; then
-  "$bench" --benchmark_filter='sha-ni-plain' --benchmark_min_time="$seconds" \
-    --benchmark_repetitions="$reps" --benchmark_format=json 2>/dev/null >"$tmp/plain.json"
-fi
 
 python3 - "$tmp" "$reps" <<'PY'
 import glob, json, os, statistics, sys
@@ -37,10 +39,9 @@ for path in sorted(glob.glob(os.path.join(tmp, "worker_*.json"))):
     cpu, selected = j["cpu"], j["selected_cpu_impl"]
     for impl in j["implementations"]:
         rates.setdefault((impl["impl"], j["threads"]), []).append(impl["hashes_per_second"] / 1e6)
-plain = os.path.join(tmp, "plain.json")
-if os.path.exists(plain):
+for plain in sorted(glob.glob(os.path.join(tmp, "plain_r*.json"))):
     for b in json.load(open(plain))["benchmarks"]:
-        if b.get("run_type") == "iteration":
+        if b.get("run_type", "iteration") == "iteration":
             t = b["threads"]
             rates.setdefault(("sha-ni-plain (baseline)", t), []).append(b["items_per_second"] / 1e6)
 cpuminer = {1: 26.1, 2: 51.8}
