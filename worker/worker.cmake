@@ -15,9 +15,17 @@ synth_test(worker_scheduler_test
   DEPS synth_worker_scheduler)
 
 synth_library(synth_worker_conn
-  SRCS ${_w}/conn/backoff.cc ${_w}/conn/share_outbox.cc
-  PUBLIC_DEPS synth_worker_scheduler absl::synchronization absl::time)
+  SRCS ${_w}/conn/backoff.cc ${_w}/conn/share_outbox.cc ${_w}/conn/wire.cc
+       ${_w}/conn/stream_reactor.cc ${_w}/conn/master_connection.cc
+       ${_w}/conn/master_connection_messages.cc
+  PUBLIC_DEPS synth_worker_scheduler synth_proto absl::synchronization absl::time
+              absl::flat_hash_map absl::flat_hash_set
+  DEPS absl::strings)
 
 synth_test(worker_conn_test
-  SRCS ${_w}/conn/backoff_test.cc ${_w}/conn/share_outbox_test.cc
+  SRCS ${_w}/conn/backoff_test.cc ${_w}/conn/share_outbox_test.cc ${_w}/conn/wire_test.cc
+  DEPS synth_worker_conn)
+
+synth_test(worker_master_connection_test
+  SRCS ${_w}/conn/master_connection_test.cc
   DEPS synth_worker_conn)

@@ -1,0 +1,189 @@
+// MasterConnection: what happens on each message from the master and each event from the
+// scheduler (split from master_connection.cc, which holds the stream lifecycle and timers).
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "worker/conn/master_connection.h"
+#include "worker/conn/wire.h"
+
+namespace synth::worker {
+
+namespace v1 = ::synth::v1;
+
+void MasterConnection::OnMessage(const v1::MasterMessage& msg) {
+  switch (msg.msg_case()) {
+    case v1::MasterMessage::kWelcome:
+      OnWelcome(msg.welcome());
+      break;
+    case v1::MasterMessage::kLeaseGrant:
+      OnGrant(msg.lease_grant());
+      break;
+    case v1::MasterMessage::kCancel:
+      OnCancel(msg.cancel());
+      break;
+    case v1::MasterMessage::kShareVerdict:
+      OnVerdict(msg.share_verdict());
+      break;
+    default:
+      VLOG(1) << "ignoring master message of unknown kind " << msg.msg_case();
+  }
+}
+
+void MasterConnection::OnWelcome(const v1::Welcome& welcome) {
+  absl::MutexLock lock(&mu_);
+  welcomed_ = true;
+  stats_.connected = true;
+  ++stats_.welcomes;
+  backoff_.Reset();
+  if (welcome.telemetry_interval_ms() > 0) {
+    telemetry_interval_ = absl::Milliseconds(welcome.telemetry_interval_ms());
+  }
+  master_lease_seconds_ = welcome.lease_seconds();
+  LOG(INFO) << "master " << options_.master << ": session " << welcome.session_id()
+            << " (master " << welcome.master_version() << ", leases of "
+            << welcome.lease_seconds() << " s) as worker " << options_.worker_id;
+  FlushSharesLocked();  // Shares held from earlier streams go out first.
+}
+
+void MasterConnection::OnGrant(const v1::LeaseGrant& grant) {
+  absl::MutexLock lock(&mu_);
+  lease_outstanding_ = false;
+  ++stats_.grants;
+  for (const v1::Midstate& m : grant.midstates()) {
+    absl::StatusOr<std::shared_ptr<const hash::ScanWork>> work = ParseMidstate(m);
+    if (!work.ok()) {
+      LOG(ERROR) << "master sent a bad midstate: " << work.status();
+      continue;
+    }
+    midstates_[m.midstate_id()] = *std::move(work);
+  }
+  std::vector<WorkUnit> units;
+  std::vector<UnitOutcome> unusable;
+  for (const v1::WorkUnit& u : grant.units()) {
+    auto it = midstates_.find(u.midstate_id());
+    absl::StatusOr<WorkUnit> unit =
+        it == midstates_.end()
+            ? absl::InvalidArgumentError(absl::StrCat("unit ", u.unit_id(), " refers to midstate ",
+                                                      u.midstate_id(), ", never received"))
+            : ParseWorkUnit(u, it->second);
+    if (!unit.ok()) {
+      LOG(ERROR) << "master sent unusable work, returning it: " << unit.status();
+      unusable.push_back({u.unit_id(), u.job_id(), UnitState::kReturned, 0});
+      continue;
+    }
+    leased_.insert(u.unit_id());
+    units.push_back(*std::move(unit));
+  }
+  stats_.units_leased += units.size();
+  // AddUnits never calls back into this connection, so it may run under mu_; doing so keeps a
+  // grant from landing after the stream's EndStreamLocked + CancelAll.
+  absl::Status added = scheduler_->AddUnits(std::move(units));
+  if (!added.ok()) LOG(ERROR) << "lease " << grant.lease_id() << ": " << added;
+  if (!unusable.empty() && stream_ != nullptr) stream_->Send(ProgressMessage(unusable));
+  // Midstates no queued unit refers to any more are dropped, bounding the cache.
+  if (midstates_.size() > 4096) {
+    absl::erase_if(midstates_, [](const auto& kv) { return kv.second.use_count() == 1; });
+  }
+}
+
+void MasterConnection::OnCancel(const v1::Cancel& cancel) {
+  Scheduler* scheduler;
+  {
+    absl::MutexLock lock(&mu_);
+    scheduler = scheduler_;
+    ++stats_.cancels;
+  }
+  // Outside mu_: the scheduler reports the cancelled units through OnUnitDone at once.
+  int n = 0;
+  if (cancel.all()) n += scheduler->CancelAll();
+  if (cancel.job_ids_size() > 0) {
+    n += scheduler->CancelJobs({cancel.job_ids().begin(), cancel.job_ids().end()});
+  }
+  if (cancel.unit_ids_size() > 0) {
+    n += scheduler->CancelUnits({cancel.unit_ids().begin(), cancel.unit_ids().end()});
+  }
+  VLOG(1) << "cancel (" << v1::CancelReason_Name(cancel.reason()) << ", " << cancel.detail()
+          << "): " << n << " units";
+}
+
+void MasterConnection::OnVerdict(const v1::ShareVerdict& verdict) {
+  outbox_.Ack(verdict.share_id());
+  absl::MutexLock lock(&mu_);
+  ++stats_.verdicts[v1::ShareState_Name(verdict.state())];
+  if (verdict.state() == v1::SHARE_STATE_ACCEPTED) {
+    ++stats_.shares_accepted;
+    return;
+  }
+  ++stats_.shares_rejected;
+  LOG(WARNING) << "share " << verdict.share_id() << ": " << v1::ShareState_Name(verdict.state())
+               << (verdict.pool_code() != 0 ? absl::StrCat(" (pool code ", verdict.pool_code(), ")")
+                                            : "")
+               << " " << verdict.reason();
+}
+
+void MasterConnection::OnShare(FoundShare share) {
+  outbox_.Add(std::move(share));
+  absl::MutexLock lock(&mu_);
+  FlushSharesLocked();
+}
+
+void MasterConnection::OnUnitDone(UnitOutcome outcome) {
+  absl::MutexLock lock(&mu_);
+  if (!leased_.erase(outcome.unit_id)) return;  // From a stream that has ended: not ours now.
+  if (outcome.state == UnitState::kCompleted) ++stats_.units_completed;
+  bool returned = outcome.state == UnitState::kReturned;
+  progress_.push_back(std::move(outcome));
+  if (returned) FlushProgressLocked();
+}
+
+void MasterConnection::FlushSharesLocked() {
+  if (stream_ == nullptr || !welcomed_) return;  // Held until the next welcome.
+  for (const PendingShare& p : outbox_.TakeUnsent()) {
+    // A failed Send means the stream just ended; EndStreamLocked requeues it.
+    stream_->Send(ShareMessage(p));
+  }
+}
+
+void MasterConnection::FlushProgressLocked() {
+  if (stream_ == nullptr || !welcomed_ || progress_.empty()) return;
+  stream_->Send(ProgressMessage(progress_));
+  progress_.clear();
+  flush_now_ = false;
+}
+
+void MasterConnection::Shutdown(Scheduler* scheduler, absl::Duration grace) {
+  {
+    absl::MutexLock lock(&mu_);
+    draining_ = true;
+  }
+  scheduler->Stop();  // Unfinished units come back as RETURNED and are flushed at once.
+  absl::Time deadline = absl::Now() + grace;
+  while (absl::Now() < deadline) {
+    {
+      absl::MutexLock lock(&mu_);
+      FlushProgressLocked();
+      if (!welcomed_ || (outbox_.Counts().pending == 0 && stream_->Backlog() == 0)) break;
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (session_thread_.joinable()) session_thread_.join();
+  OutboxCounts c = outbox_.Counts();
+  if (c.pending > 0) {
+    LOG(WARNING) << c.pending << " shares still unanswered at shutdown (found " << c.found
+                 << ", answered " << c.answered << ")";
+  }
+}
+
+ConnectionStats MasterConnection::Stats() const {
+  absl::MutexLock lock(&mu_);
+  ConnectionStats s = stats_;
+  s.outbox = outbox_.Counts();
+  return s;
+}
+
+}  // namespace synth::worker
