@@ -1,0 +1,313 @@
+#include "master/lease/lease_manager.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+
+namespace synth::lease {
+namespace {
+constexpr uint64_t kNonceSpace = uint64_t{1} << 32;
+}  // namespace
+
+LeaseManager::LeaseManager(Options options, const Clock* clock, jobs::JobManager* jobs)
+    : options_(options), clock_(clock), jobs_(jobs) {}
+
+void LeaseManager::AddWorker(uint64_t worker, double rate_hps) {
+  workers_[worker].rate_hps = rate_hps > 0 ? rate_hps : 0;
+}
+
+size_t LeaseManager::RemoveWorker(uint64_t worker) {
+  std::vector<Unit*> lost;  // In grant order.
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    if (it->second.worker != worker) {
+      ++it;
+      continue;
+    }
+    for (uint64_t id : it->second.unit_ids) {
+      auto u = units_.find(id);
+      if (u != units_.end() && u->second->state == UnitState::kLeased &&
+          u->second->lease_id == it->first) {
+        lost.push_back(u->second.get());
+      }
+    }
+    it = leases_.erase(it);
+  }
+  // Re-queue in reverse so the queue front keeps the grant order.
+  for (auto u = lost.rbegin(); u != lost.rend(); ++u) Requeue(**u);
+  workers_.erase(worker);
+  return lost.size();
+}
+
+void LeaseManager::SetRate(uint64_t worker, double rate_hps) {
+  auto it = workers_.find(worker);
+  if (it != workers_.end() && rate_hps > 0) it->second.rate_hps = rate_hps;
+}
+
+void LeaseManager::SetBackedOff(uint64_t worker, bool backed_off) {
+  auto it = workers_.find(worker);
+  if (it != workers_.end()) it->second.backed_off = backed_off;
+}
+
+double LeaseManager::RateOf(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  if (it == workers_.end() || it->second.rate_hps <= 0) return options_.default_rate_hps;
+  return it->second.rate_hps;
+}
+
+uint64_t LeaseManager::LeaseSize(uint64_t worker, double seconds_wanted,
+                                 uint64_t hashes_wanted) const {
+  double rate = RateOf(worker);
+  double hashes;
+  if (seconds_wanted > 0) {
+    hashes = rate * std::min(seconds_wanted, options_.max_seconds_wanted);
+  } else if (hashes_wanted > 0) {
+    hashes = static_cast<double>(hashes_wanted);
+  } else {
+    hashes = rate * absl::ToDoubleSeconds(options_.lease_duration);
+  }
+  auto it = workers_.find(worker);
+  if (it != workers_.end() && it->second.backed_off) hashes *= options_.backoff_factor;
+  hashes = std::clamp(hashes, static_cast<double>(options_.min_lease_hashes),
+                      static_cast<double>(options_.max_lease_hashes));
+  return static_cast<uint64_t>(hashes);
+}
+
+Unit* LeaseManager::NextQueued() {
+  while (!queue_.empty()) {
+    auto it = units_.find(queue_.front());
+    queue_.pop_front();
+    // Entries of units that died with their job, or that their last holder finished after
+    // expiry, are stale. Anything else must be queued; Hand() CHECKs that.
+    if (it != units_.end() && it->second->state != UnitState::kDone) return it->second.get();
+  }
+  return nullptr;
+}
+
+Unit* LeaseManager::NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t start,
+                            uint64_t count) {
+  auto u = std::make_unique<Unit>();
+  u->unit_id = next_unit_id_++;
+  u->nonce_start = start;
+  u->nonce_count = count;
+  u->leased_count = count;
+  by_midstate_[m->midstate_id].push_back(u->unit_id);
+  u->midstate = std::move(m);
+  Unit* raw = u.get();
+  units_.emplace(raw->unit_id, std::move(u));
+  return raw;
+}
+
+Unit* LeaseManager::Carve(uint64_t max_count) {
+  // A midstate of a job that is no longer current is left: new work comes from the newest job.
+  if (carving_ != nullptr && (carve_next_ >= kNonceSpace || carving_->job_key != jobs_->current() ||
+                              jobs_->FindJob(carving_->job_key) == nullptr)) {
+    carving_ = nullptr;
+  }
+  if (carving_ == nullptr) {
+    carving_ = jobs_->NextMidstate();
+    carve_next_ = 0;
+    if (carving_ == nullptr) return nullptr;
+  }
+  uint64_t count = std::min(max_count, kNonceSpace - carve_next_);
+  Unit* u = NewUnit(carving_, static_cast<uint32_t>(carve_next_), count);
+  carve_next_ += count;
+  return u;
+}
+
+void LeaseManager::Hand(Unit& u, uint64_t worker, uint64_t lease_id) {
+  CHECK(u.state == UnitState::kQueued)
+      << "unit " << u.unit_id << " of midstate " << u.midstate->midstate_id
+      << " handed out twice (state " << static_cast<int>(u.state) << ")";
+  u.state = UnitState::kLeased;
+  u.worker = worker;
+  u.lease_id = lease_id;
+  u.leased_count = u.nonce_count;
+}
+
+Lease LeaseManager::Grant(uint64_t worker, double seconds_wanted, uint64_t hashes_wanted) {
+  Lease lease;
+  lease.sized_for_rate_hps = RateOf(worker);
+  uint64_t want = LeaseSize(worker, seconds_wanted, hashes_wanted);
+  lease.lease_id = next_lease_id_++;
+  LeaseRecord record{worker, clock_->Now() + options_.expiry, {}};
+  while (lease.hashes < want) {
+    Unit* u = NextQueued();
+    if (u == nullptr) u = Carve(want - lease.hashes);
+    if (u == nullptr) break;
+    Hand(*u, worker, lease.lease_id);
+    lease.hashes += u->nonce_count;
+    lease.units.push_back(u);
+    record.unit_ids.push_back(u->unit_id);
+  }
+  lease.expires_in = options_.expiry;
+  if (!record.unit_ids.empty()) leases_.emplace(lease.lease_id, std::move(record));
+  jobs_->Fill();
+  return lease;
+}
+
+void LeaseManager::Requeue(Unit& u) {
+  u.state = UnitState::kQueued;
+  u.lease_id = 0;
+  queue_.push_front(u.unit_id);
+  ++counters_.units_requeued;
+}
+
+void LeaseManager::Finish(Unit& u, uint64_t hashes) {
+  u.state = UnitState::kDone;
+  u.lease_id = 0;
+  counters_.hashes_done += hashes;
+}
+
+absl::Status LeaseManager::Complete(uint64_t worker, uint64_t unit_id) {
+  auto it = units_.find(unit_id);
+  if (it == units_.end()) return absl::NotFoundError(absl::StrCat("unknown unit ", unit_id));
+  Unit& u = *it->second;
+  if (u.state == UnitState::kDone) {
+    return absl::FailedPreconditionError(absl::StrCat("unit ", unit_id, " already done"));
+  }
+  // The last holder may finish a unit that expired but was not yet re-leased: keep the work.
+  if (u.worker != worker) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unit ", unit_id, " is not held by worker ", worker));
+  }
+  Finish(u, u.nonce_count);
+  return absl::OkStatus();
+}
+
+absl::Status LeaseManager::Return(uint64_t worker, uint64_t unit_id, uint64_t contiguous_done) {
+  auto it = units_.find(unit_id);
+  if (it == units_.end()) return absl::NotFoundError(absl::StrCat("unknown unit ", unit_id));
+  Unit& u = *it->second;
+  if (u.state != UnitState::kLeased || u.worker != worker) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unit ", unit_id, " is not leased to worker ", worker));
+  }
+  if (contiguous_done == 0 || contiguous_done >= u.nonce_count) {
+    if (contiguous_done >= u.nonce_count) {
+      Finish(u, u.nonce_count);
+    } else {
+      Requeue(u);
+    }
+    return absl::OkStatus();
+  }
+  // Split: the hashed prefix stays done under this id, the rest becomes a new queued unit.
+  uint64_t rest = u.nonce_count - contiguous_done;
+  uint32_t rest_start = u.nonce_start + static_cast<uint32_t>(contiguous_done);
+  u.nonce_count = contiguous_done;
+  Finish(u, contiguous_done);
+  Unit* r = NewUnit(u.midstate, rest_start, rest);
+  queue_.push_front(r->unit_id);
+  ++counters_.units_requeued;
+  return absl::OkStatus();
+}
+
+std::vector<std::pair<uint64_t, std::vector<uint64_t>>> LeaseManager::ExpireLeases() {
+  std::vector<std::pair<uint64_t, std::vector<uint64_t>>> out;
+  absl::Time now = clock_->Now();
+  while (!leases_.empty() && leases_.begin()->second.expires <= now) {
+    auto node = leases_.extract(leases_.begin());
+    std::vector<uint64_t> expired;
+    // Re-queue in reverse so the queue front keeps the lease's order.
+    for (auto id = node.mapped().unit_ids.rbegin(); id != node.mapped().unit_ids.rend(); ++id) {
+      auto u = units_.find(*id);
+      if (u == units_.end() || u->second->state != UnitState::kLeased ||
+          u->second->lease_id != node.key()) {
+        continue;
+      }
+      Requeue(*u->second);
+      expired.push_back(*id);
+    }
+    ++counters_.leases_expired;
+    if (!expired.empty()) out.emplace_back(node.mapped().worker, std::move(expired));
+  }
+  return out;
+}
+
+std::vector<uint64_t> LeaseManager::DropJobs(const std::vector<std::string>& job_keys) {
+  absl::flat_hash_set<std::string> dead(job_keys.begin(), job_keys.end());
+  absl::flat_hash_set<uint64_t> workers;
+  absl::erase_if(units_, [&](const auto& kv) {
+    const Unit& u = *kv.second;
+    if (!dead.contains(u.midstate->job_key)) return false;
+    if (u.state == UnitState::kLeased) workers.insert(u.worker);
+    by_midstate_.erase(u.midstate->midstate_id);
+    return true;
+  });
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    std::erase_if(it->second.unit_ids, [&](uint64_t id) { return !units_.contains(id); });
+    it = it->second.unit_ids.empty() ? leases_.erase(it) : std::next(it);
+  }
+  std::erase_if(queue_, [&](uint64_t id) { return !units_.contains(id); });
+  if (carving_ != nullptr && dead.contains(carving_->job_key)) carving_ = nullptr;
+  return std::vector<uint64_t>(workers.begin(), workers.end());
+}
+
+const Unit* LeaseManager::FindUnit(uint64_t unit_id) const {
+  auto it = units_.find(unit_id);
+  return it == units_.end() ? nullptr : it->second.get();
+}
+
+absl::Status LeaseManager::Audit() const {
+  for (const auto& [midstate_id, ids] : by_midstate_) {
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;  // [start, end)
+    for (uint64_t id : ids) {
+      auto it = units_.find(id);
+      if (it == units_.end()) return absl::InternalError(absl::StrCat("unit ", id, " missing"));
+      ranges.emplace_back(it->second->nonce_start,
+                          it->second->nonce_start + it->second->nonce_count);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    uint64_t expect = 0;
+    for (const auto& [start, end] : ranges) {
+      if (start != expect) {
+        return absl::InternalError(absl::StrCat("midstate ", midstate_id,
+                                                start < expect ? ": overlap at " : ": gap at ",
+                                                std::min(start, expect)));
+      }
+      expect = end;
+    }
+  }
+  for (const auto& [lease_id, record] : leases_) {
+    for (uint64_t id : record.unit_ids) {
+      auto it = units_.find(id);
+      if (it == units_.end()) return absl::InternalError(absl::StrCat("lease unit ", id));
+      const Unit& u = *it->second;
+      if (u.state == UnitState::kLeased && u.lease_id == lease_id && u.worker != record.worker) {
+        return absl::InternalError(absl::StrCat("unit ", id, " holder mismatch"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+LeaseStats LeaseManager::stats() const {
+  LeaseStats s = counters_;
+  for (const auto& [id, u] : units_) {
+    switch (u->state) {
+      case UnitState::kQueued: ++s.units_queued; break;
+      case UnitState::kLeased: ++s.units_leased; s.hashes_leased += u->nonce_count; break;
+      case UnitState::kDone: ++s.units_done; break;
+    }
+  }
+  return s;
+}
+
+uint64_t LeaseManager::HashesLeasedTo(uint64_t worker) const {
+  uint64_t n = 0;
+  for (const auto& [id, u] : units_) {
+    if (u->state == UnitState::kLeased && u->worker == worker) n += u->nonce_count;
+  }
+  return n;
+}
+
+uint64_t LeaseManager::UnitsLeasedTo(uint64_t worker) const {
+  uint64_t n = 0;
+  for (const auto& [id, u] : units_) {
+    if (u->state == UnitState::kLeased && u->worker == worker) ++n;
+  }
+  return n;
+}
+
+}  // namespace synth::lease

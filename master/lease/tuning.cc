@@ -1,0 +1,142 @@
+#include "master/lease/tuning.h"
+
+#include <algorithm>
+
+#include "common/logging.h"
+
+namespace synth::lease {
+namespace {
+constexpr double kTwo32 = 4294967296.0;
+}  // namespace
+
+Tuning::Tuning(Options options, const Clock* clock) : options_(options), clock_(clock) {}
+
+void Tuning::AddWorker(uint64_t worker, std::vector<DeviceRecord> devices) {
+  WorkerRecord& w = workers_[worker];
+  w.since = clock_->Now();
+  w.devices.clear();
+  for (DeviceRecord& d : devices) {
+    d.reported_rate_hps = d.benchmarked_rate_hps;
+    std::string name = d.name;
+    w.devices[name] = std::move(d);
+  }
+}
+
+void Tuning::RemoveWorker(uint64_t worker) { workers_.erase(worker); }
+
+void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
+                         double batch_latency_ms) {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return;
+  DeviceRecord& d = it->second.devices[device];
+  d.name = device;
+  d.reported_rate_hps = std::max(0.0, rate_hps);
+  d.batch_latency_ms = batch_latency_ms;
+}
+
+void Tuning::OnShare(uint64_t worker, const std::string& device, bool valid, double difficulty) {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return;
+  DeviceRecord& d = it->second.devices[device];
+  d.name = device;
+  if (valid) {
+    ++d.shares_valid;
+    d.verified.emplace_back(clock_->Now(), difficulty);
+    Trim(d);
+  } else {
+    ++d.hardware_errors;
+  }
+  uint64_t total = d.shares_valid + d.hardware_errors;
+  bool flag = total >= options_.min_shares_to_flag &&
+              static_cast<double>(d.hardware_errors) > options_.hw_error_limit * total;
+  if (flag != d.flagged) {
+    LOG(WARNING) << "worker " << worker << " device " << device << (flag ? " flagged" : " cleared")
+                 << ": " << d.hardware_errors << " hardware errors in " << total << " shares";
+    d.flagged = flag;
+  }
+}
+
+void Tuning::Trim(DeviceRecord& d) const {
+  absl::Time cutoff = clock_->Now() - options_.window;
+  while (!d.verified.empty() && d.verified.front().first < cutoff) d.verified.pop_front();
+}
+
+double Tuning::ReportedRate(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return 0;
+  double sum = 0;
+  for (const auto& [name, d] : it->second.devices) sum += d.reported_rate_hps;
+  return sum;
+}
+
+double Tuning::VerifiedRateOf(const WorkerRecord& w) const {
+  absl::Time now = clock_->Now();
+  absl::Time cutoff = now - options_.window;
+  double diff = 0;
+  for (const auto& [name, d] : w.devices) {
+    for (const auto& [t, difficulty] : d.verified) {
+      if (t >= cutoff) diff += difficulty;
+    }
+  }
+  // Over the window, or since the worker joined when that is shorter.
+  double seconds = absl::ToDoubleSeconds(now - std::max(cutoff, w.since));
+  return seconds > 0 ? diff * kTwo32 / seconds : 0;
+}
+
+double Tuning::VerifiedRate(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  return it == workers_.end() ? 0 : VerifiedRateOf(it->second);
+}
+
+double Tuning::SizingRate(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return 0;
+  double ok = 0, all = 0;
+  for (const auto& [name, d] : it->second.devices) {
+    all += d.reported_rate_hps;
+    if (!d.flagged) ok += d.reported_rate_hps;
+  }
+  return ok > 0 ? ok : 0.1 * all;
+}
+
+double Tuning::WorkRatio(uint64_t worker) const {
+  double verified_total = ClusterVerifiedRate();
+  bool all_verified = verified_total > 0;
+  for (const auto& [id, w] : workers_) {
+    if (VerifiedRateOf(w) <= 0) all_verified = false;
+  }
+  double mine = all_verified ? VerifiedRate(worker) : ReportedRate(worker);
+  double total = all_verified ? verified_total : ClusterReportedRate();
+  return total > 0 ? mine / total : 0;
+}
+
+bool Tuning::Flagged(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return false;
+  for (const auto& [name, d] : it->second.devices) {
+    if (d.flagged) return true;
+  }
+  return false;
+}
+
+double Tuning::ClusterReportedRate() const {
+  double sum = 0;
+  for (const auto& [id, w] : workers_) sum += ReportedRate(id);
+  return sum;
+}
+
+double Tuning::ClusterVerifiedRate() const {
+  double sum = 0;
+  for (const auto& [id, w] : workers_) sum += VerifiedRateOf(w);
+  return sum;
+}
+
+std::vector<DeviceRecord> Tuning::Devices(uint64_t worker) const {
+  std::vector<DeviceRecord> out;
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return out;
+  for (const auto& [name, d] : it->second.devices) out.push_back(d);
+  return out;
+}
+
+}  // namespace synth::lease

@@ -1,0 +1,101 @@
+// File: master/lease/tuning.h
+//
+// Per worker and per device: the rate the worker reports (telemetry), the rate its verified
+// shares imply (difficulty × 2^32 per share over a sliding window), hardware errors, and what
+// follows from them (DESIGN.md §5): the rate used to size the worker's leases, its work ratio
+// (its share of the cluster's rate), and the backoff of devices whose shares fail verification
+// more than 5% of the time (flagged, and left out of the lease sizing rate).
+//
+//   Tuning tuning({}, &clock);
+//   tuning.AddWorker(7, {{"cpu0", "cpu", "sha-ni", 40e6}});
+//   tuning.OnTelemetry(7, "cpu0", 41e6, 120.0);
+//   tuning.OnShare(7, "cpu0", /*valid=*/true, /*difficulty=*/8);
+//   leases.SetRate(7, tuning.SizingRate(7));
+//
+// Thread-compatible: the owner (service::Cluster) serializes every call.
+#ifndef SYNTH_MASTER_LEASE_TUNING_H_
+#define SYNTH_MASTER_LEASE_TUNING_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "master/lease/clock.h"
+
+namespace synth::lease {
+
+// One device as announced and as measured.
+struct DeviceRecord {
+  std::string name;
+  std::string kind;                 // "cpu" / "cuda".
+  std::string impl;
+  double benchmarked_rate_hps = 0;  // From Hello.
+  double reported_rate_hps = 0;     // Latest telemetry.
+  double batch_latency_ms = 0;      // Latest telemetry.
+  uint64_t shares_valid = 0;
+  uint64_t hardware_errors = 0;
+  bool flagged = false;
+  std::deque<std::pair<absl::Time, double>> verified;  // (time, difficulty) in the window.
+};
+
+class Tuning {
+ public:
+  struct Options {
+    double hw_error_limit = 0.05;        // Flag a device above this error ratio...
+    uint64_t min_shares_to_flag = 10;    // ...once it has sent at least this many shares.
+    absl::Duration window = absl::Seconds(60);  // Verified-rate window.
+  };
+
+  Tuning(Options options, const Clock* clock);
+
+  // Registers a worker session and its devices (reported rates start at the benchmark).
+  void AddWorker(uint64_t worker, std::vector<DeviceRecord> devices);
+  void RemoveWorker(uint64_t worker);
+
+  // Records one device's telemetry. Unknown devices are added.
+  void OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
+                   double batch_latency_ms);
+  // Records one share of a device: valid (hash checks out) or a hardware error.
+  void OnShare(uint64_t worker, const std::string& device, bool valid, double difficulty);
+
+  // Sum of the worker's reported device rates, hashes/s.
+  double ReportedRate(uint64_t worker) const;
+  // Rate implied by the worker's verified shares over the window, hashes/s.
+  double VerifiedRate(uint64_t worker) const;
+  // The rate its leases are sized for: reported rates of unflagged devices (a fully flagged
+  // worker keeps 10% so its state can still be measured).
+  double SizingRate(uint64_t worker) const;
+  // The worker's share of the cluster's rate (verified when every worker has verified shares,
+  // reported otherwise), 0..1.
+  double WorkRatio(uint64_t worker) const;
+  // True when any of the worker's devices is flagged.
+  bool Flagged(uint64_t worker) const;
+
+  double ClusterReportedRate() const;
+  double ClusterVerifiedRate() const;
+
+  // The worker's devices, in name order; empty for an unknown worker.
+  std::vector<DeviceRecord> Devices(uint64_t worker) const;
+
+ private:
+  struct WorkerRecord {
+    absl::Time since;
+    std::map<std::string, DeviceRecord> devices;
+  };
+
+  void Trim(DeviceRecord& d) const;
+  double VerifiedRateOf(const WorkerRecord& w) const;
+
+  const Options options_;
+  const Clock* const clock_;
+  absl::flat_hash_map<uint64_t, WorkerRecord> workers_;
+};
+
+}  // namespace synth::lease
+
+#endif  // SYNTH_MASTER_LEASE_TUNING_H_
