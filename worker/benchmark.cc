@@ -31,16 +31,16 @@ hash::ScanWork BenchWork(size_t device_index) {
 // Hashes on `device` until `stop`; returns its rate.
 absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, const std::atomic<bool>* stop) {
   const std::vector<hash::ScanWork> works = {BenchWork(index)};
-  const uint64_t chunk = device->Info().kind == DeviceKind::kCuda ? uint64_t{1} << 28
-                                                                  : uint64_t{1} << 22;
+  const uint64_t chunk =
+      device->Info().kind == DeviceKind::kCuda ? uint64_t{1} << 28 : uint64_t{1} << 22;
   DeviceRate rate{device->Info().name, device->Info().kind, device->Info().impl};
   std::vector<FoundNonce> found;
   uint64_t next = 0;
   const Clock::time_point start = Clock::now();
   while (!stop->load(std::memory_order_relaxed)) {
     found.clear();
-    ASSIGN_OR_RETURN(uint64_t done, device->Scan(works, static_cast<uint32_t>(next), chunk, stop,
-                                                 &found));
+    ASSIGN_OR_RETURN(uint64_t done,
+                     device->Scan(works, static_cast<uint32_t>(next), chunk, stop, &found));
     rate.hashes += done;
     next = (next + chunk) & 0xffffffffu;
   }
@@ -50,8 +50,8 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, const std::at
 }
 
 // Measures `devices` as one implementation and appends the rows to `report`; returns the sum.
-absl::StatusOr<double> MeasureImpl(std::span<const std::unique_ptr<Device>> devices,
-                                   double seconds, BenchmarkReport* report) {
+absl::StatusOr<double> MeasureImpl(std::span<const std::unique_ptr<Device>> devices, double seconds,
+                                   BenchmarkReport* report) {
   ASSIGN_OR_RETURN(std::vector<DeviceRate> rates, MeasureDevices(devices, seconds));
   ImplRate impl{rates.front().impl, rates.front().kind, static_cast<int>(rates.size()), 0};
   for (DeviceRate& r : rates) {
@@ -68,7 +68,8 @@ absl::Status ValidateOptions(const BenchmarkOptions& options) {
         absl::StrCat("--seconds=", options.seconds, ": want more than 0 and at most 3600"));
   }
   if (options.threads < 0 || options.threads > 1024) {
-    return absl::InvalidArgumentError(absl::StrCat("--threads=", options.threads, ": want 0..1024"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--threads=", options.threads, ": want 0..1024"));
   }
   return absl::OkStatus();
 }
@@ -130,11 +131,11 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
 std::string ReportTable(const BenchmarkReport& report) {
   std::string out = absl::StrFormat(
       "synth-worker benchmark: %.1f s per implementation, %d CPU threads, CPU %s\n"
-      "%-14s %-5s %-14s %12s\n", report.seconds, report.threads, report.cpu, "device", "kind",
-      "impl", "MH/s");
+      "%-14s %-5s %-14s %12s\n",
+      report.seconds, report.threads, report.cpu, "device", "kind", "impl", "MH/s");
   for (const DeviceRate& d : report.devices) {
-    absl::StrAppendFormat(&out, "%-14s %-5s %-14s %12.2f\n", d.name, DeviceKindName(d.kind),
-                          d.impl, d.hashes_per_second / 1e6);
+    absl::StrAppendFormat(&out, "%-14s %-5s %-14s %12.2f\n", d.name, DeviceKindName(d.kind), d.impl,
+                          d.hashes_per_second / 1e6);
   }
   absl::StrAppend(&out, "per implementation:\n");
   for (const ImplRate& i : report.implementations) {
@@ -155,13 +156,17 @@ std::string ReportJson(const BenchmarkReport& report) {
   j["selected_cpu_impl"] = report.selected_cpu_impl;
   j["devices"] = nlohmann::json::array();
   for (const DeviceRate& d : report.devices) {
-    j["devices"].push_back({{"name", d.name}, {"kind", DeviceKindName(d.kind)}, {"impl", d.impl},
-                            {"hashes", d.hashes}, {"seconds", d.seconds},
+    j["devices"].push_back({{"name", d.name},
+                            {"kind", DeviceKindName(d.kind)},
+                            {"impl", d.impl},
+                            {"hashes", d.hashes},
+                            {"seconds", d.seconds},
                             {"hashes_per_second", d.hashes_per_second}});
   }
   j["implementations"] = nlohmann::json::array();
   for (const ImplRate& i : report.implementations) {
-    j["implementations"].push_back({{"impl", i.impl}, {"kind", DeviceKindName(i.kind)},
+    j["implementations"].push_back({{"impl", i.impl},
+                                    {"kind", DeviceKindName(i.kind)},
                                     {"devices", i.devices},
                                     {"hashes_per_second", i.hashes_per_second}});
   }

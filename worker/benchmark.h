@@ -33,10 +33,10 @@
 namespace synth::worker {
 
 struct BenchmarkOptions {
-  double seconds = 5;             // Per implementation.
-  int threads = 0;                // CPU devices per implementation; 0 = one per online CPU.
-  std::string hash_core = "auto"; // "auto"/"": every usable core; else that core only.
-  std::string devices = "cpu";    // As registry.h's --devices.
+  double seconds = 5;              // Per implementation.
+  int threads = 0;                 // CPU devices per implementation; 0 = one per online CPU.
+  std::string hash_core = "auto";  // "auto"/"": every usable core; else that core only.
+  std::string devices = "cpu";     // As registry.h's --devices.
 };
 
 struct DeviceRate {

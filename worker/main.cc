@@ -57,10 +57,9 @@ int ListHashCores() {
 }
 
 int RunBenchmarkMode() {
-  synth::worker::BenchmarkOptions options{absl::GetFlag(FLAGS_seconds),
-                                          absl::GetFlag(FLAGS_threads),
-                                          absl::GetFlag(FLAGS_hash_core),
-                                          absl::GetFlag(FLAGS_devices)};
+  synth::worker::BenchmarkOptions options{
+      absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_threads), absl::GetFlag(FLAGS_hash_core),
+      absl::GetFlag(FLAGS_devices)};
   absl::StatusOr<synth::worker::BenchmarkReport> report = synth::worker::RunBenchmark(options);
   if (!report.ok()) {
     std::cerr << "synth-worker: " << report.status() << "\n";

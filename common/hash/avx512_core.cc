@@ -7,7 +7,8 @@
 
 namespace synth::hash::internal {
 
-void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found) {
+void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count,
+                std::vector<uint32_t>* found) {
   lanes::ScanLanes<Avx512Ops>(work, start, count, found);
 }
 

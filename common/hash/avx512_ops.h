@@ -37,8 +37,8 @@ struct Avx512Ops {
   static SYNTH_INLINE V Ch(V e, V f, V g) { return _mm512_ternarylogic_epi32(e, f, g, 0xca); }
   static SYNTH_INLINE V Maj(V a, V b, V c) { return _mm512_ternarylogic_epi32(a, b, c, 0xe8); }
   static SYNTH_INLINE V Bswap(V x) {
-    const V shuffle = _mm512_broadcast_i32x4(
-        _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+    const V shuffle =
+        _mm512_broadcast_i32x4(_mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
     return _mm512_shuffle_epi8(x, shuffle);
   }
   static SYNTH_INLINE V NonceW3(uint32_t base) {

@@ -50,8 +50,8 @@ const HashCore& Avx2Core() {
 }
 
 const HashCore& HybridCore() {
-  static const FunctionCore core("avx512-sha", DetectCpuFeatures().avx512 && DetectCpuFeatures().sha_ni,
-                                 internal::ScanHybrid);
+  static const FunctionCore core(
+      "avx512-sha", DetectCpuFeatures().avx512 && DetectCpuFeatures().sha_ni, internal::ScanHybrid);
   return core;
 }
 

@@ -1,12 +1,13 @@
 // Every hash core against the scalar reference (sha256.h via HashNonce) and real block headers.
 // Cores this CPU cannot run are skipped with the reason.
+#include "common/hash/cores.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "common/hash/cores.h"
 #include "common/hash/dispatch.h"
 #include "common/hash/scan.h"
 #include "gtest/gtest.h"
@@ -79,7 +80,11 @@ class CoreTest : public ::testing::TestWithParam<const HashCore*> {
 // sets are computed once and shared by every core.
 TEST_P(CoreTest, RandomMidstatesMatchReference) {
   constexpr uint64_t kPerWork = uint64_t{1} << 18;
-  struct Case { ScanWork work; uint32_t start; std::vector<uint32_t> expected; };
+  struct Case {
+    ScanWork work;
+    uint32_t start;
+    std::vector<uint32_t> expected;
+  };
   static const std::vector<Case>* cases = [] {
     std::mt19937 rng(20261124);
     auto* v = new std::vector<Case>;

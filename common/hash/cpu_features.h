@@ -17,10 +17,10 @@ namespace synth::hash {
 struct CpuFeatures {
   bool ssse3 = false;
   bool sse41 = false;
-  bool sha_ni = false;   // SHA extensions (CPUID 7.0:EBX bit 29) with SSE4.1.
-  bool avx2 = false;     // AVX2 and OS YMM state.
-  bool avx512 = false;   // AVX-512 F + VL + BW and OS opmask/ZMM state.
-  std::string brand;     // CPU brand string, e.g. "AMD EPYC 9R14".
+  bool sha_ni = false;  // SHA extensions (CPUID 7.0:EBX bit 29) with SSE4.1.
+  bool avx2 = false;    // AVX2 and OS YMM state.
+  bool avx512 = false;  // AVX-512 F + VL + BW and OS opmask/ZMM state.
+  std::string brand;    // CPU brand string, e.g. "AMD EPYC 9R14".
 };
 
 // Returns the features of the CPU this process runs on (cached after the first call).

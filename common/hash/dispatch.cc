@@ -35,9 +35,10 @@ std::vector<uint32_t> ReferenceScan(const ScanWork& work, uint32_t start, uint64
 
 // The genesis block header (block 0), nonce 2083236893, nBits 0x1d00ffff.
 ScanWork GenesisWork() {
-  static const uint8_t kMerkleDisplay[32] = {
-      0x4a, 0x5e, 0x1e, 0x4b, 0xaa, 0xb8, 0x9f, 0x3a, 0x32, 0x51, 0x8a, 0x88, 0xc3, 0x1b, 0xc8, 0x7f,
-      0x61, 0x8f, 0x76, 0x67, 0x3e, 0x2c, 0xc7, 0x7a, 0xb2, 0x12, 0x7b, 0x7a, 0xfd, 0xed, 0xa3, 0x3b};
+  static const uint8_t kMerkleDisplay[32] = {0x4a, 0x5e, 0x1e, 0x4b, 0xaa, 0xb8, 0x9f, 0x3a,
+                                             0x32, 0x51, 0x8a, 0x88, 0xc3, 0x1b, 0xc8, 0x7f,
+                                             0x61, 0x8f, 0x76, 0x67, 0x3e, 0x2c, 0xc7, 0x7a,
+                                             0xb2, 0x12, 0x7b, 0x7a, 0xfd, 0xed, 0xa3, 0x3b};
   uint8_t header[80] = {1, 0, 0, 0};
   for (int i = 0; i < 32; ++i) header[36 + i] = kMerkleDisplay[31 - i];
   const uint32_t words[3] = {1231006505, 0x1d00ffff, 2083236893};
@@ -54,11 +55,16 @@ absl::Status RunSelfTest(const HashCore& core) {
     return absl::FailedPreconditionError(
         absl::StrCat("hash core ", std::string(core.Name()), " needs an ISA this CPU or OS lacks"));
   }
-  struct Case { uint8_t seed; uint32_t target7; uint32_t start; uint64_t count; };
+  struct Case {
+    uint8_t seed;
+    uint32_t target7;
+    uint32_t start;
+    uint64_t count;
+  };
   const Case cases[] = {{1, 0x00ffffff, 0, 1000},
                         {2, 0x01ffffff, 0xfffffbf3, 1037},  // ends at 2^32 - 1
                         {3, 0x00ffffff, 12345, 333},
-                        {4, 0xffffffff, 77, 19}};           // every top word is a candidate
+                        {4, 0xffffffff, 77, 19}};  // every top word is a candidate
   for (const Case& c : cases) {
     ScanWork work = TestWork(c.seed, c.target7);
     std::vector<uint32_t> got;
@@ -71,8 +77,8 @@ absl::Status RunSelfTest(const HashCore& core) {
   std::vector<uint32_t> got;
   core.Scan(GenesisWork(), 2083236893u - 100, 200, &got);
   if (got != std::vector<uint32_t>{2083236893u}) {
-    return absl::InternalError(
-        absl::StrCat("hash core ", std::string(core.Name()), " self-test failed on the genesis block"));
+    return absl::InternalError(absl::StrCat("hash core ", std::string(core.Name()),
+                                            " self-test failed on the genesis block"));
   }
   return absl::OkStatus();
 }
@@ -80,15 +86,14 @@ absl::Status RunSelfTest(const HashCore& core) {
 }  // namespace
 
 const std::vector<const HashCore*>& AllCores() {
-  static const auto* cores = new std::vector<const HashCore*>{&HybridCore(), &Avx512Core(), &ShaNiCore(),
-                                                              &Avx2Core(), &ScalarCore()};
+  static const auto* cores = new std::vector<const HashCore*>{
+      &HybridCore(), &Avx512Core(), &ShaNiCore(), &Avx2Core(), &ScalarCore()};
   return *cores;
 }
 
 std::string CoreNames() {
-  return absl::StrJoin(AllCores(), ",", [](std::string* out, const HashCore* core) {
-    out->append(core->Name());
-  });
+  return absl::StrJoin(AllCores(), ",",
+                       [](std::string* out, const HashCore* core) { out->append(core->Name()); });
 }
 
 const HashCore* FindCore(std::string_view name) {

@@ -40,7 +40,8 @@ TEST(DispatchTest, ForcesACoreByName) {
 TEST(DispatchTest, UnknownNameIsInvalidArgumentListingTheCores) {
   absl::StatusOr<const HashCore*> core = SelectCore("avx1024");
   ASSERT_EQ(core.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(core.status().message().find("avx512-sha,avx512,sha-ni,avx2,scalar"), std::string::npos);
+  EXPECT_NE(core.status().message().find("avx512-sha,avx512,sha-ni,avx2,scalar"),
+            std::string::npos);
 }
 
 TEST(DispatchTest, SupportMatchesCpuFeatures) {

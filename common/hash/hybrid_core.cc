@@ -42,7 +42,8 @@ struct ShaHook {
 
 namespace internal {
 
-void ScanHybrid(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found) {
+void ScanHybrid(const ScanWork& work, uint32_t start, uint64_t count,
+                std::vector<uint32_t>* found) {
   constexpr uint64_t kBlock = 16 + kShaNonces;
   const Precomp p = MakePrecomp(work);
   const shani::ShaPre sp = shani::MakeShaPre(work);
@@ -58,7 +59,8 @@ void ScanHybrid(const ScanWork& work, uint32_t start, uint64_t count, std::vecto
       mask &= mask - 1;
     }
     for (int j = 0; j < kShaNonces; ++j) {
-      if (__builtin_bswap32(hook.s7[j]) <= p.target7) AppendIfMeetsTarget(work, base + 16 + j, found);
+      if (__builtin_bswap32(hook.s7[j]) <= p.target7)
+        AppendIfMeetsTarget(work, base + 16 + j, found);
     }
   }
   if (i < count) {

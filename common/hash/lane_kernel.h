@@ -86,45 +86,63 @@ struct Kernel {
   }
 
   static SYNTH_INLINE V General(const V* w, int i) {
-    return O::Add(O::Add(O::SmallS1(w[i - 2]), w[i - 7]),
-                  O::Add(O::SmallS0(w[i - 15]), w[i - 16]));
+    return O::Add(O::Add(O::SmallS1(w[i - 2]), w[i - 7]), O::Add(O::SmallS0(w[i - 15]), w[i - 16]));
   }
 
   // First hash, schedule word I >= 18 (W3 is the only variable input word).
   template <int I>
   static SYNTH_INLINE V Sched1(const V* w, const Precomp& p) {
-    if constexpr (I == 18) return O::Add(C(p.w18c), O::SmallS0(w[3]));
-    else if constexpr (I == 19) return O::Add(C(p.w19c), w[3]);
-    else if constexpr (I == 20) return O::Add(O::SmallS1(w[18]), C(0x80000000u));
-    else if constexpr (I == 21) return O::SmallS1(w[19]);
-    else if constexpr (I == 22) return O::Add(O::SmallS1(w[20]), C(640));
-    else if constexpr (I == 23) return O::Add(O::SmallS1(w[21]), C(p.w16));
-    else if constexpr (I == 24) return O::Add(O::SmallS1(w[22]), C(p.w17));
-    else if constexpr (I <= 29) return O::Add(O::SmallS1(w[I - 2]), w[I - 7]);
-    else if constexpr (I == 30) return Add3(O::SmallS1(w[28]), w[23], C(Sigma0(640)));
-    else if constexpr (I == 31) return Add3(O::SmallS1(w[29]), w[24], C(p.w31c));
-    else if constexpr (I == 32) return Add3(O::SmallS1(w[30]), w[25], C(p.w32c));
+    if constexpr (I == 18)
+      return O::Add(C(p.w18c), O::SmallS0(w[3]));
+    else if constexpr (I == 19)
+      return O::Add(C(p.w19c), w[3]);
+    else if constexpr (I == 20)
+      return O::Add(O::SmallS1(w[18]), C(0x80000000u));
+    else if constexpr (I == 21)
+      return O::SmallS1(w[19]);
+    else if constexpr (I == 22)
+      return O::Add(O::SmallS1(w[20]), C(640));
+    else if constexpr (I == 23)
+      return O::Add(O::SmallS1(w[21]), C(p.w16));
+    else if constexpr (I == 24)
+      return O::Add(O::SmallS1(w[22]), C(p.w17));
+    else if constexpr (I <= 29)
+      return O::Add(O::SmallS1(w[I - 2]), w[I - 7]);
+    else if constexpr (I == 30)
+      return Add3(O::SmallS1(w[28]), w[23], C(Sigma0(640)));
+    else if constexpr (I == 31)
+      return Add3(O::SmallS1(w[29]), w[24], C(p.w31c));
+    else if constexpr (I == 32)
+      return Add3(O::SmallS1(w[30]), w[25], C(p.w32c));
     else if constexpr (I == 33)
       return O::Add(Add3(O::SmallS1(w[31]), w[26], O::SmallS0(w[18])), C(p.w17));
-    else return General(w, I);
+    else
+      return General(w, I);
   }
 
   // Second hash, schedule word I >= 16 (W0..W7 variable, W8..W15 padding).
   template <int I>
   static SYNTH_INLINE V Sched2(const V* w) {
-    if constexpr (I == 16) return O::Add(O::SmallS0(w[1]), w[0]);
-    else if constexpr (I == 17) return Add3(O::SmallS0(w[2]), w[1], C(Sigma1(0x100)));
+    if constexpr (I == 16)
+      return O::Add(O::SmallS0(w[1]), w[0]);
+    else if constexpr (I == 17)
+      return Add3(O::SmallS0(w[2]), w[1], C(Sigma1(0x100)));
     else if constexpr (I <= 21)
       return Add3(O::SmallS1(w[I - 2]), O::SmallS0(w[I - 15]), w[I - 16]);
     else if constexpr (I == 22)
       return O::Add(Add3(O::SmallS1(w[20]), O::SmallS0(w[7]), w[6]), C(0x100));
-    else if constexpr (I == 23) return O::Add(Add3(O::SmallS1(w[21]), w[16], w[7]), C(Sigma0(0x80000000u)));
-    else if constexpr (I == 24) return Add3(O::SmallS1(w[22]), w[17], C(0x80000000u));
-    else if constexpr (I <= 29) return O::Add(O::SmallS1(w[I - 2]), w[I - 7]);
-    else if constexpr (I == 30) return Add3(O::SmallS1(w[28]), w[23], C(Sigma0(0x100)));
+    else if constexpr (I == 23)
+      return O::Add(Add3(O::SmallS1(w[21]), w[16], w[7]), C(Sigma0(0x80000000u)));
+    else if constexpr (I == 24)
+      return Add3(O::SmallS1(w[22]), w[17], C(0x80000000u));
+    else if constexpr (I <= 29)
+      return O::Add(O::SmallS1(w[I - 2]), w[I - 7]);
+    else if constexpr (I == 30)
+      return Add3(O::SmallS1(w[28]), w[23], C(Sigma0(0x100)));
     else if constexpr (I == 31)
       return O::Add(Add3(O::SmallS1(w[29]), w[24], O::SmallS0(w[16])), C(0x100));
-    else return General(w, I);
+    else
+      return General(w, I);
   }
 
   template <int I>
@@ -157,8 +175,7 @@ struct Kernel {
     ((Step1<I + 4>(s, w, p), hook.template After<I>()), ...);
   }
   template <class Hook, int... I>
-  static SYNTH_INLINE void Rounds2(std::integer_sequence<int, I...>, V (&s)[8], V* w,
-                                   Hook& hook) {
+  static SYNTH_INLINE void Rounds2(std::integer_sequence<int, I...>, V (&s)[8], V* w, Hook& hook) {
     ((Step2<I + 1>(s, w), hook.template After<60 + I>()), ...);
   }
 
@@ -203,8 +220,7 @@ struct NoHook {
 // Instantiates no std:: templates (vector growth happens in AppendIfMeetsTarget, compiled
 // without ISA flags), so no weak symbol built with AVX-512 can leak to other files.
 template <class O>
-void ScanLanes(const ScanWork& work, uint32_t start, uint64_t count,
-               std::vector<uint32_t>* found) {
+void ScanLanes(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found) {
   constexpr int kLanes = O::kLanes;
   const Precomp p = MakePrecomp(work);
   NoHook hook;

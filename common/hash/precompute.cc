@@ -31,8 +31,14 @@ constexpr uint32_t kIv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 
 const uint32_t kH2T1 = kIv[7] + BigS1(kIv[4]) + Ch(kIv[4], kIv[5], kIv[6]) + 0x428a2f98;
 const uint32_t kH2T2 = BigS0(kIv[0]) + Maj(kIv[0], kIv[1], kIv[2]);
-const uint32_t kH2Kw[8] = {0xd807aa98 + 0x80000000u, 0x12835b01, 0x243185be, 0x550c7dc3,
-                           0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174 + 0x100u};
+const uint32_t kH2Kw[8] = {0xd807aa98 + 0x80000000u,
+                           0x12835b01,
+                           0x243185be,
+                           0x550c7dc3,
+                           0x72be5d74,
+                           0x80deb1fe,
+                           0x9bdc06a7,
+                           0xc19bf174 + 0x100u};
 
 void AppendIfMeetsTarget(const ScanWork& work, uint32_t nonce, std::vector<uint32_t>* found) {
   if (MeetsTarget(HashNonce(work, nonce), work.target)) found->push_back(nonce);

@@ -25,18 +25,18 @@
 namespace synth::hash {
 
 struct Precomp {
-  uint32_t midstate[8];   // Added to the first compression's output.
-  uint32_t w[3];          // W0..W2 of the second header block.
-  uint32_t state2[8];     // a..h after rounds 0..1 (SHA-NI cores start here).
+  uint32_t midstate[8];  // Added to the first compression's output.
+  uint32_t w[3];         // W0..W2 of the second header block.
+  uint32_t state2[8];    // a..h after rounds 0..1 (SHA-NI cores start here).
   // a..h entering round 4 with W3 = 0: the real state has a += W3 and e += W3.
   uint32_t state4[8];
-  uint32_t kw1[18];       // K[i] + W[i] for the fixed words i = 4..17 of the first hash.
-  uint32_t w16, w17;      // Fixed schedule words of the first hash.
-  uint32_t w18c;          // W18 = w18c + sigma0(W3).
-  uint32_t w19c;          // W19 = w19c + W3.
-  uint32_t w31c;          // W31 = sigma1(W29) + W24 + w31c.
-  uint32_t w32c;          // W32 = sigma1(W30) + W25 + w32c.
-  uint32_t target7;       // Top word of the share target (see CandidateTop).
+  uint32_t kw1[18];   // K[i] + W[i] for the fixed words i = 4..17 of the first hash.
+  uint32_t w16, w17;  // Fixed schedule words of the first hash.
+  uint32_t w18c;      // W18 = w18c + sigma0(W3).
+  uint32_t w19c;      // W19 = w19c + W3.
+  uint32_t w31c;      // W31 = sigma1(W29) + W24 + w31c.
+  uint32_t w32c;      // W32 = sigma1(W30) + W25 + w32c.
+  uint32_t target7;   // Top word of the share target (see CandidateTop).
 };
 
 // Returns the precomputation for `work`.

@@ -28,7 +28,8 @@ struct ScalarOps {
 
 namespace internal {
 
-void ScanScalar(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found) {
+void ScanScalar(const ScanWork& work, uint32_t start, uint64_t count,
+                std::vector<uint32_t>* found) {
   lanes::ScanLanes<ScalarOps>(work, start, count, found);
 }
 

@@ -25,8 +25,8 @@ constexpr int kMaxThreads = 1024;
 absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 absl::Status BadSpec(std::string_view spec, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("--devices='", std::string(spec), "': ",
-                                                 std::string(why),
+  return absl::InvalidArgumentError(absl::StrCat("--devices='", std::string(spec),
+                                                 "': ", std::string(why),
                                                  " (want cpu, cuda, all, cuda:0,1 or cpu,cuda:0)"));
 }
 
