@@ -29,3 +29,13 @@ synth_test(worker_conn_test
 synth_test(worker_master_connection_test
   SRCS ${_w}/conn/master_connection_test.cc
   DEPS synth_worker_conn)
+
+synth_library(synth_worker_run
+  SRCS ${_w}/worker_main.cc
+  PUBLIC_DEPS synth_worker_devices
+  DEPS synth_worker_conn synth_worker_scheduler synth_common_base absl::flags absl::strings
+       absl::str_format absl::time nlohmann_json::nlohmann_json)
+
+synth_test(worker_run_test
+  SRCS ${_w}/worker_main_test.cc
+  DEPS synth_worker_run synth_worker_conn nlohmann_json::nlohmann_json)

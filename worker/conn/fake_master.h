@@ -34,6 +34,9 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
     int units_per_grant = 4;
     uint64_t unit_nonces = uint64_t{1} << 22;
     bool answer_shares = true;
+    // Most significant word of the share target (the rest are all ones): 0xffffffff makes
+    // every nonce a share (fake devices); 0x0000ffff about one in 65536 (real devices).
+    uint32_t target_top_word = 0xffffffff;
     std::string token;  // Required bearer token; "" accepts any.
   };
   struct Seen {
@@ -131,6 +134,7 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
       g->set_lease_id(seen_.lease_requests);
       hash::ScanWork easy;
       easy.target.fill(0xffffffff);
+      easy.target[7] = script_.target_top_word;
       *g->add_midstates() = MidstateMessage(next_midstate_, "job1", easy);
       for (int i = 0; i < script_.units_per_grant; ++i) {
         synth::v1::WorkUnit* u = g->add_units();

@@ -98,6 +98,8 @@ class MasterConnection {
   void Shutdown(Scheduler* scheduler, absl::Duration grace);
 
   ConnectionStats Stats() const;
+  // Returns the worker id sent in Hello.
+  const std::string& WorkerId() const { return options_.worker_id; }
 
  private:
   struct Session;

@@ -1,0 +1,192 @@
+#include "worker/worker_main.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/logging.h"
+#include "nlohmann/json.hpp"
+#include "worker/conn/master_connection.h"
+#include "worker/scheduler/scheduler.h"
+
+ABSL_FLAG(std::string, master, synth::worker::kDefaultMasterAddress,
+          "synth-master worker endpoint, HOST:PORT");
+ABSL_FLAG(std::string, token, "", "Bearer token for the master (default: env SYNTH_TOKEN)");
+ABSL_FLAG(std::string, id, "", "Worker id (default <hostname>-<pid>)");
+ABSL_FLAG(double, batch_ms, 150, "Target wall time of one device batch, milliseconds");
+ABSL_FLAG(double, buffer_seconds, 2, "Request more work when less than this is buffered");
+ABSL_FLAG(double, lease_seconds, 0, "Seconds of work per lease request; 0 = master's choice");
+ABSL_FLAG(double, run_seconds, 0, "Exit after this many seconds; 0 = run until signalled");
+ABSL_FLAG(double, status_seconds, 10, "Seconds between status log lines; 0 = none");
+
+namespace synth::worker {
+
+WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
+  WorkerOptions o;
+  o.master = absl::GetFlag(FLAGS_master);
+  o.token = absl::GetFlag(FLAGS_token);
+  if (o.token.empty()) {
+    const char* env = std::getenv("SYNTH_TOKEN");
+    if (env != nullptr) o.token = env;
+  }
+  o.worker_id = absl::GetFlag(FLAGS_id);
+  o.devices = std::move(devices);
+  o.batch_ms = absl::GetFlag(FLAGS_batch_ms);
+  o.buffer_seconds = absl::GetFlag(FLAGS_buffer_seconds);
+  o.lease_seconds = absl::GetFlag(FLAGS_lease_seconds);
+  o.run_seconds = absl::GetFlag(FLAGS_run_seconds);
+  o.status_seconds = absl::GetFlag(FLAGS_status_seconds);
+  return o;
+}
+
+namespace {
+
+absl::Status Validate(const WorkerOptions& o) {
+  if (o.master.empty() || o.master.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--master must be HOST:PORT, got '%s'", o.master));
+  }
+  if (!(o.batch_ms >= 1 && o.batch_ms <= 10000)) {
+    return absl::InvalidArgumentError(absl::StrFormat("--batch-ms %g not in [1, 10000]", o.batch_ms));
+  }
+  if (!(o.buffer_seconds > 0 && o.buffer_seconds <= 600)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--buffer-seconds %g not in (0, 600]", o.buffer_seconds));
+  }
+  if (!(o.lease_seconds >= 0) || !(o.run_seconds >= 0) || !(o.status_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        "--lease-seconds, --run-seconds and --status-seconds must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
+struct Totals {
+  uint64_t hashes = 0;
+  double rate = 0;
+  std::vector<std::string> devices;
+};
+
+Totals Sum(const std::vector<DeviceStats>& stats) {
+  Totals t;
+  for (const DeviceStats& d : stats) {
+    t.hashes += d.hashes_total;
+    t.rate += d.window.rate_hps;
+    t.devices.push_back(absl::StrFormat("%s %.2f MH/s %.0f ms", d.info.name, d.window.rate_hps / 1e6,
+                                        d.window.mean_latency_ms));
+  }
+  return t;
+}
+
+void LogStatus(const Scheduler& sched, const MasterConnection& conn) {
+  Totals t = Sum(sched.Stats());
+  ConnectionStats c = conn.Stats();
+  LOG(INFO) << absl::StrFormat(
+      "%s | %.2f MH/s [%s] | shares accepted %d rejected %d unanswered %d | buffered %.1f s",
+      c.connected ? "connected" : "DISCONNECTED", t.rate / 1e6, absl::StrJoin(t.devices, ", "),
+      c.shares_accepted, c.shares_rejected, c.outbox.pending,
+      absl::ToDoubleSeconds(std::min(sched.BufferedTime(), absl::Hours(1))));
+}
+
+// Waits for SIGINT/SIGTERM (blocked by the caller) or the deadline; logs status meanwhile.
+void WaitForStop(const sigset_t& signals, const WorkerOptions& o, const Scheduler& sched,
+                 const MasterConnection& conn) {
+  absl::Time start = absl::Now();
+  absl::Time deadline = o.run_seconds > 0 ? start + absl::Seconds(o.run_seconds)
+                                          : absl::InfiniteFuture();
+  absl::Time next_status = o.status_seconds > 0 ? start + absl::Seconds(o.status_seconds)
+                                                : absl::InfiniteFuture();
+  while (true) {
+    absl::Time now = absl::Now();
+    if (now >= deadline) return;
+    if (now >= next_status) {
+      LogStatus(sched, conn);
+      next_status = now + absl::Seconds(o.status_seconds);
+    }
+    absl::Duration wait = std::min({deadline - now, next_status - now, absl::Milliseconds(500)});
+    timespec ts = absl::ToTimespec(wait);
+    int sig = sigtimedwait(&signals, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      LOG(INFO) << "signal " << sig << ": stopping";
+      return;
+    }
+  }
+}
+
+void PrintSummary(absl::Duration ran, const Scheduler& sched, const MasterConnection& conn) {
+  Totals t = Sum(sched.Stats());
+  ConnectionStats c = conn.Stats();
+  double seconds = absl::ToDoubleSeconds(ran);
+  nlohmann::json j = {{"worker_id", conn.WorkerId()},
+                      {"seconds", seconds},
+                      {"hashes", t.hashes},
+                      {"rate_hps", seconds > 0 ? static_cast<double>(t.hashes) / seconds : 0},
+                      {"shares_found", c.outbox.found},
+                      {"shares_accepted", c.shares_accepted},
+                      {"shares_rejected", c.shares_rejected},
+                      {"shares_unanswered", c.outbox.pending},
+                      {"streams", c.streams},
+                      {"verdicts", c.verdicts}};
+  std::cout << j.dump() << std::endl;
+}
+
+}  // namespace
+
+int RunWorker(const WorkerOptions& options) {
+  if (absl::Status valid = Validate(options); !valid.ok()) {
+    std::cerr << "synth-worker: " << valid.message() << "\n";
+    return 2;
+  }
+  // Block the stop signals before any thread (gRPC's included) exists, so only sigtimedwait
+  // below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::vector<std::unique_ptr<Device>>> devices = CreateDevices(options.devices);
+  if (!devices.ok()) {
+    std::cerr << "synth-worker: " << devices.status() << "\n";
+    return 2;
+  }
+  if (devices->empty()) {
+    std::cerr << "synth-worker: no devices to hash on (--devices " << options.devices.devices
+              << ")\n";
+    return 2;
+  }
+  ConnectionOptions copts;
+  copts.master = options.master;
+  copts.token = options.token;
+  copts.worker_id = options.worker_id;
+  copts.low_water = absl::Seconds(options.buffer_seconds);
+  copts.lease_seconds = options.lease_seconds;
+  MasterConnection conn(copts);
+  SchedulerOptions sopts;
+  sopts.target_batch_latency = absl::Milliseconds(options.batch_ms);
+  Scheduler sched(*std::move(devices), sopts, conn.SchedulerHooks());
+  for (const DeviceStats& d : sched.Stats()) {
+    LOG(INFO) << "device " << d.info.name << " (" << DeviceKindName(d.info.kind) << ", "
+              << d.info.impl << ")";
+  }
+  LOG(INFO) << "worker " << conn.WorkerId() << " connecting to master " << options.master << " (token "
+            << Redacted(options.token) << ")";
+  absl::Time start = absl::Now();
+  sched.Start();
+  conn.Start(&sched);
+  WaitForStop(signals, options, sched, conn);
+  conn.Shutdown(&sched, absl::Seconds(2));
+  LogStatus(sched, conn);
+  PrintSummary(absl::Now() - start, sched, conn);
+  return 0;
+}
+
+}  // namespace synth::worker

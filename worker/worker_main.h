@@ -1,0 +1,55 @@
+// File: worker/worker_main.h
+//
+// synth-worker's worker mode: builds the devices (--devices/--threads/--hash-core), the local
+// pull scheduler and the master connection, runs until SIGINT/SIGTERM (or --run-seconds), then
+// returns unfinished work to the master, flushes shares and exits.
+//
+//   // main.cc, when not in --benchmark mode:
+//   return synth::worker::RunWorker(synth::worker::WorkerOptionsFromFlags(
+//       {absl::GetFlag(FLAGS_devices), absl::GetFlag(FLAGS_threads),
+//        absl::GetFlag(FLAGS_hash_core)}));
+//
+// Flags defined in worker_main.cc (dashes or underscores): --master HOST:PORT, --token
+// (default: env SYNTH_TOKEN), --id, --batch-ms, --buffer-seconds, --lease-seconds,
+// --run-seconds, --status-seconds.
+//
+// On exit RunWorker prints one JSON line to stdout:
+//   {"worker_id":"h-12","seconds":60.0,"hashes":...,"rate_hps":...,"shares_found":...,
+//    "shares_accepted":...,"shares_rejected":...,"shares_unanswered":...,"streams":1}
+//
+// Thread-safety: call RunWorker once, from main's thread (it blocks SIGINT/SIGTERM in every
+// thread it starts and waits for them itself).
+#ifndef SYNTH_WORKER_WORKER_MAIN_H_
+#define SYNTH_WORKER_WORKER_MAIN_H_
+
+#include <string>
+
+#include "worker/devices/registry.h"
+
+namespace synth::worker {
+
+// synth-master's default worker endpoint on loopback (flags of both sides agree).
+inline constexpr char kDefaultMasterAddress[] = "127.0.0.1:7310";
+
+struct WorkerOptions {
+  std::string master = kDefaultMasterAddress;  // HOST:PORT.
+  std::string token;            // Bearer token for the master; "" sends none.
+  std::string worker_id;        // "" = "<hostname>-<pid>".
+  DeviceOptions devices;        // --devices, --threads, --hash-core.
+  double batch_ms = 150;        // Target wall time of one device batch, milliseconds.
+  double buffer_seconds = 2;    // Ask for more work below this many seconds buffered.
+  double lease_seconds = 0;     // Seconds of work per lease request; 0 = the master's choice.
+  double run_seconds = 0;       // Stop after this long; 0 = until SIGINT/SIGTERM.
+  double status_seconds = 10;   // Interval of the status log line; 0 = none.
+};
+
+// Returns the options from this file's flags plus `devices` (flags main.cc owns).
+WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices);
+
+// Runs the worker; returns the process exit code (0 after a clean stop, 2 on bad options or
+// devices).
+int RunWorker(const WorkerOptions& options);
+
+}  // namespace synth::worker
+
+#endif  // SYNTH_WORKER_WORKER_MAIN_H_

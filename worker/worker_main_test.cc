@@ -1,0 +1,60 @@
+#include "worker/worker_main.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "worker/conn/fake_master.h"
+
+namespace synth::worker {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(RunWorkerTest, HashesOnRealCpuDevicesAgainstAFakeMasterAndReports) {
+  FakeMaster master({.units_per_grant = 2,
+                     .unit_nonces = uint64_t{1} << 20,
+                     .target_top_word = 0x0000ffff});
+  ASSERT_TRUE(master.Start(0).ok());
+  WorkerOptions options;
+  options.master = master.Address();
+  options.worker_id = "itest";
+  options.devices.threads = 1;
+  options.run_seconds = 1;
+  options.status_seconds = 0;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(RunWorker(options), 0);
+  std::string out = testing::internal::GetCapturedStdout();
+  nlohmann::json j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["worker_id"], "itest");
+  EXPECT_GT(j["hashes"].get<uint64_t>(), uint64_t{1} << 20);
+  // About one nonce in 65536 meets the target.
+  EXPECT_GT(j["shares_accepted"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["shares_rejected"].get<uint64_t>(), 0u);
+  FakeMaster::Seen seen = master.Snapshot();
+  ASSERT_EQ(seen.hellos.size(), 1u);
+  EXPECT_EQ(seen.hellos[0].devices(0).name(), "cpu0");
+  EXPECT_FALSE(seen.progress.empty());
+}
+
+TEST(RunWorkerTest, BadOptionsAreClearErrors) {
+  WorkerOptions options;
+  options.master = "no-port";
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--master must be HOST:PORT"));
+  options = WorkerOptions{};
+  options.batch_ms = 0;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--batch-ms"));
+  options = WorkerOptions{};
+  options.devices.devices = "tpu";
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("tpu"));
+}
+
+}  // namespace
+}  // namespace synth::worker
