@@ -172,7 +172,13 @@ int RunWorker(const WorkerOptions& options) {
   MasterConnection conn(copts);
   SchedulerOptions sopts;
   sopts.target_batch_latency = absl::Milliseconds(options.batch_ms);
-  Scheduler sched(*std::move(devices), sopts, conn.SchedulerHooks());
+  SchedulerCallbacks hooks = conn.SchedulerHooks();
+  // One line per new job: the worker's side of the clean-job switch latency (cluster_bench.sh).
+  hooks.on_job_started = [](const std::string& job, const std::string& device, absl::Time at) {
+    LOG(INFO) << "job " << job << " first batch on " << device << " at_unix_us "
+              << absl::ToUnixMicros(at);
+  };
+  Scheduler sched(*std::move(devices), sopts, std::move(hooks));
   for (const DeviceStats& d : sched.Stats()) {
     LOG(INFO) << "device " << d.info.name << " (" << DeviceKindName(d.info.kind) << ", "
               << d.info.impl << ")";

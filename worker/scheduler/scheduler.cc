@@ -125,6 +125,9 @@ void Scheduler::DeviceLoop(size_t index) {
   std::vector<FoundNonce> found;
   Chunk chunk;
   while (NextChunk(index, &chunk)) {
+    if (chunk.new_job && callbacks_.on_job_started) {
+      callbacks_.on_job_started(chunk.unit->unit.job_id, slot.device->Info().name, clock_->Now());
+    }
     found.clear();
     absl::Time t0 = clock_->Now();
     absl::StatusOr<uint64_t> done = slot.device->Scan(
@@ -159,6 +162,12 @@ bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
     queue_.pop_front();
   }
   ++unit->in_flight;
+  if (std::find(recent_jobs_.begin(), recent_jobs_.end(), unit->unit.job_id) ==
+      recent_jobs_.end()) {
+    chunk->new_job = true;
+    recent_jobs_.push_back(unit->unit.job_id);
+    if (recent_jobs_.size() > 64) recent_jobs_.pop_front();
+  }
   slot.current = unit;
   slot.cancel.store(false);
   return true;

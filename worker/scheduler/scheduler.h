@@ -63,6 +63,10 @@ struct SchedulerOptions {
 struct SchedulerCallbacks {
   std::function<void(FoundShare)> on_share;       // A verified share; must not block.
   std::function<void(UnitOutcome)> on_unit_done;  // A unit's end; must not block.
+  // The first batch of a job this scheduler had not hashed before was handed to `device` at
+  // `at` (job-switch latency); optional, must not block.
+  std::function<void(const std::string& job_id, const std::string& device, absl::Time at)>
+      on_job_started;
 };
 
 // One device as telemetry reports it.
@@ -122,6 +126,7 @@ class Scheduler {
     Unit* unit = nullptr;
     std::shared_ptr<const hash::ScanWork> work;
     uint64_t begin = 0, end = 0;
+    bool new_job = false;  // The first batch of its job.
   };
 
   void DeviceLoop(size_t index);
@@ -149,6 +154,7 @@ class Scheduler {
   std::map<uint64_t, std::unique_ptr<Unit>> units_ ABSL_GUARDED_BY(mu_);
   std::deque<Unit*> queue_ ABSL_GUARDED_BY(mu_);  // Units with nonces left to hand out.
   uint64_t queued_nonces_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<std::string> recent_jobs_ ABSL_GUARDED_BY(mu_);  // Jobs started, newest last.
 };
 
 }  // namespace synth::worker

@@ -194,6 +194,27 @@ TEST(SchedulerTest, SharesAreForwardedBeforeTheirUnitEnds) {
   EXPECT_EQ(sched.Stats()[0].shares_total, 4u);
 }
 
+TEST(SchedulerTest, ReportsTheFirstBatchOfEachNewJobOnce) {
+  std::vector<std::unique_ptr<Device>> devices;
+  devices.push_back(std::make_unique<FakeDevice>("cpu0", FakeDevice::Script{}));
+  Sink sink;
+  SchedulerCallbacks callbacks = sink.Callbacks();
+  absl::Mutex mu;
+  std::vector<std::string> started;
+  callbacks.on_job_started = [&](const std::string& job, const std::string& device, absl::Time) {
+    absl::MutexLock lock(&mu);
+    started.push_back(job + "@" + device);
+  };
+  Scheduler sched(std::move(devices), FastOptions(), callbacks);
+  ASSERT_TRUE(sched.AddUnits({Unit(1, "a", 0, 1 << 20), Unit(2, "a", 0, 1 << 20),
+                              Unit(3, "b", 0, 1 << 20), Unit(4, "a", 1 << 20, 1 << 20)})
+                  .ok());
+  sched.Start();
+  ASSERT_TRUE(sink.WaitForOutcomes(4));
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(started, (std::vector<std::string>{"a@cpu0", "b@cpu0"}));
+}
+
 TEST(SchedulerTest, NonceFailingVerificationIsAnErrorNotAShare) {
   std::vector<std::unique_ptr<Device>> devices;
   devices.push_back(std::make_unique<FakeDevice>(

@@ -1,0 +1,164 @@
+# tests/cluster/lib.sh: helpers for the end-to-end cluster tests and tests/bench scripts.
+# Source it; set BUILD (default build/release) first or pass binaries through SYNTH_POOL,
+# SYNTH_MASTER, SYNTH_WORKER. Every process started with start_bg is ended by PID on exit
+# (cleanup trap), never by name.
+#
+#   source tests/cluster/lib.sh
+#   synth_init "$@"                       # temp dir, binaries, cleanup trap
+#   pool_port=$(free_port)
+#   start_bg pool "$SYNTH_POOL" --listen 127.0.0.1:$pool_port ...
+#   wait_port $pool_port 10 || fail "pool did not listen"
+
+set -uo pipefail
+
+SYNTH_PIDS=()
+SYNTH_NAMES=()
+
+# Prints a message and exits non-zero (the trap ends our processes).
+fail() {
+  echo "FAIL: $*" >&2
+  if [ -n "${SYNTH_TMP:-}" ]; then
+    for f in "$SYNTH_TMP"/*.log; do
+      [ -f "$f" ] || continue
+      echo "---- last lines of $(basename "$f")" >&2
+      tail -n 15 "$f" | sed 's/^/    /' >&2
+    done
+  fi
+  exit 1
+}
+
+# Finds a built binary by name under $BUILD.
+find_bin() {
+  local name=$1 found
+  found=$(find "$BUILD" -type f -name "$name" -perm -u+x 2>/dev/null | head -n 1)
+  [ -n "$found" ] || return 1
+  echo "$found"
+}
+
+synth_init() {
+  BUILD=${BUILD:-build/release}
+  SYNTH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/synth-cluster.XXXXXX")
+  trap synth_cleanup EXIT
+  trap 'exit 130' INT TERM
+  SYNTH_POOL=${SYNTH_POOL:-$(find_bin synth-pool)} || true
+  SYNTH_MASTER=${SYNTH_MASTER:-$(find_bin synth-master)} || true
+  SYNTH_WORKER=${SYNTH_WORKER:-$(find_bin synth-worker)} || true
+  SYNTH_CTL=${SYNTH_CTL:-$(find_bin synthctl)} || true
+}
+
+# Exits 77 (CTest: skipped) unless every named binary variable is set to an executable.
+require_bins() {
+  local v
+  for v in "$@"; do
+    if [ -z "${!v:-}" ] || [ ! -x "${!v}" ]; then
+      echo "SKIP: $v not built under $BUILD" >&2
+      exit 77
+    fi
+  done
+}
+
+# Prints a free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start_bg NAME CMD ARGS...: starts CMD in the background with its output in $SYNTH_TMP/NAME.log
+# and remembers its PID under NAME (pid_of NAME).
+start_bg() {
+  local name=$1
+  shift
+  "$@" >"$SYNTH_TMP/$name.log" 2>&1 &
+  SYNTH_PIDS+=($!)
+  SYNTH_NAMES+=("$name")
+}
+
+# Prints the PID of the newest process started under NAME.
+pid_of() {
+  local i
+  for ((i = ${#SYNTH_NAMES[@]} - 1; i >= 0; i--)); do
+    if [ "${SYNTH_NAMES[$i]}" = "$1" ]; then
+      echo "${SYNTH_PIDS[$i]}"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# True while PID runs.
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# stop_pid PID [SIGNAL]: sends SIGNAL (default TERM), waits up to 5 s, then SIGKILL.
+stop_pid() {
+  local pid=$1 sig=${2:-TERM} i
+  alive "$pid" || return 0
+  kill -"$sig" "$pid" 2>/dev/null
+  for i in $(seq 1 50); do
+    alive "$pid" || break
+    sleep 0.1
+  done
+  alive "$pid" && kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+synth_cleanup() {
+  local i
+  for ((i = ${#SYNTH_PIDS[@]} - 1; i >= 0; i--)); do
+    stop_pid "${SYNTH_PIDS[$i]}"
+  done
+  if [ -n "${SYNTH_KEEP_TMP:-}" ]; then
+    echo "logs kept in $SYNTH_TMP" >&2
+  else
+    rm -rf "$SYNTH_TMP"
+  fi
+}
+
+# wait_port PORT SECONDS: waits until 127.0.0.1:PORT accepts connections.
+wait_port() {
+  local port=$1 secs=${2:-10} i
+  for i in $(seq 1 $((secs * 10))); do
+    if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# wait_log NAME REGEX SECONDS: waits until NAME's log matches REGEX.
+wait_log() {
+  local name=$1 re=$2 secs=${3:-10} i
+  for i in $(seq 1 $((secs * 10))); do
+    grep -Eq "$re" "$SYNTH_TMP/$name.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# json_get FILE KEY[.SUB...]: prints a value from a JSON file (or the last JSON line of a log).
+json_get() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+path, key = sys.argv[1], sys.argv[2]
+text = open(path).read()
+obj = None
+try:
+    obj = json.loads(text)
+except ValueError:
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                obj = json.loads(line)
+                break
+            except ValueError:
+                pass
+if obj is None:
+    sys.exit(1)
+for part in key.split("."):
+    if not isinstance(obj, dict) or part not in obj:
+        sys.exit(1)
+    obj = obj[part]
+print(obj)
+PY
+}
