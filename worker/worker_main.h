@@ -29,7 +29,7 @@
 namespace synth::worker {
 
 // synth-master's default worker endpoint on loopback (flags of both sides agree).
-inline constexpr char kDefaultMasterAddress[] = "127.0.0.1:7310";
+inline constexpr char kDefaultMasterAddress[] = "127.0.0.1:4650";
 
 struct WorkerOptions {
   std::string master = kDefaultMasterAddress;  // HOST:PORT.

@@ -13,7 +13,7 @@
 // the leased work is dropped (the master re-queues it, worker.proto), so no range is hashed for a
 // lease that no longer exists.
 //
-//   MasterConnection conn(ConnectionOptions{.master = "127.0.0.1:7310", .worker_id = "w1"});
+//   MasterConnection conn(ConnectionOptions{.master = "127.0.0.1:4650", .worker_id = "w1"});
 //   Scheduler sched(std::move(devices), SchedulerOptions{}, conn.SchedulerHooks());
 //   sched.Start();
 //   conn.Start(&sched);
@@ -47,7 +47,7 @@
 namespace synth::worker {
 
 struct ConnectionOptions {
-  std::string master = "127.0.0.1:7310";  // HOST:PORT of synth-master's worker service.
+  std::string master = "127.0.0.1:4650";  // HOST:PORT of synth-master's worker service.
   std::string token;                      // Sent as `authorization: Bearer <token>`; may be "".
   std::string worker_id;                  // Stable id; default "<hostname>-<pid>".
   std::string hostname;                   // Display; default gethostname().
@@ -56,7 +56,7 @@ struct ConnectionOptions {
   BackoffPolicy backoff;
   absl::Duration progress_interval = absl::Milliseconds(100);
   absl::Duration tick = absl::Milliseconds(10);  // Session timer resolution.
-  // Keepalive: 15 s pings, 5 s timeout (FIELD.md §5); the master permits pings every >= 10 s.
+  // Keepalive: 15 s pings, 5 s timeout (FIELD.md §5); synth-master permits pings every >= 5 s.
   absl::Duration keepalive_time = absl::Seconds(15);
   absl::Duration keepalive_timeout = absl::Seconds(5);
   size_t outbox_capacity = 100000;        // Unanswered shares held at most.
