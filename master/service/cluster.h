@@ -1,0 +1,176 @@
+// File: master/service/cluster.h
+//
+// The master's core: jobs, midstates, leases, tuning and the share ledger behind one mutex, and
+// the worker sessions they talk to. The gRPC reactors (worker_service.h) feed it worker messages
+// and give it a StreamSink per stream; the upstream adapter feeds it jobs; a ticker thread
+// expires leases and prints the status line. Every entry point takes the mutex briefly and never
+// blocks on I/O: messages to workers are handed to the sinks (which only queue), and shares are
+// submitted upstream after the mutex is released.
+//
+//   Cluster cluster({}, &clock, upstream.get());
+//   upstream->Start([&](const jobs::UpstreamJob& j) { cluster.OnJob(j); });
+//   cluster.StartTicker();
+//   ... reactors call Connect / OnMessage / Disconnect ...
+//
+// Lock order: Cluster::mu_ → StreamSink internals. Sinks never call back into the Cluster while
+// holding their own lock.
+// Thread-safe.
+#ifndef SYNTH_MASTER_SERVICE_CLUSTER_H_
+#define SYNTH_MASTER_SERVICE_CLUSTER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "master/jobs/job_manager.h"
+#include "master/jobs/upstream.h"
+#include "master/lease/clock.h"
+#include "master/lease/lease_manager.h"
+#include "master/lease/tuning.h"
+#include "master/shares/share_validator.h"
+#include "synth/v1/control.pb.h"
+#include "synth/v1/worker.pb.h"
+
+namespace synth::service {
+
+// Where the Cluster sends a session's messages: one gRPC stream. Both calls are made with the
+// Cluster's mutex held; they must only queue and return.
+class StreamSink {
+ public:
+  virtual ~StreamSink() = default;
+  // Queues a message for the worker.
+  virtual void Send(v1::MasterMessage msg) = 0;
+  // Ends the stream with `status` (after the message in flight, if any).
+  virtual void Close(const absl::Status& status) = 0;
+};
+
+class Cluster {
+ public:
+  struct Options {
+    lease::LeaseManager::Options lease;
+    jobs::JobManager::Options jobs;
+    lease::Tuning::Options tuning;
+    absl::Duration tick = absl::Milliseconds(100);        // Expiry check period.
+    absl::Duration status_every = absl::Seconds(10);      // Status line period (0: never).
+    uint32_t telemetry_interval_ms = 1000;                // Asked of workers in Welcome.
+    std::string version = "0.1.0";
+  };
+
+  Cluster(Options options, const lease::Clock* clock, jobs::Upstream* upstream);
+  ~Cluster();
+
+  // Registers a stream after its Hello; sends Welcome through `sink`. Returns the session id.
+  // INVALID_ARGUMENT for a Hello without worker_id or devices. A live session with the same
+  // worker_id is closed (ABORTED) and replaced.
+  absl::StatusOr<uint64_t> Connect(const v1::Hello& hello, const std::string& peer,
+                                   StreamSink* sink);
+  // Handles one message of a connected session (anything but Hello).
+  void OnMessage(uint64_t session, const v1::WorkerMessage& msg);
+  // Forgets a session; its leased units go back to the queue. Idempotent.
+  void Disconnect(uint64_t session);
+
+  // A new pool job (from the upstream's thread).
+  void OnJob(const jobs::UpstreamJob& job);
+  // Expires leases (cancelling them on their workers), refills the midstate cache, and prints
+  // the status line when due. Called by the ticker; tests call it directly.
+  void Tick();
+  // Starts/stops the ticker thread (Tick every options.tick).
+  void StartTicker();
+  void StopTicker();
+
+  // Cancels every lease (reason SHUTDOWN) and closes every stream.
+  void Shutdown();
+
+  // Control-service views.
+  void FillStatus(v1::StatusResponse* out) const;
+  void FillWorkers(v1::WorkersResponse* out) const;
+  shares::ShareCounts Counts() const;
+  // Returns the coverage audit of the lease manager.
+  absl::Status Audit() const;
+  // Returns the one-line status summary. (Upstream::Info() is always read before mu_ is taken:
+  // the upstream may hold its own lock while it calls OnJob.)
+  std::string StatusLine() const;
+
+ private:
+  struct Session {
+    uint64_t id = 0;
+    StreamSink* sink = nullptr;
+    std::string worker_id, hostname, version, peer;
+    absl::Time connected;
+    bool request_pending = false;     // A LeaseRequest waits for work.
+    double seconds_wanted = 0;
+    uint64_t hashes_wanted = 0;
+    absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> sent;  // job → midstates.
+    shares::ShareCounts shares;
+  };
+  // A share submitted upstream, waiting for the pool's answer.
+  struct PendingShare {
+    uint64_t session = 0;
+    uint64_t share_id = 0;
+    std::string device;
+    double difficulty = 0;
+  };
+  struct Submission {
+    uint64_t pending_id = 0;
+    jobs::UpstreamShare share;
+  };
+
+  void GrantLocked(Session& s, double seconds, uint64_t hashes, bool answers_request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops dead jobs' units and cancels them on every worker (`all`: everything it holds).
+  void DropJobsLocked(const std::vector<std::string>& dead, v1::CancelReason reason, bool all)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DisconnectLocked(uint64_t session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnProgressLocked(Session& s, const v1::Progress& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnTelemetryLocked(Session& s, const v1::Telemetry& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<Submission> OnShareLocked(Session& s, const v1::Share& share)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SubmitUpstream(Submission sub);
+  void OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& result);
+  void SendVerdictLocked(uint64_t session, uint64_t share_id, shares::ShareState state,
+                         const std::string& reason, int pool_code, double difficulty)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string StatusLineLocked(const jobs::UpstreamInfo& info) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const Options options_;
+  const lease::Clock* const clock_;
+  jobs::Upstream* const upstream_;
+  const absl::Time started_;
+
+  mutable absl::Mutex mu_;
+  jobs::JobManager jobs_ ABSL_GUARDED_BY(mu_);
+  lease::LeaseManager leases_ ABSL_GUARDED_BY(mu_);
+  lease::Tuning tuning_ ABSL_GUARDED_BY(mu_);
+  shares::ShareValidator validator_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, uint64_t> by_worker_id_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, PendingShare> pending_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_session_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_pending_ ABSL_GUARDED_BY(mu_) = 1;
+  double pool_difficulty_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string pool_job_id_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_status_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_job_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+
+  std::unique_ptr<std::thread> ticker_;
+  absl::Notification stop_ticker_;
+};
+
+// Fills a wire Midstate from a master midstate.
+void ToProto(const jobs::Midstate& m, v1::Midstate* out);
+// Maps a ledger state to the wire enum.
+v1::ShareState ToProto(shares::ShareState state);
+
+}  // namespace synth::service
+
+#endif  // SYNTH_MASTER_SERVICE_CLUSTER_H_

@@ -1,0 +1,106 @@
+// The share path of the Cluster: validate under the mutex, submit upstream outside it, send the
+// final verdict when the pool answers.
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "master/service/cluster.h"
+
+namespace synth::service {
+
+v1::ShareState ToProto(shares::ShareState state) {
+  switch (state) {
+    case shares::ShareState::kPending: return v1::SHARE_STATE_UNSPECIFIED;
+    case shares::ShareState::kAccepted: return v1::SHARE_STATE_ACCEPTED;
+    case shares::ShareState::kRejected: return v1::SHARE_STATE_REJECTED;
+    case shares::ShareState::kStale: return v1::SHARE_STATE_STALE;
+    case shares::ShareState::kDuplicate: return v1::SHARE_STATE_DUPLICATE;
+    case shares::ShareState::kBelowTarget: return v1::SHARE_STATE_BELOW_TARGET;
+    case shares::ShareState::kHardwareError: return v1::SHARE_STATE_HARDWARE_ERROR;
+    case shares::ShareState::kUnknownUnit: return v1::SHARE_STATE_UNKNOWN_UNIT;
+    case shares::ShareState::kPoolDown: return v1::SHARE_STATE_POOL_DOWN;
+  }
+  return v1::SHARE_STATE_UNSPECIFIED;
+}
+
+namespace {
+
+void CountIn(shares::ShareCounts& c, shares::ShareState state, double difficulty) {
+  switch (state) {
+    case shares::ShareState::kPending: ++c.pending; break;
+    case shares::ShareState::kAccepted:
+      ++c.accepted;
+      c.accepted_difficulty += difficulty;
+      break;
+    case shares::ShareState::kRejected: ++c.rejected; break;
+    case shares::ShareState::kStale: ++c.stale; break;
+    case shares::ShareState::kDuplicate: ++c.duplicate; break;
+    case shares::ShareState::kBelowTarget: ++c.below_target; break;
+    case shares::ShareState::kHardwareError: ++c.hardware_error; break;
+    case shares::ShareState::kUnknownUnit: ++c.unknown_unit; break;
+    case shares::ShareState::kPoolDown: ++c.pool_down; break;
+  }
+}
+
+}  // namespace
+
+std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::Share& share) {
+  shares::ShareIn in{.worker = s.id, .unit_id = share.unit_id(),
+                     .midstate_id = share.midstate_id(), .job_key = share.job_id(),
+                     .nonce = share.nonce(), .device = share.device()};
+  shares::ShareCheck c = validator_.Validate(in);
+  ++s.shares.found;
+  if (c.state != shares::ShareState::kStale && c.state != shares::ShareState::kUnknownUnit &&
+      c.state != shares::ShareState::kDuplicate) {
+    tuning_.OnShare(s.id, share.device(), !c.device_error, c.difficulty);
+    if (c.device_error) leases_.SetRate(s.id, tuning_.SizingRate(s.id));
+  }
+  if (c.state != shares::ShareState::kPending) {
+    VLOG(1) << "worker " << s.worker_id << " share " << share.share_id() << ": "
+            << shares::ShareStateName(c.state) << " (" << c.reason << ")";
+    CountIn(s.shares, c.state, c.difficulty);
+    SendVerdictLocked(s.id, share.share_id(), c.state, c.reason, 0, c.difficulty);
+    return std::nullopt;
+  }
+  uint64_t id = next_pending_++;
+  pending_[id] = PendingShare{s.id, share.share_id(), share.device(), c.difficulty};
+  return Submission{id, *std::move(c.submit)};
+}
+
+void Cluster::SubmitUpstream(Submission sub) {
+  uint64_t id = sub.pending_id;
+  upstream_->Submit(sub.share, [this, id](const jobs::SubmitResult& r) { OnSubmitResult(id, r); });
+}
+
+void Cluster::OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& result) {
+  absl::MutexLock lock(&mu_);
+  auto it = pending_.find(pending_id);
+  if (it == pending_.end()) return;
+  PendingShare p = it->second;
+  pending_.erase(it);
+  shares::ShareState state = result.accepted   ? shares::ShareState::kAccepted
+                             : result.not_sent ? shares::ShareState::kPoolDown
+                                               : shares::ShareState::kRejected;
+  validator_.Resolve(state, p.difficulty);
+  if (!result.accepted) {
+    LOG(WARNING) << "share rejected by pool: " << result.code << " " << result.reason;
+  }
+  auto s = sessions_.find(p.session);
+  if (s == sessions_.end()) return;
+  CountIn(s->second->shares, state, p.difficulty);
+  SendVerdictLocked(p.session, p.share_id, state, result.reason, result.code, p.difficulty);
+}
+
+void Cluster::SendVerdictLocked(uint64_t session, uint64_t share_id, shares::ShareState state,
+                                const std::string& reason, int pool_code, double difficulty) {
+  auto it = sessions_.find(session);
+  if (it == sessions_.end()) return;
+  v1::MasterMessage msg;
+  v1::ShareVerdict* v = msg.mutable_share_verdict();
+  v->set_share_id(share_id);
+  v->set_state(ToProto(state));
+  v->set_reason(reason);
+  v->set_pool_code(pool_code);
+  if (state == shares::ShareState::kAccepted) v->set_difficulty(difficulty);
+  it->second->sink->Send(std::move(msg));
+}
+
+}  // namespace synth::service

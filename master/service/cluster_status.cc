@@ -1,0 +1,119 @@
+// The Cluster's read-only views: control-service responses and the periodic status line.
+#include "absl/strings/str_format.h"
+#include "master/service/cluster.h"
+
+namespace synth::service {
+namespace {
+
+void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out) {
+  out->set_found(c.found);
+  out->set_accepted(c.accepted);
+  out->set_rejected(c.rejected);
+  out->set_stale(c.stale);
+  out->set_duplicate(c.duplicate);
+  out->set_below_target(c.below_target);
+  out->set_hardware_error(c.hardware_error);
+  out->set_unknown_unit(c.unknown_unit);
+  out->set_pool_down(c.pool_down);
+  out->set_pending(c.pending);
+  out->set_accepted_difficulty(c.accepted_difficulty);
+}
+
+// Formats hashes/s with an SI prefix.
+std::string Rate(double hps) {
+  const char* unit[] = {"H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s"};
+  int i = 0;
+  while (hps >= 1000 && i < 5) {
+    hps /= 1000;
+    ++i;
+  }
+  return absl::StrFormat("%.2f %s", hps, unit[i]);
+}
+
+}  // namespace
+
+void Cluster::FillStatus(v1::StatusResponse* out) const {
+  jobs::UpstreamInfo info = upstream_ != nullptr ? upstream_->Info() : jobs::UpstreamInfo{};
+  absl::MutexLock lock(&mu_);
+  double uptime = absl::ToDoubleSeconds(clock_->Now() - started_);
+  out->set_master_version(options_.version);
+  out->set_uptime_s(uptime);
+  out->set_pool_url(info.url);
+  out->set_pool_connected(info.connected);
+  out->set_pool_difficulty(pool_difficulty_);
+  out->set_job_id(pool_job_id_);
+  out->set_workers(static_cast<uint32_t>(sessions_.size()));
+  out->set_reported_rate_hps(tuning_.ClusterReportedRate());
+  out->set_verified_rate_hps(tuning_.ClusterVerifiedRate());
+  const shares::ShareCounts& c = validator_.counts();
+  out->set_accepted_rate_hps(uptime > 0 ? c.accepted_difficulty * 4294967296.0 / uptime : 0);
+  ToProto(c, out->mutable_shares());
+  lease::LeaseStats ls = leases_.stats();
+  out->set_units_queued(ls.units_queued);
+  out->set_units_leased(ls.units_leased);
+  out->set_midstates_cached(jobs_.cached());
+  out->set_jobs_live(jobs_.live_jobs());
+}
+
+void Cluster::FillWorkers(v1::WorkersResponse* out) const {
+  absl::MutexLock lock(&mu_);
+  absl::Time now = clock_->Now();
+  for (const auto& [id, s] : sessions_) {
+    v1::WorkerStatus* w = out->add_workers();
+    w->set_worker_id(s->worker_id);
+    w->set_hostname(s->hostname);
+    w->set_peer(s->peer);
+    w->set_version(s->version);
+    w->set_connected_s(absl::ToDoubleSeconds(now - s->connected));
+    w->set_reported_rate_hps(tuning_.ReportedRate(id));
+    w->set_verified_rate_hps(tuning_.VerifiedRate(id));
+    w->set_work_ratio(tuning_.WorkRatio(id));
+    w->set_units_leased(leases_.UnitsLeasedTo(id));
+    w->set_hashes_leased(leases_.HashesLeasedTo(id));
+    ToProto(s->shares, w->mutable_shares());
+    w->set_flagged(tuning_.Flagged(id));
+    for (const lease::DeviceRecord& d : tuning_.Devices(id)) {
+      v1::DeviceStatus* ds = w->add_devices();
+      ds->set_name(d.name);
+      ds->set_kind(d.kind);
+      ds->set_impl(d.impl);
+      ds->set_reported_rate_hps(d.reported_rate_hps);
+      double verified = 0;
+      for (const auto& [t, diff] : d.verified) verified += diff;
+      double window = std::min(absl::ToDoubleSeconds(options_.tuning.window),
+                               absl::ToDoubleSeconds(now - s->connected));
+      ds->set_verified_rate_hps(window > 0 ? verified * 4294967296.0 / window : 0);
+      ds->set_shares_valid(d.shares_valid);
+      ds->set_hardware_errors(d.hardware_errors);
+      ds->set_flagged(d.flagged);
+      ds->set_batch_latency_ms(d.batch_latency_ms);
+    }
+  }
+}
+
+shares::ShareCounts Cluster::Counts() const {
+  absl::MutexLock lock(&mu_);
+  return validator_.counts();
+}
+
+std::string Cluster::StatusLine() const {
+  jobs::UpstreamInfo info = upstream_ != nullptr ? upstream_->Info() : jobs::UpstreamInfo{};
+  absl::MutexLock lock(&mu_);
+  return StatusLineLocked(info);
+}
+
+std::string Cluster::StatusLineLocked(const jobs::UpstreamInfo& info) const {
+  const shares::ShareCounts& c = validator_.counts();
+  double uptime = absl::ToDoubleSeconds(clock_->Now() - started_);
+  return absl::StrFormat(
+      "cluster %s reported, %s verified, %s accepted | workers %d | shares A %d R %d S %d "
+      "dup %d hw %d | pool %s %s diff %g job %s | units queued %d leased %d",
+      Rate(tuning_.ClusterReportedRate()), Rate(tuning_.ClusterVerifiedRate()),
+      Rate(uptime > 0 ? c.accepted_difficulty * 4294967296.0 / uptime : 0), sessions_.size(),
+      c.accepted, c.rejected, c.stale, c.duplicate, c.hardware_error + c.below_target,
+      info.url.empty() ? "-" : info.url, info.connected ? "up" : "down", pool_difficulty_,
+      pool_job_id_.empty() ? "-" : pool_job_id_, leases_.stats().units_queued,
+      leases_.stats().units_leased);
+}
+
+}  // namespace synth::service

@@ -1,0 +1,49 @@
+// File: master/service/server.h
+//
+// Builds the master's gRPC server: WorkerService and ControlService on one listen address, with
+// the keepalive settings of docs/CLUSTER.md (FIELD.md §5): the master pings idle connections
+// every 20 s (10 s timeout) and tolerates client pings down to every 5 s, so workers may ping
+// every 10 s without being sent GOAWAY too_many_pings.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<MasterServer> server,
+//                    MasterServer::Start("127.0.0.1:4650", &cluster, token));
+//   ... server->port() ...
+//   server->Shutdown();
+#ifndef SYNTH_MASTER_SERVICE_SERVER_H_
+#define SYNTH_MASTER_SERVICE_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "master/service/cluster.h"
+#include "master/service/control_service.h"
+#include "master/service/worker_service.h"
+
+namespace synth::service {
+
+class MasterServer {
+ public:
+  // Listens on `listen` ("HOST:PORT"; port 0 picks a free one). UNAVAILABLE when it cannot bind.
+  static absl::StatusOr<std::unique_ptr<MasterServer>> Start(const std::string& listen,
+                                                             Cluster* cluster,
+                                                             const std::string& token);
+  ~MasterServer();
+
+  int port() const { return port_; }
+  // Stops accepting, ends open streams (deadline 1 s) and waits for the handlers.
+  void Shutdown();
+
+ private:
+  MasterServer(Cluster* cluster, const std::string& token);
+
+  WorkerServiceImpl worker_service_;
+  ControlServiceImpl control_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace synth::service
+
+#endif  // SYNTH_MASTER_SERVICE_SERVER_H_
