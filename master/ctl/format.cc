@@ -1,0 +1,71 @@
+#include "master/ctl/format.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace synth::ctl {
+namespace {
+
+std::string Counts(const v1::ShareCounts& c) {
+  return absl::StrFormat(
+      "found %d = accepted %d + rejected %d + stale %d + duplicate %d + below_target %d + "
+      "hardware_error %d + unknown_unit %d + pool_down %d + pending %d",
+      c.found(), c.accepted(), c.rejected(), c.stale(), c.duplicate(), c.below_target(),
+      c.hardware_error(), c.unknown_unit(), c.pool_down(), c.pending());
+}
+
+}  // namespace
+
+std::string FormatRate(double hps) {
+  const char* unit[] = {"H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s"};
+  int i = 0;
+  while (hps >= 1000 && i < 5) {
+    hps /= 1000;
+    ++i;
+  }
+  return absl::StrFormat("%.2f %s", hps, unit[i]);
+}
+
+std::string FormatStatus(const v1::StatusResponse& s) {
+  std::string out;
+  absl::StrAppendFormat(&out, "master     synth-master %s, up %.0f s\n", s.master_version(),
+                        s.uptime_s());
+  absl::StrAppendFormat(&out, "pool       %s (%s), difficulty %g, job %s\n",
+                        s.pool_url().empty() ? "-" : s.pool_url(),
+                        s.pool_connected() ? "connected" : "down", s.pool_difficulty(),
+                        s.job_id().empty() ? "-" : s.job_id());
+  absl::StrAppendFormat(&out, "workers    %d\n", s.workers());
+  absl::StrAppendFormat(&out, "rate       %s reported, %s verified (60 s), %s accepted (avg)\n",
+                        FormatRate(s.reported_rate_hps()), FormatRate(s.verified_rate_hps()),
+                        FormatRate(s.accepted_rate_hps()));
+  absl::StrAppendFormat(&out, "shares     %s\n", Counts(s.shares()));
+  absl::StrAppendFormat(&out, "work       units queued %d, leased %d; midstates cached %d; "
+                        "jobs live %d\n",
+                        s.units_queued(), s.units_leased(), s.midstates_cached(), s.jobs_live());
+  return out;
+}
+
+std::string FormatWorkers(const v1::WorkersResponse& w) {
+  std::string out = absl::StrFormat("%-20s %-22s %14s %14s %6s %8s %6s %s\n", "WORKER", "PEER",
+                                    "REPORTED", "VERIFIED", "RATIO", "ACCEPTED", "HW", "FLAG");
+  for (const v1::WorkerStatus& x : w.workers()) {
+    absl::StrAppendFormat(&out, "%-20s %-22s %14s %14s %5.1f%% %8d %6d %s\n", x.worker_id(),
+                          x.peer(), FormatRate(x.reported_rate_hps()),
+                          FormatRate(x.verified_rate_hps()), 100 * x.work_ratio(),
+                          x.shares().accepted(), x.shares().hardware_error(),
+                          x.flagged() ? "FLAGGED" : "");
+    for (const v1::DeviceStatus& d : x.devices()) {
+      absl::StrAppendFormat(&out, "  %-18s %-22s %14s %14s %6s %8d %6d %s\n", d.name(),
+                            absl::StrCat(d.kind(), " ", d.impl()), FormatRate(d.reported_rate_hps()),
+                            FormatRate(d.verified_rate_hps()), "", d.shares_valid(),
+                            d.hardware_errors(), d.flagged() ? "FLAGGED" : "");
+    }
+  }
+  return out;
+}
+
+std::string FormatShares(const v1::SharesResponse& s) {
+  return absl::StrCat(Counts(s.totals()), "\n");
+}
+
+}  // namespace synth::ctl
