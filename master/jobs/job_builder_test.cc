@@ -4,6 +4,7 @@
 
 #include "common/hash/sha256.h"
 #include "gtest/gtest.h"
+#include "common/stratum/job.h"
 #include "master/jobs/test_jobs.h"
 
 namespace synth::jobs {
@@ -123,6 +124,37 @@ TEST(JobBuilderTest, HeaderLayout) {
   EXPECT_EQ(h[75], 0x1a);
   EXPECT_EQ(h[76], 0x42);  // nonce 9546a142, little-endian.
   EXPECT_EQ(h[79], 0x95);
+}
+
+}  // namespace
+}  // namespace synth::jobs
+
+namespace synth::jobs {
+namespace {
+
+// Cross-check against the independent header path of common/stratum/job.h.
+TEST(JobBuilderTest, MidstateMatchesStratumJobScanWork) {
+  UpstreamJob j = TestJob("x", 9, 1.0, true, 0x1fffe000);
+  stratum::StratumJob sj;
+  sj.job_id = j.job_id;
+  sj.prev_hash = j.prev_hash;
+  sj.coinb1 = j.coinb1;
+  sj.coinb2 = j.coinb2;
+  sj.merkle_branch = j.merkle_branch;
+  sj.version = j.version;
+  sj.nbits = j.nbits;
+  sj.ntime = j.ntime;
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "1/x");
+  ASSERT_TRUE(b.ok());
+  for (uint64_t index : {0ull, 5ull, (1ull << 16) + 3}) {
+    absl::StatusOr<Midstate> m = b->Build(index, 1, 1);
+    ASSERT_TRUE(m.ok());
+    hash::ScanWork ref = stratum::BuildScanWork(sj, j.extranonce1, m->extranonce2, m->version,
+                                                j.ntime, b->target());
+    EXPECT_EQ(m->work.midstate, ref.midstate);
+    EXPECT_EQ(m->work.tail, ref.tail);
+    EXPECT_EQ(m->work.target, ref.target);
+  }
 }
 
 }  // namespace
