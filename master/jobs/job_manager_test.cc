@@ -81,3 +81,39 @@ TEST(JobManagerTest, KillAll) {
 
 }  // namespace
 }  // namespace synth::jobs
+
+#include "master/jobs/synthetic_upstream.h"
+
+namespace synth::jobs {
+namespace {
+
+TEST(SyntheticUpstreamTest, ParsesUrlsAndRejectsBadOnes) {
+  EXPECT_TRUE(SyntheticUpstream::FromUrl("synthetic://0.002").ok());
+  EXPECT_TRUE(SyntheticUpstream::FromUrl("synthetic://1/5/clean").ok());
+  EXPECT_FALSE(SyntheticUpstream::FromUrl("synthetic://abc").ok());
+  EXPECT_FALSE(SyntheticUpstream::FromUrl("synthetic://0").ok());
+  EXPECT_FALSE(SyntheticUpstream::FromUrl("stratum+tcp://h:1").ok());
+}
+
+TEST(SyntheticUpstreamTest, DeliversAValidCleanJobAndAcceptsShares) {
+  auto up = SyntheticUpstream::FromUrl("synthetic://0.5/100");
+  ASSERT_TRUE(up.ok());
+  absl::Notification got;
+  UpstreamJob job;
+  (*up)->Start([&](const UpstreamJob& j) {
+    if (got.HasBeenNotified()) return;
+    job = j;
+    got.Notify();
+  });
+  ASSERT_TRUE(got.WaitForNotificationWithTimeout(absl::Seconds(5)));
+  (*up)->Stop();
+  EXPECT_TRUE(job.clean);
+  EXPECT_DOUBLE_EQ(job.difficulty, 0.5);
+  EXPECT_TRUE(ValidateJob(job).ok());
+  bool accepted = false;
+  (*up)->Submit({}, [&](const SubmitResult& r) { accepted = r.accepted; });
+  EXPECT_TRUE(accepted);
+}
+
+}  // namespace
+}  // namespace synth::jobs

@@ -1,0 +1,132 @@
+// synth-master: holds the pool connection and leases work to synth-worker daemons over gRPC.
+//
+//   synth-master [--pool stratum+tcp://HOST:PORT ...] [--user U] [--pass P]
+//                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
+//
+// Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
+// 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
+// The token also comes from SYNTH_TOKEN; without one only loopback workers are accepted.
+// Flags may be spelled with dashes or underscores.
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
+#include "common/logging.h"
+#include "master/service/cluster.h"
+#include "master/service/server.h"
+#include "master/service/stratum_upstream.h"
+
+ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
+          "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
+ABSL_FLAG(std::string, user, "synth", "Pool user (worker name)");
+ABSL_FLAG(std::string, pass, "x", "Pool password (never logged)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:4650", "Address for workers and synthctl");
+ABSL_FLAG(std::string, token, "", "Bearer token workers/synthctl must send (env SYNTH_TOKEN)");
+ABSL_FLAG(double, lease_seconds, 5.0, "Seconds of work per lease at each worker's rate");
+ABSL_FLAG(double, lease_expiry_seconds, 30.0, "Unreported leased units are re-queued after this");
+ABSL_FLAG(double, status_every, 10.0, "Seconds between status lines in the log (0: none)");
+
+namespace {
+
+// absl flags take underscores and comma lists; accept --lease-seconds and repeated --pool X.
+std::vector<char*> Normalize(int argc, char** argv, std::vector<std::string>* storage) {
+  std::vector<std::string> pools;
+  storage->reserve(argc + 1);
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i > 0 && arg.rfind("--", 0) == 0) {
+      size_t end = std::min(arg.find('='), arg.size());
+      for (size_t k = 2; k < end; ++k) {
+        if (arg[k] == '-') arg[k] = '_';
+      }
+      if (arg == "--pool" && i + 1 < argc) {
+        pools.push_back(argv[++i]);
+        continue;
+      }
+      if (absl::StartsWith(arg, "--pool=")) {
+        pools.push_back(arg.substr(7));
+        continue;
+      }
+    }
+    args.push_back(arg);
+  }
+  if (!pools.empty()) args.push_back("--pool=" + absl::StrJoin(pools, ","));
+  std::vector<char*> out;
+  for (std::string& a : args) {
+    storage->push_back(std::move(a));
+    out.push_back(storage->back().data());
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // SIGINT/SIGTERM are blocked in every thread (gRPC's included) and taken by sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  absl::SetProgramUsageMessage("synth-master --pool stratum+tcp://HOST:PORT --user U --pass P "
+                               "--listen HOST:PORT");
+  std::vector<std::string> storage;
+  std::vector<char*> args = Normalize(argc, argv, &storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  synth::InitLogging(argv[0]);
+
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
+  std::string listen = absl::GetFlag(FLAGS_listen);
+
+  std::vector<synth::service::PoolConfig> pools;
+  for (const std::string& url : absl::GetFlag(FLAGS_pool)) {
+    pools.push_back({url, absl::GetFlag(FLAGS_user), absl::GetFlag(FLAGS_pass)});
+  }
+  absl::StatusOr<std::unique_ptr<synth::jobs::Upstream>> upstream =
+      synth::service::MakeStratumUpstream(pools);
+  if (!upstream.ok()) {
+    LOG(ERROR) << "pool: " << upstream.status();
+    return 2;
+  }
+
+  synth::lease::RealClock clock;
+  synth::service::Cluster::Options options;
+  options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
+  options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
+  options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
+  synth::service::Cluster cluster(options, &clock, upstream->get());
+
+  absl::StatusOr<std::unique_ptr<synth::service::MasterServer>> server =
+      synth::service::MasterServer::Start(listen, &cluster, token);
+  if (!server.ok()) {
+    LOG(ERROR) << server.status();
+    return 2;
+  }
+  LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()
+            << "), token " << synth::Redacted(token) << ", pools " << pools.size() << ", user "
+            << absl::GetFlag(FLAGS_user) << " pass " << synth::Redacted(absl::GetFlag(FLAGS_pass));
+  if (token.empty()) LOG(INFO) << "no token: accepting loopback workers only";
+
+  (*upstream)->Start([&cluster](const synth::jobs::UpstreamJob& job) { cluster.OnJob(job); });
+  cluster.StartTicker();
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+
+  LOG(INFO) << "stopping: " << cluster.StatusLine();
+  cluster.StopTicker();
+  cluster.Shutdown();
+  (*server)->Shutdown();
+  (*upstream)->Stop();
+  return 0;
+}

@@ -1,0 +1,25 @@
+#include "master/service/stratum_upstream.h"
+
+#include "absl/strings/str_cat.h"
+#include "master/jobs/synthetic_upstream.h"
+
+namespace synth::service {
+
+absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
+    const std::vector<PoolConfig>& pools) {
+  if (pools.empty()) return absl::InvalidArgumentError("no --pool given");
+  const std::string& url = pools.front().url;
+  if (url.rfind("synthetic://", 0) == 0) {
+    absl::StatusOr<std::unique_ptr<jobs::SyntheticUpstream>> up =
+        jobs::SyntheticUpstream::FromUrl(url);
+    if (!up.ok()) return up.status();
+    return std::unique_ptr<jobs::Upstream>(std::move(*up));
+  }
+  if (url.rfind("stratum+tcp://", 0) == 0) {
+    return absl::UnimplementedError("the Stratum client (master/stratum) is not built yet");
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown pool URL scheme in '", url, "' (stratum+tcp:// or synthetic://)"));
+}
+
+}  // namespace synth::service

@@ -1,0 +1,34 @@
+// File: master/service/stratum_upstream.h
+//
+// Builds the master's Upstream from --pool URLs: `stratum+tcp://HOST:PORT` goes to the Stratum
+// client (master/stratum/) through an adapter, `synthetic://DIFF[/INTERVAL[/clean]]` to the
+// in-process SyntheticUpstream (benchmarks without a pool). Several stratum URLs are tried in
+// order (failover).
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<jobs::Upstream> up, MakeStratumUpstream(pools));
+#ifndef SYNTH_MASTER_SERVICE_STRATUM_UPSTREAM_H_
+#define SYNTH_MASTER_SERVICE_STRATUM_UPSTREAM_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "master/jobs/upstream.h"
+
+namespace synth::service {
+
+// One --pool entry with its credentials. `pass` is a secret: never logged.
+struct PoolConfig {
+  std::string url;
+  std::string user;
+  std::string pass;
+};
+
+// Returns the upstream for `pools` (at least one). INVALID_ARGUMENT for an unknown scheme.
+absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
+    const std::vector<PoolConfig>& pools);
+
+}  // namespace synth::service
+
+#endif  // SYNTH_MASTER_SERVICE_STRATUM_UPSTREAM_H_
