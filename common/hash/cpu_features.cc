@@ -46,6 +46,9 @@ CpuFeatures Detect() {
   const bool os_ymm = (xcr0 & 0x6) == 0x6;
   const bool os_zmm = (xcr0 & 0xe6) == 0xe6;
   f.brand = Brand();
+  unsigned int vendor[4];
+  __cpuid(0, vendor[0], vendor[1], vendor[2], vendor[3]);
+  f.amd = vendor[1] == 0x68747541 && vendor[3] == 0x69746e65 && vendor[2] == 0x444d4163;
   if (__get_cpuid_max(0, nullptr) < 7) return f;
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
   f.sha_ni = ((ebx >> 29) & 1) && f.sse41 && f.ssse3;

@@ -20,6 +20,7 @@ struct CpuFeatures {
   bool sha_ni = false;  // SHA extensions (CPUID 7.0:EBX bit 29) with SSE4.1.
   bool avx2 = false;    // AVX2 and OS YMM state.
   bool avx512 = false;  // AVX-512 F + VL + BW and OS opmask/ZMM state.
+  bool amd = false;     // CPUID vendor "AuthenticAMD".
   std::string brand;    // CPU brand string, e.g. "AMD EPYC 9R14".
 };
 

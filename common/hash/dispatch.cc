@@ -117,6 +117,14 @@ absl::Status SelfTest(const HashCore& core) {
   return it->second;
 }
 
+bool PreferredForAuto(const HashCore& core) {
+  // The hybrid interleaves legacy-SSE SHA instructions with AVX-512; Intel CPUs penalize SSE
+  // code while the upper zmm state is dirty (measured on a Xeon: 0.3 MH/s against 24 for
+  // avx512). AMD has no such penalty.
+  if (&core == &HybridCore()) return DetectCpuFeatures().amd;
+  return true;
+}
+
 std::vector<const HashCore*> UsableCores() {
   std::vector<const HashCore*> usable;
   for (const HashCore* core : AllCores()) {
@@ -128,12 +136,13 @@ std::vector<const HashCore*> UsableCores() {
 absl::StatusOr<const HashCore*> SelectCore(std::string_view name) {
   const CpuFeatures& cpu = DetectCpuFeatures();
   if (name.empty() || name == "auto") {
-    std::vector<const HashCore*> usable = UsableCores();
-    if (usable.empty()) return absl::InternalError("no hash core passed its self-test");
-    LOG(INFO) << "hash core: " << usable.front()->Name() << " (auto; CPU " << cpu.brand
-              << "; sha-ni " << cpu.sha_ni << " avx2 " << cpu.avx2 << " avx512 " << cpu.avx512
-              << ")";
-    return usable.front();
+    for (const HashCore* core : UsableCores()) {
+      if (!PreferredForAuto(*core)) continue;
+      LOG(INFO) << "hash core: " << core->Name() << " (auto; CPU " << cpu.brand << "; sha-ni "
+                << cpu.sha_ni << " avx2 " << cpu.avx2 << " avx512 " << cpu.avx512 << ")";
+      return core;
+    }
+    return absl::InternalError("no hash core passed its self-test");
   }
   const HashCore* core = FindCore(name);
   if (core == nullptr) {

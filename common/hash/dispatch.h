@@ -8,8 +8,9 @@
 //   core->Scan(work, 0, count, &found);
 //   for (const HashCore* c : UsableCores()) ...   // benchmark every core this CPU runs
 //
-// Preference order ("auto"): avx512-sha, avx512, sha-ni, avx2, scalar (measured on Zen 4; see
-// docs/HASHING.md). A core is usable when Supported() and its self-test passed.
+// Preference order ("auto"): avx512-sha (AMD only), avx512, sha-ni, avx2, scalar (measured on
+// Zen 4 and a Xeon; see docs/HASHING.md). A core is usable when Supported() and its self-test
+// passed.
 //
 // Thread-safe: every function may be called from any thread; self-tests run once per core.
 #ifndef SYNTH_COMMON_HASH_DISPATCH_H_
@@ -39,10 +40,15 @@ const HashCore* FindCore(std::string_view name);
 // the result. FailedPrecondition when the CPU lacks the core's ISA; Internal on a mismatch.
 absl::Status SelfTest(const HashCore& core);
 
+// Returns false for a core that runs correctly here but is not picked by "auto" on this CPU:
+// avx512-sha off AMD (Intel penalizes its mix of legacy-SSE SHA and AVX-512 instructions).
+bool PreferredForAuto(const HashCore& core);
+
 // Returns the cores this CPU supports whose self-test passed, best first (never empty: scalar).
 std::vector<const HashCore*> UsableCores();
 
-// Returns the core for `name`: "" or "auto" picks the best usable core; otherwise the named core
+// Returns the core for `name`: "" or "auto" picks the first usable core that is
+// PreferredForAuto; otherwise the named core
 // if this CPU runs it and it passes its self-test. Logs the choice.
 // Errors: InvalidArgument for an unknown name (the message lists the known ones),
 // FailedPrecondition when the CPU lacks the ISA, Internal when the self-test fails.

@@ -18,7 +18,11 @@ TEST(DispatchTest, AutoPicksTheFirstUsableCore) {
   ASSERT_TRUE(core.ok()) << core.status();
   std::vector<const HashCore*> usable = UsableCores();
   ASSERT_FALSE(usable.empty());
-  EXPECT_EQ(*core, usable.front());
+  size_t first = PreferredForAuto(*usable.front()) ? 0 : 1;
+  ASSERT_LT(first, usable.size());
+  EXPECT_EQ(*core, usable[first]);
+  EXPECT_TRUE(PreferredForAuto(ScalarCore()));
+  EXPECT_EQ(PreferredForAuto(HybridCore()), DetectCpuFeatures().amd);
   EXPECT_EQ(usable.back()->Name(), "scalar");
   EXPECT_EQ(*SelectCore(""), *core);
 }
