@@ -105,7 +105,7 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
   report.cpu = hash::DetectCpuFeatures().brand;
   std::vector<std::unique_ptr<Device>> gpus;
   if (sel.cuda) {
-    ASSIGN_OR_RETURN(gpus, CreateGpuDevices(sel.cuda_ordinals));
+    ASSIGN_OR_RETURN(gpus, CreateGpuDevices(sel.cuda_ordinals, sel.cuda_required));
   }
   if (sel.cpu || gpus.empty()) {
     ASSIGN_OR_RETURN(const hash::HashCore* selected, hash::SelectCore(options.hash_core));

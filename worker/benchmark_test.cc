@@ -9,7 +9,7 @@ namespace {
 
 TEST(BenchmarkTest, OneCoreReportsParseableJson) {
   absl::StatusOr<BenchmarkReport> report =
-      RunBenchmark({.seconds = 0.2, .threads = 2, .hash_core = "scalar"});
+      RunBenchmark({.seconds = 0.2, .threads = 2, .hash_core = "scalar", .devices = "cpu"});
   ASSERT_TRUE(report.ok()) << report.status();
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
   ASSERT_EQ(j["devices"].size(), 2u);
@@ -27,7 +27,8 @@ TEST(BenchmarkTest, OneCoreReportsParseableJson) {
 }
 
 TEST(BenchmarkTest, AutoMeasuresEveryUsableCoreAndTotalsTheSelectedOne) {
-  absl::StatusOr<BenchmarkReport> report = RunBenchmark({.seconds = 0.1, .threads = 1});
+  absl::StatusOr<BenchmarkReport> report =
+      RunBenchmark({.seconds = 0.1, .threads = 1, .devices = "cpu"});
   ASSERT_TRUE(report.ok()) << report.status();
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
   std::vector<const hash::HashCore*> usable = hash::UsableCores();

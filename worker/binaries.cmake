@@ -13,7 +13,8 @@ synth_binary(synth-worker
 # The real binary, dashed flag spelling, JSON out (benchmark_test covers the library).
 if(SYNTH_BUILD_TESTS)
   add_test(NAME synth_worker_benchmark_json
-    COMMAND synth-worker --benchmark --json --seconds=0.2 --threads=1 --hash-core=scalar)
+    COMMAND synth-worker --benchmark --json --seconds=0.2 --threads=1 --hash-core=scalar
+            --devices=cpu)
   set_tests_properties(synth_worker_benchmark_json PROPERTIES LABELS unit TIMEOUT 60
     PASS_REGULAR_EXPRESSION "\"impl\":\"scalar\".*\"total_hashes_per_second\":[1-9]")
   add_test(NAME synth_worker_bad_hash_core COMMAND synth-worker --benchmark --hash-core=nope)

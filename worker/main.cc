@@ -21,7 +21,8 @@ ABSL_FLAG(double, seconds, 5.0, "Benchmark: seconds per implementation");
 ABSL_FLAG(int, threads, 0, "CPU hashing threads; 0 = one per online CPU");
 ABSL_FLAG(std::string, hash_core, "auto",
           "CPU hash core: auto, or one of --list-hash-cores (avx512, sha-ni, avx2, scalar)");
-ABSL_FLAG(std::string, devices, "cpu", "Devices: cpu, cuda, all, cuda:0,1 or cpu,cuda:0");
+ABSL_FLAG(std::string, devices, "all",
+          "Devices: all (CPU and every GPU), cpu, cuda, cuda:0,1 or cpu,cuda:0");
 ABSL_FLAG(bool, json, false, "Benchmark: print one JSON object instead of a table");
 ABSL_FLAG(bool, list_hash_cores, false, "List the CPU hash cores and whether this CPU runs them");
 

@@ -46,7 +46,7 @@ absl::StatusOr<DeviceSelection> ParseDeviceSelection(std::string_view spec) {
   DeviceSelection sel;
   absl::string_view stripped = absl::StripAsciiWhitespace(Absl(spec));
   std::string_view rest(stripped.data(), stripped.size());
-  if (rest == "all") return DeviceSelection{true, true, "all"};
+  if (rest == "all") return DeviceSelection{true, true, "all", false};
   if (rest.substr(0, 4) == "cpu,") {
     sel.cpu = true;
     rest.remove_prefix(4);
@@ -55,9 +55,11 @@ absl::StatusOr<DeviceSelection> ParseDeviceSelection(std::string_view spec) {
     sel.cpu = true;
   } else if (rest == "cuda") {
     sel.cuda = true;
+    sel.cuda_required = true;
   } else if (rest.substr(0, 5) == "cuda:") {
     if (!ValidOrdinals(rest.substr(5))) return BadSpec(spec, "bad GPU ordinal list");
     sel.cuda = true;
+    sel.cuda_required = true;
     sel.cuda_ordinals = std::string(rest.substr(5));
   } else {
     return BadSpec(spec, "unknown device kind");
@@ -78,14 +80,16 @@ std::vector<std::unique_ptr<Device>> CreateCpuDevices(const hash::HashCore* core
   return devices;
 }
 
-absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateGpuDevices(std::string_view ordinals) {
+absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateGpuDevices(std::string_view ordinals,
+                                                                      bool required) {
+  const google::LogSeverity severity = required ? google::GLOG_WARNING : google::GLOG_INFO;
 #ifdef SYNTH_HAVE_CUDA
   ASSIGN_OR_RETURN(std::vector<std::unique_ptr<Device>> gpus, CreateCudaDevices(ordinals));
-  if (gpus.empty()) LOG(WARNING) << "CUDA requested but no GPU found: hashing on CPU only";
+  if (gpus.empty()) LOG_AT_LEVEL(severity) << "no CUDA GPU found: hashing on CPU only";
   return gpus;
 #else
-  LOG(WARNING) << "CUDA requested (" << ordinals
-               << ") but this synth-worker was built without CUDA: hashing on CPU only";
+  LOG_AT_LEVEL(severity) << "this synth-worker was built without CUDA (devices " << ordinals
+                         << "): hashing on CPU only";
   return std::vector<std::unique_ptr<Device>>{};
 #endif
 }
@@ -98,7 +102,7 @@ absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateDevices(const DeviceO
   }
   std::vector<std::unique_ptr<Device>> gpus;
   if (sel.cuda) {
-    ASSIGN_OR_RETURN(gpus, CreateGpuDevices(sel.cuda_ordinals));
+    ASSIGN_OR_RETURN(gpus, CreateGpuDevices(sel.cuda_ordinals, sel.cuda_required));
   }
   // No GPU after all: fall back to the CPU rather than hash on nothing.
   const bool cpu = sel.cpu || gpus.empty();

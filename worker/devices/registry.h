@@ -26,7 +26,7 @@
 namespace synth::worker {
 
 struct DeviceOptions {
-  std::string devices = "cpu";     // See the grammar above.
+  std::string devices = "all";     // See the grammar above.
   int threads = 0;                 // CPU hashing threads; 0 = one per online CPU.
   std::string hash_core = "auto";  // CPU hash core name, or "auto"/"" for the dispatcher's pick.
 };
@@ -36,6 +36,7 @@ struct DeviceSelection {
   bool cpu = false;
   bool cuda = false;
   std::string cuda_ordinals = "all";  // "all" or a comma-separated list ("0,1").
+  bool cuda_required = false;         // The user named CUDA ("cuda", "cuda:N"), not just "all".
 };
 
 // Parses a --devices value. InvalidArgument (naming the value) on anything else.
@@ -52,9 +53,10 @@ absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateDevices(const DeviceO
 // Returns `threads` CPU devices over `core` ("cpu0", ...). `core` must be static.
 std::vector<std::unique_ptr<Device>> CreateCpuDevices(const hash::HashCore* core, int threads);
 
-// Returns the CUDA devices for `ordinals` ("all" or "0,1"), or none (with a log line) when the
-// build has no CUDA or the machine has no GPU.
-absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateGpuDevices(std::string_view ordinals);
+// Returns the CUDA devices for `ordinals` ("all" or "0,1"), or none (with a log line: a warning
+// when `required`, info otherwise) when the build has no CUDA or the machine has no GPU.
+absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateGpuDevices(std::string_view ordinals,
+                                                                      bool required);
 
 }  // namespace synth::worker
 

@@ -14,10 +14,12 @@ TEST(RegistryTest, ParsesDeviceSelections) {
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->cpu && s->cuda);
   EXPECT_EQ(s->cuda_ordinals, "all");
+  EXPECT_FALSE(s->cuda_required);  // "all" means whatever GPUs there are, maybe none.
   s = ParseDeviceSelection("cuda:0,1");
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->cpu);
   EXPECT_EQ(s->cuda_ordinals, "0,1");
+  EXPECT_TRUE(s->cuda_required);
   s = ParseDeviceSelection("cpu,cuda:2");
   ASSERT_TRUE(s.ok());
   EXPECT_TRUE(s->cpu && s->cuda);
@@ -50,6 +52,9 @@ TEST(RegistryTest, FallsBackToCpuWithoutGpus) {
   ASSERT_TRUE(devices.ok()) << devices.status();
   ASSERT_EQ(devices->size(), 1u);
   EXPECT_EQ((*devices)[0]->Info().kind, DeviceKind::kCpu);
+  devices = CreateDevices({.devices = "all", .threads = 2});
+  ASSERT_TRUE(devices.ok()) << devices.status();
+  EXPECT_EQ(devices->size(), 2u);
 #else
   GTEST_SKIP() << "built with CUDA; the fallback depends on the machine";
 #endif
