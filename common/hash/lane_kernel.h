@@ -1,9 +1,12 @@
 // File: common/hash/lane_kernel.h
 //
 // The sha256d nonce-scan loop shared by the lane-parallel cores (scalar: 1 lane, AVX2: 8,
-// AVX-512: 16). Each core's .cc file defines an `Ops` type in an anonymous namespace and
-// instantiates ScanLanes<Ops>, so every instantiation has internal linkage and is compiled with
-// that file's ISA flags only (no ODR mixing of ISA-specific code).
+// AVX-512: 16, and the AVX-512 half of the hybrid core). Each core's .cc file defines an `Ops`
+// type in an unnamed namespace (AVX-512's lives in avx512_ops.h, itself in an unnamed namespace)
+// and instantiates ScanLanes<Ops> or Kernel<Ops>::HashS7, so every instantiation has internal
+// linkage and is compiled with that file's ISA flags only (no ODR mixing of ISA-specific code).
+// HashS7 takes a Hook whose After<K>() runs after round K (K = 0..118): the hybrid core puts
+// SHA-NI stages there; ScanLanes passes NoHook.
 //
 //   namespace { struct Avx512Ops { using V = __m512i; static constexpr int kLanes = 16; ... }; }
 //   ScanLanes<Avx512Ops>(work, start, count, found);
