@@ -39,6 +39,10 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                         FormatRate(s.reported_rate_hps()), FormatRate(s.verified_rate_hps()),
                         FormatRate(s.accepted_rate_hps()));
   absl::StrAppendFormat(&out, "shares     %s\n", Counts(s.shares()));
+  if (s.share_path_samples() > 0) {
+    absl::StrAppendFormat(&out, "share path found → submitted: p50 %.2f ms, p99 %.2f ms (%d shares)\n",
+                          s.share_path_p50_ms(), s.share_path_p99_ms(), s.share_path_samples());
+  }
   absl::StrAppendFormat(&out, "work       units queued %d, leased %d; midstates cached %d; "
                         "jobs live %d\n",
                         s.units_queued(), s.units_leased(), s.midstates_cached(), s.jobs_live());

@@ -237,7 +237,7 @@ void Cluster::Tick() {
   absl::Time now = clock_->Now();
   if (options_.status_every > absl::ZeroDuration() && now - last_status_ >= options_.status_every) {
     last_status_ = now;
-    LOG(INFO) << StatusLineLocked(info);
+    LOG(INFO) << StatusLineLocked(info) << SharePathText();
   }
 }
 

@@ -19,6 +19,8 @@
 #define SYNTH_MASTER_SERVICE_CLUSTER_H_
 
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <string>
@@ -97,6 +99,10 @@ class Cluster {
   shares::ShareCounts Counts() const;
   // Returns the coverage audit of the lease manager.
   absl::Status Audit() const;
+  // Returns the share-path latency percentile `p` (0..1) in ms and the sample count.
+  std::pair<double, size_t> SharePathMs(double p) const;
+  // Returns " | share path p50 .. ms p99 .. ms (n)", or "" without samples.
+  std::string SharePathText() const;
   // Returns the one-line status summary. (Upstream::Info() is always read before mu_ is taken:
   // the upstream may hold its own lock while it calls OnJob.)
   std::string StatusLine() const;
@@ -123,6 +129,7 @@ class Cluster {
   struct Submission {
     uint64_t pending_id = 0;
     jobs::UpstreamShare share;
+    int64_t found_unix_us = 0;  // Worker clock; 0 when the worker did not say.
   };
 
   void GrantLocked(Session& s, double seconds, uint64_t hashes, bool answers_request)
@@ -161,6 +168,10 @@ class Cluster {
   std::string pool_job_id_ ABSL_GUARDED_BY(mu_);
   absl::Time last_status_ ABSL_GUARDED_BY(mu_);
   absl::Time last_job_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+
+  // Share-path latency samples (found on the worker → handed to the upstream), milliseconds.
+  mutable absl::Mutex latency_mu_;
+  std::deque<double> share_path_ms_ ABSL_GUARDED_BY(latency_mu_);
 
   std::unique_ptr<std::thread> ticker_;
   absl::Notification stop_ticker_;

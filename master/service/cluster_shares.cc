@@ -1,6 +1,9 @@
 // The share path of the Cluster: validate under the mutex, submit upstream outside it, send the
 // final verdict when the pool answers.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/logging.h"
 #include "master/service/cluster.h"
 
@@ -62,11 +65,17 @@ std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::
   }
   uint64_t id = next_pending_++;
   pending_[id] = PendingShare{s.id, share.share_id(), share.device(), c.difficulty};
-  return Submission{id, *std::move(c.submit)};
+  return Submission{id, *std::move(c.submit), share.found_unix_us()};
 }
 
 void Cluster::SubmitUpstream(Submission sub) {
   uint64_t id = sub.pending_id;
+  if (sub.found_unix_us > 0) {
+    double ms = (absl::ToUnixMicros(absl::Now()) - sub.found_unix_us) / 1000.0;
+    absl::MutexLock lock(&latency_mu_);
+    share_path_ms_.push_back(ms);
+    if (share_path_ms_.size() > 2000) share_path_ms_.pop_front();
+  }
   upstream_->Submit(sub.share, [this, id](const jobs::SubmitResult& r) { OnSubmitResult(id, r); });
 }
 
@@ -101,6 +110,22 @@ void Cluster::SendVerdictLocked(uint64_t session, uint64_t share_id, shares::Sha
   v->set_pool_code(pool_code);
   if (state == shares::ShareState::kAccepted) v->set_difficulty(difficulty);
   it->second->sink->Send(std::move(msg));
+}
+
+}  // namespace synth::service
+
+namespace synth::service {
+
+std::pair<double, size_t> Cluster::SharePathMs(double p) const {
+  std::vector<double> v;
+  {
+    absl::MutexLock lock(&latency_mu_);
+    v.assign(share_path_ms_.begin(), share_path_ms_.end());
+  }
+  if (v.empty()) return {0, 0};
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
+  std::nth_element(v.begin(), v.begin() + i, v.end());
+  return {v[i], v.size()};
 }
 
 }  // namespace synth::service

@@ -1,4 +1,5 @@
 // The Cluster's read-only views: control-service responses and the periodic status line.
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "master/service/cluster.h"
 
@@ -34,6 +35,10 @@ std::string Rate(double hps) {
 
 void Cluster::FillStatus(v1::StatusResponse* out) const {
   jobs::UpstreamInfo info = upstream_ != nullptr ? upstream_->Info() : jobs::UpstreamInfo{};
+  auto [p50, samples] = SharePathMs(0.5);
+  out->set_share_path_p50_ms(p50);
+  out->set_share_path_p99_ms(SharePathMs(0.99).first);
+  out->set_share_path_samples(samples);
   absl::MutexLock lock(&mu_);
   double uptime = absl::ToDoubleSeconds(clock_->Now() - started_);
   out->set_master_version(options_.version);
@@ -98,8 +103,19 @@ shares::ShareCounts Cluster::Counts() const {
 
 std::string Cluster::StatusLine() const {
   jobs::UpstreamInfo info = upstream_ != nullptr ? upstream_->Info() : jobs::UpstreamInfo{};
-  absl::MutexLock lock(&mu_);
-  return StatusLineLocked(info);
+  std::string line;
+  {
+    absl::MutexLock lock(&mu_);
+    line = StatusLineLocked(info);
+  }
+  return absl::StrCat(line, SharePathText());
+}
+
+std::string Cluster::SharePathText() const {
+  auto [p50, n] = SharePathMs(0.5);
+  if (n == 0) return "";
+  return absl::StrFormat(" | share path p50 %.2f ms p99 %.2f ms (%d)", p50, SharePathMs(0.99).first,
+                         n);
 }
 
 std::string Cluster::StatusLineLocked(const jobs::UpstreamInfo& info) const {

@@ -127,8 +127,12 @@ TEST_F(ClusterTest, ShareIsVerifiedSubmittedAndAnswered) {
   share.mutable_share()->set_job_id(g.units(0).job_id());
   share.mutable_share()->set_nonce(nonce);
   share.mutable_share()->set_device("cpu0");
+  share.mutable_share()->set_found_unix_us(absl::ToUnixMicros(absl::Now()) - 3000);
   cluster_.OnMessage(s, share);
   ASSERT_EQ(upstream_.submitted().size(), 1u);
+  auto [p50, samples] = cluster_.SharePathMs(0.5);
+  EXPECT_EQ(samples, 1u);
+  EXPECT_GE(p50, 3.0);  // Found 3 ms before it reached the master.
   EXPECT_EQ(upstream_.submitted()[0].nonce, nonce);
   EXPECT_EQ(upstream_.submitted()[0].job_id, "p1");
   std::vector<v1::MasterMessage> v = sink.Take(v1::MasterMessage::kShareVerdict);
