@@ -216,3 +216,46 @@ TEST_F(ClusterTest, StatusShowsCounts) {
 
 }  // namespace
 }  // namespace synth::service
+
+namespace synth::service {
+namespace {
+
+TEST_F(ClusterTest, TelemetrySizesLeasesAndBadSharesBackOff) {
+  upstream_.Notify(jobs::TestJob("p1", 1, 1, true));
+  FakeSink sink;
+  uint64_t s = Join("w1", &sink);
+  v1::WorkerMessage tel;
+  v1::DeviceTelemetry* d = tel.mutable_telemetry()->add_devices();
+  d->set_device("cpu0");
+  d->set_rate_hps(20e6);
+  cluster_.OnMessage(s, tel);
+  cluster_.OnMessage(s, Request());
+  v1::LeaseGrant g = sink.Take(v1::MasterMessage::kLeaseGrant)[0].lease_grant();
+  EXPECT_EQ(g.units(0).nonce_count(), 100'000'000u);  // 20 MH/s × 5 s.
+  // Forged shares (difficulty 1: random nonces are far off): hardware errors, then a flag.
+  for (int i = 0; i < 12; ++i) {
+    v1::WorkerMessage share;
+    share.mutable_share()->set_share_id(i);
+    share.mutable_share()->set_unit_id(g.units(0).unit_id());
+    share.mutable_share()->set_midstate_id(g.units(0).midstate_id());
+    share.mutable_share()->set_job_id(g.units(0).job_id());
+    share.mutable_share()->set_nonce(g.units(0).nonce_start() + i);
+    share.mutable_share()->set_device("cpu0");
+    cluster_.OnMessage(s, share);
+  }
+  std::vector<v1::MasterMessage> v = sink.Take(v1::MasterMessage::kShareVerdict);
+  ASSERT_EQ(v.size(), 12u);
+  EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_HARDWARE_ERROR);
+  EXPECT_TRUE(upstream_.submitted().empty());
+  v1::WorkersResponse w;
+  cluster_.FillWorkers(&w);
+  ASSERT_EQ(w.workers_size(), 1);
+  EXPECT_TRUE(w.workers(0).flagged());
+  EXPECT_EQ(w.workers(0).devices(0).hardware_errors(), 12u);
+  cluster_.OnMessage(s, Request());
+  g = sink.Take(v1::MasterMessage::kLeaseGrant)[0].lease_grant();
+  EXPECT_EQ(g.units(0).nonce_count(), 10'000'000u);  // Backed off to 10% of its rate.
+}
+
+}  // namespace
+}  // namespace synth::service
