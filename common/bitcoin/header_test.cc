@@ -15,7 +15,7 @@ struct RealBlock {
   const char* prev;    // display order
   const char* merkle;  // display order
   uint32_t ntime, nbits, nonce;
-  const char* hash;    // display order
+  const char* hash;  // display order
 };
 
 // Public mainnet blocks; each test checks that the header hashes to the block's known hash and

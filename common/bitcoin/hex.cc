@@ -27,8 +27,8 @@ absl::StatusOr<std::vector<uint8_t>> HexToBytes(std::string_view hex, std::strin
     int hi = Nibble(hex[2 * i]);
     int lo = Nibble(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(std::string(field), ": not a hex digit at offset ", hi < 0 ? 2 * i : 2 * i + 1));
+      return absl::InvalidArgumentError(absl::StrCat(
+          std::string(field), ": not a hex digit at offset ", hi < 0 ? 2 * i : 2 * i + 1));
     }
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

@@ -32,15 +32,14 @@ TEST(MerkleTest, CoinbaseHashesToItsTxid) {
   EXPECT_EQ(BytesToHexReversed(Sha256dHash(*cb)), kTxids[0]);
 }
 
-TEST(MerkleTest, RootOfBlock100000) {
-  EXPECT_EQ(BytesToHexReversed(MerkleRoot(Txids())), kRoot);
-}
+TEST(MerkleTest, RootOfBlock100000) { EXPECT_EQ(BytesToHexReversed(MerkleRoot(Txids())), kRoot); }
 
 TEST(MerkleTest, BranchFoldsToTheRoot) {
   std::vector<Hash256> txids = Txids();
   std::vector<Hash256> branch = MerkleBranchForFirst(txids);
   ASSERT_EQ(branch.size(), 2u);
-  EXPECT_EQ(BytesToHex(branch[0]), "c40297f730dd7b5a99567eb8d27b78758f607507c52292d02d4031895b52f2ff");
+  EXPECT_EQ(BytesToHex(branch[0]),
+            "c40297f730dd7b5a99567eb8d27b78758f607507c52292d02d4031895b52f2ff");
   EXPECT_EQ(BytesToHexReversed(MerkleRootFromBranch(txids[0], branch)), kRoot);
 }
 
@@ -50,8 +49,7 @@ TEST(MerkleTest, BranchMatchesFullTreeForEveryCount) {
     std::vector<Hash256> txids(n);
     for (auto& t : txids)
       for (auto& b : t) b = static_cast<uint8_t>(rng());
-    EXPECT_EQ(MerkleRootFromBranch(txids[0], MerkleBranchForFirst(txids)), MerkleRoot(txids))
-        << n;
+    EXPECT_EQ(MerkleRootFromBranch(txids[0], MerkleBranchForFirst(txids)), MerkleRoot(txids)) << n;
   }
   std::vector<Hash256> one(1);
   EXPECT_TRUE(MerkleBranchForFirst(one).empty());

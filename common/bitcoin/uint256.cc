@@ -1,5 +1,6 @@
 #include "common/bitcoin/uint256.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -69,6 +70,40 @@ std::strong_ordering operator<=>(const Uint256& a, const Uint256& b) {
   return std::strong_ordering::equal;
 }
 
+namespace {
+
+Uint256 MaxTarget() {
+  hash::Target256 max;
+  max.fill(0xffffffffu);
+  return Uint256(max);
+}
+
+// Returns floor(0xffff * 2^k / m) for 0 <= k < 294 and 2^52 <= m < 2^53, saturated to
+// [1, 2^256 - 1]: schoolbook long division, one 32-bit word at a time.
+Uint256 DivideShiftedDiff1(uint64_t m, int k) {
+  constexpr int kWords = 12;  // 0xffff * 2^k has at most 16 + 293 bits.
+  std::array<uint32_t, kWords> numerator{};
+  const uint64_t top = uint64_t{0xffff} << (k % 32);
+  numerator[k / 32] = static_cast<uint32_t>(top);
+  numerator[k / 32 + 1] = static_cast<uint32_t>(top >> 32);
+  std::array<uint32_t, kWords> quotient{};
+  unsigned __int128 remainder = 0;
+  for (int i = kWords - 1; i >= 0; --i) {
+    remainder = remainder << 32 | numerator[i];
+    quotient[i] = static_cast<uint32_t>(remainder / m);
+    remainder %= m;
+  }
+  for (int i = 8; i < kWords; ++i) {
+    if (quotient[i] != 0) return MaxTarget();
+  }
+  hash::Target256 words;
+  std::copy(quotient.begin(), quotient.begin() + 8, words.begin());
+  Uint256 target(words);
+  return target.IsZero() ? Uint256::FromU64Shifted(1, 0) : target;
+}
+
+}  // namespace
+
 Uint256 Diff1Target() { return Uint256::FromU64Shifted(0xffff, 208); }
 
 absl::StatusOr<Uint256> TargetFromBits(uint32_t nbits) {
@@ -85,7 +120,12 @@ absl::StatusOr<Uint256> TargetFromBits(uint32_t nbits) {
   if (mantissa_bits + shift > 256) {
     return absl::InvalidArgumentError(absl::StrFormat("nbits %08x: target overflows", nbits));
   }
-  return Uint256::FromU64Shifted(mantissa, shift);
+  // Small exponents shift the mantissa right; what falls off leaves nothing to mine against.
+  Uint256 target = Uint256::FromU64Shifted(mantissa, shift);
+  if (target.IsZero()) {
+    return absl::InvalidArgumentError(absl::StrFormat("nbits %08x: zero target", nbits));
+  }
+  return target;
 }
 
 uint32_t BitsFromTarget(const Uint256& target) {
@@ -108,21 +148,16 @@ absl::StatusOr<Uint256> TargetFromDifficulty(double difficulty) {
     return absl::InvalidArgumentError(
         absl::StrCat("difficulty must be finite and > 0, got ", difficulty));
   }
-  // target = 0xffff * 2^208 / difficulty; q = 0xffff / difficulty as m * 2^e with 64 mantissa
-  // bits, exact for difficulties whose quotient fits a long double.
-  long double q = 65535.0L / static_cast<long double>(difficulty);
+  // difficulty = m * 2^e exactly, with m a 53-bit integer, so the target is
+  // floor(0xffff * 2^(208 - e) / m): integer arithmetic, exact and the same on every platform.
   int e = 0;
-  long double m = std::frexp(q, &e);  // q = m * 2^e, m in [0.5, 1)
-  uint64_t mant = static_cast<uint64_t>(std::ldexp(m, 64));
-  int shift = e + 208 - 64;
-  if (shift + 64 > 256) {
-    hash::Target256 max;
-    max.fill(0xffffffffu);
-    return Uint256(max);
-  }
-  Uint256 t = Uint256::FromU64Shifted(mant, shift);
-  if (t.IsZero()) return Uint256::FromU64Shifted(1, 0);
-  return t;
+  const double fraction = std::frexp(difficulty, &e);  // [0.5, 1)
+  const uint64_t m = static_cast<uint64_t>(std::ldexp(fraction, 53));
+  const int k = 208 - (e - 53);
+  // m is in [2^52, 2^53), so the quotient lies in (2^(k - 38), 2^(k - 36)).
+  if (k - 38 >= 256) return MaxTarget();
+  if (k < 0) return Uint256::FromU64Shifted(1, 0);  // 0xffff * 2^k / m < 1.
+  return DivideShiftedDiff1(m, k);
 }
 
 double DifficultyFromTarget(const Uint256& target) {

@@ -55,17 +55,19 @@ class Uint256 {
 // The difficulty-1 target, 0x00000000FFFF0000...0000 (DESIGN.md §3).
 Uint256 Diff1Target();
 
-// Decodes a compact nBits value (mantissa * 256^(exponent-3)). Negative, zero and overflowing
-// encodings are InvalidArgument.
+// Decodes a compact nBits value (mantissa * 256^(exponent-3)). Negative, zero (including a
+// mantissa shifted out by a small exponent, e.g. 0x01003456) and overflowing encodings are
+// InvalidArgument, with the nbits value in the message.
 absl::StatusOr<Uint256> TargetFromBits(uint32_t nbits);
 
 // Encodes a target in compact form, rounding down as Bitcoin Core does.
 uint32_t BitsFromTarget(const Uint256& target);
 
-// Returns Diff1Target() / difficulty. Difficulty may be fractional; it must be finite and > 0
-// (otherwise InvalidArgument). The result saturates to [1, 2^256 - 1]: a difficulty so small
-// that the target would overflow gives the largest target, one so large that it would round to
-// zero gives 1.
+// Returns floor(Diff1Target() / difficulty), exactly (integer arithmetic on the double's exact
+// value, so the result is the same on every platform and never above the pool's exact target).
+// Difficulty may be fractional; it must be finite and > 0 (otherwise InvalidArgument). The
+// result saturates to [1, 2^256 - 1]: a difficulty so small that the target would overflow gives
+// the largest target, one so large that it would round to zero gives 1.
 absl::StatusOr<Uint256> TargetFromDifficulty(double difficulty);
 
 // Returns Diff1Target() / target (the difficulty a target, or a hash, stands for); a zero target

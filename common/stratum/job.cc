@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/bitcoin/hex.h"
 #include "common/bitcoin/merkle.h"
+#include "common/bitcoin/uint256.h"
 #include "common/status_macros.h"
 
 namespace synth::stratum {
@@ -14,8 +15,8 @@ using nlohmann::json;
 
 absl::StatusOr<std::string> GetHexString(const json& v, std::string_view field) {
   if (!v.is_string()) {
-    return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": expected a hex string, got ",
-                                                   v.type_name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(field), ": expected a hex string, got ", v.type_name()));
   }
   return v.get<std::string>();
 }
@@ -85,6 +86,7 @@ absl::StatusOr<StratumJob> ParseNotifyParams(const json& params) {
   ASSIGN_OR_RETURN(job.merkle_branch, GetBranch(params[4]));
   ASSIGN_OR_RETURN(job.version, GetU32(params[5], "version"));
   ASSIGN_OR_RETURN(job.nbits, GetU32(params[6], "nbits"));
+  RETURN_IF_ERROR(bitcoin::TargetFromBits(job.nbits).status());  // Its message names nbits.
   ASSIGN_OR_RETURN(job.ntime, GetU32(params[7], "ntime"));
   if (!params[8].is_boolean()) {
     return absl::InvalidArgumentError(
@@ -94,14 +96,40 @@ absl::StatusOr<StratumJob> ParseNotifyParams(const json& params) {
   return job;
 }
 
+absl::StatusOr<std::vector<uint8_t>> ParseExtranonce1(std::string_view hex) {
+  if (hex.size() > 2 * kMaxExtranonce1Bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "extranonce1: ", hex.size(), " hex digits, more than ", 2 * kMaxExtranonce1Bytes));
+  }
+  return bitcoin::HexToBytes(hex, "extranonce1");
+}
+
+absl::Status CheckExtranonce2Size(int size) {
+  if (size < 1 || size > kMaxExtranonce2Size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("extranonce2_size: ", size, " outside 1..", kMaxExtranonce2Size));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint8_t>> ParseExtranonce2(std::string_view hex, int size) {
+  RETURN_IF_ERROR(CheckExtranonce2Size(size));
+  if (hex.size() != 2 * static_cast<size_t>(size)) {
+    return absl::InvalidArgumentError(absl::StrCat("extranonce2: expected ", 2 * size,
+                                                   " hex digits (extranonce2_size ", size,
+                                                   "), got ", hex.size()));
+  }
+  return bitcoin::HexToBytes(hex, "extranonce2");
+}
+
 json ToNotifyParams(const StratumJob& job) {
   json branch = json::array();
   for (const Hash256& h : job.merkle_branch) branch.push_back(bitcoin::BytesToHex(h));
-  return json::array({job.job_id, PrevHashToStratum(job.prev_hash),
-                      bitcoin::BytesToHex(job.coinb1), bitcoin::BytesToHex(job.coinb2), branch,
+  return json::array({job.job_id, PrevHashToStratum(job.prev_hash), bitcoin::BytesToHex(job.coinb1),
+                      bitcoin::BytesToHex(job.coinb2), branch,
                       bitcoin::U32ToHexBigEndian(job.version),
-                      bitcoin::U32ToHexBigEndian(job.nbits),
-                      bitcoin::U32ToHexBigEndian(job.ntime), job.clean_jobs});
+                      bitcoin::U32ToHexBigEndian(job.nbits), bitcoin::U32ToHexBigEndian(job.ntime),
+                      job.clean_jobs});
 }
 
 std::string PrevHashToStratum(const Hash256& prev_hash) {
@@ -142,8 +170,8 @@ bitcoin::BlockHeader BuildHeader(const StratumJob& job, std::span<const uint8_t>
 }
 
 hash::ScanWork BuildScanWork(const StratumJob& job, std::span<const uint8_t> extranonce1,
-                             std::span<const uint8_t> extranonce2, uint32_t version,
-                             uint32_t ntime, const hash::Target256& target) {
+                             std::span<const uint8_t> extranonce2, uint32_t version, uint32_t ntime,
+                             const hash::Target256& target) {
   std::array<uint8_t, 80> bytes =
       BuildHeader(job, extranonce1, extranonce2, version, ntime, 0).Serialize();
   return hash::MakeScanWork(bytes, target);

@@ -4,7 +4,9 @@
 //
 //   params = [job_id, prevhash, coinb1, coinb2, merkle_branch[], version, nbits, ntime, clean]
 //   ASSIGN_OR_RETURN(StratumJob job, ParseNotifyParams(msg["params"]));
-//   bitcoin::BlockHeader h = BuildHeader(job, extranonce1, extranonce2, version, ntime, nonce);
+//   ASSIGN_OR_RETURN(std::vector<uint8_t> en1, ParseExtranonce1(subscribe_result[1]));
+//   RETURN_IF_ERROR(CheckExtranonce2Size(subscribe_result[2]));
+//   bitcoin::BlockHeader h = BuildHeader(job, en1, extranonce2, version, ntime, nonce);
 //
 // Byte orders (DESIGN.md §3, FIELD.md §3.2): `prevhash` on the wire is the internal-order hash
 // with each 4-byte word byte-reversed; version, nbits and ntime are 8-hex big-endian numbers;
@@ -30,7 +32,8 @@ namespace synth::stratum {
 inline constexpr size_t kMaxJobIdLength = 128;
 inline constexpr size_t kMaxCoinbasePartBytes = 16 * 1024;
 inline constexpr size_t kMaxMerkleBranch = 32;  // 2^32 transactions.
-inline constexpr int kMaxExtranonce2Size = 16;
+inline constexpr size_t kMaxExtranonce1Bytes = 32;
+inline constexpr int kMaxExtranonce2Size = 16;  // cgminer stops at 8, ckpool allows 2..8.
 
 struct StratumJob {
   std::string job_id;
@@ -46,8 +49,22 @@ struct StratumJob {
   friend bool operator==(const StratumJob&, const StratumJob&) = default;
 };
 
-// Validates and decodes mining.notify params (a JSON array of 9 values).
+// Validates and decodes mining.notify params (a JSON array of 9 values; values after the ninth
+// are ignored). Checks every field's type, hex and length, and that nbits decodes to a block
+// target (TargetFromBits).
 absl::StatusOr<StratumJob> ParseNotifyParams(const nlohmann::json& params);
+
+// Decodes extranonce1 as a pool sends it (mining.subscribe result, mining.set_extranonce): hex of
+// 0..kMaxExtranonce1Bytes bytes. Errors name "extranonce1".
+absl::StatusOr<std::vector<uint8_t>> ParseExtranonce1(std::string_view hex);
+
+// Checks an extranonce2_size from the pool: 1..kMaxExtranonce2Size. Errors name
+// "extranonce2_size".
+absl::Status CheckExtranonce2Size(int size);
+
+// Decodes extranonce2 hex that must be exactly `size` bytes, as the coinbase holds it and
+// mining.submit carries it. Errors name "extranonce2".
+absl::StatusOr<std::vector<uint8_t>> ParseExtranonce2(std::string_view hex, int size);
 
 // Encodes a job as mining.notify params (what a pool sends).
 nlohmann::json ToNotifyParams(const StratumJob& job);
@@ -67,8 +84,8 @@ bitcoin::BlockHeader BuildHeader(const StratumJob& job, std::span<const uint8_t>
 
 // Returns the hashing work (midstate, tail, target) for the header with nonce left open.
 hash::ScanWork BuildScanWork(const StratumJob& job, std::span<const uint8_t> extranonce1,
-                             std::span<const uint8_t> extranonce2, uint32_t version,
-                             uint32_t ntime, const hash::Target256& target);
+                             std::span<const uint8_t> extranonce2, uint32_t version, uint32_t ntime,
+                             const hash::Target256& target);
 
 }  // namespace synth::stratum
 

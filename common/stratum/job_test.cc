@@ -23,10 +23,11 @@ const char* kCoinb2 =
 json Block100000Notify() {
   auto prev = bitcoin::HashFromDisplayHex(
       "000000000002d01c1fccc21636b607dfd930d31d01c3a62104612a1719011250", "prev");
-  return json::array({"job-100000", PrevHashToStratum(*prev), kCoinb1, kCoinb2,
-                      json::array({"c40297f730dd7b5a99567eb8d27b78758f607507c52292d02d4031895b52f2ff",
-                                   "49aef42d78e3e9999c9e6ec9e1dddd6cb880bf3b076a03be1318ca789089308e"}),
-                      "00000001", "1b04864c", "4d1b2237", true});
+  return json::array(
+      {"job-100000", PrevHashToStratum(*prev), kCoinb1, kCoinb2,
+       json::array({"c40297f730dd7b5a99567eb8d27b78758f607507c52292d02d4031895b52f2ff",
+                    "49aef42d78e3e9999c9e6ec9e1dddd6cb880bf3b076a03be1318ca789089308e"}),
+       "00000001", "1b04864c", "4d1b2237", true});
 }
 
 std::vector<uint8_t> Bytes(const char* hex) { return *bitcoin::HexToBytes(hex, "test"); }
@@ -52,6 +53,82 @@ TEST(JobTest, RealBlockFromStratumFieldsToHeader) {
   EXPECT_FALSE(hash::MeetsTarget(hash::HashNonce(work, 274148112), work.target));
 }
 
+// The genesis block as a pool would send it: no other transactions, so an empty merkle branch
+// and the root is the coinbase txid. Its scriptSig (04ffff001d 0104 45 "The Times 03/Jan/2009
+// ...") is split at arbitrary points for extranonce1 and extranonce2.
+TEST(JobTest, GenesisBlockWithAnEmptyBranch) {
+  const json params = json::array(
+      {"genesis", std::string(64, '0'),
+       "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4d04"
+       "ffff001d",
+       "2054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f662073"
+       "65636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0"
+       "fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112"
+       "de5c384df7ba0b8d578a4c702b6bf11d5fac00000000",
+       json::array(), "00000001", "1d00ffff", "495fab29", false});
+  auto job = ParseNotifyParams(params);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_TRUE(job->merkle_branch.empty());
+  EXPECT_EQ(job->ntime, 1231006505u);
+  auto en1 = ParseExtranonce1("0104");
+  auto en2 = ParseExtranonce2("45546865", 4);
+  ASSERT_TRUE(en1.ok() && en2.ok());
+  EXPECT_EQ(bitcoin::BytesToHexReversed(JobMerkleRoot(*job, *en1, *en2)),
+            "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b");
+  bitcoin::BlockHeader h = BuildHeader(*job, *en1, *en2, job->version, job->ntime, 2083236893);
+  EXPECT_EQ(h.DisplayHash(), "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+  // A different extranonce2 is a different coinbase, so a different header hash.
+  auto other = ParseExtranonce2("45546866", 4);
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(BuildHeader(*job, *en1, *other, 1, job->ntime, 2083236893).Hash(), h.Hash());
+}
+
+TEST(JobTest, ParsesAndChecksExtranonces) {
+  auto en1 = ParseExtranonce1("f000000f");
+  ASSERT_TRUE(en1.ok());
+  EXPECT_EQ(*en1, (std::vector<uint8_t>{0xf0, 0, 0, 0x0f}));
+  ASSERT_TRUE(ParseExtranonce1("").ok());
+  EXPECT_TRUE(ParseExtranonce1("")->empty());
+  for (const std::string& bad : {std::string("abc"), std::string("zz"), std::string(66, '0')}) {
+    auto r = ParseExtranonce1(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("extranonce1"), std::string::npos) << r.status();
+  }
+
+  for (int size : {1, 4, 8, kMaxExtranonce2Size}) EXPECT_TRUE(CheckExtranonce2Size(size).ok());
+  for (int size : {-1, 0, kMaxExtranonce2Size + 1, 1 << 30}) {
+    absl::Status s = CheckExtranonce2Size(size);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << size;
+    EXPECT_NE(s.message().find("extranonce2_size"), std::string::npos) << s;
+  }
+
+  auto en2 = ParseExtranonce2("0602", 2);
+  ASSERT_TRUE(en2.ok());
+  EXPECT_EQ(*en2, (std::vector<uint8_t>{6, 2}));
+  struct {
+    const char* hex;
+    int size;
+    const char* field;
+  } const bad_en2[] = {{"06", 2, "extranonce2"},    {"060200", 2, "extranonce2"},
+                       {"060", 2, "extranonce2"},   {"zz02", 2, "extranonce2"},
+                       {"", 0, "extranonce2_size"}, {"00", -1, "extranonce2_size"}};
+  for (const auto& c : bad_en2) {
+    auto r = ParseExtranonce2(c.hex, c.size);
+    ASSERT_FALSE(r.ok()) << c.hex;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(c.field), std::string::npos) << r.status();
+  }
+}
+
+TEST(JobTest, IgnoresValuesAfterTheNinth) {
+  json params = Block100000Notify();
+  params.push_back("something a pool added");
+  auto job = ParseNotifyParams(params);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(ToNotifyParams(*job), Block100000Notify());
+}
+
 TEST(JobTest, PrevHashWordSwapMatchesFieldExample) {
   auto prev = bitcoin::HashFromDisplayHex(
       "00000000000008a3a41b85b8b29ad444def299fee21793cd8b9e567eab02cd81", "prev");
@@ -70,7 +147,7 @@ TEST(JobTest, EncodesWhatItParses) {
 
 struct BadCase {
   const char* what;
-  int index;   // param to replace, or -1 to drop the last param
+  int index;  // param to replace, or -1 to drop the last param
   json value;
   const char* field;
 };
@@ -90,6 +167,16 @@ TEST(JobTest, RejectsBadInputNamingTheField) {
       {"branch entry a number", 4, json::array({1}), "merkle_branch[0]"},
       {"version 7 digits", 5, "0000001", "version"},
       {"nbits number", 6, 0x1b04864c, "nbits"},
+      {"nbits zero target", 6, "00000000", "nbits"},
+      {"nbits negative target", 6, "1d80ffff", "nbits"},
+      {"nbits overflowing target", 6, "22010000", "nbits"},
+      {"prevhash a number", 1, 0, "prevhash"},
+      {"coinb1 too long", 2, std::string(2 * kMaxCoinbasePartBytes + 2, '0'), "coinb1"},
+      {"empty coinb1", 2, "", "coinb1"},
+      {"branch entry too long", 4, json::array({std::string(66, '0')}), "merkle_branch[0]"},
+      {"second branch entry bad", 4, json::array({std::string(64, '0'), "zz"}), "merkle_branch[1]"},
+      {"version null", 5, nullptr, "version"},
+      {"ntime 9 digits", 7, "4d1b22370", "ntime"},
       {"ntime non-hex", 7, "4d1b223z", "ntime"},
       {"clean_jobs string", 8, "true", "clean_jobs"},
       {"too few params", -1, nullptr, "params"},
