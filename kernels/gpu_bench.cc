@@ -1,0 +1,190 @@
+// synth_gpu_bench: checks every kernel variant against the scalar reference, times them raw
+// (events around back-to-back launches), then times the feeder (GpuScanner::Scan in 2^28-nonce
+// chunks, as synth-worker --benchmark calls it) with its CPU cost. Run by tests/bench/gpu_bench.sh.
+//
+//   synth_gpu_bench [seconds_per_feeder_run] [tsv_out]
+#include <cuda_runtime_api.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "common/hash/scan.h"
+#include "kernels/gpu_scanner.h"
+#include "kernels/sha256d_kernel.h"
+
+namespace synth::kernels {
+namespace {
+
+std::vector<GpuWork> Works(int n, uint32_t target7) {
+  std::mt19937 rng(2026);
+  uint8_t header[80];
+  for (uint8_t& b : header) b = static_cast<uint8_t>(rng());
+  std::vector<GpuWork> works;
+  for (int i = 0; i < n; ++i) {
+    header[2] = static_cast<uint8_t>(i);
+    hash::Target256 t{};
+    t[7] = target7;
+    hash::ScanWork sw = hash::MakeScanWork(header, t);
+    works.push_back({sw.midstate, sw.tail, sw.target});
+  }
+  return works;
+}
+
+LaunchArgs Args(const std::vector<GpuWork>& works, uint32_t* ring, uint32_t capacity) {
+  LaunchArgs a{};
+  uint32_t tw[3];
+  for (int i = 0; i < 3; ++i) {
+    const uint8_t* p = works[0].tail.data() + 4 * i;
+    tw[i] = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  }
+  PrecomputeTail(tw, &a.tail);
+  for (size_t m = 0; m < works.size(); ++m) PrecomputeMidstate(works[m].midstate.data(), tw, &a.mids[m]);
+  a.nmids = static_cast<uint32_t>(works.size());
+  a.target7 = works[0].target[7];
+  a.one = 1;
+  a.ring = ring;
+  a.capacity = capacity;
+  return a;
+}
+
+#define CHECK_CUDA(x)                                                                  \
+  do {                                                                                 \
+    cudaError_t e = (x);                                                               \
+    if (e != cudaSuccess) {                                                            \
+      std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e)); \
+      std::exit(1);                                                                    \
+    }                                                                                  \
+  } while (0)
+
+// Returns true when the variant's candidates equal the scalar reference's on 2^18 nonces.
+bool Check(int mode, int mids, int tpb, int npt, uint32_t* ring) {
+  const std::vector<GpuWork> works = Works(mids, 0x000fffff);
+  const uint32_t start = 0xfffc0000u, count = 1 << 18;
+  std::set<std::pair<uint32_t, uint32_t>> want, got;
+  for (int m = 0; m < mids; ++m) {
+    hash::ScanWork sw{works[m].midstate, works[m].tail, works[m].target};
+    for (uint32_t i = 0; i < count; ++i) {
+      if (hash::HashAsWords(hash::HashNonce(sw, start + i))[7] <= 0x000fffff) {
+        want.insert({m, start + i});
+      }
+    }
+  }
+  LaunchArgs a = Args(works, ring, 4096);
+  a.start = start;
+  a.count = count;
+  a.npt = npt;
+  CHECK_CUDA(cudaMemset(ring, 0, 4));
+  CHECK_CUDA(LaunchSha256dScan(a, tpb, mode, nullptr));
+  std::vector<uint32_t> host(1 + 2 * 4096);
+  CHECK_CUDA(cudaMemcpy(host.data(), ring, host.size() * 4, cudaMemcpyDeviceToHost));
+  for (uint32_t i = 0; i < std::min(host[0], 4096u); ++i) got.insert({host[2 + 2 * i], host[1 + 2 * i]});
+  return host[0] <= 4096 && got == want && !want.empty();
+}
+
+// Returns the median rate (hashes/s) of `reps` launches of ~2^28 hashes each.
+double TimeRaw(int mode, int mids, int tpb, int npt, uint32_t* ring, int reps) {
+  const std::vector<GpuWork> works = Works(mids, 0);
+  LaunchArgs a = Args(works, ring, 4096);
+  a.npt = npt;
+  a.count = (1u << 28) / mids;
+  cudaEvent_t e0, e1;
+  CHECK_CUDA(cudaEventCreate(&e0));
+  CHECK_CUDA(cudaEventCreate(&e1));
+  std::vector<double> rates;
+  for (int r = -1; r < reps; ++r) {
+    a.start = 0x10000000u * (r + 1);
+    CHECK_CUDA(cudaEventRecord(e0));
+    CHECK_CUDA(LaunchSha256dScan(a, tpb, mode, nullptr));
+    CHECK_CUDA(cudaEventRecord(e1));
+    CHECK_CUDA(cudaEventSynchronize(e1));
+    float ms = 0;
+    CHECK_CUDA(cudaEventElapsedTime(&ms, e0, e1));
+    if (r >= 0) rates.push_back(double(a.count) * mids / (ms * 1e-3));
+  }
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  std::sort(rates.begin(), rates.end());
+  return rates[rates.size() / 2];
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Feeder: Scan() in 2^28-nonce chunks for `seconds`; prints rate and CPU share.
+void TimeFeeder(int mids, double seconds, FILE* tsv) {
+  auto s = GpuScanner::Create(0, {});
+  if (!s.ok()) {
+    std::printf("feeder: %s\n", s.status().ToString().c_str());
+    return;
+  }
+  const std::vector<GpuWork> works = Works(mids, 0);
+  std::vector<GpuCandidate> c;
+  uint64_t hashes = 0, next = 0;
+  const double cpu0 = ThreadCpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  double wall = 0;
+  while (wall < seconds) {
+    absl::StatusOr<uint64_t> done = (*s)->Scan(works, static_cast<uint32_t>(next), 1 << 28, nullptr, &c);
+    if (!done.ok()) {
+      std::printf("feeder: %s\n", done.status().ToString().c_str());
+      return;
+    }
+    hashes += *done;
+    next = (next + (1 << 28)) & 0xffffffffu;
+    wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  const double cpu = ThreadCpuSeconds() - cpu0;
+  const GpuScanStats& st = (*s)->Stats();
+  std::printf("feeder mids=%d: %.3f GH/s over %.1f s, launch %llu hashes (%.2f ms avg), CPU %.2f%% of a core, GPU busy %.1f%%\n",
+              mids, hashes / wall / 1e9, wall, (unsigned long long)(*s)->LaunchNonces(),
+              st.gpu_ms / st.launches, 100 * cpu / wall, 100 * st.gpu_ms * 1e-3 / wall);
+  if (tsv) std::fprintf(tsv, "feeder\t%d\t%.4f\t%.3f\n", mids, hashes / wall / 1e9, 100 * cpu / wall);
+}
+
+int Main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::atof(argv[1]) : 5;
+  FILE* tsv = argc > 2 ? std::fopen(argv[2], "w") : nullptr;
+  cudaDeviceProp p{};
+  CHECK_CUDA(cudaGetDeviceProperties(&p, 0));
+  const int cc = p.major * 10 + p.minor;
+  std::printf("GPU: %s, sm_%d, %d SMs\n", p.name, cc, p.multiProcessorCount);
+  uint32_t* ring = nullptr;
+  CHECK_CUDA(cudaMalloc(reinterpret_cast<void**>(&ring), (1 + 2 * 4096) * 4));
+  struct V { int mode, mids, tpb, npt; };
+  std::vector<V> variants;
+  for (int mode : {0, 1, 2})
+    for (int mids : {1, 2, 4}) variants.push_back({mode, mids, 256, 16});
+  for (int tpb : {128, 512}) variants.push_back({1, 1, tpb, 16});
+  for (int npt : {1, 4, 64}) variants.push_back({1, 1, 256, npt});
+  std::printf("%-5s %-5s %-5s %-5s %-6s %10s\n", "mode", "mids", "tpb", "npt", "check", "GH/s");
+  bool all_ok = true;
+  for (const V& v : variants) {
+    if (!AddModeAvailable(cc, v.mode)) continue;
+    const bool ok = Check(v.mode, v.mids, v.tpb, v.npt, ring);
+    all_ok &= ok;
+    const double rate = TimeRaw(v.mode, v.mids, v.tpb, v.npt, ring, 7);
+    std::printf("%-5d %-5d %-5d %-5d %-6s %10.3f\n", v.mode, v.mids, v.tpb, v.npt, ok ? "ok" : "FAIL", rate / 1e9);
+    if (tsv) std::fprintf(tsv, "raw\t%d\t%d\t%d\t%d\t%s\t%.4f\n", v.mode, v.mids, v.tpb, v.npt, ok ? "ok" : "FAIL", rate / 1e9);
+    std::fflush(stdout);
+  }
+  for (int mids : {1, 4}) TimeFeeder(mids, seconds, tsv);
+  if (tsv) std::fclose(tsv);
+  cudaFree(ring);
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace synth::kernels
+
+int main(int argc, char** argv) { return synth::kernels::Main(argc, argv); }

@@ -1,0 +1,236 @@
+// File: kernels/sha256_rounds.cuh
+//
+// Layer 1 of the CUDA hash core, part 2: the two per-nonce halves of sha256d as __device__
+// functions (the rest of the header's second block, then the second hash up to the early-exit
+// word). Included by sha256d_kernel.cu only.
+//
+//   uint32_t out[kMids][8];
+//   FirstHash<kMids, kAddMode>(pre, tail, w3, one, out);   // all midstates share the schedule
+//   uint32_t h7 = SecondHashH7<kAddMode>(out[m], one);     // final state word 7
+//
+// Add modes (a tuning knob, kernels/tuning.h): the SM's integer ALU pipe (LOP3, SHF, IADD3, PRMT)
+// is the bottleneck; IMAD runs on the separate FMA pipe. An addition written as x * one + y, with
+// `one` a kernel parameter that ptxas cannot prove is 1, stays an IMAD (a literal 1 would be
+// turned back into IADD3):
+//   0: plain additions (ptxas forms IADD3 on the ALU pipe);
+//   1: two-input additions (h + K, + W, e = d + T1, W-7 + W-16, feed-forward) as IMAD, with K
+//      read from constant memory (kDevKw*) so that no ALU op materializes it;
+//   2: as 1, and the three-input sums (T1, a, the schedule) as IMAD chains too.
+//
+// Thread-safety: pure functions.
+#ifndef SYNTH_KERNELS_SHA256_ROUNDS_CUH_
+#define SYNTH_KERNELS_SHA256_ROUNDS_CUH_
+
+#include <cstdint>
+
+#include "kernels/sha256_device.cuh"
+
+namespace synth::kernels {
+
+// K[i] + constant W[i] of each block (see sha256_rounds.cuh).
+__host__ __device__ constexpr uint32_t KwTable(int block, int i) {
+  uint32_t w = 0;
+  if (block == 1 && i == 4) w = 0x80000000u;
+  if (block == 1 && i == 15) w = 640;
+  if (block == 2 && i == 8) w = 0x80000000u;
+  if (block == 2 && i == 15) w = 256;
+  const bool fixed = block == 1 ? (i >= 4 && i < 16) : (i >= 8 && i < 16);
+  return KConst(i) + (fixed ? w : 0);
+}
+
+#define SYNTH_KW_ROW(b, r)                                                                     \
+  KwTable(b, r), KwTable(b, r + 1), KwTable(b, r + 2), KwTable(b, r + 3), KwTable(b, r + 4),   \
+      KwTable(b, r + 5), KwTable(b, r + 6), KwTable(b, r + 7)
+#define SYNTH_KW_TABLE(b)                                                                      \
+  {SYNTH_KW_ROW(b, 0),  SYNTH_KW_ROW(b, 8),  SYNTH_KW_ROW(b, 16), SYNTH_KW_ROW(b, 24),         \
+   SYNTH_KW_ROW(b, 32), SYNTH_KW_ROW(b, 40), SYNTH_KW_ROW(b, 48), SYNTH_KW_ROW(b, 56)}
+
+// K[i] + (constant W[i]) of the header's second block (W4 = 0x80000000, W15 = 640, others 0 for
+// i = 4..15; plain K[i] elsewhere) and of the second hash (W8 = 0x80000000, W15 = 256). Mutable
+// __constant__ so that the compiler cannot fold them into immediates (mode >= 1 wants them as
+// IMAD's constant-bank addend). Defined here: include this header from one .cu only.
+__constant__ uint32_t kDevKw1[64] = SYNTH_KW_TABLE(1);
+__constant__ uint32_t kDevKw2[64] = SYNTH_KW_TABLE(2);
+
+// x + y, on the FMA pipe when kFma; `one` is 1 at run time.
+template <bool kFma>
+__device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, uint32_t one) {
+  if constexpr (kFma) {
+    return x * one + y;
+  } else {
+    return x + y;
+  }
+}
+
+// Rotates a..h by one round: new a, new e.
+__device__ __forceinline__ void Shift(uint32_t s[8], uint32_t a, uint32_t e) {
+  s[7] = s[6];
+  s[6] = s[5];
+  s[5] = s[4];
+  s[4] = e;
+  s[3] = s[2];
+  s[2] = s[1];
+  s[1] = s[0];
+  s[0] = a;
+}
+
+// One SHA-256 round given hkw = h + K[i] + W[i].
+template <int kAddMode>
+__device__ __forceinline__ void RoundHkw(uint32_t s[8], uint32_t hkw, uint32_t one) {
+  const uint32_t s1 = BigSigma1(s[4]);
+  const uint32_t ch = Ch(s[4], s[5], s[6]);
+  const uint32_t s0 = BigSigma0(s[0]);
+  const uint32_t mj = Maj(s[0], s[1], s[2]);
+  uint32_t t1, a;
+  if constexpr (kAddMode >= 2) {
+    t1 = Add<true>(s1, Add<true>(ch, hkw, one), one);
+    a = Add<true>(s0, Add<true>(mj, t1, one), one);
+  } else {
+    t1 = hkw + s1 + ch;
+    a = t1 + s0 + mj;
+  }
+  Shift(s, a, Add<(kAddMode >= 1)>(s[3], t1, one));
+}
+
+// h + K[i] + W[i] for a variable W; kw_dev is K[i] from constant memory (mode >= 1).
+template <int kAddMode>
+__device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uint32_t k_dev,
+                                        uint32_t w, uint32_t one) {
+  if constexpr (kAddMode >= 1) {
+    return Add<true>(w, Add<true>(s[7], k_dev, one), one);
+  } else {
+    return s[7] + k_lit + w;
+  }
+}
+
+// h + (K[i] + W[i]) for a constant W.
+template <int kAddMode>
+__device__ __forceinline__ uint32_t HkwConst(const uint32_t s[8], uint32_t kw_lit, uint32_t kw_dev,
+                                             uint32_t one) {
+  if constexpr (kAddMode >= 1) {
+    return Add<true>(s[7], kw_dev, one);
+  } else {
+    return s[7] + kw_lit;
+  }
+}
+
+// The last rounds of the second hash compute e only (a is never read again).
+template <int kAddMode>
+__device__ __forceinline__ void RoundEOnly(uint32_t s[8], uint32_t hkw, uint32_t one) {
+  const uint32_t t1 = hkw + BigSigma1(s[4]) + Ch(s[4], s[5], s[6]);
+  Shift(s, 0, Add<(kAddMode >= 1)>(s[3], t1, one));
+}
+
+// W[i] = sigma1(W[i-2]) + W[i-7] + sigma0(W[i-15]) + W[i-16].
+template <int kAddMode>
+__device__ __forceinline__ uint32_t Schedule(uint32_t w2, uint32_t w7, uint32_t w15, uint32_t w16,
+                                             uint32_t one) {
+  const uint32_t u = Add<(kAddMode >= 1)>(w7, w16, one);
+  if constexpr (kAddMode >= 2) {
+    return Add<true>(SmallSigma1(w2), Add<true>(SmallSigma0(w15), u, one), one);
+  } else {
+    return SmallSigma1(w2) + SmallSigma0(w15) + u;
+  }
+}
+
+// The header block's schedule word i >= 16 over the window w[i & 15] (W0..W2 never read).
+template <int kAddMode, int i>
+__device__ __forceinline__ uint32_t FirstSchedule(const uint32_t w[16], const TailPre& tp,
+                                                  uint32_t one) {
+  constexpr bool kF = kAddMode >= 1;
+  if constexpr (i == 16) return tp.w16;
+  if constexpr (i == 17) return tp.w17;
+  if constexpr (i == 18) return Add<kF>(SmallSigma0(w[3]), tp.w18c, one);
+  if constexpr (i == 19) return Add<kF>(w[3], tp.w19c, one);
+  if constexpr (i == 31 || i == 32) {
+    const uint32_t c = i == 31 ? tp.w31c : tp.w32c;
+    return SmallSigma1(w[(i - 2) & 15]) + Add<kF>(w[(i - 7) & 15], c, one);
+  }
+  return Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
+                            w[(i - 16) & 15], one);
+}
+
+template <int kMids, int kAddMode, int i>
+__device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16],
+                                            const TailPre& tp, uint32_t one) {
+  if constexpr (i < 64) {
+    if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, one);
+#pragma unroll
+    for (int m = 0; m < kMids; ++m) {
+      uint32_t hkw;
+      if constexpr (i < 16) {
+        constexpr uint32_t kWc = i == 4 ? 0x80000000u : (i == 15 ? 640u : 0u);
+        hkw = HkwConst<kAddMode>(s[m], KConst(i) + kWc, kDevKw1[i], one);
+      } else {
+        hkw = Hkw<kAddMode>(s[m], KConst(i), kDevKw1[i], w[i & 15], one);
+      }
+      RoundHkw<kAddMode>(s[m], hkw, one);
+    }
+    FirstRounds<kMids, kAddMode, i + 1>(s, w, tp, one);
+  }
+}
+
+// Rounds 4..63 of the header's second block for kMids midstates sharing tail and nonce (W3 =
+// byte-swapped nonce), then the midstate feed-forward: out[m] = the first hash's state words.
+template <int kMids, int kAddMode>
+__device__ __forceinline__ void FirstHash(const MidstatePre* pre, const TailPre& tp, uint32_t w3,
+                                          uint32_t one, uint32_t out[kMids][8]) {
+  constexpr bool kF = kAddMode >= 1;
+  uint32_t s[kMids][8];
+#pragma unroll
+  for (int m = 0; m < kMids; ++m) {
+#pragma unroll
+    for (int j = 0; j < 8; ++j) s[m][j] = pre[m].s4[j];
+    s[m][0] = Add<kF>(w3, s[m][0], one);
+    s[m][4] = Add<kF>(w3, s[m][4], one);
+  }
+  uint32_t w[16] = {0, 0, 0, w3, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640};
+  FirstRounds<kMids, kAddMode, 4>(s, w, tp, one);
+#pragma unroll
+  for (int m = 0; m < kMids; ++m) {
+#pragma unroll
+    for (int j = 0; j < 8; ++j) out[m][j] = Add<kF>(s[m][j], pre[m].mid[j], one);
+  }
+}
+
+template <int kAddMode, int i>
+__device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], uint32_t one) {
+  if constexpr (i < 61) {
+    if constexpr (i >= 16) {
+      w[i & 15] = Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
+                                     w[(i - 16) & 15], one);
+    }
+    if constexpr (i < 4) {
+      // h is still a constant of the IV: h + K folds into one immediate.
+      RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], one);
+    } else if constexpr (i < 8) {
+      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i], one), one);
+    } else if constexpr (i < 16) {
+      constexpr uint32_t kWc = i == 8 ? 0x80000000u : (i == 15 ? 256u : 0u);
+      RoundHkw<kAddMode>(s, HkwConst<kAddMode>(s, KConst(i) + kWc, kDevKw2[i], one), one);
+    } else if constexpr (i < 57) {
+      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], one), one);
+    } else {
+      RoundEOnly<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], one), one);
+    }
+    SecondRounds<kAddMode, i + 1>(s, w, one);
+  }
+}
+
+// The second hash of the digest `d` (the first hash's state words) up to round 60; returns the
+// final state word 7 (= IV[7] + e after round 60). The hash's most significant 32 bits (as
+// Target256 word 7) are Bswap32 of it.
+template <int kAddMode>
+__device__ __forceinline__ uint32_t SecondHashH7(const uint32_t d[8], uint32_t one) {
+  uint32_t w[16] = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+                    0x80000000u, 0, 0, 0, 0, 0, 0, 256};
+  uint32_t s[8];
+#pragma unroll
+  for (int j = 0; j < 8; ++j) s[j] = IvConst(j);
+  SecondRounds<kAddMode, 0>(s, w, one);
+  return IvConst(7) + s[4];
+}
+
+}  // namespace synth::kernels
+
+#endif  // SYNTH_KERNELS_SHA256_ROUNDS_CUH_

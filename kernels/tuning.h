@@ -1,0 +1,33 @@
+// File: kernels/tuning.h
+//
+// Launch parameters of the sha256d kernel per compute capability (one table, tuning.cc), as the
+// host wrapper uses them. Values for sm_90 come from measurements on an H100 (docs/GPU.md); the
+// others are starting points scaled from it and not yet measured.
+//
+//   KernelTuning t = TuningFor(9, 0);
+//   // t.threads_per_block, t.nonces_per_thread, t.add_mode, t.launch_nonces, ...
+//
+// Thread-safety: pure functions over a constant table.
+#ifndef SYNTH_KERNELS_TUNING_H_
+#define SYNTH_KERNELS_TUNING_H_
+
+#include <cstdint>
+
+namespace synth::kernels {
+
+struct KernelTuning {
+  int cc = 0;                    // major * 10 + minor this row is for (0: the fallback row).
+  int threads_per_block = 256;   // Multiple of 32, <= 512.
+  int nonces_per_thread = 16;    // Loop count inside one thread.
+  int add_mode = 1;              // 0..2, see kernels/sha256_rounds.cuh.
+  uint64_t launch_nonces = uint64_t{1} << 24;  // First launch's size (then adapted).
+  double target_batch_ms = 15;   // The feeder sizes launches to take about this long.
+};
+
+// Returns the row for compute capability major.minor (the closest older row of the same major
+// when there is no exact one, the fallback row otherwise).
+KernelTuning TuningFor(int major, int minor);
+
+}  // namespace synth::kernels
+
+#endif  // SYNTH_KERNELS_TUNING_H_

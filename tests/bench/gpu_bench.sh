@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# GPU benchmark for the CUDA hash core, in two stages (the GPU machine has CUDA but none of
+# synth's other dependencies, and no network):
+#
+#   tests/bench/gpu_bench.sh prepare [BUILD_DIR]   # here: build, then stage binaries, their
+#                                                  # shared libraries and the hashcat .debs
+#                                                  # under .device/ (git-ignored)
+#   tests/bench/gpu_bench.sh run [SECONDS]          # on the GPU machine, from the repo root:
+#                                                  # tests, SASS statistics, every kernel
+#                                                  # variant against the CPU reference and
+#                                                  # timed, the feeder, hashcat -m 21400, and
+#                                                  # synth-worker --benchmark --devices=cuda
+#
+# `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
+# Debian's .debs (`apt-get download hashcat hashcat-data libminizip1 libxxhash0
+# ocl-icd-libopencl1` into .device/debs), unpacked into a temp dir on the GPU machine.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+stage=${1:-run}
+
+if [[ $stage == prepare ]]; then
+  build=${2:-build/cuda}
+  set -e
+  cmake --build "$build" --target synth_gpu_bench gpu_scanner_test cuda_device_test synth-worker
+  rm -rf .device/bin .device/lib && mkdir -p .device/bin .device/lib
+  bins=("$build/kernels/synth_gpu_bench" "$build/kernels/gpu_scanner_test"
+        "$build/worker/devices/cuda_device_test" "$build/worker/synth-worker")
+  cp "${bins[@]}" .device/bin/
+  # Every shared library outside glibc/libstdc++ (the GPU image is another distribution).
+  ldd "${bins[@]}" | awk '$3 ~ /^\// {print $3}' | sort -u |
+    grep -vE '/(libc|libm|libpthread|libdl|librt|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' |
+    xargs -I{} cp -L {} .device/lib/
+  du -sh .device
+  exit 0
+fi
+
+seconds=${2:-20}
+OUT=${OUT:-/tmp/gpu_bench}
+mkdir -p "$OUT"
+export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+bin=.device/bin
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw \
+  --format=csv | tee "$OUT/gpu.txt"
+
+echo "== tests"
+"$bin/gpu_scanner_test" 2>&1 | tail -n 25 | tee "$OUT/tests.txt"
+"$bin/cuda_device_test" 2>&1 | tail -n 12 | tee -a "$OUT/tests.txt"
+
+echo "== SASS (sm_90) per kernel variant"
+cuobjdump -res-usage "$bin/synth_gpu_bench" 2>&1 | grep -E "Function|REG" > "$OUT/res_usage.txt"
+cuobjdump -sass -arch sm_90 "$bin/synth_gpu_bench" > "$OUT/sass.txt" 2>&1
+python3 - "$OUT/sass.txt" "$OUT/res_usage.txt" <<'PY' | tee "$OUT/sass_stats.txt"
+import re, sys, collections
+sass = open(sys.argv[1]).read().split('Function : ')[1:]
+regs = {}
+for line in open(sys.argv[2]).read().split('Function ')[1:]:
+    m = re.match(r'(\S+):.*?REG:(\d+).*?STACK:(\d+)', line, re.S)
+    if m: regs[m.group(1)] = (m.group(2), m.group(3))
+alu = ('LOP3', 'SHF', 'IADD3', 'PRMT', 'SHL', 'SHR', 'LEA', 'ISETP', 'SEL', 'IABS', 'MOV', 'LOP')
+print('%-10s %4s %5s %6s %7s %7s %6s %6s %6s %6s' % ('variant', 'regs', 'stack', 'ALU/h', 'FMA/h',
+      'total/h', 'LOP3', 'SHF', 'IADD3', 'IMAD'))
+for f in sass:
+    name = f.split('\n', 1)[0].strip()
+    m = re.search(r'Sha256dScanKernelILi(\d)ELi(\d)E', name)
+    if not m: continue
+    mids, mode = int(m.group(1)), int(m.group(2))
+    ops = collections.Counter(re.findall(r'/\*[0-9a-f]{4}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)', f))
+    if ops['BPT'] + ops['TRAP'] and sum(ops.values()) < 50: continue
+    a = sum(v for k, v in ops.items() if k in alu)
+    fm = sum(v for k, v in ops.items() if k.startswith('IMAD'))
+    tot = sum(ops.values())
+    r, st = regs.get(name, ('?', '?'))
+    print('m%d mids%d   %4s %5s %6.0f %7.0f %7.0f %6.0f %6.0f %6.0f %6.0f' % (mode, mids, r, st,
+          a / mids, fm / mids, tot / mids, ops['LOP3'] / mids, ops['SHF'] / mids,
+          ops['IADD3'] / mids, fm / mids))
+PY
+
+echo "== kernel variants and feeder"
+"$bin/synth_gpu_bench" 5 "$OUT/bench.tsv" 2>&1 | tee "$OUT/bench.txt"
+
+echo "== hashcat 6.2.6 -m 21400 (sha256(sha256_bin)) baseline"
+hc=/tmp/hashcat && rm -rf $hc && mkdir -p $hc
+for d in .device/debs/*.deb; do dpkg -x "$d" $hc; done
+ln -sfn $hc/usr/share/hashcat /usr/share/hashcat 2>/dev/null
+ln -sfn $hc/usr/lib/hashcat /usr/lib/hashcat 2>/dev/null
+mkdir -p $hc/lib
+nvrtc=$(find / -name 'libnvrtc.so*' -not -path '*/proc/*' 2>/dev/null | grep -v builtins | head -1)
+[[ -n $nvrtc ]] && ln -sf "$nvrtc" $hc/lib/libnvrtc.so
+ocl=$(find / -name 'libnvidia-opencl.so*' -not -path '*/proc/*' 2>/dev/null | head -1)
+if [[ -n $ocl ]]; then mkdir -p /etc/OpenCL/vendors; echo "$ocl" > /etc/OpenCL/vendors/nvidia.icd; fi
+echo "nvrtc=$nvrtc opencl=$ocl"
+(cd $hc && LD_LIBRARY_PATH=$hc/lib:$hc/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 \
+  timeout 150 $hc/usr/bin/hashcat -b -m 21400 -w 4 --quiet --potfile-disable 2>&1) |
+  tee "$OUT/hashcat.txt" | grep -E "Speed|Backend|Device|rror" | head -20
+
+echo "== synth-worker --benchmark --devices=cuda --seconds $seconds"
+"$bin/synth-worker" --benchmark --devices=cuda --seconds "$seconds" 2>&1 | tee "$OUT/worker.txt" | tail -n 12
+
+echo "== summary"
+hc_rate=$(grep -oE 'Speed.#[0-9]+[.]+: +[0-9.]+ [kMGT]H/s' "$OUT/hashcat.txt" | head -1 |
+  awk '{u=$NF; v=$(NF-1); m=(u=="GH/s")?1:(u=="MH/s")?1e-3:(u=="TH/s")?1e3:1e-6; print v*m}')
+echo "hashcat GH/s: ${hc_rate:-n/a}"
+awk -F'\t' -v hc="${hc_rate:-0}" '$1=="raw" {printf "raw  mode %s mids %s tpb %s npt %-3s %s %7.3f GH/s  x%.2f hashcat\n", $2,$3,$4,$5,$6,$7, hc>0?$7/hc:0}
+  $1=="feeder" {printf "feeder mids %s %7.3f GH/s  x%.2f hashcat  CPU %s%% of a core\n", $2,$3, hc>0?$3/hc:0, $4}' "$OUT/bench.tsv"
+grep -iE "cuda|total" "$OUT/worker.txt" | tail -n 4

@@ -1,0 +1,187 @@
+// CUDA devices for the worker: one Device per GPU over kernels/GpuScanner, with candidates
+// re-checked on the host against the full 256-bit target, and NVML telemetry loaded at run time.
+#include "worker/devices/cuda_device.h"
+
+#include <dlfcn.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/hash/scan.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "kernels/gpu_scanner.h"
+
+namespace synth::worker {
+namespace {
+
+// The few NVML entry points we read, resolved with dlopen so that the binary needs no NVML at
+// link time (NVML ships with the driver, not the toolkit). Signatures from NVML's public API.
+class Nvml {
+ public:
+  using Device = void*;
+  struct Utilization {
+    unsigned int gpu;
+    unsigned int memory;
+  };
+
+  // Returns the process-wide instance, or nullptr when libnvidia-ml.so.1 is absent.
+  static Nvml* Get() {
+    static Nvml* nvml = Load();
+    return nvml;
+  }
+
+  Device ByPciBusId(const std::string& bus_id) const {
+    Device dev = nullptr;
+    if (by_pci_(bus_id.c_str(), &dev) != 0) return nullptr;
+    return dev;
+  }
+
+  DeviceTelemetry Read(Device dev) const {
+    DeviceTelemetry t;
+    unsigned int v = 0;
+    if (temperature_(dev, /*NVML_TEMPERATURE_GPU=*/0, &v) == 0) t.temperature_c = v;
+    if (power_(dev, &v) == 0) t.power_w = v / 1000.0;  // Milliwatts.
+    if (clock_(dev, /*NVML_CLOCK_SM=*/1, &v) == 0) t.sm_clock_mhz = v;
+    Utilization u{};
+    if (utilization_(dev, &u) == 0) t.utilization_pct = u.gpu;
+    return t;
+  }
+
+ private:
+  static Nvml* Load() {
+    void* lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      LOG(INFO) << "NVML not available (libnvidia-ml.so.1 not found): no GPU telemetry";
+      return nullptr;
+    }
+    auto nvml = std::unique_ptr<Nvml>(new Nvml);
+    auto init = reinterpret_cast<int (*)()>(dlsym(lib, "nvmlInit_v2"));
+    nvml->by_pci_ = reinterpret_cast<decltype(by_pci_)>(
+        dlsym(lib, "nvmlDeviceGetHandleByPciBusId_v2"));
+    nvml->temperature_ = reinterpret_cast<decltype(temperature_)>(
+        dlsym(lib, "nvmlDeviceGetTemperature"));
+    nvml->power_ = reinterpret_cast<decltype(power_)>(dlsym(lib, "nvmlDeviceGetPowerUsage"));
+    nvml->clock_ = reinterpret_cast<decltype(clock_)>(dlsym(lib, "nvmlDeviceGetClockInfo"));
+    nvml->utilization_ = reinterpret_cast<decltype(utilization_)>(
+        dlsym(lib, "nvmlDeviceGetUtilizationRates"));
+    if (!init || !nvml->by_pci_ || !nvml->temperature_ || !nvml->power_ || !nvml->clock_ ||
+        !nvml->utilization_ || init() != 0) {
+      LOG(WARNING) << "NVML present but unusable: no GPU telemetry";
+      return nullptr;
+    }
+    return nvml.release();  // Lives for the process.
+  }
+
+  int (*by_pci_)(const char*, Device*) = nullptr;
+  int (*temperature_)(Device, int, unsigned int*) = nullptr;
+  int (*power_)(Device, unsigned int*) = nullptr;
+  int (*clock_)(Device, int, unsigned int*) = nullptr;
+  int (*utilization_)(Device, Utilization*) = nullptr;
+};
+
+class CudaDevice final : public Device {
+ public:
+  explicit CudaDevice(std::unique_ptr<kernels::GpuScanner> scanner)
+      : scanner_(std::move(scanner)) {
+    const kernels::GpuInfo& gi = scanner_->Info();
+    info_.name = absl::StrCat("cuda", gi.ordinal);
+    info_.kind = DeviceKind::kCuda;
+    info_.impl = absl::StrCat(gi.name, " sha256d/m", scanner_->Tuning().add_mode);
+    if (Nvml* nvml = Nvml::Get(); nvml != nullptr && !gi.pci_bus_id.empty()) {
+      nvml_device_ = nvml->ByPciBusId(gi.pci_bus_id);
+    }
+  }
+
+  const DeviceInfo& Info() const override { return info_; }
+
+  absl::StatusOr<uint64_t> Scan(std::span<const hash::ScanWork> works, uint32_t start,
+                                uint64_t count, const std::atomic<bool>* cancel,
+                                std::vector<FoundNonce>* found) override {
+    gpu_works_.resize(works.size());
+    for (size_t i = 0; i < works.size(); ++i) {
+      gpu_works_[i].midstate = works[i].midstate;
+      gpu_works_[i].tail = works[i].tail;
+      gpu_works_[i].target = works[i].target;
+    }
+    candidates_.clear();
+    ASSIGN_OR_RETURN(uint64_t hashes,
+                     scanner_->Scan(gpu_works_, start, count, cancel, &candidates_));
+    // The kernel compares the top word only: the full 256-bit check happens here.
+    for (const kernels::GpuCandidate& c : candidates_) {
+      const hash::ScanWork& w = works[c.work_index];
+      if (hash::MeetsTarget(hash::HashNonce(w, c.nonce), w.target)) {
+        found->push_back({c.work_index, c.nonce});
+      }
+    }
+    return hashes;
+  }
+
+  DeviceTelemetry Telemetry() const override {
+    if (nvml_device_ == nullptr) return {};
+    return Nvml::Get()->Read(nvml_device_);
+  }
+
+ private:
+  // Constant after construction.
+  DeviceInfo info_;
+  std::unique_ptr<kernels::GpuScanner> scanner_;
+  Nvml::Device nvml_device_ = nullptr;
+  // Touched by the driving thread only.
+  std::vector<kernels::GpuWork> gpu_works_;
+  std::vector<kernels::GpuCandidate> candidates_;
+};
+
+// Parses "all" or "0,1" against `count` GPUs; returns the ordinals.
+absl::StatusOr<std::vector<int>> ParseOrdinals(const std::string& selection, int count) {
+  std::vector<int> ordinals;
+  if (selection == "all") {
+    for (int i = 0; i < count; ++i) ordinals.push_back(i);
+    return ordinals;
+  }
+  std::set<int> seen;
+  for (absl::string_view part : absl::StrSplit(selection, ',')) {
+    int ordinal = -1;
+    if (!absl::SimpleAtoi(part, &ordinal) || ordinal < 0 || ordinal > 1023) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "CUDA device selection '", selection, "': want 'all' or ordinals like '0,1'"));
+    }
+    if (!seen.insert(ordinal).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("CUDA device selection '", selection, "' names ", ordinal, " twice"));
+    }
+    ordinals.push_back(ordinal);
+  }
+  for (int ordinal : ordinals) {
+    if (ordinal >= count) {
+      return absl::NotFoundError(absl::StrCat("CUDA device ", ordinal, " does not exist (",
+                                              count, " GPUs found)"));
+    }
+  }
+  return ordinals;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateCudaDevices(
+    std::string_view selection) {
+  ASSIGN_OR_RETURN(int count, kernels::CountGpus());
+  ASSIGN_OR_RETURN(std::vector<int> ordinals, ParseOrdinals(std::string(selection), count));
+  std::vector<std::unique_ptr<Device>> devices;
+  for (int ordinal : ordinals) {
+    ASSIGN_OR_RETURN(std::unique_ptr<kernels::GpuScanner> scanner,
+                     kernels::GpuScanner::Create(ordinal, {}));
+    auto device = std::make_unique<CudaDevice>(std::move(scanner));
+    LOG(INFO) << "GPU " << device->Info().name << ": " << device->Info().impl;
+    devices.push_back(std::move(device));
+  }
+  return devices;
+}
+
+}  // namespace synth::worker
