@@ -3,9 +3,12 @@
 //   synth-worker --benchmark [--seconds=5] [--threads=N] [--hash-core=auto|avx512|sha-ni|...]
 //                [--devices=cpu|cuda|all|cuda:0,1] [--json]
 //   synth-worker --list-hash-cores
+//   synth-worker replay FILE [--hash-core=...]   mines one pool job offline (worker/replay.h)
 //
 // Flags may be spelled with dashes or underscores (--hash-core or --hash_core).
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "common/hash/dispatch.h"
 #include "common/logging.h"
 #include "worker/benchmark.h"
+#include "worker/replay.h"
 
 ABSL_FLAG(bool, benchmark, false, "Measure the hash rate of every implementation and exit");
 ABSL_FLAG(double, seconds, 5.0, "Benchmark: seconds per implementation");
@@ -71,13 +75,39 @@ int RunBenchmarkMode() {
   return 0;
 }
 
+// Runs `synth-worker replay FILE`; exit code 2 on bad input, as scripts expect.
+int RunReplayMode(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "synth-worker replay: cannot read " << path << "\n";
+    return 2;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::Status status =
+      synth::worker::RunReplay(text.str(), absl::GetFlag(FLAGS_hash_core), std::cout);
+  if (!status.ok()) {
+    std::cerr << "synth-worker replay: " << status.message() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   synth::InitLogging(argv[0]);
+  if (positional.size() >= 2 && std::string(positional[1]) == "replay") {
+    if (positional.size() != 3) {
+      std::cerr << "usage: synth-worker replay FILE\n";
+      return 2;
+    }
+    return RunReplayMode(positional[2]);
+  }
   if (absl::GetFlag(FLAGS_list_hash_cores)) return ListHashCores();
   if (absl::GetFlag(FLAGS_benchmark)) return RunBenchmarkMode();
   // Worker mode (--master HOST:PORT) is added by the cluster work: connect, lease, schedule.
