@@ -123,6 +123,25 @@ TEST(Uint256Test, BitsTable) {
   EXPECT_EQ(BitsFromTarget(Diff1Target()), 0x1d00ffffu);
 }
 
+TEST(Uint256Test, DifficultyOfRealBlockTargets) {
+  // Difficulty as block explorers show it for the block's nbits.
+  const struct {
+    uint32_t bits;
+    double difficulty;
+  } cases[] = {
+      {0x1d00ffff, 1.0},                 // genesis
+      {0x1b04864c, 14484.162361225399},  // block 100000
+      {0x1a44b9f2, 244112.48777433642},  // block 125552
+      {0x1800eb30, 1196792694098.7935},  // block 491133
+  };
+  for (const auto& c : cases) {
+    auto t = TargetFromBits(c.bits);
+    ASSERT_TRUE(t.ok()) << t.status();
+    EXPECT_DOUBLE_EQ(DifficultyFromTarget(*t), c.difficulty) << std::hex << c.bits;
+  }
+  EXPECT_EQ(DifficultyFromTarget(Uint256()), std::numeric_limits<double>::infinity());
+}
+
 TEST(Uint256Test, RejectsBadBits) {
   // Negative, zero mantissa, overflow (twice), and mantissas shifted out by a small exponent.
   for (uint32_t bits :

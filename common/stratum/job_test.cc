@@ -83,6 +83,39 @@ TEST(JobTest, GenesisBlockWithAnEmptyBranch) {
   EXPECT_NE(BuildHeader(*job, *en1, *other, 1, job->ntime, 2083236893).Hash(), h.Hash());
 }
 
+// Block 501728 (December 2017, BIP9 version 0x20000000, AntPool): a segwit-era coinbase with a
+// witness commitment output. Pools send the coinbase without its witness (the txid
+// serialization); here its scriptSig ends with what looks like AntPool's extranonce1 (b1080000)
+// and a 4-byte extranonce2 (433c8ee3). The block has no other transaction.
+TEST(JobTest, Bip9SegwitEraBlockFromStratumFields) {
+  auto prev = bitcoin::HashFromDisplayHex(
+      "0000000000000000008b28f1726cc181500c7898a63689a9c9e723643e593261", "prev");
+  ASSERT_TRUE(prev.ok());
+  const json params = json::array(
+      {"501728", PrevHashToStratum(*prev),
+       "01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff2403"
+       "e0a707174d696e656420627920416e74506f6f6c6e06205a478f47",
+       "ffffffff02807c814a000000001976a914eb181d60731cc7521db83a8f93beba8da692a22988ac00000000"
+       "00000000266a24aa21a9ede2f61c3f71d1defd3fa999dfa36953755c690689799962b48bebd836974e8cf9"
+       "00000000",
+       json::array(), "20000000", "18009645", "5a478f48", true});
+  auto job = ParseNotifyParams(params);
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->version, 0x20000000u);
+  auto en1 = ParseExtranonce1("b1080000");
+  auto en2 = ParseExtranonce2("433c8ee3", 4);
+  ASSERT_TRUE(en1.ok() && en2.ok());
+  EXPECT_EQ(bitcoin::BytesToHexReversed(JobMerkleRoot(*job, *en1, *en2)),
+            "d236a5a45ddcc90e5f04bd27375f0fe88c4924179b6992a4ce7004393a169f91");
+  bitcoin::BlockHeader h = BuildHeader(*job, *en1, *en2, job->version, job->ntime, 987863183);
+  EXPECT_EQ(h.DisplayHash(), "00000000000000000013460c16ffa09553e9739aebbd467d7bf34284f2dd5134");
+  auto target = bitcoin::TargetFromBits(job->nbits);
+  ASSERT_TRUE(target.ok());
+  hash::ScanWork work = BuildScanWork(*job, *en1, *en2, job->version, job->ntime, target->words());
+  EXPECT_EQ(hash::HashNonce(work, 987863183), h.Hash());
+  EXPECT_TRUE(hash::MeetsTarget(h.Hash(), work.target));
+}
+
 TEST(JobTest, ParsesAndChecksExtranonces) {
   auto en1 = ParseExtranonce1("f000000f");
   ASSERT_TRUE(en1.ok());
