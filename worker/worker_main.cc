@@ -90,9 +90,10 @@ void LogStatus(const Scheduler& sched, const MasterConnection& conn) {
   Totals t = Sum(sched.Stats());
   ConnectionStats c = conn.Stats();
   LOG(INFO) << absl::StrFormat(
-      "%s | %.2f MH/s [%s] | shares accepted %d rejected %d unanswered %d | buffered %.1f s",
+      "%s | %.2f MH/s [%s] | shares accepted %d rejected %d stale %d invalid %d unanswered %d "
+      "| buffered %.1f s",
       c.connected ? "connected" : "DISCONNECTED", t.rate / 1e6, absl::StrJoin(t.devices, ", "),
-      c.shares_accepted, c.shares_rejected, c.outbox.pending,
+      c.shares_accepted, c.shares_rejected, c.shares_stale, c.shares_invalid, c.outbox.pending,
       absl::ToDoubleSeconds(std::min(sched.BufferedTime(), absl::Hours(1))));
 }
 
@@ -132,6 +133,8 @@ void PrintSummary(absl::Duration ran, const Scheduler& sched, const MasterConnec
                       {"shares_found", c.outbox.found},
                       {"shares_accepted", c.shares_accepted},
                       {"shares_rejected", c.shares_rejected},
+                      {"shares_stale", c.shares_stale},
+                      {"shares_invalid", c.shares_invalid},
                       {"shares_unanswered", c.outbox.pending},
                       {"streams", c.streams},
                       {"verdicts", c.verdicts}};

@@ -15,7 +15,8 @@
 //
 // On exit RunWorker prints one JSON line to stdout:
 //   {"worker_id":"h-12","seconds":60.0,"hashes":...,"rate_hps":...,"shares_found":...,
-//    "shares_accepted":...,"shares_rejected":...,"shares_unanswered":...,"streams":1}
+//    "shares_accepted":...,"shares_rejected":...,"shares_stale":...,"shares_invalid":...,
+//    "shares_unanswered":...,"streams":1,"verdicts":{"SHARE_STATE_ACCEPTED":...}}
 //
 // Thread-safety: call RunWorker once, from main's thread (it blocks SIGINT/SIGTERM in every
 // thread it starts and waits for them itself).

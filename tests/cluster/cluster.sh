@@ -81,11 +81,13 @@ scenario_two_workers() {
   local w
   for w in w1 w2; do stop_pid "$(pid_of $w)" TERM; done
   for w in w1 w2; do
-    local acc rej
+    local acc rej inv
     acc=$(worker_summary $w shares_accepted) || fail "$w printed no summary"
     rej=$(worker_summary $w shares_rejected)
+    inv=$(worker_summary $w shares_invalid)
     [ "$acc" -gt 0 ] || fail "$w: no accepted shares"
-    [ "$rej" -eq 0 ] || fail "$w: $rej shares not accepted"
+    [ "$rej" -eq 0 ] || fail "$w: $rej shares rejected by the pool"
+    [ "$inv" -eq 0 ] || fail "$w: $inv shares invalid (duplicate, below target, hw error...)"
   done
   assert_no_rejects
   echo "two_workers: pool accepted $(pool_count accepted), rejected 0"

@@ -71,8 +71,11 @@ struct ConnectionStats {
   uint64_t units_leased = 0;
   uint64_t units_completed = 0; // Reported COMPLETED.
   uint64_t cancels = 0;         // Cancel messages applied.
-  uint64_t shares_accepted = 0;
-  uint64_t shares_rejected = 0; // Every non-accepted verdict.
+  uint64_t shares_accepted = 0;  // ACCEPTED by the pool.
+  uint64_t shares_rejected = 0;  // REJECTED by the pool.
+  uint64_t shares_stale = 0;     // STALE: its job died first (clean job race), not submitted.
+  uint64_t shares_invalid = 0;   // Any other verdict (duplicate, below target, hardware error,
+                                 // unknown unit, pool down).
   std::map<std::string, uint64_t> verdicts;  // ShareState name -> count.
   OutboxCounts outbox;
   std::string last_error;       // Status of the last stream that ended, "" if none.

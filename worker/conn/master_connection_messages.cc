@@ -115,7 +115,13 @@ void MasterConnection::OnVerdict(const v1::ShareVerdict& verdict) {
     ++stats_.shares_accepted;
     return;
   }
-  ++stats_.shares_rejected;
+  if (verdict.state() == v1::SHARE_STATE_STALE) {
+    ++stats_.shares_stale;
+    VLOG(1) << "share " << verdict.share_id() << " stale: " << verdict.reason();
+    return;
+  }
+  ++(verdict.state() == v1::SHARE_STATE_REJECTED ? stats_.shares_rejected
+                                                  : stats_.shares_invalid);
   LOG(WARNING) << "share " << verdict.share_id() << ": " << v1::ShareState_Name(verdict.state())
                << (verdict.pool_code() != 0 ? absl::StrCat(" (pool code ", verdict.pool_code(), ")")
                                             : "")
