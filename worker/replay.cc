@@ -83,12 +83,14 @@ absl::StatusOr<ReplayRequest> ParseRequest(std::string_view text) {
   if (!job.ok()) return FieldError("notify", job.status().message());
   r.job = *std::move(job);
   ASSIGN_OR_RETURN(std::string en1, StringField(req, "extranonce1", true));
-  ASSIGN_OR_RETURN(r.extranonce1, bitcoin::HexToBytes(en1, "extranonce1"));
+  ASSIGN_OR_RETURN(r.extranonce1, stratum::ParseExtranonce1(en1));
   ASSIGN_OR_RETURN(std::string en2, StringField(req, "extranonce2", true));
-  ASSIGN_OR_RETURN(r.extranonce2, bitcoin::HexToBytes(en2, "extranonce2"));
-  if (r.extranonce2.empty() || r.extranonce2.size() > stratum::kMaxExtranonce2Size) {
+  // The extranonce2 size is whatever the request's hex holds; it must be one a pool may set.
+  int en2_size = static_cast<int>(en2.size() / 2);
+  if (!stratum::CheckExtranonce2Size(en2_size).ok()) {
     return FieldError("extranonce2", "length must be 1..16 bytes");
   }
+  ASSIGN_OR_RETURN(r.extranonce2, stratum::ParseExtranonce2(en2, en2_size));
   if (!req.contains("difficulty") || !req["difficulty"].is_number()) {
     return FieldError("difficulty", "missing or not a number");
   }
@@ -107,16 +109,17 @@ absl::StatusOr<ReplayRequest> ParseRequest(std::string_view text) {
 
 // Ordered so the line reads as the spec writes it: submit, hash, difficulty.
 nlohmann::ordered_json ShareLine(const ReplayRequest& r, uint32_t nonce) {
-  bitcoin::BlockHeader header = stratum::BuildHeader(r.job, r.extranonce1, r.extranonce2,
-                                                     r.version, r.job.ntime, nonce);
-  json submit = json::array({r.worker, r.job.job_id, bitcoin::BytesToHex(r.extranonce2),
-                             bitcoin::U32ToHexBigEndian(r.job.ntime),
-                             bitcoin::U32ToHexBigEndian(nonce)});
+  bitcoin::BlockHeader header =
+      stratum::BuildHeader(r.job, r.extranonce1, r.extranonce2, r.version, r.job.ntime, nonce);
+  json submit =
+      json::array({r.worker, r.job.job_id, bitcoin::BytesToHex(r.extranonce2),
+                   bitcoin::U32ToHexBigEndian(r.job.ntime), bitcoin::U32ToHexBigEndian(nonce)});
   if (r.rolling) submit.push_back(bitcoin::U32ToHexBigEndian(r.version & r.version_mask));
   hash::Digest digest = header.Hash();
-  return nlohmann::ordered_json{{"submit", submit},
-              {"hash", header.DisplayHash()},
-              {"difficulty", bitcoin::DifficultyFromTarget(bitcoin::Uint256::FromHash(digest))}};
+  return nlohmann::ordered_json{
+      {"submit", submit},
+      {"hash", header.DisplayHash()},
+      {"difficulty", bitcoin::DifficultyFromTarget(bitcoin::Uint256::FromHash(digest))}};
 }
 
 }  // namespace

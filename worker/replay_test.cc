@@ -77,9 +77,9 @@ TEST(ReplayTest, VersionRollingSharesRebuildToValidHeaders) {
     uint32_t nonce = *bitcoin::HexToU32BigEndian(s["submit"][4].get<std::string>(), "n");
     // The pool's side: nVersion = (job_version & ~mask) | (bits & mask).
     uint32_t version = (job->version & ~0x1fffe000u) | (bits & 0x1fffe000u);
-    auto header = stratum::BuildHeader(*job, *bitcoin::HexToBytes("1b02", "e1"),
-                                       *bitcoin::HexToBytes("0602", "e2"), version, job->ntime,
-                                       nonce);
+    auto header =
+        stratum::BuildHeader(*job, *bitcoin::HexToBytes("1b02", "e1"),
+                             *bitcoin::HexToBytes("0602", "e2"), version, job->ntime, nonce);
     EXPECT_EQ(header.DisplayHash(), s["hash"]);
     EXPECT_LE(bitcoin::Uint256::FromHash(header.Hash()), *target);
   }
@@ -91,12 +91,20 @@ TEST(ReplayTest, BadInputNamesTheField) {
     json value;  // null removes the field
   };
   const Case cases[] = {
-      {"notify", nullptr},         {"notify", json::array({1, 2})},
-      {"extranonce1", "xyz"},      {"extranonce2", ""},
-      {"extranonce2", 5},          {"difficulty", 0},
-      {"difficulty", "1"},         {"nonce_start", -1},
-      {"nonce_start", 5000000000}, {"nonce_count", nullptr},
-      {"version_mask", "1fffe00"}, {"version", "20000001"},
+      {"notify", nullptr},
+      {"notify", json::array({1, 2})},
+      {"extranonce1", "xyz"},
+      {"extranonce2", ""},
+      {"extranonce1", std::string(66, '0')},
+      {"extranonce2", std::string(34, '0')},
+      {"extranonce2", 5},
+      {"difficulty", 0},
+      {"difficulty", "1"},
+      {"nonce_start", -1},
+      {"nonce_start", 5000000000},
+      {"nonce_count", nullptr},
+      {"version_mask", "1fffe00"},
+      {"version", "20000001"},
   };
   for (const Case& c : cases) {
     json req = Request();
