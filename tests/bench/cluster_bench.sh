@@ -118,4 +118,16 @@ if lat:
           % (len(lat), statistics.median(lat), p99))
 else:
     print("| clean-job switch | not measured (pool log has no notify unix_us lines) | |")
+
+# Share path: the master's own figure (found on a worker -> submitted upstream).
+path = None
+for line in open(os.path.join(tmp, "master.log"), errors="replace"):
+    m = re.search(r"share path p50 ([0-9.]+) ms p99 ([0-9.]+) ms \((\d+)\)", line)
+    if m:
+        path = m
+if path:
+    print("| share path, found on worker -> submitted upstream (%s shares) | p50 %s ms, p99 %s ms | |"
+          % (path.group(3), path.group(1), path.group(2)))
+else:
+    print("| share path | not measured (no master status line with it) | |")
 PY
