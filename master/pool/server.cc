@@ -1,0 +1,282 @@
+#include "master/pool/server.h"
+
+#include <chrono>
+#include <fstream>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "common/bitcoin/hex.h"
+#include "common/logging.h"
+#include "master/pool/server_internal.h"
+
+namespace synth::pool {
+
+using nlohmann::json;
+
+PoolServer::Impl::Impl(const PoolOptions& options)
+    : options_(options), difficulty_(options.difficulty) {}
+
+absl::Status PoolServer::Impl::Listen() {
+  asio::error_code ec;
+  asio::ip::address addr = asio::ip::make_address(options_.listen_host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("bad listen host ", options_.listen_host));
+  asio::ip::tcp::endpoint ep(addr, static_cast<uint16_t>(options_.listen_port));
+  acceptor_.open(ep.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(ep, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot listen on ", options_.listen_host,
+                                                      ":", options_.listen_port, ": ", ec.message()));
+  }
+  port_ = acceptor_.local_endpoint().port();
+  return absl::OkStatus();
+}
+
+void PoolServer::Impl::Run() {
+  MakeJob(true);
+  Accept();
+  ScheduleJob();
+  ScheduleStats();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void PoolServer::Impl::Shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (thread_.joinable()) {
+    OnIo([this] {
+      asio::error_code ec;
+      acceptor_.close(ec);
+      job_timer_.cancel();
+      stats_timer_.cancel();
+      ForEachSession([](Session& s) { s.Close(); });
+    });
+    io_.stop();
+    thread_.join();
+  }
+  WriteStatsFile();
+}
+
+void PoolServer::Impl::OnIo(std::function<void()> fn) {
+  if (!thread_.joinable() || std::this_thread::get_id() == thread_.get_id()) return fn();
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    fn();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void PoolServer::Impl::Accept() {
+  acceptor_.async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) LOG(WARNING) << "synth-pool accept: " << ec.message();
+      if (!acceptor_.is_open()) return;
+    } else {
+      asio::error_code ignored;
+      socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+      auto session = std::make_shared<Session>(*this, std::move(socket));
+      sessions_.insert(session.get());
+      {
+        absl::MutexLock l(&stats_mu_);
+        ++stats_.connections;
+        stats_.sessions_open = sessions_.size();
+      }
+      session->Start();
+    }
+    Accept();
+  });
+}
+
+void PoolServer::Impl::Forget(Session* s) {
+  sessions_.erase(s);
+  if (s->subscribed_) resumable_[bitcoin::BytesToHex(s->extranonce1_)] = s->extranonce1_;
+  absl::MutexLock l(&stats_mu_);
+  stats_.sessions_open = sessions_.size();
+}
+
+std::vector<uint8_t> PoolServer::Impl::NextExtranonce1() {
+  uint32_t n = ++extranonce_seq_ * 0x9e3779b1u;  // Spread, but unique per session.
+  std::vector<uint8_t> en1(static_cast<size_t>(options_.tmpl.extranonce1_size));
+  for (size_t i = 0; i < en1.size(); ++i) en1[i] = static_cast<uint8_t>(n >> (8 * (i % 4)));
+  return en1;
+}
+
+void PoolServer::Impl::MakeJob(bool clean) {
+  TemplateOptions t = options_.tmpl;
+  t.extranonce2_size = options_.extranonce2_size;
+  t.height = options_.tmpl.height + static_cast<uint32_t>(job_seq_ / 4);
+  t.seed = options_.tmpl.seed * 1000003 + job_seq_;
+  uint32_t now = static_cast<uint32_t>(std::time(nullptr));
+  stratum::StratumJob job = MakeTemplateJob(t, absl::StrCat(absl::Hex(++job_seq_)), clean, now);
+  if (clean) jobs_.clear();
+  jobs_.push_back(job);
+  while (jobs_.size() > static_cast<size_t>(std::max(1, options_.keep_jobs))) jobs_.pop_front();
+  {
+    absl::MutexLock l(&stats_mu_);
+    ++stats_.jobs;
+  }
+  ForEachSession([&](Session& s) {
+    if (s.subscribed_) NotifyJob(s, job);
+  });
+}
+
+void PoolServer::Impl::NotifyJob(Session& s, const stratum::StratumJob& job) {
+  if (job.clean_jobs) s.terms_.clear();
+  s.terms_[job.job_id] = JobTerms{s.difficulty_, s.extranonce1_, s.extranonce2_size_};
+  s.Send(stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
+}
+
+const stratum::StratumJob* PoolServer::Impl::FindJob(const std::string& job_id) const {
+  for (const stratum::StratumJob& j : jobs_) {
+    if (j.job_id == job_id) return &j;
+  }
+  return nullptr;
+}
+
+void PoolServer::Impl::ScheduleJob() {
+  if (options_.job_interval_s <= 0) return;
+  job_timer_.expires_after(std::chrono::milliseconds(
+      static_cast<int64_t>(options_.job_interval_s * 1000)));
+  job_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    bool clean = options_.clean_every > 0 && (job_seq_ + 1) % options_.clean_every == 0;
+    MakeJob(clean);
+    ScheduleJob();
+  });
+}
+
+void PoolServer::Impl::ScheduleStats() {
+  if (options_.stats_json.empty()) return;
+  stats_timer_.expires_after(std::chrono::milliseconds(
+      static_cast<int64_t>(std::max(0.05, options_.stats_interval_s) * 1000)));
+  stats_timer_.async_wait([this](const asio::error_code& ec) {
+    if (ec) return;
+    WriteStatsFile();
+    ScheduleStats();
+  });
+}
+
+void PoolServer::Impl::WriteStatsFile() {
+  if (options_.stats_json.empty()) return;
+  std::string tmp = options_.stats_json + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    PoolStats s;
+    {
+      absl::MutexLock l(&stats_mu_);
+      s = stats_;
+    }
+    out << StatsToJson(s) << "\n";
+  }
+  std::rename(tmp.c_str(), options_.stats_json.c_str());
+}
+
+std::string StatsToJson(const PoolStats& s) {
+  json rejected = json::object();
+  uint64_t total_rejected = 0;
+  for (const auto& [code, n] : s.rejected) {
+    rejected[std::to_string(code)] = n;
+    total_rejected += n;
+  }
+  json j = {{"connections", s.connections},     {"sessions_open", s.sessions_open},
+            {"jobs", s.jobs},                   {"accepted", s.accepted},
+            {"rejected", total_rejected},       {"rejected_by_code", rejected},
+            {"accepted_work", s.accepted_work}, {"blocks", s.blocks},
+            {"bad_lines", s.bad_lines},         {"shares_checked", s.checked},
+            {"check_seconds", s.check_seconds}};
+  return j.dump();
+}
+
+// ---- PoolServer ----
+
+absl::StatusOr<std::unique_ptr<PoolServer>> PoolServer::Start(const PoolOptions& options) {
+  if (absl::Status s = stratum::CheckDifficulty(options.difficulty, "synth-pool"); !s.ok()) return s;
+  if (options.extranonce2_size < 1 || options.extranonce2_size > 8) {
+    return absl::InvalidArgumentError("synth-pool: extranonce2 size must be 1..8");
+  }
+  auto impl = std::make_unique<Impl>(options);
+  if (absl::Status s = impl->Listen(); !s.ok()) return s;
+  impl->Run();
+  LOG(INFO) << "synth-pool listening on " << options.listen_host << ":" << impl->port_
+            << " difficulty " << options.difficulty << " job interval " << options.job_interval_s
+            << " s, version mask " << bitcoin::U32ToHexBigEndian(options.version_mask);
+  return std::unique_ptr<PoolServer>(new PoolServer(std::move(impl)));
+}
+
+PoolServer::PoolServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PoolServer::~PoolServer() { Stop(); }
+int PoolServer::port() const { return impl_->port_; }
+void PoolServer::Stop() { impl_->Shutdown(); }
+
+PoolStats PoolServer::Stats() const {
+  absl::MutexLock l(&impl_->stats_mu_);
+  return impl_->stats_;
+}
+
+std::string PoolServer::StatsJson() const { return StatsToJson(Stats()); }
+
+void PoolServer::NewJob(bool clean) {
+  impl_->OnIo([&] { impl_->MakeJob(clean); });
+}
+
+void PoolServer::SetDifficulty(double difficulty) {
+  impl_->OnIo([&] {
+    impl_->difficulty_ = difficulty;
+    impl_->ForEachSession([&](Session& s) {
+      s.difficulty_ = std::max(difficulty, s.min_difficulty_);
+      s.Send(stratum::EncodeNotification("mining.set_difficulty", json::array({s.difficulty_})));
+    });
+  });
+}
+
+void PoolServer::SetRejectAll(int code) {
+  impl_->OnIo([&] { impl_->reject_all_code_ = code; });
+}
+
+void PoolServer::DropAll() {
+  impl_->OnIo([&] { impl_->ForEachSession([](Session& s) { s.Close(); }); });
+}
+
+void PoolServer::SendRaw(const std::string& line) {
+  impl_->OnIo([&] { impl_->ForEachSession([&](Session& s) { s.Send(line); }); });
+}
+
+void PoolServer::SendGarbage() { SendRaw("this is not json {]\n"); }
+void PoolServer::SendOversize() { SendRaw(std::string(70 * 1024, 'x') + "\n"); }
+
+void PoolServer::SetStall(bool stall) {
+  impl_->OnIo([&] { impl_->stall_ = stall; });
+}
+
+void PoolServer::ChangeExtranonce() {
+  impl_->OnIo([&] {
+    impl_->ForEachSession([&](Session& s) {
+      if (!s.extranonce_subscribed_ || !s.subscribed_) return;
+      s.extranonce1_ = impl_->NextExtranonce1();
+      s.Send(stratum::EncodeNotification(
+          "mining.set_extranonce",
+          stratum::MakeSetExtranonceParams({s.extranonce1_, s.extranonce2_size_})));
+    });
+  });
+}
+
+void PoolServer::SendReconnect(const std::string& host, int port, int wait_s) {
+  SendRaw(stratum::EncodeNotification("client.reconnect",
+                                      stratum::MakeReconnectParams({host, port, wait_s})));
+}
+
+void PoolServer::ShowMessage(const std::string& text) {
+  SendRaw(stratum::EncodeNotification("client.show_message", json::array({text})));
+}
+
+void PoolServer::SendGetVersion() {
+  impl_->OnIo([&] {
+    impl_->ForEachSession([&](Session& s) {
+      s.Send(stratum::EncodeRequest(s.next_request_id_++, "client.get_version", json::array()));
+    });
+  });
+}
+
+}  // namespace synth::pool

@@ -1,0 +1,105 @@
+// File: master/pool/server.h
+//
+// synth-pool: a Stratum V1 server for demos and tests that checks shares like a real pool.
+// Jobs come from a block template (block_template.h); every submit is judged (share_check.h)
+// after the session checks a real pool makes: not subscribed → 25, unauthorized worker → 24,
+// unknown or cleaned job → 21, duplicate → 22, low difficulty → 23, anything else → 20 (bad
+// extranonce2 size, ntime out of range, version bits outside the mask). Each job remembers the
+// difficulty, extranonce1 and extranonce2_size the session had when it was notified, so a
+// set_difficulty or set_extranonce applies to later jobs only.
+//
+//   PoolOptions o;  o.listen_port = 0;  o.difficulty = 0.001;
+//   ASSIGN_OR_RETURN(std::unique_ptr<PoolServer> pool, PoolServer::Start(o));
+//   connect to 127.0.0.1:pool->port(); ...; pool->NewJob(/*clean=*/true);
+//   PoolStats s = pool->Stats();
+//
+// Threading: one io thread owns every session; all public methods are thread-safe and the
+// control methods (NewJob, SetDifficulty, faults) run on the io thread and return once done.
+// Stop() (or the destructor) closes everything and writes the final stats file.
+#ifndef SYNTH_MASTER_POOL_SERVER_H_
+#define SYNTH_MASTER_POOL_SERVER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "master/pool/block_template.h"
+
+namespace synth::pool {
+
+struct PoolOptions {
+  std::string listen_host = "127.0.0.1";
+  int listen_port = 3333;              // 0 picks an ephemeral port (see port()).
+  double difficulty = 1.0;             // Share difficulty for new sessions (fractional ok).
+  double job_interval_s = 30;          // A new job every S seconds; 0 = only on NewJob().
+  int clean_every = 1;                 // Every Nth timed job has clean_jobs (0 = never).
+  uint32_t version_mask = 0x1fffe000;  // Mask offered to mining.configure; 0 refuses rolling.
+  int extranonce2_size = 4;            // Told to every session (1..8).
+  int keep_jobs = 8;                   // Non-clean jobs stay valid until this many newer ones.
+  std::string password;                // Non-empty: mining.authorize must match it.
+  TemplateOptions tmpl;                // Height, nbits, txids seed.
+  std::string stats_json;              // Counters written here every stats_interval_s and at exit.
+  double stats_interval_s = 1;
+};
+
+// Counters since start. accepted_work sums the difficulty of accepted shares.
+struct PoolStats {
+  uint64_t connections = 0;
+  uint64_t sessions_open = 0;
+  uint64_t jobs = 0;
+  uint64_t accepted = 0;
+  uint64_t blocks = 0;
+  std::map<int, uint64_t> rejected;    // Stratum code → count.
+  double accepted_work = 0;
+  uint64_t bad_lines = 0;              // Malformed lines received (connection dropped).
+  uint64_t checked = 0;                // Shares hashed by CheckShare.
+  double check_seconds = 0;            // Time spent in CheckShare.
+  std::string last_client_version;     // Answer to client.get_version.
+  std::string last_message_error;      // Last bad-input reason (for tests and logs).
+};
+
+// Returns the counters as one JSON object (the --stats-json format).
+std::string StatsToJson(const PoolStats& stats);
+
+class PoolServer {
+ public:
+  // Binds, starts the io thread and the first job. FailedPrecondition if the port is taken.
+  static absl::StatusOr<std::unique_ptr<PoolServer>> Start(const PoolOptions& options);
+  ~PoolServer();
+
+  PoolServer(const PoolServer&) = delete;
+  PoolServer& operator=(const PoolServer&) = delete;
+
+  int port() const;
+  PoolStats Stats() const;
+  std::string StatsJson() const;
+  // Closes every connection, stops the io thread and writes the stats file. Idempotent.
+  void Stop();
+
+  // ---- control (thread-safe; each returns after it ran on the io thread) ----
+  void NewJob(bool clean);
+  void SetDifficulty(double difficulty);  // Sent now; applies to the next job.
+  void SetRejectAll(int code);            // Reject every submit with `code` (0 = off).
+  // Faults for tests.
+  void DropAll();                         // Close every connection.
+  void SendRaw(const std::string& line);  // Write `line` as is to every session.
+  void SendGarbage();                     // A line that is not JSON.
+  void SendOversize();                    // A 70 KiB line.
+  void SetStall(bool stall);              // Stop answering (reads are ignored).
+  void ChangeExtranonce();                // New extranonce1 to extranonce-subscribed sessions.
+  void SendReconnect(const std::string& host, int port, int wait_s);
+  void ShowMessage(const std::string& text);
+  void SendGetVersion();
+
+  class Impl;
+
+ private:
+  explicit PoolServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synth::pool
+
+#endif  // SYNTH_MASTER_POOL_SERVER_H_

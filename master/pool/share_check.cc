@@ -1,0 +1,54 @@
+#include "master/pool/share_check.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/bitcoin/uint256.h"
+
+namespace synth::pool {
+namespace {
+
+ShareVerdict Reject(int code, std::string reason) {
+  ShareVerdict v;
+  v.code = code;
+  v.reason = std::move(reason);
+  return v;
+}
+
+}  // namespace
+
+ShareVerdict CheckShare(const stratum::StratumJob& job, const JobTerms& terms,
+                        uint32_t version_mask, const stratum::SubmitParams& share) {
+  if (share.extranonce2.size() != static_cast<size_t>(terms.extranonce2_size)) {
+    return Reject(stratum::kErrOther,
+                  absl::StrCat("Invalid extranonce2 size ", share.extranonce2.size(),
+                               " (expected ", terms.extranonce2_size, ")"));
+  }
+  if (share.ntime < job.ntime || share.ntime - job.ntime > kNtimeWindowS) {
+    return Reject(stratum::kErrOther, "Ntime out of range");
+  }
+  uint32_t version = job.version;
+  if (share.version_bits) {
+    if (version_mask == 0) return Reject(stratum::kErrOther, "Version rolling not negotiated");
+    if ((*share.version_bits & ~version_mask) != 0) {
+      return Reject(stratum::kErrOther, "Invalid version mask");
+    }
+    version = (job.version & ~version_mask) | (*share.version_bits & version_mask);
+  }
+  bitcoin::BlockHeader header = stratum::BuildHeader(job, terms.extranonce1, share.extranonce2,
+                                                     version, share.ntime, share.nonce);
+  bitcoin::Uint256 hash = bitcoin::Uint256::FromHash(header.Hash());
+  absl::StatusOr<bitcoin::Uint256> target = bitcoin::TargetFromDifficulty(terms.difficulty);
+  if (!target.ok()) return Reject(stratum::kErrOther, "Bad session difficulty");
+  ShareVerdict v;
+  v.share_difficulty = bitcoin::DifficultyFromTarget(hash);
+  if (hash > *target) {
+    v.code = stratum::kErrLowDifficulty;
+    v.reason = "Low difficulty share";
+    return v;
+  }
+  absl::StatusOr<bitcoin::Uint256> block = bitcoin::TargetFromBits(job.nbits);
+  v.block = block.ok() && hash <= *block;
+  v.accepted = true;
+  return v;
+}
+
+}  // namespace synth::pool
