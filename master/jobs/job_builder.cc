@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/bitcoin/uint256.h"
 #include "common/hash/sha256.h"
 
 namespace synth::jobs {
@@ -20,6 +21,12 @@ void SetBit(hash::Target256& t, int bit) { t[bit / 32] |= uint32_t{1} << (bit % 
 }  // namespace
 
 hash::Target256 DifficultyToTarget(double difficulty) {
+  // The exact integer floor(diff1 / difficulty) shared with synth-pool, so both sides draw the
+  // share boundary at the same bit; the approximation below only covers what it refuses.
+  if (absl::StatusOr<bitcoin::Uint256> exact = bitcoin::TargetFromDifficulty(difficulty);
+      exact.ok()) {
+    return exact->words();
+  }
   hash::Target256 t{};
   // target = 0xFFFF/difficulty · 2^208 = m · 2^(e-64+208) with m a 64-bit mantissa.
   long double v = 65535.0L / static_cast<long double>(difficulty);
