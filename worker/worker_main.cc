@@ -22,7 +22,7 @@ ABSL_FLAG(std::string, master, synth::worker::kDefaultMasterAddress,
           "synth-master worker endpoint, HOST:PORT");
 ABSL_FLAG(std::string, token, "", "Bearer token for the master (default: env SYNTH_TOKEN)");
 ABSL_FLAG(std::string, id, "", "Worker id (default <hostname>-<pid>)");
-ABSL_FLAG(double, batch_ms, 150, "Target wall time of one device batch, milliseconds");
+ABSL_FLAG(double, batch_ms, 50, "Target wall time of one device batch, milliseconds");
 ABSL_FLAG(double, buffer_seconds, 2, "Request more work when less than this is buffered");
 ABSL_FLAG(double, lease_seconds, 0, "Seconds of work per lease request; 0 = master's choice");
 ABSL_FLAG(double, run_seconds, 0, "Exit after this many seconds; 0 = run until signalled");

@@ -37,7 +37,7 @@ struct WorkerOptions {
   std::string token;            // Bearer token for the master; "" sends none.
   std::string worker_id;        // "" = "<hostname>-<pid>".
   DeviceOptions devices;        // --devices, --threads, --hash-core.
-  double batch_ms = 150;        // Target wall time of one device batch, milliseconds.
+  double batch_ms = 50;         // Target wall time of one device batch, milliseconds.
   double buffer_seconds = 2;    // Ask for more work below this many seconds buffered.
   double lease_seconds = 0;     // Seconds of work per lease request; 0 = the master's choice.
   double run_seconds = 0;       // Stop after this long; 0 = until SIGINT/SIGTERM.

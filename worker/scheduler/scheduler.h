@@ -49,7 +49,7 @@
 namespace synth::worker {
 
 struct SchedulerOptions {
-  absl::Duration target_batch_latency = absl::Milliseconds(150);  // Per Scan call.
+  absl::Duration target_batch_latency = absl::Milliseconds(50);  // Per Scan call.
   uint64_t initial_cpu_batch = 1 << 16;      // Nonces in a CPU device's first batch.
   uint64_t initial_cuda_batch = 1 << 22;     // Nonces in a GPU's first batch.
   uint64_t min_batch = 1 << 10;              // Nonces.
