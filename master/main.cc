@@ -78,8 +78,9 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  absl::SetProgramUsageMessage("synth-master --pool stratum+tcp://HOST:PORT --user U --pass P "
-                               "--listen HOST:PORT");
+  absl::SetProgramUsageMessage(
+      "synth-master --pool stratum+tcp://HOST:PORT --user U --pass P "
+      "--listen HOST:PORT");
   std::vector<std::string> storage;
   std::vector<char*> args = Normalize(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

@@ -40,10 +40,12 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                         FormatRate(s.accepted_rate_hps()));
   absl::StrAppendFormat(&out, "shares     %s\n", Counts(s.shares()));
   if (s.share_path_samples() > 0) {
-    absl::StrAppendFormat(&out, "share path found → submitted: p50 %.2f ms, p99 %.2f ms (%d shares)\n",
+    absl::StrAppendFormat(&out,
+                          "share path found → submitted: p50 %.2f ms, p99 %.2f ms (%d shares)\n",
                           s.share_path_p50_ms(), s.share_path_p99_ms(), s.share_path_samples());
   }
-  absl::StrAppendFormat(&out, "work       units queued %d, leased %d; midstates cached %d; "
+  absl::StrAppendFormat(&out,
+                        "work       units queued %d, leased %d; midstates cached %d; "
                         "jobs live %d\n",
                         s.units_queued(), s.units_leased(), s.midstates_cached(), s.jobs_live());
   return out;
@@ -53,16 +55,16 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
   std::string out = absl::StrFormat("%-20s %-22s %14s %14s %6s %8s %6s %s\n", "WORKER", "PEER",
                                     "REPORTED", "VERIFIED", "RATIO", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
-    absl::StrAppendFormat(&out, "%-20s %-22s %14s %14s %5.1f%% %8d %6d %s\n", x.worker_id(),
-                          x.peer(), FormatRate(x.reported_rate_hps()),
-                          FormatRate(x.verified_rate_hps()), 100 * x.work_ratio(),
-                          x.shares().accepted(), x.shares().hardware_error(),
-                          x.flagged() ? "FLAGGED" : "");
+    absl::StrAppendFormat(
+        &out, "%-20s %-22s %14s %14s %5.1f%% %8d %6d %s\n", x.worker_id(), x.peer(),
+        FormatRate(x.reported_rate_hps()), FormatRate(x.verified_rate_hps()), 100 * x.work_ratio(),
+        x.shares().accepted(), x.shares().hardware_error(), x.flagged() ? "FLAGGED" : "");
     for (const v1::DeviceStatus& d : x.devices()) {
       absl::StrAppendFormat(&out, "  %-18s %-22s %14s %14s %6s %8d %6d %s\n", d.name(),
-                            absl::StrCat(d.kind(), " ", d.impl()), FormatRate(d.reported_rate_hps()),
-                            FormatRate(d.verified_rate_hps()), "", d.shares_valid(),
-                            d.hardware_errors(), d.flagged() ? "FLAGGED" : "");
+                            absl::StrCat(d.kind(), " ", d.impl()),
+                            FormatRate(d.reported_rate_hps()), FormatRate(d.verified_rate_hps()),
+                            "", d.shares_valid(), d.hardware_errors(),
+                            d.flagged() ? "FLAGGED" : "");
     }
   }
   return out;

@@ -8,17 +8,18 @@
 // --lease-ms of work, "hashes" it by waiting --lease-ms, reports every unit completed and asks
 // again. It prints lease round-trip p50/p99/max (request sent → grant read), grants per second
 // and, with --master-pid, the master's CPU use and RSS over the run.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <memory>
 #include <queue>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -220,7 +221,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<SimWorker>> workers;
   absl::Time t0 = absl::Now();
   for (int i = 0; i < n; ++i) {
-    workers.push_back(std::make_unique<SimWorker>(i, stubs[i % stubs.size()].get(), &stats, &timer));
+    workers.push_back(
+        std::make_unique<SimWorker>(i, stubs[i % stubs.size()].get(), &stats, &timer));
   }
   for (int i = 0; i < 600; ++i) {
     {
@@ -251,8 +253,7 @@ int main(int argc, char** argv) {
   std::printf("workers %d connected %d failed %d (connect %.2f s)\n", n, welcomed, failed,
               connect_s);
   std::printf("grants %zu (%.0f/s)  rtt_ms p50 %.3f p99 %.3f max %.3f\n", rtt.size(),
-              rtt.size() / secs, Percentile(rtt, 0.5), Percentile(rtt, 0.99),
-              Percentile(rtt, 1.0));
+              rtt.size() / secs, Percentile(rtt, 0.5), Percentile(rtt, 0.99), Percentile(rtt, 1.0));
   if (pid > 0) {
     std::printf("master cpu %.1f%% of one core, rss %.1f MiB\n",
                 100 * (after.first - before.first) / secs, after.second);

@@ -32,7 +32,7 @@ hash::Target256 DifficultyToTarget(double difficulty) {
   long double v = 65535.0L / static_cast<long double>(difficulty);
   int e = 0;
   long double frac = std::frexp(v, &e);  // v = frac · 2^e, frac in [0.5, 1).
-  int top = e + 208;                      // Bit just above the most significant set bit.
+  int top = e + 208;                     // Bit just above the most significant set bit.
   if (top > 256) {
     t.fill(0xffffffffu);
     return t;

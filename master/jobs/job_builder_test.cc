@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "common/hash/sha256.h"
-#include "gtest/gtest.h"
 #include "common/stratum/job.h"
+#include "gtest/gtest.h"
 #include "master/jobs/test_jobs.h"
 
 namespace synth::jobs {
@@ -45,10 +45,10 @@ TEST(DifficultyToTargetTest, KnownDifficulties) {
   EXPECT_EQ(d1024[7], 0u);
   EXPECT_EQ(d1024[6], 0x003fffc0u);
   EXPECT_EQ(d1024[5], 0u);
-  hash::Target256 half = DifficultyToTarget(0.5);       // 0x00000001FFFE...
+  hash::Target256 half = DifficultyToTarget(0.5);  // 0x00000001FFFE...
   EXPECT_EQ(half[7], 1u);
   EXPECT_EQ(half[6], 0xfffe0000u);
-  hash::Target256 tiny = DifficultyToTarget(1e-30);     // Saturates.
+  hash::Target256 tiny = DifficultyToTarget(1e-30);  // Saturates.
   for (uint32_t w : tiny) EXPECT_EQ(w, 0xffffffffu);
 }
 
@@ -149,8 +149,8 @@ TEST(JobBuilderTest, MidstateMatchesStratumJobScanWork) {
   for (uint64_t index : {0ull, 5ull, (1ull << 16) + 3}) {
     absl::StatusOr<Midstate> m = b->Build(index, 1, 1);
     ASSERT_TRUE(m.ok());
-    hash::ScanWork ref = stratum::BuildScanWork(sj, j.extranonce1, m->extranonce2, m->version,
-                                                j.ntime, b->target());
+    hash::ScanWork ref =
+        stratum::BuildScanWork(sj, j.extranonce1, m->extranonce2, m->version, j.ntime, b->target());
     EXPECT_EQ(m->work.midstate, ref.midstate);
     EXPECT_EQ(m->work.tail, ref.tail);
     EXPECT_EQ(m->work.target, ref.target);

@@ -34,18 +34,18 @@ namespace synth::jobs {
 
 // A live job.
 struct JobInfo {
-  std::string key;       // Master job key.
-  JobBuilder builder;    // The job as notified (difficulty, extranonce1, mask included).
-  uint64_t next_index = 0;       // Next midstate index to build.
-  uint64_t group_id = 0;         // version_group of the extranonce2 being built.
+  std::string key;          // Master job key.
+  JobBuilder builder;       // The job as notified (difficulty, extranonce1, mask included).
+  uint64_t next_index = 0;  // Next midstate index to build.
+  uint64_t group_id = 0;    // version_group of the extranonce2 being built.
 };
 
 class JobManager {
  public:
   struct Options {
-    size_t cache_ahead = 64;    // Midstates kept precomputed for the current job.
-    size_t max_live_jobs = 16;  // Older non-clean jobs beyond this die.
-    size_t remember_dead = 256; // Dead job keys remembered (to call late shares "stale").
+    size_t cache_ahead = 64;     // Midstates kept precomputed for the current job.
+    size_t max_live_jobs = 16;   // Older non-clean jobs beyond this die.
+    size_t remember_dead = 256;  // Dead job keys remembered (to call late shares "stale").
   };
 
   explicit JobManager(Options options);
@@ -90,7 +90,7 @@ class JobManager {
   std::string current_;
   std::deque<std::string> order_;  // Live job keys, oldest first.
   absl::flat_hash_map<std::string, std::unique_ptr<JobInfo>> jobs_;
-  std::deque<std::shared_ptr<const Midstate>> cache_;  // Of the current job.
+  std::deque<std::shared_ptr<const Midstate>> cache_;                         // Of the current job.
   absl::flat_hash_map<uint64_t, std::shared_ptr<const Midstate>> midstates_;  // Live jobs only.
   std::deque<std::string> dead_order_;
   absl::flat_hash_set<std::string> dead_set_;

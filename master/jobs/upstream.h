@@ -22,19 +22,19 @@ namespace synth::jobs {
 
 // One mining.notify, together with the session values that apply to it.
 struct UpstreamJob {
-  std::string job_id;                 // The pool's job id, echoed in mining.submit.
+  std::string job_id;                   // The pool's job id, echoed in mining.submit.
   std::array<uint8_t, 32> prev_hash{};  // Header bytes 4..35 (internal order).
-  std::vector<uint8_t> coinb1;        // Coinbase part before extranonce1.
-  std::vector<uint8_t> coinb2;        // Coinbase part after extranonce2.
+  std::vector<uint8_t> coinb1;          // Coinbase part before extranonce1.
+  std::vector<uint8_t> coinb2;          // Coinbase part after extranonce2.
   std::vector<std::array<uint8_t, 32>> merkle_branch;  // Internal order.
-  uint32_t version = 0;               // Block version as a number.
-  uint32_t nbits = 0;                 // Compact block target as a number.
-  uint32_t ntime = 0;                 // Block time, seconds since the Unix epoch.
-  bool clean = false;                 // clean_jobs: every earlier job is dead.
-  double difficulty = 1.0;            // Share difficulty in force for this job (> 0).
-  std::vector<uint8_t> extranonce1;   // From mining.subscribe / set_extranonce.
-  int extranonce2_size = 4;           // Bytes of extranonce2 (1..8).
-  uint32_t version_mask = 0;          // BIP 310 mask the pool agreed to; 0 = no rolling.
+  uint32_t version = 0;                                // Block version as a number.
+  uint32_t nbits = 0;                                  // Compact block target as a number.
+  uint32_t ntime = 0;                                  // Block time, seconds since the Unix epoch.
+  bool clean = false;                                  // clean_jobs: every earlier job is dead.
+  double difficulty = 1.0;           // Share difficulty in force for this job (> 0).
+  std::vector<uint8_t> extranonce1;  // From mining.subscribe / set_extranonce.
+  int extranonce2_size = 4;          // Bytes of extranonce2 (1..8).
+  uint32_t version_mask = 0;         // BIP 310 mask the pool agreed to; 0 = no rolling.
 };
 
 // One share to send upstream as mining.submit.
@@ -43,21 +43,21 @@ struct UpstreamShare {
   std::vector<uint8_t> extranonce2;  // Exactly extranonce2_size bytes, as in the coinbase.
   uint32_t ntime = 0;
   uint32_t nonce = 0;
-  bool has_version_bits = false;     // Send the 6th param (version rolling agreed).
-  uint32_t version_bits = 0;         // (version & mask).
+  bool has_version_bits = false;  // Send the 6th param (version rolling agreed).
+  uint32_t version_bits = 0;      // (version & mask).
 };
 
 // The pool's answer to one submit.
 struct SubmitResult {
   bool accepted = false;
-  int code = 0;          // Pool error code (e.g. 21 stale, 22 duplicate, 23 low difficulty).
-  std::string reason;    // Pool message or a local reason ("not connected").
-  bool not_sent = false; // True when the share never reached the pool (no connection).
+  int code = 0;           // Pool error code (e.g. 21 stale, 22 duplicate, 23 low difficulty).
+  std::string reason;     // Pool message or a local reason ("not connected").
+  bool not_sent = false;  // True when the share never reached the pool (no connection).
 };
 
 // Snapshot of the connection for status output. Never holds secrets.
 struct UpstreamInfo {
-  std::string url;       // e.g. "stratum+tcp://127.0.0.1:3333".
+  std::string url;  // e.g. "stratum+tcp://127.0.0.1:3333".
   bool connected = false;
 };
 

@@ -286,9 +286,16 @@ LeaseStats LeaseManager::stats() const {
   LeaseStats s = counters_;
   for (const auto& [id, u] : units_) {
     switch (u->state) {
-      case UnitState::kQueued: ++s.units_queued; break;
-      case UnitState::kLeased: ++s.units_leased; s.hashes_leased += u->nonce_count; break;
-      case UnitState::kDone: ++s.units_done; break;
+      case UnitState::kQueued:
+        ++s.units_queued;
+        break;
+      case UnitState::kLeased:
+        ++s.units_leased;
+        s.hashes_leased += u->nonce_count;
+        break;
+      case UnitState::kDone:
+        ++s.units_done;
+        break;
     }
   }
   return s;

@@ -50,7 +50,7 @@ struct Unit {
   uint64_t nonce_count = 0;   // Current extent (shrinks when a partial return splits it).
   uint64_t leased_count = 0;  // Extent when last leased (shares are checked against it).
   UnitState state = UnitState::kQueued;
-  uint64_t worker = 0;        // Holder while leased; last holder otherwise (0: never leased).
+  uint64_t worker = 0;  // Holder while leased; last holder otherwise (0: never leased).
   uint64_t lease_id = 0;
 };
 
@@ -68,9 +68,9 @@ struct LeaseStats {
   uint64_t units_leased = 0;
   uint64_t units_done = 0;
   uint64_t hashes_leased = 0;
-  uint64_t hashes_done = 0;       // Completed since start (all jobs).
-  uint64_t units_requeued = 0;    // Since start (expiry, worker loss, returns).
-  uint64_t leases_expired = 0;    // Since start.
+  uint64_t hashes_done = 0;     // Completed since start (all jobs).
+  uint64_t units_requeued = 0;  // Since start (expiry, worker loss, returns).
+  uint64_t leases_expired = 0;  // Since start.
 };
 
 class LeaseManager {
@@ -81,8 +81,8 @@ class LeaseManager {
     double default_rate_hps = 5e6;                     // For a worker with no rate yet.
     uint64_t min_lease_hashes = uint64_t{1} << 20;
     uint64_t max_lease_hashes = uint64_t{1} << 44;
-    double max_seconds_wanted = 60;                    // Clamp on LeaseRequest.seconds_wanted.
-    double backoff_factor = 0.5;                       // Lease scale for backed-off workers.
+    double max_seconds_wanted = 60;  // Clamp on LeaseRequest.seconds_wanted.
+    double backoff_factor = 0.5;     // Lease scale for backed-off workers.
   };
 
   LeaseManager(Options options, const Clock* clock, jobs::JobManager* jobs);
@@ -150,7 +150,7 @@ class LeaseManager {
   uint64_t next_lease_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Unit>> units_;
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> by_midstate_;  // Coverage.
-  std::deque<uint64_t> queue_;  // Queued unit ids (stale entries skipped).
+  std::deque<uint64_t> queue_;              // Queued unit ids (stale entries skipped).
   std::map<uint64_t, LeaseRecord> leases_;  // By lease id; expiry grows with id.
   absl::flat_hash_map<uint64_t, WorkerState> workers_;
   std::shared_ptr<const jobs::Midstate> carving_;

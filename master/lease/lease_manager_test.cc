@@ -44,8 +44,8 @@ TEST_F(LeaseManagerTest, NoJobGivesEmptyLease) {
 
 TEST_F(LeaseManagerTest, LeaseIsSizedByRate) {
   AddJob("a", true);
-  leases_.AddWorker(1, 10e6);   // 10 MH/s × 5 s = 5e7.
-  leases_.AddWorker(2, 2e9);    // 2 GH/s × 5 s = 1e10: more than two midstates.
+  leases_.AddWorker(1, 10e6);  // 10 MH/s × 5 s = 5e7.
+  leases_.AddWorker(2, 2e9);   // 2 GH/s × 5 s = 1e10: more than two midstates.
   Lease small = leases_.Grant(1, 0, 0);
   EXPECT_EQ(small.hashes, 50'000'000u);
   EXPECT_EQ(small.units.size(), 1u);
@@ -71,8 +71,7 @@ TEST_F(LeaseManagerTest, CoverageHasNoOverlapAndNoGap) {
   for (int i = 0; i < 20; ++i) {
     Lease lease = leases_.Grant(1 + i % 2, 0, 0);
     for (const Unit* u : lease.units) {
-      seen[u->midstate->midstate_id].emplace_back(u->nonce_start,
-                                                  u->nonce_start + u->nonce_count);
+      seen[u->midstate->midstate_id].emplace_back(u->nonce_start, u->nonce_start + u->nonce_count);
     }
   }
   ASSERT_GE(seen.size(), 3u);

@@ -32,7 +32,7 @@ namespace synth::lease {
 // One device as announced and as measured.
 struct DeviceRecord {
   std::string name;
-  std::string kind;                 // "cpu" / "cuda".
+  std::string kind;  // "cpu" / "cuda".
   std::string impl;
   double benchmarked_rate_hps = 0;  // From Hello.
   double reported_rate_hps = 0;     // Latest telemetry.
@@ -46,8 +46,8 @@ struct DeviceRecord {
 class Tuning {
  public:
   struct Options {
-    double hw_error_limit = 0.05;        // Flag a device above this error ratio...
-    uint64_t min_shares_to_flag = 10;    // ...once it has sent at least this many shares.
+    double hw_error_limit = 0.05;               // Flag a device above this error ratio...
+    uint64_t min_shares_to_flag = 10;           // ...once it has sent at least this many shares.
     absl::Duration window = absl::Seconds(60);  // Verified-rate window.
   };
 

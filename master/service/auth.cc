@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-
 namespace synth::service {
 
 bool IsLoopbackPeer(std::string_view peer) {

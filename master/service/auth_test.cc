@@ -23,8 +23,7 @@ TEST(AuthTest, EmptyTokenOnlyOnLoopback) {
 
 TEST(AuthTest, BearerToken) {
   Metadata md;
-  EXPECT_EQ(CheckAuth(md, "ipv4:127.0.0.1:1", "s3cret").code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(CheckAuth(md, "ipv4:127.0.0.1:1", "s3cret").code(), absl::StatusCode::kUnauthenticated);
   md.emplace("authorization", "Bearer s3cret");
   EXPECT_TRUE(CheckAuth(md, "ipv4:10.1.1.1:1", "s3cret").ok());
   Metadata wrong;

@@ -68,11 +68,13 @@ absl::StatusOr<uint64_t> Cluster::Connect(const v1::Hello& hello, const std::str
   v1::MasterMessage welcome;
   welcome.mutable_welcome()->set_session_id(s->id);
   welcome.mutable_welcome()->set_master_version(options_.version);
-  welcome.mutable_welcome()->set_lease_seconds(absl::ToDoubleSeconds(options_.lease.lease_duration));
+  welcome.mutable_welcome()->set_lease_seconds(
+      absl::ToDoubleSeconds(options_.lease.lease_duration));
   welcome.mutable_welcome()->set_telemetry_interval_ms(options_.telemetry_interval_ms);
   sink->Send(std::move(welcome));
-  LOG(INFO) << "worker " << s->worker_id << " (" << s->hostname << ", " << peer << ") connected as session "
-            << s->id << " with " << hello.devices_size() << " devices, " << rate / 1e6 << " MH/s";
+  LOG(INFO) << "worker " << s->worker_id << " (" << s->hostname << ", " << peer
+            << ") connected as session " << s->id << " with " << hello.devices_size()
+            << " devices, " << rate / 1e6 << " MH/s";
   uint64_t id = s->id;
   by_worker_id_[s->worker_id] = id;
   sessions_.emplace(id, std::move(s));
@@ -89,8 +91,8 @@ void Cluster::DisconnectLocked(uint64_t session) {
   if (it == sessions_.end()) return;
   size_t requeued = leases_.RemoveWorker(session);
   tuning_.RemoveWorker(session);
-  LOG(INFO) << "worker " << it->second->worker_id << " session " << session << " gone; "
-            << requeued << " units re-queued";
+  LOG(INFO) << "worker " << it->second->worker_id << " session " << session << " gone; " << requeued
+            << " units re-queued";
   auto w = by_worker_id_.find(it->second->worker_id);
   if (w != by_worker_id_.end() && w->second == session) by_worker_id_.erase(w);
   sessions_.erase(it);
@@ -116,13 +118,20 @@ void Cluster::OnMessage(uint64_t session, const v1::WorkerMessage& msg) {
         GrantLocked(s, r.seconds_wanted(), r.hashes_wanted(), /*answers_request=*/true);
         break;
       }
-      case v1::WorkerMessage::kProgress: OnProgressLocked(s, msg.progress()); break;
-      case v1::WorkerMessage::kShare: submit = OnShareLocked(s, msg.share()); break;
-      case v1::WorkerMessage::kTelemetry: OnTelemetryLocked(s, msg.telemetry()); break;
+      case v1::WorkerMessage::kProgress:
+        OnProgressLocked(s, msg.progress());
+        break;
+      case v1::WorkerMessage::kShare:
+        submit = OnShareLocked(s, msg.share());
+        break;
+      case v1::WorkerMessage::kTelemetry:
+        OnTelemetryLocked(s, msg.telemetry());
+        break;
       case v1::WorkerMessage::kHello:
         LOG(WARNING) << "session " << session << ": second Hello ignored";
         break;
-      default: break;  // Unknown message types from newer workers are ignored.
+      default:
+        break;  // Unknown message types from newer workers are ignored.
     }
   }
   if (submit.has_value()) SubmitUpstream(std::move(*submit));

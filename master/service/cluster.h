@@ -20,9 +20,9 @@
 
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -62,9 +62,9 @@ class Cluster {
     lease::LeaseManager::Options lease;
     jobs::JobManager::Options jobs;
     lease::Tuning::Options tuning;
-    absl::Duration tick = absl::Milliseconds(100);        // Expiry check period.
-    absl::Duration status_every = absl::Seconds(10);      // Status line period (0: never).
-    uint32_t telemetry_interval_ms = 1000;                // Asked of workers in Welcome.
+    absl::Duration tick = absl::Milliseconds(100);    // Expiry check period.
+    absl::Duration status_every = absl::Seconds(10);  // Status line period (0: never).
+    uint32_t telemetry_interval_ms = 1000;            // Asked of workers in Welcome.
     std::string version = "0.1.0";
   };
 
@@ -113,7 +113,7 @@ class Cluster {
     StreamSink* sink = nullptr;
     std::string worker_id, hostname, version, peer;
     absl::Time connected;
-    bool request_pending = false;     // A LeaseRequest waits for work.
+    bool request_pending = false;  // A LeaseRequest waits for work.
     double seconds_wanted = 0;
     uint64_t hashes_wanted = 0;
     absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> sent;  // job → midstates.
@@ -147,7 +147,8 @@ class Cluster {
   void SendVerdictLocked(uint64_t session, uint64_t share_id, shares::ShareState state,
                          const std::string& reason, int pool_code, double difficulty)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string StatusLineLocked(const jobs::UpstreamInfo& info) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string StatusLineLocked(const jobs::UpstreamInfo& info) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const lease::Clock* const clock_;

@@ -11,15 +11,24 @@ namespace synth::service {
 
 v1::ShareState ToProto(shares::ShareState state) {
   switch (state) {
-    case shares::ShareState::kPending: return v1::SHARE_STATE_UNSPECIFIED;
-    case shares::ShareState::kAccepted: return v1::SHARE_STATE_ACCEPTED;
-    case shares::ShareState::kRejected: return v1::SHARE_STATE_REJECTED;
-    case shares::ShareState::kStale: return v1::SHARE_STATE_STALE;
-    case shares::ShareState::kDuplicate: return v1::SHARE_STATE_DUPLICATE;
-    case shares::ShareState::kBelowTarget: return v1::SHARE_STATE_BELOW_TARGET;
-    case shares::ShareState::kHardwareError: return v1::SHARE_STATE_HARDWARE_ERROR;
-    case shares::ShareState::kUnknownUnit: return v1::SHARE_STATE_UNKNOWN_UNIT;
-    case shares::ShareState::kPoolDown: return v1::SHARE_STATE_POOL_DOWN;
+    case shares::ShareState::kPending:
+      return v1::SHARE_STATE_UNSPECIFIED;
+    case shares::ShareState::kAccepted:
+      return v1::SHARE_STATE_ACCEPTED;
+    case shares::ShareState::kRejected:
+      return v1::SHARE_STATE_REJECTED;
+    case shares::ShareState::kStale:
+      return v1::SHARE_STATE_STALE;
+    case shares::ShareState::kDuplicate:
+      return v1::SHARE_STATE_DUPLICATE;
+    case shares::ShareState::kBelowTarget:
+      return v1::SHARE_STATE_BELOW_TARGET;
+    case shares::ShareState::kHardwareError:
+      return v1::SHARE_STATE_HARDWARE_ERROR;
+    case shares::ShareState::kUnknownUnit:
+      return v1::SHARE_STATE_UNKNOWN_UNIT;
+    case shares::ShareState::kPoolDown:
+      return v1::SHARE_STATE_POOL_DOWN;
   }
   return v1::SHARE_STATE_UNSPECIFIED;
 }
@@ -28,27 +37,46 @@ namespace {
 
 void CountIn(shares::ShareCounts& c, shares::ShareState state, double difficulty) {
   switch (state) {
-    case shares::ShareState::kPending: ++c.pending; break;
+    case shares::ShareState::kPending:
+      ++c.pending;
+      break;
     case shares::ShareState::kAccepted:
       ++c.accepted;
       c.accepted_difficulty += difficulty;
       break;
-    case shares::ShareState::kRejected: ++c.rejected; break;
-    case shares::ShareState::kStale: ++c.stale; break;
-    case shares::ShareState::kDuplicate: ++c.duplicate; break;
-    case shares::ShareState::kBelowTarget: ++c.below_target; break;
-    case shares::ShareState::kHardwareError: ++c.hardware_error; break;
-    case shares::ShareState::kUnknownUnit: ++c.unknown_unit; break;
-    case shares::ShareState::kPoolDown: ++c.pool_down; break;
+    case shares::ShareState::kRejected:
+      ++c.rejected;
+      break;
+    case shares::ShareState::kStale:
+      ++c.stale;
+      break;
+    case shares::ShareState::kDuplicate:
+      ++c.duplicate;
+      break;
+    case shares::ShareState::kBelowTarget:
+      ++c.below_target;
+      break;
+    case shares::ShareState::kHardwareError:
+      ++c.hardware_error;
+      break;
+    case shares::ShareState::kUnknownUnit:
+      ++c.unknown_unit;
+      break;
+    case shares::ShareState::kPoolDown:
+      ++c.pool_down;
+      break;
   }
 }
 
 }  // namespace
 
 std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::Share& share) {
-  shares::ShareIn in{.worker = s.id, .unit_id = share.unit_id(),
-                     .midstate_id = share.midstate_id(), .job_key = share.job_id(),
-                     .nonce = share.nonce(), .device = share.device()};
+  shares::ShareIn in{.worker = s.id,
+                     .unit_id = share.unit_id(),
+                     .midstate_id = share.midstate_id(),
+                     .job_key = share.job_id(),
+                     .nonce = share.nonce(),
+                     .device = share.device()};
   shares::ShareCheck c = validator_.Validate(in);
   ++s.shares.found;
   if (c.state != shares::ShareState::kStale && c.state != shares::ShareState::kUnknownUnit &&

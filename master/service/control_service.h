@@ -24,8 +24,7 @@ class ControlServiceImpl final : public v1::ControlService::CallbackService {
 
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
-  grpc::ServerUnaryReactor* Workers(grpc::CallbackServerContext* ctx,
-                                    const v1::WorkersRequest* req,
+  grpc::ServerUnaryReactor* Workers(grpc::CallbackServerContext* ctx, const v1::WorkersRequest* req,
                                     v1::WorkersResponse* resp) override;
   grpc::ServerUnaryReactor* Shares(grpc::CallbackServerContext* ctx, const v1::SharesRequest* req,
                                    v1::SharesResponse* resp) override;

@@ -129,8 +129,8 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
 
   Cluster* const cluster_;
   const std::string peer_;
-  v1::WorkerMessage in_;                 // Owned by the read chain.
-  std::optional<uint64_t> session_;      // Set by the read chain only.
+  v1::WorkerMessage in_;             // Owned by the read chain.
+  std::optional<uint64_t> session_;  // Set by the read chain only.
   std::atomic<bool> left_{false};
   std::atomic<bool> closed_by_cluster_{false};
 

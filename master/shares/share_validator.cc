@@ -32,15 +32,24 @@ std::string DedupeKey(const jobs::Midstate& m, uint32_t nonce) {
 
 const char* ShareStateName(ShareState state) {
   switch (state) {
-    case ShareState::kPending: return "pending";
-    case ShareState::kAccepted: return "accepted";
-    case ShareState::kRejected: return "rejected";
-    case ShareState::kStale: return "stale";
-    case ShareState::kDuplicate: return "duplicate";
-    case ShareState::kBelowTarget: return "below_target";
-    case ShareState::kHardwareError: return "hardware_error";
-    case ShareState::kUnknownUnit: return "unknown_unit";
-    case ShareState::kPoolDown: return "pool_down";
+    case ShareState::kPending:
+      return "pending";
+    case ShareState::kAccepted:
+      return "accepted";
+    case ShareState::kRejected:
+      return "rejected";
+    case ShareState::kStale:
+      return "stale";
+    case ShareState::kDuplicate:
+      return "duplicate";
+    case ShareState::kBelowTarget:
+      return "below_target";
+    case ShareState::kHardwareError:
+      return "hardware_error";
+    case ShareState::kUnknownUnit:
+      return "unknown_unit";
+    case ShareState::kPoolDown:
+      return "pool_down";
   }
   return "?";
 }
@@ -107,8 +116,8 @@ ShareCheck ShareValidator::Decide(const ShareIn& share) {
   }
   c.block = hash::MeetsTarget(h, CompactToTarget(job->builder.job().nbits));
   const jobs::UpstreamJob& uj = job->builder.job();
-  c.submit = jobs::UpstreamShare{uj.job_id,          m.extranonce2,     m.ntime, share.nonce,
-                                 uj.version_mask != 0, m.version_bits};
+  c.submit = jobs::UpstreamShare{uj.job_id,   m.extranonce2,        m.ntime,
+                                 share.nonce, uj.version_mask != 0, m.version_bits};
   c.state = ShareState::kPending;
   return c;
 }
@@ -128,18 +137,34 @@ void ShareValidator::Resolve(ShareState final_state, double difficulty) {
 
 void ShareValidator::Count(ShareState state, double difficulty) {
   switch (state) {
-    case ShareState::kPending: ++counts_.pending; break;
+    case ShareState::kPending:
+      ++counts_.pending;
+      break;
     case ShareState::kAccepted:
       ++counts_.accepted;
       counts_.accepted_difficulty += difficulty;
       break;
-    case ShareState::kRejected: ++counts_.rejected; break;
-    case ShareState::kStale: ++counts_.stale; break;
-    case ShareState::kDuplicate: ++counts_.duplicate; break;
-    case ShareState::kBelowTarget: ++counts_.below_target; break;
-    case ShareState::kHardwareError: ++counts_.hardware_error; break;
-    case ShareState::kUnknownUnit: ++counts_.unknown_unit; break;
-    case ShareState::kPoolDown: ++counts_.pool_down; break;
+    case ShareState::kRejected:
+      ++counts_.rejected;
+      break;
+    case ShareState::kStale:
+      ++counts_.stale;
+      break;
+    case ShareState::kDuplicate:
+      ++counts_.duplicate;
+      break;
+    case ShareState::kBelowTarget:
+      ++counts_.below_target;
+      break;
+    case ShareState::kHardwareError:
+      ++counts_.hardware_error;
+      break;
+    case ShareState::kUnknownUnit:
+      ++counts_.unknown_unit;
+      break;
+    case ShareState::kPoolDown:
+      ++counts_.pool_down;
+      break;
   }
 }
 

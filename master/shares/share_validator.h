@@ -37,7 +37,7 @@ namespace synth::shares {
 
 // Final (or pending) state of a share; mirrors synth.v1.ShareState.
 enum class ShareState {
-  kPending,        // Valid, submitted upstream, no answer yet.
+  kPending,  // Valid, submitted upstream, no answer yet.
   kAccepted,
   kRejected,
   kStale,
@@ -53,7 +53,7 @@ const char* ShareStateName(ShareState state);
 
 // A share as reported by a worker.
 struct ShareIn {
-  uint64_t worker = 0;   // Session id.
+  uint64_t worker = 0;  // Session id.
   uint64_t unit_id = 0;
   uint64_t midstate_id = 0;
   std::string job_key;
@@ -64,11 +64,11 @@ struct ShareIn {
 // The validator's decision.
 struct ShareCheck {
   ShareState state = ShareState::kUnknownUnit;
-  std::string reason;                        // Why, for logs and the verdict.
-  std::optional<jobs::UpstreamShare> submit; // Set when kPending.
-  double difficulty = 0;                     // The job's share difficulty.
-  bool device_error = false;                 // Counts as a hardware error of the device.
-  bool block = false;                        // The hash also meets the block target (nbits).
+  std::string reason;                         // Why, for logs and the verdict.
+  std::optional<jobs::UpstreamShare> submit;  // Set when kPending.
+  double difficulty = 0;                      // The job's share difficulty.
+  bool device_error = false;                  // Counts as a hardware error of the device.
+  bool block = false;                         // The hash also meets the block target (nbits).
 };
 
 // Ledger totals (synth.v1.ShareCounts).

@@ -38,8 +38,12 @@ class ShareValidatorTest : public ::testing::Test {
   }
 
   static ShareIn In(const lease::Unit* u, uint32_t nonce) {
-    return {.worker = 1, .unit_id = u->unit_id, .midstate_id = u->midstate->midstate_id,
-            .job_key = u->midstate->job_key, .nonce = nonce, .device = "cpu0"};
+    return {.worker = 1,
+            .unit_id = u->unit_id,
+            .midstate_id = u->midstate->midstate_id,
+            .job_key = u->midstate->job_key,
+            .nonce = nonce,
+            .device = "cpu0"};
   }
 
   lease::FakeClock clock_;
