@@ -42,7 +42,7 @@ stats="$SYNTH_TMP/pool_stats.json"
 echo "== synth demo: pool 127.0.0.1:$pool_port (difficulty $difficulty)," \
      "master 127.0.0.1:$master_port, one worker (--devices $devices), ${seconds}s"
 start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$pool_port" --difficulty "$difficulty" \
-  --stats-json "$stats"
+  --stats_json "$stats"
 wait_port "$pool_port" 15 || fail "synth-pool did not start listening"
 start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$pool_port" --user demo \
   --pass x --listen "127.0.0.1:$master_port" --status-every 5

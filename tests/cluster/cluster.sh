@@ -27,7 +27,7 @@ POOL_STATS="$SYNTH_TMP/pool_stats.json"
 
 start_pool() {
   start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty "$DIFFICULTY" \
-    --stats-json "$POOL_STATS" "$@"
+    --stats_json "$POOL_STATS" "$@"
   wait_port "$POOL_PORT" 15 || fail "synth-pool did not listen on $POOL_PORT"
 }
 
@@ -94,7 +94,7 @@ scenario_two_workers() {
 }
 
 scenario_clean_jobs() {
-  start_pool --job-interval 2
+  start_pool --job_interval 2
   start_master
   start_worker w1
   start_worker w2
