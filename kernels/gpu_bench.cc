@@ -49,7 +49,6 @@ LaunchArgs Args(const std::vector<GpuWork>& works, uint32_t* ring, uint32_t capa
   for (size_t m = 0; m < works.size(); ++m) PrecomputeMidstate(works[m].midstate.data(), tw, &a.mids[m]);
   a.nmids = static_cast<uint32_t>(works.size());
   a.target7 = works[0].target[7];
-  a.one = 1;
   a.ring = ring;
   a.capacity = capacity;
   return a;
@@ -163,7 +162,7 @@ int Main(int argc, char** argv) {
   CHECK_CUDA(cudaMalloc(reinterpret_cast<void**>(&ring), (1 + 2 * 4096) * 4));
   struct V { int mode, mids, tpb, npt; };
   std::vector<V> variants;
-  for (int mode : {0, 1, 2})
+  for (int mode : {0, 1, 2, 3, 4, 5})
     for (int mids : {1, 2, 4}) variants.push_back({mode, mids, 256, 16});
   for (int tpb : {128, 512}) variants.push_back({1, 1, tpb, 16});
   for (int npt : {1, 4, 64}) variants.push_back({1, 1, 256, npt});

@@ -157,6 +157,9 @@ void AppendEntries(const uint32_t* entries, uint32_t n, uint32_t first_index,
   }
 }
 
+// Ring entries copied back with the launch (never past the device ring's end).
+uint32_t CopiedEntries(const LaunchSlot& slot) { return std::min(kCopiedEntries, slot.capacity); }
+
 }  // namespace
 
 absl::StatusOr<uint64_t> GpuScanner::Scan(std::span<const GpuWork> works, uint32_t start,
@@ -196,7 +199,6 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works,
   args.nmids = g;
   args.npt = static_cast<uint32_t>(tuning_.nonces_per_thread);
   args.target7 = works[0].target[7];
-  args.one = 1;
   args.capacity = options_.ring_capacity;
 
   const uint64_t granule = uint64_t(tuning_.threads_per_block) * tuning_.nonces_per_thread;
@@ -228,7 +230,7 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works,
       SYNTH_CUDA_RETURN(
           LaunchSha256dScan(args, tuning_.threads_per_block, tuning_.add_mode, impl.stream));
       SYNTH_CUDA_RETURN(cudaMemcpyAsync(slot.host_ring, slot.dev_ring,
-                                        (1 + 2 * kCopiedEntries) * sizeof(uint32_t),
+                                        (1 + 2 * CopiedEntries(slot)) * sizeof(uint32_t),
                                         cudaMemcpyDeviceToHost, impl.stream));
       SYNTH_CUDA_RETURN(cudaEventRecord(slot.stop, impl.stream));
       queued.push_back(&slot);
@@ -269,7 +271,7 @@ absl::Status GpuScanner::Collect(LaunchSlot& slot, uint32_t first_index, uint32_
     ++stats_.overflow_rescans;
     return Rescan(slot, first_index, g, out);
   }
-  const uint32_t copied = std::min(n, kCopiedEntries);
+  const uint32_t copied = std::min(n, CopiedEntries(slot));
   AppendEntries(slot.host_ring + 1, copied, first_index, out);
   if (n > copied) {
     std::vector<uint32_t> rest(2 * size_t{n - copied});

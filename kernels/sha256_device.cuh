@@ -65,6 +65,13 @@ SYNTH_HD uint32_t Bswap32(uint32_t x) {
 #endif
 }
 
+// Kernel-parameter values that ptxas cannot see through: one = 1, pow2[k] = 2^k. Multiplying by
+// them keeps additions, shifts and rotations on the FMA pipe (see sha256_rounds.cuh).
+struct Opaque {
+  uint32_t one;
+  uint32_t pow2[32];
+};
+
 // Per-midstate values of the header's second block (computed on the host, see
 // sha256d_kernel.h): the state entering round 4 without W3 (a and e still need + W3), and the
 // midstate added at the end.

@@ -5,17 +5,20 @@
 // word). Included by sha256d_kernel.cu only.
 //
 //   uint32_t out[kMids][8];
-//   FirstHash<kMids, kAddMode>(pre, tail, w3, one, out);   // all midstates share the schedule
-//   uint32_t h7 = SecondHashH7<kAddMode>(out[m], one);     // final state word 7
+//   FirstHash<kMids, kAddMode>(pre, tail, w3, q, out);   // all midstates share the schedule
+//   uint32_t h7 = SecondHashH7<kAddMode>(out[m], q);     // final state word 7
 //
 // Add modes (a tuning knob, kernels/tuning.h): the SM's integer ALU pipe (LOP3, SHF, IADD3, PRMT)
-// is the bottleneck; IMAD runs on the separate FMA pipe. An addition written as x * one + y, with
-// `one` a kernel parameter that ptxas cannot prove is 1, stays an IMAD (a literal 1 would be
+// is the bottleneck; IMAD runs on the separate FMA pipe. An addition written as x * q + y, with
+// `q` a kernel parameter that ptxas cannot prove is 1, stays an IMAD (a literal 1 would be
 // turned back into IADD3):
 //   0: plain additions (ptxas forms IADD3 on the ALU pipe);
 //   1: two-input additions (h + K, + W, e = d + T1, W-7 + W-16, feed-forward) as IMAD, with K
 //      read from constant memory (kDevKw*) so that no ALU op materializes it;
-//   2: as 1, and the three-input sums (T1, a, the schedule) as IMAD chains too.
+//   2: as 1, and the three-input sums (T1, a, the schedule) as IMAD chains too;
+//   3: as 2, and the small sigmas' plain shifts as IMAD.HI;
+//   4: as 3, and two of the three rotations of each big Sigma as IMAD.WIDE halves;
+//   5: as 3, and two rotations of Sigma1 only.
 //
 // Thread-safety: pure functions.
 #ifndef SYNTH_KERNELS_SHA256_ROUNDS_CUH_
@@ -48,18 +51,64 @@ __host__ __device__ constexpr uint32_t KwTable(int block, int i) {
 // K[i] + (constant W[i]) of the header's second block (W4 = 0x80000000, W15 = 640, others 0 for
 // i = 4..15; plain K[i] elsewhere) and of the second hash (W8 = 0x80000000, W15 = 256). Mutable
 // __constant__ so that the compiler cannot fold them into immediates (mode >= 1 wants them as
-// IMAD's constant-bank addend). Defined here: include this header from one .cu only.
+// IMAD's constant-bank addend). Defined here: include this header from q .cu only.
 __constant__ uint32_t kDevKw1[64] = SYNTH_KW_TABLE(1);
 __constant__ uint32_t kDevKw2[64] = SYNTH_KW_TABLE(2);
 
-// x + y, on the FMA pipe when kFma; `one` is 1 at run time.
+// x + y, on the FMA pipe when kFma (q.one is 1 at run time).
 template <bool kFma>
-__device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, uint32_t one) {
+__device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, const Opaque& q) {
   if constexpr (kFma) {
-    return x * one + y;
+    return x * q.one + y;
   } else {
     return x + y;
   }
+}
+
+// x >> k: on the FMA pipe (IMAD.HI by an opaque 2^(32-k)) from mode 3 on.
+template <int kAddMode, int k>
+__device__ __forceinline__ uint32_t Shr(uint32_t x, const Opaque& q) {
+  if constexpr (kAddMode >= 3) {
+    return __umulhi(x, q.pow2[32 - k]);
+  } else {
+    return x >> k;
+  }
+}
+
+// Rotr(x, k) as the two halves of one IMAD.WIDE by an opaque 2^(32-k): their XOR (or OR) is
+// the rotation, and the halves fold into the LOP3 that combines a Sigma's terms.
+template <int k>
+__device__ __forceinline__ uint32_t RotrWideXor(uint32_t x, uint32_t other, const Opaque& q) {
+  const uint64_t p = static_cast<uint64_t>(x) * q.pow2[32 - k];
+  return static_cast<uint32_t>(p) ^ static_cast<uint32_t>(p >> 32) ^ other;
+}
+
+template <int kAddMode>
+__device__ __forceinline__ uint32_t Sigma0(uint32_t a, const Opaque& q) {
+  if constexpr (kAddMode == 4) {
+    return RotrWideXor<2>(a, RotrWideXor<13>(a, Rotr(a, 22), q), q);
+  } else {
+    return BigSigma0(a);
+  }
+}
+
+template <int kAddMode>
+__device__ __forceinline__ uint32_t Sigma1(uint32_t e, const Opaque& q) {
+  if constexpr (kAddMode >= 4) {
+    return RotrWideXor<6>(e, RotrWideXor<11>(e, Rotr(e, 25), q), q);
+  } else {
+    return BigSigma1(e);
+  }
+}
+
+template <int kAddMode>
+__device__ __forceinline__ uint32_t SmallS0(uint32_t x, const Opaque& q) {
+  return Rotr(x, 7) ^ Rotr(x, 18) ^ Shr<kAddMode, 3>(x, q);
+}
+
+template <int kAddMode>
+__device__ __forceinline__ uint32_t SmallS1(uint32_t x, const Opaque& q) {
+  return Rotr(x, 17) ^ Rotr(x, 19) ^ Shr<kAddMode, 10>(x, q);
 }
 
 // Rotates a..h by one round: new a, new e.
@@ -76,28 +125,28 @@ __device__ __forceinline__ void Shift(uint32_t s[8], uint32_t a, uint32_t e) {
 
 // One SHA-256 round given hkw = h + K[i] + W[i].
 template <int kAddMode>
-__device__ __forceinline__ void RoundHkw(uint32_t s[8], uint32_t hkw, uint32_t one) {
-  const uint32_t s1 = BigSigma1(s[4]);
+__device__ __forceinline__ void RoundHkw(uint32_t s[8], uint32_t hkw, const Opaque& q) {
+  const uint32_t s1 = Sigma1<kAddMode>(s[4], q);
   const uint32_t ch = Ch(s[4], s[5], s[6]);
-  const uint32_t s0 = BigSigma0(s[0]);
+  const uint32_t s0 = Sigma0<kAddMode>(s[0], q);
   const uint32_t mj = Maj(s[0], s[1], s[2]);
   uint32_t t1, a;
   if constexpr (kAddMode >= 2) {
-    t1 = Add<true>(s1, Add<true>(ch, hkw, one), one);
-    a = Add<true>(s0, Add<true>(mj, t1, one), one);
+    t1 = Add<true>(s1, Add<true>(ch, hkw, q), q);
+    a = Add<true>(s0, Add<true>(mj, t1, q), q);
   } else {
     t1 = hkw + s1 + ch;
     a = t1 + s0 + mj;
   }
-  Shift(s, a, Add<(kAddMode >= 1)>(s[3], t1, one));
+  Shift(s, a, Add<(kAddMode >= 1)>(s[3], t1, q));
 }
 
 // h + K[i] + W[i] for a variable W; kw_dev is K[i] from constant memory (mode >= 1).
 template <int kAddMode>
 __device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uint32_t k_dev,
-                                        uint32_t w, uint32_t one) {
+                                        uint32_t w, const Opaque& q) {
   if constexpr (kAddMode >= 1) {
-    return Add<true>(w, Add<true>(s[7], k_dev, one), one);
+    return Add<true>(w, Add<true>(s[7], k_dev, q), q);
   } else {
     return s[7] + k_lit + w;
   }
@@ -106,9 +155,9 @@ __device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uin
 // h + (K[i] + W[i]) for a constant W.
 template <int kAddMode>
 __device__ __forceinline__ uint32_t HkwConst(const uint32_t s[8], uint32_t kw_lit, uint32_t kw_dev,
-                                             uint32_t one) {
+                                             const Opaque& q) {
   if constexpr (kAddMode >= 1) {
-    return Add<true>(s[7], kw_dev, one);
+    return Add<true>(s[7], kw_dev, q);
   } else {
     return s[7] + kw_lit;
   }
@@ -116,57 +165,57 @@ __device__ __forceinline__ uint32_t HkwConst(const uint32_t s[8], uint32_t kw_li
 
 // The last rounds of the second hash compute e only (a is never read again).
 template <int kAddMode>
-__device__ __forceinline__ void RoundEOnly(uint32_t s[8], uint32_t hkw, uint32_t one) {
-  const uint32_t t1 = hkw + BigSigma1(s[4]) + Ch(s[4], s[5], s[6]);
-  Shift(s, 0, Add<(kAddMode >= 1)>(s[3], t1, one));
+__device__ __forceinline__ void RoundEOnly(uint32_t s[8], uint32_t hkw, const Opaque& q) {
+  const uint32_t t1 = hkw + Sigma1<kAddMode>(s[4], q) + Ch(s[4], s[5], s[6]);
+  Shift(s, 0, Add<(kAddMode >= 1)>(s[3], t1, q));
 }
 
 // W[i] = sigma1(W[i-2]) + W[i-7] + sigma0(W[i-15]) + W[i-16].
 template <int kAddMode>
 __device__ __forceinline__ uint32_t Schedule(uint32_t w2, uint32_t w7, uint32_t w15, uint32_t w16,
-                                             uint32_t one) {
-  const uint32_t u = Add<(kAddMode >= 1)>(w7, w16, one);
+                                             const Opaque& q) {
+  const uint32_t u = Add<(kAddMode >= 1)>(w7, w16, q);
   if constexpr (kAddMode >= 2) {
-    return Add<true>(SmallSigma1(w2), Add<true>(SmallSigma0(w15), u, one), one);
+    return Add<true>(SmallS1<kAddMode>(w2, q), Add<true>(SmallS0<kAddMode>(w15, q), u, q), q);
   } else {
-    return SmallSigma1(w2) + SmallSigma0(w15) + u;
+    return SmallS1<kAddMode>(w2, q) + SmallS0<kAddMode>(w15, q) + u;
   }
 }
 
 // The header block's schedule word i >= 16 over the window w[i & 15] (W0..W2 never read).
 template <int kAddMode, int i>
 __device__ __forceinline__ uint32_t FirstSchedule(const uint32_t w[16], const TailPre& tp,
-                                                  uint32_t one) {
+                                                  const Opaque& q) {
   constexpr bool kF = kAddMode >= 1;
   if constexpr (i == 16) return tp.w16;
   if constexpr (i == 17) return tp.w17;
-  if constexpr (i == 18) return Add<kF>(SmallSigma0(w[3]), tp.w18c, one);
-  if constexpr (i == 19) return Add<kF>(w[3], tp.w19c, one);
+  if constexpr (i == 18) return Add<kF>(SmallS0<kAddMode>(w[3], q), tp.w18c, q);
+  if constexpr (i == 19) return Add<kF>(w[3], tp.w19c, q);
   if constexpr (i == 31 || i == 32) {
     const uint32_t c = i == 31 ? tp.w31c : tp.w32c;
-    return SmallSigma1(w[(i - 2) & 15]) + Add<kF>(w[(i - 7) & 15], c, one);
+    return SmallS1<kAddMode>(w[(i - 2) & 15], q) + Add<kF>(w[(i - 7) & 15], c, q);
   }
   return Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
-                            w[(i - 16) & 15], one);
+                            w[(i - 16) & 15], q);
 }
 
 template <int kMids, int kAddMode, int i>
 __device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16],
-                                            const TailPre& tp, uint32_t one) {
+                                            const TailPre& tp, const Opaque& q) {
   if constexpr (i < 64) {
-    if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, one);
+    if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, q);
 #pragma unroll
     for (int m = 0; m < kMids; ++m) {
       uint32_t hkw;
       if constexpr (i < 16) {
         constexpr uint32_t kWc = i == 4 ? 0x80000000u : (i == 15 ? 640u : 0u);
-        hkw = HkwConst<kAddMode>(s[m], KConst(i) + kWc, kDevKw1[i], one);
+        hkw = HkwConst<kAddMode>(s[m], KConst(i) + kWc, kDevKw1[i], q);
       } else {
-        hkw = Hkw<kAddMode>(s[m], KConst(i), kDevKw1[i], w[i & 15], one);
+        hkw = Hkw<kAddMode>(s[m], KConst(i), kDevKw1[i], w[i & 15], q);
       }
-      RoundHkw<kAddMode>(s[m], hkw, one);
+      RoundHkw<kAddMode>(s[m], hkw, q);
     }
-    FirstRounds<kMids, kAddMode, i + 1>(s, w, tp, one);
+    FirstRounds<kMids, kAddMode, i + 1>(s, w, tp, q);
   }
 }
 
@@ -174,46 +223,46 @@ __device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16]
 // byte-swapped nonce), then the midstate feed-forward: out[m] = the first hash's state words.
 template <int kMids, int kAddMode>
 __device__ __forceinline__ void FirstHash(const MidstatePre* pre, const TailPre& tp, uint32_t w3,
-                                          uint32_t one, uint32_t out[kMids][8]) {
+                                          const Opaque& q, uint32_t out[kMids][8]) {
   constexpr bool kF = kAddMode >= 1;
   uint32_t s[kMids][8];
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
 #pragma unroll
     for (int j = 0; j < 8; ++j) s[m][j] = pre[m].s4[j];
-    s[m][0] = Add<kF>(w3, s[m][0], one);
-    s[m][4] = Add<kF>(w3, s[m][4], one);
+    s[m][0] = Add<kF>(w3, s[m][0], q);
+    s[m][4] = Add<kF>(w3, s[m][4], q);
   }
   uint32_t w[16] = {0, 0, 0, w3, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640};
-  FirstRounds<kMids, kAddMode, 4>(s, w, tp, one);
+  FirstRounds<kMids, kAddMode, 4>(s, w, tp, q);
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
 #pragma unroll
-    for (int j = 0; j < 8; ++j) out[m][j] = Add<kF>(s[m][j], pre[m].mid[j], one);
+    for (int j = 0; j < 8; ++j) out[m][j] = Add<kF>(s[m][j], pre[m].mid[j], q);
   }
 }
 
 template <int kAddMode, int i>
-__device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], uint32_t one) {
+__device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], const Opaque& q) {
   if constexpr (i < 61) {
     if constexpr (i >= 16) {
       w[i & 15] = Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
-                                     w[(i - 16) & 15], one);
+                                     w[(i - 16) & 15], q);
     }
     if constexpr (i < 4) {
-      // h is still a constant of the IV: h + K folds into one immediate.
-      RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], one);
+      // h is still a constant of the IV: h + K folds into q immediate.
+      RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], q);
     } else if constexpr (i < 8) {
-      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i], one), one);
+      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i], q), q);
     } else if constexpr (i < 16) {
       constexpr uint32_t kWc = i == 8 ? 0x80000000u : (i == 15 ? 256u : 0u);
-      RoundHkw<kAddMode>(s, HkwConst<kAddMode>(s, KConst(i) + kWc, kDevKw2[i], one), one);
+      RoundHkw<kAddMode>(s, HkwConst<kAddMode>(s, KConst(i) + kWc, kDevKw2[i], q), q);
     } else if constexpr (i < 57) {
-      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], one), one);
+      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], q), q);
     } else {
-      RoundEOnly<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], one), one);
+      RoundEOnly<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], q), q);
     }
-    SecondRounds<kAddMode, i + 1>(s, w, one);
+    SecondRounds<kAddMode, i + 1>(s, w, q);
   }
 }
 
@@ -221,13 +270,13 @@ __device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], uint
 // final state word 7 (= IV[7] + e after round 60). The hash's most significant 32 bits (as
 // Target256 word 7) are Bswap32 of it.
 template <int kAddMode>
-__device__ __forceinline__ uint32_t SecondHashH7(const uint32_t d[8], uint32_t one) {
+__device__ __forceinline__ uint32_t SecondHashH7(const uint32_t d[8], const Opaque& q) {
   uint32_t w[16] = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
                     0x80000000u, 0, 0, 0, 0, 0, 0, 256};
   uint32_t s[8];
 #pragma unroll
   for (int j = 0; j < 8; ++j) s[j] = IvConst(j);
-  SecondRounds<kAddMode, 0>(s, w, one);
+  SecondRounds<kAddMode, 0>(s, w, q);
   return IvConst(7) + s[4];
 }
 

@@ -19,19 +19,18 @@ __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode) {
 }
 
 template <int kMids, int kAddMode>
-__global__ void __launch_bounds__(kMaxThreadsPerBlock) Sha256dScanKernel(const LaunchArgs a) {
+__global__ void __launch_bounds__(kMaxThreadsPerBlock) Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
 #if defined(__CUDA_ARCH__)
   if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode)) {
-    const uint32_t one = a.one;
     uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
     for (uint32_t i = 0; i < a.npt; ++i, off += blockDim.x) {
       if (off >= a.count) return;
       const uint32_t nonce = a.start + off;
       uint32_t d[kMids][8];
-      FirstHash<kMids, kAddMode>(a.mids, a.tail, Bswap32(nonce), one, d);
+      FirstHash<kMids, kAddMode>(a.mids, a.tail, Bswap32(nonce), a.q, d);
 #pragma unroll
       for (int m = 0; m < kMids; ++m) {
-        const uint32_t h7 = SecondHashH7<kAddMode>(d[m], one);
+        const uint32_t h7 = SecondHashH7<kAddMode>(d[m], a.q);
         if (Bswap32(h7) <= a.target7) {
           const uint32_t slot = atomicAdd(a.ring, 1u);
           if (slot < a.capacity) {
@@ -59,6 +58,15 @@ cudaError_t LaunchMids(const LaunchArgs& args, dim3 grid, dim3 block, int add_mo
       break;
     case 2:
       Sha256dScanKernel<kMids, 2><<<grid, block, 0, stream>>>(args);
+      break;
+    case 3:
+      Sha256dScanKernel<kMids, 3><<<grid, block, 0, stream>>>(args);
+      break;
+    case 4:
+      Sha256dScanKernel<kMids, 4><<<grid, block, 0, stream>>>(args);
+      break;
+    case 5:
+      Sha256dScanKernel<kMids, 5><<<grid, block, 0, stream>>>(args);
       break;
     default:
       return cudaErrorInvalidValue;
@@ -96,12 +104,15 @@ void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail) {
 }
 
 bool AddModeAvailable(int cc, int add_mode) {
-  if (add_mode < 0 || add_mode > 2) return false;
+  if (add_mode < 0 || add_mode > 5) return false;
   return BodyCompiled(cc * 10, add_mode);
 }
 
-cudaError_t LaunchSha256dScan(const LaunchArgs& args, int threads, int add_mode,
+cudaError_t LaunchSha256dScan(const LaunchArgs& in, int threads, int add_mode,
                               cudaStream_t stream) {
+  LaunchArgs args = in;
+  args.q.one = 1;
+  for (int k = 0; k < 32; ++k) args.q.pow2[k] = 1u << k;
   if (args.count == 0 || args.count > (1u << 31) || args.npt == 0 || args.ring == nullptr ||
       threads < 32 || threads > kMaxThreadsPerBlock || threads % 32 != 0) {
     return cudaErrorInvalidValue;

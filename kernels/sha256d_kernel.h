@@ -7,7 +7,7 @@
 //   LaunchArgs args{};
 //   PrecomputeTail(tail_words, &args.tail);
 //   PrecomputeMidstate(midstate, tail_words, &args.mids[0]);
-//   args.nmids = 1; args.start = 0; args.count = 1 << 24; args.target7 = 0; args.one = 1;
+//   args.nmids = 1; args.start = 0; args.count = 1 << 24; args.target7 = 0;
 //   args.npt = 16; args.ring = dev_ring; args.capacity = 1024;
 //   cudaError_t err = LaunchSha256dScan(args, /*threads=*/256, /*add_mode=*/1, stream);
 //
@@ -42,7 +42,7 @@ struct LaunchArgs {
   uint32_t count;     // Nonces in this launch, 1..2^31.
   uint32_t npt;       // Nonces per thread (loop count), >= 1.
   uint32_t target7;   // Target256 word 7: candidate when hash word 7 <= target7.
-  uint32_t one;       // Must be 1 (kept opaque to ptxas, see sha256_rounds.cuh).
+  Opaque q;           // Filled by LaunchSha256dScan (1 and powers of two).
   uint32_t capacity;  // Ring entries.
   uint32_t* ring;     // Device memory: 1 + 2 * capacity words.
 };
@@ -56,11 +56,12 @@ void PrecomputeMidstate(const uint32_t midstate[8], const uint32_t tail_words[3]
 void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail);
 
 // Returns true when this build holds machine code for (compute capability major*10+minor,
-// add_mode); other add modes are compiled for sm_90 only (the bench compares them there).
+// add_mode); add modes other than the default are compiled for sm_90 only (the bench compares
+// them there).
 bool AddModeAvailable(int cc, int add_mode);
 
 // Enqueues one search launch on `stream`. cudaErrorInvalidValue for bad arguments (nmids not
-// 1/2/4, count 0 or > 2^31, threads not a multiple of 32 in 32..512, add_mode not 0..2).
+// 1/2/4, count 0 or > 2^31, threads not a multiple of 32 in 32..512, add_mode not 0..5).
 cudaError_t LaunchSha256dScan(const LaunchArgs& args, int threads, int add_mode,
                               cudaStream_t stream);
 

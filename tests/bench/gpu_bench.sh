@@ -21,10 +21,14 @@ stage=${1:-run}
 if [[ $stage == prepare ]]; then
   build=${2:-build/cuda}
   set -e
-  cmake --build "$build" --target synth_gpu_bench gpu_scanner_test cuda_device_test synth-worker
+  cmake --build "$build" --target synth_gpu_bench gpu_scanner_test cuda_device_test
+  cmake --build "$build" --target synth-worker || echo "WARNING: synth-worker did not build"
   rm -rf .device/bin .device/lib && mkdir -p .device/bin .device/lib
-  bins=("$build/kernels/synth_gpu_bench" "$build/kernels/gpu_scanner_test"
-        "$build/worker/devices/cuda_device_test" "$build/worker/synth-worker")
+  bins=()
+  for b in kernels/synth_gpu_bench kernels/gpu_scanner_test worker/devices/cuda_device_test \
+           worker/synth-worker; do
+    [[ -x $build/$b ]] && bins+=("$build/$b")
+  done
   cp "${bins[@]}" .device/bin/
   # Every shared library outside glibc/libstdc++ (the GPU image is another distribution).
   ldd "${bins[@]}" | awk '$3 ~ /^\// {print $3}' | sort -u |
@@ -37,6 +41,7 @@ fi
 seconds=${2:-20}
 OUT=${OUT:-/tmp/gpu_bench}
 mkdir -p "$OUT"
+export PATH=$PATH:/usr/local/cuda/bin
 export LD_LIBRARY_PATH=$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 bin=.device/bin
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw \
@@ -64,7 +69,7 @@ for f in sass:
     m = re.search(r'Sha256dScanKernelILi(\d)ELi(\d)E', name)
     if not m: continue
     mids, mode = int(m.group(1)), int(m.group(2))
-    ops = collections.Counter(re.findall(r'/\*[0-9a-f]{4}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)', f))
+    ops = collections.Counter(re.findall(r'/\*[0-9a-f]{4,6}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)', f))
     if ops['BPT'] + ops['TRAP'] and sum(ops.values()) < 50: continue
     a = sum(v for k, v in ops.items() if k in alu)
     fm = sum(v for k, v in ops.items() if k.startswith('IMAD'))
@@ -83,6 +88,8 @@ hc=/tmp/hashcat && rm -rf $hc && mkdir -p $hc
 for d in .device/debs/*.deb; do dpkg -x "$d" $hc; done
 ln -sfn $hc/usr/share/hashcat /usr/share/hashcat 2>/dev/null
 ln -sfn $hc/usr/lib/hashcat /usr/lib/hashcat 2>/dev/null
+# hashcat finds its OpenCL/ kernels under /usr/share/hashcat only when it runs as /usr/bin/hashcat.
+cp $hc/usr/bin/hashcat /usr/bin/hashcat
 mkdir -p $hc/lib
 nvrtc=$(find / -name 'libnvrtc.so*' -not -path '*/proc/*' 2>/dev/null | grep -v builtins | head -1)
 [[ -n $nvrtc ]] && ln -sf "$nvrtc" $hc/lib/libnvrtc.so
@@ -90,16 +97,16 @@ ocl=$(find / -name 'libnvidia-opencl.so*' -not -path '*/proc/*' 2>/dev/null | he
 if [[ -n $ocl ]]; then mkdir -p /etc/OpenCL/vendors; echo "$ocl" > /etc/OpenCL/vendors/nvidia.icd; fi
 echo "nvrtc=$nvrtc opencl=$ocl"
 (cd $hc && LD_LIBRARY_PATH=$hc/lib:$hc/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 \
-  timeout 150 $hc/usr/bin/hashcat -b -m 21400 -w 4 --quiet --potfile-disable 2>&1) |
+  timeout 150 /usr/bin/hashcat -b -m 21400 -w 4 --potfile-disable 2>&1) |
   tee "$OUT/hashcat.txt" | grep -E "Speed|Backend|Device|rror" | head -20
 
 echo "== synth-worker --benchmark --devices=cuda --seconds $seconds"
-"$bin/synth-worker" --benchmark --devices=cuda --seconds "$seconds" 2>&1 | tee "$OUT/worker.txt" | tail -n 12
+[[ -x $bin/synth-worker ]] && "$bin/synth-worker" --benchmark --devices=cuda --seconds "$seconds" 2>&1 | tee "$OUT/worker.txt" | tail -n 12
 
 echo "== summary"
 hc_rate=$(grep -oE 'Speed.#[0-9]+[.]+: +[0-9.]+ [kMGT]H/s' "$OUT/hashcat.txt" | head -1 |
   awk '{u=$NF; v=$(NF-1); m=(u=="GH/s")?1:(u=="MH/s")?1e-3:(u=="TH/s")?1e3:1e-6; print v*m}')
 echo "hashcat GH/s: ${hc_rate:-n/a}"
-awk -F'\t' -v hc="${hc_rate:-0}" '$1=="raw" {printf "raw  mode %s mids %s tpb %s npt %-3s %s %7.3f GH/s  x%.2f hashcat\n", $2,$3,$4,$5,$6,$7, hc>0?$7/hc:0}
-  $1=="feeder" {printf "feeder mids %s %7.3f GH/s  x%.2f hashcat  CPU %s%% of a core\n", $2,$3, hc>0?$3/hc:0, $4}' "$OUT/bench.tsv"
+awk -F'\t' -v hc="${hc_rate:-0}" '$1=="raw" {printf "raw  mode %s mids %s tpb %s npt %-3s %s %7.3f GH/s  x%.2f hashcat\n", $2,$3,$4,$5,$6,$7, (hc>0?$7/hc:0)}
+  $1=="feeder" {printf "feeder mids %s %7.3f GH/s  x%.2f hashcat  CPU %s%% of a core\n", $2,$3, (hc>0?$3/hc:0), $4}' "$OUT/bench.tsv"
 grep -iE "cuda|total" "$OUT/worker.txt" | tail -n 4
