@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -67,6 +68,36 @@ absl::Status Validate(const WorkerOptions& o) {
         "--lease-seconds, --run-seconds and --status-seconds must be >= 0");
   }
   return absl::OkStatus();
+}
+
+struct Calibration {
+  uint64_t hashes = 0;
+  absl::Duration took;
+};
+
+// Times one Scan per device (in parallel, doubling from 2^16 nonces until a scan takes 20 ms)
+// so the Hello carries real rates and the master sizes the first lease right.
+std::vector<Calibration> Calibrate(const std::vector<std::unique_ptr<Device>>& devices) {
+  std::vector<Calibration> out(devices.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < devices.size(); ++i) {
+    threads.emplace_back([&devices, &out, i] {
+      hash::ScanWork work;  // Target 0: nothing is found, every nonce is hashed.
+      std::vector<FoundNonce> found;
+      for (uint64_t n = uint64_t{1} << 16; n <= (uint64_t{1} << 32); n *= 2) {
+        absl::Time t0 = absl::Now();
+        absl::StatusOr<uint64_t> done = devices[i]->Scan({&work, 1}, 0, n, nullptr, &found);
+        absl::Duration took = absl::Now() - t0;
+        if (!done.ok()) return;  // The scheduler will see and count the failure.
+        if (took >= absl::Milliseconds(20) || n == (uint64_t{1} << 32)) {
+          out[i] = {*done, took};
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return out;
 }
 
 struct Totals {
@@ -181,10 +212,15 @@ int RunWorker(const WorkerOptions& options) {
     LOG(INFO) << "job " << job << " first batch on " << device << " at_unix_us "
               << absl::ToUnixMicros(at);
   };
+  std::vector<Calibration> calibration = Calibrate(*devices);
   Scheduler sched(*std::move(devices), sopts, std::move(hooks));
+  for (size_t i = 0; i < calibration.size(); ++i) {
+    sched.AddCalibration(i, calibration[i].hashes, calibration[i].took);
+  }
   for (const DeviceStats& d : sched.Stats()) {
     LOG(INFO) << "device " << d.info.name << " (" << DeviceKindName(d.info.kind) << ", "
-              << d.info.impl << ")";
+              << d.info.impl << "): " << absl::StrFormat("%.2f", d.window.rate_hps / 1e6)
+              << " MH/s calibrated, batches of " << d.batch_size << " nonces";
   }
   LOG(INFO) << "worker " << conn.WorkerId() << " connecting to master " << options.master << " (token "
             << Redacted(options.token) << ")";

@@ -35,6 +35,7 @@ TEST(RunWorkerTest, HashesOnRealCpuDevicesAgainstAFakeMasterAndReports) {
   FakeMaster::Seen seen = master.Snapshot();
   ASSERT_EQ(seen.hellos.size(), 1u);
   EXPECT_EQ(seen.hellos[0].devices(0).name(), "cpu0");
+  EXPECT_GT(seen.hellos[0].devices(0).benchmarked_rate_hps(), 1e6) << "calibration missing";
   EXPECT_FALSE(seen.progress.empty());
 }
 

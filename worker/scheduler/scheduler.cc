@@ -94,6 +94,19 @@ void Scheduler::Stop() {
   Deliver(std::move(out));
 }
 
+void Scheduler::AddCalibration(size_t device_index, uint64_t hashes, absl::Duration latency) {
+  absl::MutexLock lock(&mu_);
+  if (device_index >= slots_.size() || hashes == 0 || latency <= absl::ZeroDuration()) return;
+  Slot& slot = *slots_[device_index];
+  slot.window.Add({.hashes = hashes, .latency = latency});
+  // Jump straight to the target size: the calibration measured the rate directly.
+  slot.batch = NextBatchSize({.target = options_.target_batch_latency,
+                              .min_batch = options_.min_batch,
+                              .max_batch = options_.max_batch,
+                              .max_growth = uint64_t{1} << 32},
+                             slot.window.Rate(), slot.batch);
+}
+
 absl::Status Scheduler::AddUnits(std::vector<WorkUnit> units) {
   std::vector<std::string> bad;
   absl::MutexLock lock(&mu_);

@@ -97,6 +97,11 @@ class Scheduler {
   // unfinished unit as kReturned. Idempotent.
   void Stop();
 
+  // Records a calibration batch run before Start() (hashes done in `latency`) as the device's
+  // first telemetry sample, so the rate is known, and the batch sized, from the first lease on.
+  // `device_index` is the position in the constructor's list; out of range is ignored.
+  void AddCalibration(size_t device_index, uint64_t hashes, absl::Duration latency);
+
   // Queues units in order. Units with no work, a bad range (nonce_start + nonce_count > 2^32,
   // count 0) or a unit_id already live are skipped and reported in an InvalidArgument status;
   // the valid ones are queued either way.

@@ -302,6 +302,21 @@ TEST(SchedulerTest, TransientDeviceErrorsRequeueTheRange) {
   EXPECT_EQ(stats.hashes_total, 20u << 16);
 }
 
+TEST(SchedulerTest, CalibrationSeedsRateAndBatchSize) {
+  std::vector<std::unique_ptr<Device>> devices;
+  devices.push_back(std::make_unique<FakeDevice>("cpu0", FakeDevice::Script{}));
+  Sink sink;
+  SchedulerOptions options = FastOptions();
+  options.target_batch_latency = absl::Milliseconds(100);
+  Scheduler sched(std::move(devices), options, sink.Callbacks());
+  sched.AddCalibration(0, 2'000'000, absl::Milliseconds(20));  // 100 MH/s.
+  sched.AddCalibration(7, 1, absl::Seconds(1));                // No such device: ignored.
+  EXPECT_NEAR(sched.Rate(), 1e8, 1);
+  EXPECT_EQ(sched.Stats()[0].batch_size, 10'000'000u & ~uint64_t{255});
+  ASSERT_TRUE(sched.AddUnits({Unit(1, "j", 0, 1'000'000)}).ok());
+  EXPECT_EQ(sched.BufferedTime(), absl::Milliseconds(10));
+}
+
 TEST(SchedulerTest, BufferedTimeIsQueuedWorkOverMeasuredRate) {
   std::vector<std::unique_ptr<Device>> devices;
   devices.push_back(std::make_unique<FakeDevice>("cpu0", FakeDevice::Script{.rate_hps = 1e6}));
