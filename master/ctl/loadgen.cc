@@ -1,8 +1,8 @@
 // synth-loadgen: many simulated workers speaking the real WorkerService protocol against one
 // synth-master, to measure lease round-trips at scale (issue 5's scale bar).
 //
-//   synth-loadgen --master 127.0.0.1:4650 --workers 1000 --seconds 20 [--lease-ms 1000]
-//                 [--channels 16] [--master-pid PID]
+//   synth-loadgen --master=127.0.0.1:4650 --workers=1000 --seconds=20 [--lease_ms=1000]
+//                 [--channels=16] [--master_pid=PID] [--sweep=250,500,1000,2000]
 //
 // Each simulated worker says Hello (one CPU device of --rate hashes/s), asks for a lease of
 // --lease-ms of work, "hashes" it by waiting --lease-ms, reports every unit completed and asks
@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -39,6 +41,8 @@ ABSL_FLAG(double, lease_ms, 1000, "Simulated hashing time per lease, millisecond
 ABSL_FLAG(double, rate, 1e9, "Announced rate per simulated worker, hashes/s");
 ABSL_FLAG(int, master_pid, 0, "synth-master PID for CPU and RSS figures (0: skip)");
 ABSL_FLAG(std::string, token, "", "Bearer token");
+ABSL_FLAG(std::string, sweep, "",
+          "Comma list of worker counts, one round each (overrides --workers)");
 
 namespace {
 
@@ -75,13 +79,14 @@ class Timer {
 
 class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMessage> {
  public:
-  SimWorker(int n, v1::WorkerService::Stub* stub, Stats* stats, Timer* timer)
-      : n_(n), stats_(stats), timer_(timer) {
+  SimWorker(const std::string& id, v1::WorkerService::Stub* stub, Stats* stats, Timer* timer)
+      : stats_(stats), timer_(timer) {
     std::string token = absl::GetFlag(FLAGS_token);
     if (!token.empty()) ctx_.AddMetadata("authorization", "Bearer " + token);
     stub->async()->Connect(&ctx_, this);
+    AddHold();  // Released once no more writes will start (Stop or reads ended).
     v1::WorkerMessage hello;
-    hello.mutable_hello()->set_worker_id(absl::StrCat("sim-", n));
+    hello.mutable_hello()->set_worker_id(id);
     hello.mutable_hello()->set_hostname("loadgen");
     hello.mutable_hello()->set_protocol_version(1);
     v1::DeviceInfo* d = hello.mutable_hello()->add_devices();
@@ -107,7 +112,10 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) return;
+    if (!ok) {
+      Stop();
+      return;
+    }
     if (in_.has_welcome()) {
       absl::MutexLock lock(&stats_->mu);
       ++stats_->welcomed;
@@ -119,7 +127,7 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     out_.pop_front();
-    if (ok && !out_.empty()) StartWrite(&out_.front());
+    if (ok && !dead_ && !out_.empty()) StartWrite(&out_.front());
   }
   void OnDone(const grpc::Status& s) override {
     if (!s.ok()) {
@@ -127,7 +135,11 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
       ++stats_->failed;
     }
   }
-  void Cancel() { ctx_.TryCancel(); }
+  // Ends the stream: no write starts after this.
+  void Cancel() {
+    Stop();
+    ctx_.TryCancel();
+  }
 
  private:
   void RequestLease() {
@@ -148,11 +160,17 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
   }
   void Send(v1::WorkerMessage m) {
     absl::MutexLock lock(&mu_);
+    if (dead_) return;
     out_.push_back(std::move(m));
     if (out_.size() == 1) StartWrite(&out_.front());
   }
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    if (dead_) return;
+    dead_ = true;
+    RemoveHold();
+  }
 
-  const int n_;
   Stats* const stats_;
   Timer* const timer_;
   grpc::ClientContext ctx_;
@@ -161,6 +179,7 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
   std::vector<uint64_t> units_;  // Read-chain and timer touch it at different times.
   absl::Mutex mu_;
   std::deque<v1::WorkerMessage> out_ ABSL_GUARDED_BY(mu_);
+  bool dead_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 void Timer::Run(const std::atomic<bool>* stop) {
@@ -202,27 +221,15 @@ double Percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
-  int n = absl::GetFlag(FLAGS_workers);
-  std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
-  for (int c = 0; c < std::max(1, absl::GetFlag(FLAGS_channels)); ++c) {
-    grpc::ChannelArguments args;
-    args.SetInt("grpc.channel_id", c);  // Distinct args: distinct connections.
-    stubs.push_back(v1::WorkerService::NewStub(grpc::CreateCustomChannel(
-        absl::GetFlag(FLAGS_master), grpc::InsecureChannelCredentials(), args)));
-  }
+// One round: `n` simulated workers for --seconds; prints one table row.
+void RunRound(int round, int n, const std::vector<std::unique_ptr<v1::WorkerService::Stub>>& stubs,
+              Timer* timer) {
   Stats stats;
-  Timer timer;
-  std::atomic<bool> stop{false};
-  std::thread timer_thread([&] { timer.Run(&stop); });
-  std::vector<std::unique_ptr<SimWorker>> workers;
+  std::vector<SimWorker*> workers;  // Leaked on purpose: OnDone may run on gRPC threads later.
   absl::Time t0 = absl::Now();
   for (int i = 0; i < n; ++i) {
-    workers.push_back(
-        std::make_unique<SimWorker>(i, stubs[i % stubs.size()].get(), &stats, &timer));
+    workers.push_back(new SimWorker(absl::StrCat("sim-", round, "-", i),
+                                    stubs[i % stubs.size()].get(), &stats, timer));
   }
   for (int i = 0; i < 600; ++i) {
     {
@@ -238,7 +245,8 @@ int main(int argc, char** argv) {
     absl::MutexLock lock(&stats.mu);
     stats.measuring = true;
   }
-  absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_seconds)));
+  double secs = absl::GetFlag(FLAGS_seconds);
+  absl::SleepFor(absl::Seconds(secs));
   std::vector<double> rtt;
   int welcomed, failed;
   {
@@ -249,20 +257,45 @@ int main(int argc, char** argv) {
     failed = stats.failed;
   }
   auto after = pid > 0 ? ProcUsage(pid) : std::pair<double, double>{0, 0};
-  double secs = absl::GetFlag(FLAGS_seconds);
-  std::printf("workers %d connected %d failed %d (connect %.2f s)\n", n, welcomed, failed,
-              connect_s);
-  std::printf("grants %zu (%.0f/s)  rtt_ms p50 %.3f p99 %.3f max %.3f\n", rtt.size(),
-              rtt.size() / secs, Percentile(rtt, 0.5), Percentile(rtt, 0.99), Percentile(rtt, 1.0));
-  if (pid > 0) {
-    std::printf("master cpu %.1f%% of one core, rss %.1f MiB\n",
-                100 * (after.first - before.first) / secs, after.second);
+  std::printf("%8d %9d %6d %9.2f %9.0f %9.3f %9.3f %9.3f %9.1f %9.1f\n", n, welcomed, failed,
+              connect_s, rtt.size() / secs, Percentile(rtt, 0.5), Percentile(rtt, 0.99),
+              Percentile(rtt, 1.0), pid > 0 ? 100 * (after.first - before.first) / secs : 0.0,
+              after.second);
+  std::fflush(stdout);
+  for (SimWorker* w : workers) w->Cancel();
+  absl::SleepFor(absl::Seconds(1));  // Let the master see the streams go.
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  std::vector<std::unique_ptr<v1::WorkerService::Stub>> stubs;
+  for (int c = 0; c < std::max(1, absl::GetFlag(FLAGS_channels)); ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("grpc.channel_id", c);  // Distinct args: distinct connections.
+    stubs.push_back(v1::WorkerService::NewStub(grpc::CreateCustomChannel(
+        absl::GetFlag(FLAGS_master), grpc::InsecureChannelCredentials(), args)));
   }
-  for (auto& w : workers) w->Cancel();
-  absl::SleepFor(absl::Milliseconds(500));
+  std::vector<int> rounds;
+  const std::string sweep = absl::GetFlag(FLAGS_sweep);
+  std::vector<std::string> counts = absl::StrSplit(sweep, ',', absl::SkipEmpty());
+  for (const std::string& n : counts) {
+    int v = std::atoi(n.c_str());
+    if (v > 0) rounds.push_back(v);
+  }
+  if (rounds.empty()) rounds.push_back(absl::GetFlag(FLAGS_workers));
+  Timer timer;
+  std::atomic<bool> stop{false};
+  std::thread timer_thread([&] { timer.Run(&stop); });
+  std::printf("# lease %.0f ms of work per request, %.0f s per round, master pid %d\n",
+              absl::GetFlag(FLAGS_lease_ms), absl::GetFlag(FLAGS_seconds),
+              absl::GetFlag(FLAGS_master_pid));
+  std::printf("%8s %9s %6s %9s %9s %9s %9s %9s %9s %9s\n", "workers", "connected", "failed",
+              "connect_s", "grants/s", "p50_ms", "p99_ms", "max_ms", "cpu_%", "rss_MiB");
+  for (size_t r = 0; r < rounds.size(); ++r)
+    RunRound(static_cast<int>(r), rounds[r], stubs, &timer);
   stop = true;
   timer_thread.join();
-  // Reactors are leaked on purpose: OnDone may still run on gRPC threads at exit.
-  for (auto& w : workers) w.release();
   return 0;
 }
