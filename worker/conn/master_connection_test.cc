@@ -78,7 +78,10 @@ TEST(MasterConnectionTest, ReconnectsWithBackoffAndSaysHelloAgain) {
   Worker worker(master->Address());
   ASSERT_TRUE(master->WaitFor([](const FakeMaster::Seen& s) { return !s.shares.empty(); }));
   master->Stop();
-  absl::SleepFor(absl::Milliseconds(300));  // A few failed attempts while nobody listens.
+  // A few failed attempts while nobody listens (bounded wait: sanitizers slow everything).
+  for (int i = 0; i < 500 && worker.conn->Stats().streams < 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   EXPECT_FALSE(worker.conn->Stats().connected);
   auto restarted = std::make_unique<FakeMaster>(FakeMaster::Script{});
   ASSERT_TRUE(restarted->Start(port).ok());
