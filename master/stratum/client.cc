@@ -1,0 +1,262 @@
+#include "master/stratum/client.h"
+
+#include <algorithm>
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "master/stratum/client_internal.h"
+
+namespace synth::stratum {
+
+Client::Impl::Impl(ClientOptions options, ClientCallbacks callbacks, std::vector<PoolUrl> urls)
+    : options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      pools_(options_.pools),
+      urls_(std::move(urls)),
+      factory_(options_.transport ? options_.transport
+                                  : AsioTransportFactory(options_.tls, options_.connect_timeout_s)),
+      failures_(pools_.size(), 0),
+      resume_(pools_.size()),
+      rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {}
+
+void Client::Impl::Start() {
+  if (started_) return;
+  started_ = true;
+  asio::post(io_, [this] {
+    Connect(0, /*probe=*/false);
+    Tick();
+  });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Client::Impl::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (!thread_.joinable()) return;
+  std::promise<void> done;
+  asio::post(io_, [&] {
+    tick_timer_.cancel();
+    connect_timer_.cancel();
+    for (Conn* c : {active_.get(), probe_.get()}) {
+      if (c != nullptr) c->session->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
+    }
+    for (auto& c : draining_) c->session->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
+    for (Queued& q : queue_) q.done(SubmitResult{SubmitOutcome::kTimedOut, 0, "client stopped", false});
+    queue_.clear();
+    if (active_) Bury(std::move(active_));
+    if (probe_) Bury(std::move(probe_));
+    for (auto& c : draining_) Bury(std::move(c));
+    draining_.clear();
+    done.set_value();
+  });
+  done.get_future().wait();
+  work_.reset();
+  io_.stop();
+  thread_.join();
+  graveyard_.clear();
+}
+
+void Client::Impl::Update(std::function<void(ClientStatus&)> f) {
+  absl::MutexLock l(&mu_);
+  f(status_);
+}
+
+ClientStatus Client::Impl::Status() const {
+  absl::MutexLock l(&mu_);
+  return status_;
+}
+
+absl::Duration Client::Impl::Backoff(int failures) {
+  double base = absl::ToDoubleSeconds(options_.backoff_initial) *
+                std::pow(options_.backoff_multiplier, std::max(0, failures - 1));
+  base = std::min(base, absl::ToDoubleSeconds(options_.backoff_max));
+  std::uniform_real_distribution<double> jitter(1 - options_.backoff_jitter,
+                                                1 + options_.backoff_jitter);
+  return absl::Seconds(base * jitter(rng_));
+}
+
+void Client::Impl::Connect(int pool, bool probe) {
+  auto c = std::make_unique<Conn>();
+  c->impl = this;
+  c->pool = pool;
+  c->id = next_conn_id_++;
+  c->probe = probe;
+  c->url = (!probe && pool == current_ && redirect_) ? *redirect_ : urls_[pool];
+  SessionConfig config = options_.session;
+  config.user = pools_[pool].user;
+  config.pass = pools_[pool].pass;
+  if (resume_[pool]) {
+    config.resume_session_id = resume_[pool]->session_id;
+    config.resume_extranonce1 = resume_[pool]->extranonce1;
+  }
+  c->session = std::make_unique<Session>(config, c.get(), c->id, c->url.ToString());
+  c->transport = factory_(io_, c->url);
+  Conn* raw = c.get();
+  LOG(INFO) << "stratum: connecting to " << raw->url.ToString() << " as " << config.user
+            << (probe ? " (probing the preferred pool)" : "");
+  if (probe) {
+    probe_ = std::move(c);
+  } else {
+    active_ = std::move(c);
+  }
+  raw->transport->Start(LineTransport::Handlers{
+      .on_connected = [this, raw] { raw->session->Begin(absl::Now()); },
+      .on_line = [this, raw](std::string line) { OnLine(raw, line); },
+      .on_closed = [this, raw](absl::Status why) { Drop(raw, why); },
+  });
+}
+
+void Client::Impl::OnLine(Conn* c, const std::string& line) {
+  absl::Status s = c->session->OnLine(line, absl::Now());
+  if (!s.ok()) {
+    LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s
+                 << "; dropping the connection";
+    c->transport->Close();
+    Drop(c, s);
+  }
+}
+
+void Client::Impl::Bury(std::unique_ptr<Conn> c) {
+  c->transport->Close();
+  graveyard_.push_back(std::move(c));
+  asio::post(io_, [this] { graveyard_.clear(); });
+}
+
+void Client::Impl::Retire(std::unique_ptr<Conn> c) {
+  if (c->session->pending_submits() == 0) return Bury(std::move(c));
+  draining_.push_back(std::move(c));
+}
+
+void Client::Impl::Drop(Conn* c, const absl::Status& why) {
+  Update([&](ClientStatus& s) { s.last_error = std::string(why.message()); });
+  if (probe_.get() == c) {
+    LOG(INFO) << "stratum: probe of " << c->url.ToString() << " failed: " << why;
+    Bury(std::move(probe_));
+    next_probe_ = absl::Now() + options_.primary_retry;
+    return;
+  }
+  for (auto it = draining_.begin(); it != draining_.end(); ++it) {
+    if (it->get() != c) continue;
+    c->session->AbortPending(SubmitOutcome::kTimedOut, "connection lost before the answer");
+    std::unique_ptr<Conn> dead = std::move(*it);
+    draining_.erase(it);
+    return Bury(std::move(dead));
+  }
+  if (active_.get() != c) return;
+  LOG(WARNING) << "stratum: lost " << c->url.ToString() << ": " << why;
+  bool was_ready = c->session->ready();
+  if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
+    resume_[c->pool] = Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
+  }
+  c->session->AbortPending(SubmitOutcome::kTimedOut, "connection lost before the answer");
+  Bury(std::move(active_));
+  if (was_ready) {
+    Update([](ClientStatus& s) {
+      s.connected = false;
+      ++s.disconnects;
+    });
+    if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
+  }
+  if (redirect_ && !was_ready) redirect_.reset();  // A redirect that fails falls back.
+  int& f = failures_[current_];
+  ++f;
+  if (f >= options_.failover_after && pools_.size() > 1) {
+    f = 0;
+    current_ = (current_ + 1) % static_cast<int>(pools_.size());
+    redirect_.reset();
+    LOG(WARNING) << "stratum: failing over to " << urls_[current_].ToString();
+    return ScheduleConnect(Backoff(1));
+  }
+  ScheduleConnect(Backoff(f));
+}
+
+void Client::Impl::ScheduleConnect(absl::Duration delay) {
+  if (stopped_ || connect_pending_) return;
+  connect_pending_ = true;
+  connect_timer_.expires_after(absl::ToChronoMilliseconds(delay));
+  connect_timer_.async_wait([this](const asio::error_code& ec) {
+    connect_pending_ = false;
+    if (ec || stopped_ || active_) return;
+    Connect(current_, /*probe=*/false);
+  });
+}
+
+void Client::Impl::OnReady(Conn* c) {
+  if (c != active_.get()) return;  // A probe is promoted on its first job.
+  failures_[c->pool] = 0;
+  if (c->session->resumed() && resume_[c->pool]) c->session->AdoptJobs(resume_[c->pool]->jobs);
+  next_probe_ = c->pool > 0 ? absl::Now() + options_.primary_retry : absl::InfiniteFuture();
+  LOG(INFO) << "stratum: ready on " << c->url.ToString()
+            << (c->session->resumed() ? " (session resumed)" : "");
+  Update([&](ClientStatus& s) {
+    s.connected = true;
+    s.url = c->url.ToString();
+    s.pool_index = c->pool;
+    s.resumed = c->session->resumed();
+    ++s.connects;
+  });
+  if (callbacks_.on_connection) callbacks_.on_connection(true, c->url.ToString());
+  FlushQueue();
+}
+
+void Client::Impl::OnJob(Conn* c, ClientJob job) {
+  if (c == probe_.get()) {
+    if (!c->session->ready()) return;
+    Promote();
+    job.job.clean_jobs = true;  // Another pool: earlier work is useless.
+  } else if (c != active_.get()) {
+    return;  // Draining.
+  }
+  Update([&](ClientStatus& s) {
+    ++s.jobs;
+    s.difficulty = job.difficulty;
+    s.extranonce1 = job.extranonce1;
+    s.version_mask = job.version_mask;
+    s.unknown_responses = c->session->unknown_responses();
+  });
+  if (callbacks_.on_job) callbacks_.on_job(job);
+}
+
+void Client::Impl::Promote() {
+  LOG(INFO) << "stratum: back on the preferred pool " << probe_->url.ToString();
+  if (active_) Retire(std::move(active_));
+  active_ = std::move(probe_);
+  current_ = active_->pool;
+  redirect_.reset();
+  OnReady(active_.get());
+}
+
+void Client::Impl::OnReconnect(Conn* c, const ReconnectParams& p) {
+  if (c != active_.get()) return;
+  std::string host = p.host.empty() ? c->url.host : p.host;
+  if (!SameDomain(host, urls_[c->pool].host)) {
+    LOG(WARNING) << "stratum: refusing client.reconnect to '" << host << "': not the domain of "
+                 << urls_[c->pool].host;
+    Update([](ClientStatus& s) { ++s.reconnects_refused; });
+    return;
+  }
+  PoolUrl target = c->url;
+  target.host = host;
+  if (p.port) target.port = *p.port;
+  LOG(INFO) << "stratum: pool asked to reconnect to " << target.ToString() << " in " << p.wait_s
+            << " s";
+  redirect_ = target;
+  if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
+    resume_[c->pool] = Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
+  }
+  Update([](ClientStatus& s) {
+    s.connected = false;
+    ++s.disconnects;
+  });
+  if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
+  Retire(std::move(active_));
+  ScheduleConnect(absl::Seconds(p.wait_s));
+}
+
+void Client::Impl::OnShowMessage(const std::string& text) {
+  Update([&](ClientStatus& s) { s.last_message = text.substr(0, 1024); });
+  if (callbacks_.on_message) callbacks_.on_message(text);
+}
+
+}  // namespace synth::stratum

@@ -1,0 +1,126 @@
+// File: master/stratum/client.h
+//
+// The master's Stratum V1 client: one io thread, a failover list of pools by priority, TCP or
+// TLS (stratum+ssl:// with certificate and host-name verification), every extension a pool may
+// use (BIP 310 version rolling and minimum-difficulty, extranonce.subscribe/set_extranonce,
+// suggest_difficulty, client.reconnect within the same domain, show_message, get_version).
+//
+//   ClientOptions o;
+//   o.pools = {{"stratum+tcp://127.0.0.1:3333", "user.worker", "x", /*priority=*/0},
+//              {"stratum+ssl://backup.example.com:443", "user.worker", "x", 1}};
+//   ClientCallbacks cb;
+//   cb.on_job = [&](const ClientJob& j) { cluster.OnJob(j); };   // io thread; do not block
+//   ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Client::Create(o, cb));
+//   client->Start();
+//   client->Submit(share, [](const SubmitResult& r) { ... });    // any thread
+//   ClientStatus s = client->Status();                            // any thread
+//
+// Contract:
+// - on_job gets every job with the difficulty, extranonce1, extranonce2_size and version mask in
+//   force when it was notified; a set_difficulty/set_extranonce applies to later jobs only.
+//   job.clean_jobs = true means all earlier jobs are dead (also forced on the first job of a
+//   new, not resumed, session or after switching pools).
+// - Submit's `done` runs exactly once, on the io thread: accepted, rejected (the pool's code and
+//   reason), stale (job cleaned, pool said 21, or the session changed before it could be sent),
+//   or timed out. Shares submitted while disconnected wait (up to submit_timeout) for the next
+//   session and are sent if that session resumed with the same extranonce1 and still knows the
+//   job. The 6th submit param (version bits = share.version & mask) is sent only when
+//   mining.configure agreed on version rolling.
+// - Reconnects use jittered exponential backoff; after `failover_after` consecutive failures
+//   the next pool by priority is tried; while on a backup, the primary is probed every
+//   `primary_retry` with a full handshake and the client switches back once the probe is
+//   subscribed, authorized and has a job (the old connection drains its pending submits).
+// - Bad input (malformed JSON, oversize lines, bad hex, absurd extranonce2_size, bad
+//   difficulty) is logged and the connection is dropped and re-established; responses to
+//   unknown ids are logged and ignored. Pool passwords are never logged.
+// Thread-safety: all public methods are thread-safe. Callbacks run on the io thread, one at a
+// time; they must not block and must not call Stop(). No callback runs after Stop() returns.
+#ifndef SYNTH_MASTER_STRATUM_CLIENT_H_
+#define SYNTH_MASTER_STRATUM_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "master/stratum/session.h"
+#include "master/stratum/transport.h"
+#include "master/stratum/types.h"
+
+namespace synth::stratum {
+
+struct PoolEndpoint {
+  std::string url;    // stratum+tcp://HOST:PORT or stratum+ssl://HOST:PORT
+  std::string user;
+  std::string pass;   // Secret: never logged.
+  int priority = 0;   // Lower is preferred; ties keep the given order.
+};
+
+struct ClientOptions {
+  std::vector<PoolEndpoint> pools;
+  SessionConfig session;   // user/pass/resume fields are filled per pool.
+  absl::Duration backoff_initial = absl::Seconds(1);
+  absl::Duration backoff_max = absl::Seconds(60);
+  double backoff_multiplier = 1.6;
+  double backoff_jitter = 0.2;            // ± fraction.
+  int failover_after = 2;                 // Consecutive failures before the next pool.
+  absl::Duration primary_retry = absl::Seconds(30);
+  absl::Duration tick = absl::Milliseconds(100);
+  TlsOptions tls;
+  int connect_timeout_s = 10;
+  TransportFactory transport;             // Null: real sockets (AsioTransportFactory).
+  uint64_t seed = 0;                      // Backoff jitter; 0 = random.
+};
+
+struct ClientCallbacks {
+  std::function<void(const ClientJob&)> on_job;
+  std::function<void(bool connected, const std::string& url)> on_connection;  // Optional.
+  std::function<void(const std::string& text)> on_message;  // client.show_message; optional.
+};
+
+// A snapshot for status output and tests. Holds no secrets.
+struct ClientStatus {
+  bool connected = false;           // A session is subscribed and authorized.
+  std::string url;                  // The active pool (after any client.reconnect).
+  int pool_index = -1;              // Into the priority-sorted pool list.
+  uint64_t connects = 0;            // Sessions that became ready.
+  uint64_t disconnects = 0;
+  uint64_t jobs = 0;
+  double difficulty = 0;            // Of the last job.
+  std::vector<uint8_t> extranonce1; // Of the last job.
+  uint32_t version_mask = 0;        // Of the last job.
+  bool resumed = false;             // The last session resumed the previous one.
+  uint64_t unknown_responses = 0;
+  uint64_t reconnects_refused = 0;  // client.reconnect to another domain.
+  std::string last_error;
+  std::string last_message;         // Last client.show_message.
+  SubmitCounters shares;
+};
+
+class Client {
+ public:
+  // InvalidArgument when there is no pool or a URL does not parse.
+  static absl::StatusOr<std::unique_ptr<Client>> Create(ClientOptions options,
+                                                        ClientCallbacks callbacks);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  void Start();
+  void Stop();
+  void Submit(const ClientShare& share, std::function<void(const SubmitResult&)> done);
+  void SuggestDifficulty(double difficulty);
+  ClientStatus Status() const;
+
+  class Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synth::stratum
+
+#endif  // SYNTH_MASTER_STRATUM_CLIENT_H_

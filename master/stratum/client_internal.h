@@ -1,0 +1,109 @@
+// Internal to the Stratum client: the io-thread state behind client.h.
+#ifndef SYNTH_MASTER_STRATUM_CLIENT_INTERNAL_H_
+#define SYNTH_MASTER_STRATUM_CLIENT_INTERNAL_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "asio.hpp"
+#include "master/stratum/client.h"
+#include "master/stratum/pool_url.h"
+
+namespace synth::stratum {
+
+class Client::Impl {
+ public:
+  Impl(ClientOptions options, ClientCallbacks callbacks, std::vector<PoolUrl> urls);
+  void Start();
+  void Stop();
+  void Submit(const ClientShare& share, Session::SubmitDone done);
+  void SuggestDifficulty(double difficulty);
+  ClientStatus Status() const;
+
+ private:
+  struct Conn : Session::Delegate {
+    Impl* impl = nullptr;
+    int pool = 0;
+    uint64_t id = 0;
+    PoolUrl url;
+    bool probe = false;
+    std::unique_ptr<LineTransport> transport;
+    std::unique_ptr<Session> session;
+    void SendLine(std::string line) override { transport->Send(std::move(line)); }
+    void OnReady() override { impl->OnReady(this); }
+    void OnJob(const ClientJob& job) override { impl->OnJob(this, job); }
+    void OnReconnect(const ReconnectParams& p) override { impl->OnReconnect(this, p); }
+    void OnShowMessage(const std::string& text) override { impl->OnShowMessage(text); }
+  };
+  struct Queued {
+    ClientShare share;
+    Session::SubmitDone done;
+    absl::Time deadline;
+  };
+  struct Resume {
+    std::string session_id;
+    std::vector<uint8_t> extranonce1;
+    std::set<std::string> jobs;
+  };
+
+  void Connect(int pool, bool probe);
+  void OnLine(Conn* c, const std::string& line);
+  void Drop(Conn* c, const absl::Status& why);
+  void OnReady(Conn* c);
+  void OnJob(Conn* c, ClientJob job);
+  void OnReconnect(Conn* c, const ReconnectParams& p);
+  void OnShowMessage(const std::string& text);
+  void Promote();
+  void Retire(std::unique_ptr<Conn> c);  // Drain pending submits, then close.
+  void Bury(std::unique_ptr<Conn> c);    // Close now; destroy later (not inside its handler).
+  void ScheduleConnect(absl::Duration delay);
+  void Tick();
+  void FlushQueue();
+  void SubmitOnIo(const ClientShare& share, Session::SubmitDone done);
+  Session::SubmitDone Counted(const ClientShare& share, Session::SubmitDone done);
+  absl::Duration Backoff(int failures);
+  void Update(std::function<void(ClientStatus&)> f);
+
+  const ClientOptions options_;
+  const ClientCallbacks callbacks_;
+  const std::vector<PoolEndpoint> pools_;  // Sorted by priority.
+  const std::vector<PoolUrl> urls_;
+  TransportFactory factory_;
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  asio::steady_timer tick_timer_{io_};
+  asio::steady_timer connect_timer_{io_};
+  std::thread thread_;
+  bool started_ = false;
+  bool stopped_ = false;
+
+  // ---- io thread ----
+  std::unique_ptr<Conn> active_;
+  std::unique_ptr<Conn> probe_;
+  std::vector<std::unique_ptr<Conn>> draining_;
+  std::vector<std::unique_ptr<Conn>> graveyard_;
+  int current_ = 0;
+  std::vector<int> failures_;
+  std::vector<std::optional<Resume>> resume_;
+  std::optional<PoolUrl> redirect_;  // From client.reconnect, for the current pool.
+  std::deque<Queued> queue_;
+  uint64_t next_conn_id_ = 1;
+  absl::Time next_probe_ = absl::InfiniteFuture();
+  bool connect_pending_ = false;
+  std::mt19937_64 rng_;
+
+  mutable absl::Mutex mu_;
+  ClientStatus status_ ABSL_GUARDED_BY(mu_);
+
+  friend class Client;
+};
+
+}  // namespace synth::stratum
+
+#endif  // SYNTH_MASTER_STRATUM_CLIENT_INTERNAL_H_

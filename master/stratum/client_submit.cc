@@ -1,0 +1,128 @@
+// Client: share submission, the periodic tick (timeouts, draining, probing the primary) and the
+// public wrappers.
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "master/stratum/client.h"
+#include "master/stratum/client_internal.h"
+
+namespace synth::stratum {
+
+Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::SubmitDone done) {
+  return [this, done = std::move(done)](const SubmitResult& r) {
+    Update([&](ClientStatus& s) {
+      switch (r.outcome) {
+        case SubmitOutcome::kAccepted: ++s.shares.accepted; break;
+        case SubmitOutcome::kRejected:
+          ++s.shares.rejected;
+          ++s.shares.rejected_by_code[r.code];
+          break;
+        case SubmitOutcome::kStale: ++s.shares.stale; break;
+        case SubmitOutcome::kTimedOut: ++s.shares.timed_out; break;
+      }
+      if (r.outcome == SubmitOutcome::kAccepted) s.shares.accepted_work += s.difficulty;
+    });
+    if (done) done(r);
+  };
+}
+
+void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done) {
+  absl::Time now = absl::Now();
+  if (active_ && active_->session->ready()) {
+    if (active_->session->KnowsJob(share.job_id)) {
+      return active_->session->Submit(share, std::move(done), now);
+    }
+    for (auto& c : draining_) {  // A job of the pool we just left, still open.
+      if (c->session->ready() && c->session->KnowsJob(share.job_id)) {
+        return c->session->Submit(share, std::move(done), now);
+      }
+    }
+    LOG(INFO) << "stratum: share for job " << share.job_id << " is stale (job gone); not sent";
+    return done(SubmitResult{SubmitOutcome::kStale, 0, "job no longer valid", false});
+  }
+  queue_.push_back(Queued{share, std::move(done), now + options_.session.submit_timeout});
+}
+
+void Client::Impl::FlushQueue() {
+  std::deque<Queued> queue = std::move(queue_);
+  queue_.clear();
+  for (Queued& q : queue) SubmitOnIo(q.share, std::move(q.done));
+}
+
+void Client::Impl::Submit(const ClientShare& share, Session::SubmitDone done) {
+  Update([](ClientStatus& s) { ++s.shares.submitted; });
+  Session::SubmitDone counted = Counted(share, std::move(done));
+  asio::post(io_, [this, share, counted = std::move(counted)]() mutable {
+    if (stopped_) return counted(SubmitResult{SubmitOutcome::kTimedOut, 0, "client stopped", false});
+    SubmitOnIo(share, std::move(counted));
+  });
+}
+
+void Client::Impl::SuggestDifficulty(double difficulty) {
+  asio::post(io_, [this, difficulty] {
+    if (active_ && active_->session->ready()) active_->session->SuggestDifficulty(difficulty);
+  });
+}
+
+void Client::Impl::Tick() {
+  absl::Time now = absl::Now();
+  for (Conn* c : {active_.get(), probe_.get()}) {
+    if (c == nullptr) continue;
+    absl::Status s = c->session->Tick(now);
+    if (!s.ok()) {
+      LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s;
+      Drop(c, s);
+    }
+  }
+  for (size_t i = 0; i < draining_.size();) {
+    Session& s = *draining_[i]->session;
+    (void)s.Tick(now);
+    if (s.pending_submits() == 0) {
+      std::unique_ptr<Conn> done = std::move(draining_[i]);
+      draining_.erase(draining_.begin() + static_cast<long>(i));
+      Bury(std::move(done));
+    } else {
+      ++i;
+    }
+  }
+  while (!queue_.empty() && queue_.front().deadline <= now) {
+    queue_.front().done(SubmitResult{SubmitOutcome::kTimedOut, 0, "no pool connection", false});
+    queue_.pop_front();
+  }
+  if (!probe_ && active_ && active_->session->ready() && current_ > 0 && now >= next_probe_) {
+    next_probe_ = absl::InfiniteFuture();
+    Connect(0, /*probe=*/true);
+  }
+  tick_timer_.expires_after(absl::ToChronoMilliseconds(options_.tick));
+  tick_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && !stopped_) Tick();
+  });
+}
+
+// ---- Client ----
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options,
+                                                       ClientCallbacks callbacks) {
+  if (options.pools.empty()) return absl::InvalidArgumentError("stratum client: no pool given");
+  std::stable_sort(options.pools.begin(), options.pools.end(),
+                   [](const PoolEndpoint& a, const PoolEndpoint& b) { return a.priority < b.priority; });
+  std::vector<PoolUrl> urls;
+  for (const PoolEndpoint& p : options.pools) {
+    absl::StatusOr<PoolUrl> url = ParsePoolUrl(p.url);
+    if (!url.ok()) return url.status();
+    urls.push_back(*url);
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(callbacks), std::move(urls));
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() { Stop(); }
+void Client::Start() { impl_->Start(); }
+void Client::Stop() { impl_->Stop(); }
+void Client::Submit(const ClientShare& share, std::function<void(const SubmitResult&)> done) {
+  impl_->Submit(share, std::move(done));
+}
+void Client::SuggestDifficulty(double difficulty) { impl_->SuggestDifficulty(difficulty); }
+ClientStatus Client::Status() const { return impl_->Status(); }
+
+}  // namespace synth::stratum
