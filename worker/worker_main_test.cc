@@ -14,7 +14,7 @@ using ::testing::HasSubstr;
 
 TEST(RunWorkerTest, HashesOnRealCpuDevicesAgainstAFakeMasterAndReports) {
   FakeMaster master({.units_per_grant = 2,
-                     .unit_nonces = uint64_t{1} << 20,
+                     .unit_nonces = uint64_t{1} << 16,
                      .target_top_word = 0x0000ffff});
   ASSERT_TRUE(master.Start(0).ok());
   WorkerOptions options;
@@ -28,14 +28,15 @@ TEST(RunWorkerTest, HashesOnRealCpuDevicesAgainstAFakeMasterAndReports) {
   std::string out = testing::internal::GetCapturedStdout();
   nlohmann::json j = nlohmann::json::parse(out);
   EXPECT_EQ(j["worker_id"], "itest");
-  EXPECT_GT(j["hashes"].get<uint64_t>(), uint64_t{1} << 20);
-  // About one nonce in 65536 meets the target.
+  // Loose bounds: sanitizer builds hash ~100x slower than release ones.
+  EXPECT_GT(j["hashes"].get<uint64_t>(), uint64_t{1} << 16);
+  // About one nonce in 65536 meets the target: a few shares even at sanitizer speed.
   EXPECT_GT(j["shares_accepted"].get<uint64_t>(), 0u);
   EXPECT_EQ(j["shares_rejected"].get<uint64_t>(), 0u);
   FakeMaster::Seen seen = master.Snapshot();
   ASSERT_EQ(seen.hellos.size(), 1u);
   EXPECT_EQ(seen.hellos[0].devices(0).name(), "cpu0");
-  EXPECT_GT(seen.hellos[0].devices(0).benchmarked_rate_hps(), 1e6) << "calibration missing";
+  EXPECT_GT(seen.hellos[0].devices(0).benchmarked_rate_hps(), 1e4) << "calibration missing";
   EXPECT_FALSE(seen.progress.empty());
 }
 
