@@ -162,10 +162,13 @@ int Main(int argc, char** argv) {
   CHECK_CUDA(cudaMalloc(reinterpret_cast<void**>(&ring), (1 + 2 * 4096) * 4));
   struct V { int mode, mids, tpb, npt; };
   std::vector<V> variants;
-  for (int mode : {0, 1, 2, 3, 4, 5})
-    for (int mids : {1, 2, 4}) variants.push_back({mode, mids, 256, 16});
-  for (int tpb : {128, 512}) variants.push_back({1, 1, tpb, 16});
-  for (int npt : {1, 4, 64}) variants.push_back({1, 1, 256, npt});
+  for (int mode : {0, 1, 2, 3})
+    for (int mids : {1, 2, 4, 8}) variants.push_back({mode, mids, 256, 16});
+  for (int mode : {4, 5}) variants.push_back({mode, 1, 256, 16});
+  for (int tpb : {128, 512}) variants.push_back({2, 1, tpb, 16});
+  for (int tpb : {128, 512}) variants.push_back({2, 4, tpb, 16});
+  for (int npt : {1, 4}) variants.push_back({2, 1, 256, npt});
+  for (int npt : {1, 4}) variants.push_back({2, 4, 256, npt});
   std::printf("%-5s %-5s %-5s %-5s %-6s %10s\n", "mode", "mids", "tpb", "npt", "check", "GH/s");
   bool all_ok = true;
   for (const V& v : variants) {
@@ -177,7 +180,7 @@ int Main(int argc, char** argv) {
     if (tsv) std::fprintf(tsv, "raw\t%d\t%d\t%d\t%d\t%s\t%.4f\n", v.mode, v.mids, v.tpb, v.npt, ok ? "ok" : "FAIL", rate / 1e9);
     std::fflush(stdout);
   }
-  for (int mids : {1, 4}) TimeFeeder(mids, seconds, tsv);
+  for (int mids : {1, 4, 8}) TimeFeeder(mids, seconds, tsv);
   if (tsv) std::fclose(tsv);
   cudaFree(ring);
   return all_ok ? 0 : 1;

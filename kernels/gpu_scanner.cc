@@ -171,7 +171,8 @@ absl::StatusOr<uint64_t> GpuScanner::Scan(std::span<const GpuWork> works, uint32
   size_t index = 0;
   while (index < works.size() && count > 0) {
     const size_t left = works.size() - index;
-    const size_t group = left >= 4 ? 4 : (left >= 2 ? 2 : 1);
+    size_t group = 1;
+    while (group * 2 <= left && group * 2 <= static_cast<size_t>(tuning_.max_mids)) group *= 2;
     absl::StatusOr<uint64_t> done =
         ScanGroup(works.subspan(index, group), static_cast<uint32_t>(index), start, count,
                   cancel, out);

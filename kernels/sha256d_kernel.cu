@@ -18,8 +18,11 @@ __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode) {
   return arch == 900 || add_mode == kDefaultAddMode;
 }
 
+// Eight interleaved midstates need more than the 128 registers that 512-thread blocks allow.
+constexpr int MaxThreads(int mids) { return mids >= 8 ? 256 : kMaxThreadsPerBlock; }
+
 template <int kMids, int kAddMode>
-__global__ void __launch_bounds__(kMaxThreadsPerBlock) Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
+__global__ void __launch_bounds__(MaxThreads(kMids)) Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
 #if defined(__CUDA_ARCH__)
   if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode)) {
     uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
@@ -49,6 +52,7 @@ __global__ void __launch_bounds__(kMaxThreadsPerBlock) Sha256dScanKernel(const _
 template <int kMids>
 cudaError_t LaunchMids(const LaunchArgs& args, dim3 grid, dim3 block, int add_mode,
                        cudaStream_t stream) {
+  if (static_cast<int>(block.x) > MaxThreads(kMids)) return cudaErrorInvalidValue;
   switch (add_mode) {
     case 0:
       Sha256dScanKernel<kMids, 0><<<grid, block, 0, stream>>>(args);
@@ -128,6 +132,8 @@ cudaError_t LaunchSha256dScan(const LaunchArgs& in, int threads, int add_mode,
       return LaunchMids<2>(args, grid, block, add_mode, stream);
     case 4:
       return LaunchMids<4>(args, grid, block, add_mode, stream);
+    case 8:
+      return LaunchMids<8>(args, grid, block, add_mode, stream);
     default:
       return cudaErrorInvalidValue;
   }

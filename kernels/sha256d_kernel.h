@@ -31,13 +31,13 @@
 
 namespace synth::kernels {
 
-inline constexpr int kMaxMids = 4;          // Midstates per launch (version rolling).
+inline constexpr int kMaxMids = 8;          // Midstates per launch (version rolling).
 inline constexpr int kMaxThreadsPerBlock = 512;
 
 struct LaunchArgs {
   MidstatePre mids[kMaxMids];
   TailPre tail;
-  uint32_t nmids;     // 1, 2 or 4.
+  uint32_t nmids;     // 1, 2, 4 or 8.
   uint32_t start;     // First nonce.
   uint32_t count;     // Nonces in this launch, 1..2^31.
   uint32_t npt;       // Nonces per thread (loop count), >= 1.
@@ -61,7 +61,8 @@ void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail);
 bool AddModeAvailable(int cc, int add_mode);
 
 // Enqueues one search launch on `stream`. cudaErrorInvalidValue for bad arguments (nmids not
-// 1/2/4, count 0 or > 2^31, threads not a multiple of 32 in 32..512, add_mode not 0..5).
+// 1/2/4/8, count 0 or > 2^31, threads not a multiple of 32 in 32..512 (..256 for
+// 8 midstates), add_mode not 0..5).
 cudaError_t LaunchSha256dScan(const LaunchArgs& args, int threads, int add_mode,
                               cudaStream_t stream);
 

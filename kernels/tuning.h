@@ -22,6 +22,7 @@ struct KernelTuning {
   int add_mode = 1;              // 0..2, see kernels/sha256_rounds.cuh.
   uint64_t launch_nonces = uint64_t{1} << 24;  // First launch's size (then adapted).
   double target_batch_ms = 15;   // The feeder sizes launches to take about this long.
+  int max_mids = 4;              // Midstates per launch with version rolling: 1, 2, 4 or 8.
 };
 
 // Returns the row for compute capability major.minor (the closest older row of the same major
