@@ -91,7 +91,9 @@ void PoolServer::Impl::Accept() {
 
 void PoolServer::Impl::Forget(Session* s) {
   sessions_.erase(s);
-  if (s->subscribed_) resumable_[bitcoin::BytesToHex(s->extranonce1_)] = s->extranonce1_;
+  if (s->subscribed_) {
+    resumable_[bitcoin::BytesToHex(s->extranonce1_)] = {s->extranonce1_, s->terms_, s->seen_shares_};
+  }
   absl::MutexLock l(&stats_mu_);
   stats_.sessions_open = sessions_.size();
 }

@@ -58,7 +58,12 @@ class PoolServer::Impl {
   std::deque<stratum::StratumJob> jobs_;        // Valid jobs, oldest first.
   uint64_t job_seq_ = 0;
   uint32_t extranonce_seq_ = 0;
-  std::map<std::string, std::vector<uint8_t>> resumable_;  // session id → extranonce1
+  struct Resumable {
+    std::vector<uint8_t> extranonce1;
+    std::map<std::string, JobTerms> terms;
+    std::set<std::string> seen_shares;
+  };
+  std::map<std::string, Resumable> resumable_;  // session id → what a resumed session keeps
   double difficulty_;
   int reject_all_code_ = 0;
   bool stall_ = false;
@@ -85,6 +90,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Protocol state (io thread).
   bool subscribed_ = false;
   bool extranonce_subscribed_ = false;
+  bool resumed_ = false;
   uint32_t version_mask_ = 0;
   double difficulty_ = 1;
   double min_difficulty_ = 0;

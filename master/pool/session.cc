@@ -109,7 +109,7 @@ void Session::HandleRequest(const Message& m) {
     Send(stratum::EncodeNotification("mining.set_difficulty", json::array({difficulty_})));
     if (const stratum::StratumJob* job = server_.current_job()) {
       stratum::StratumJob first = *job;
-      first.clean_jobs = true;
+      first.clean_jobs = !resumed_;
       server_.NotifyJob(*this, first);
     }
     return;
@@ -167,8 +167,13 @@ json Session::Subscribe(const json& params) {
   if (p.ok() && p->session_id) {
     auto it = server_.resumable_.find(*p->session_id);
     if (it != server_.resumable_.end()) {
-      extranonce1_ = it->second;
+      // A resumed session keeps its extranonce1 and its jobs: shares found before the
+      // disconnect still count (what cgminer relies on when it resubmits).
+      extranonce1_ = it->second.extranonce1;
+      terms_ = std::move(it->second.terms);
+      seen_shares_ = std::move(it->second.seen_shares);
       server_.resumable_.erase(it);
+      resumed_ = true;
     }
   }
   if (extranonce1_.empty()) extranonce1_ = server_.NextExtranonce1();

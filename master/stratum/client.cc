@@ -183,7 +183,14 @@ void Client::Impl::ScheduleConnect(absl::Duration delay) {
 }
 
 void Client::Impl::OnReady(Conn* c) {
-  if (c != active_.get()) return;  // A probe is promoted on its first job.
+  if (c == probe_.get()) {  // A probe is promoted once it is ready and has a job.
+    if (!c->held) return;
+    ClientJob job = std::move(*c->held);
+    Promote();
+    job.job.clean_jobs = true;  // Another pool: earlier work is useless.
+    return Deliver(c, job);
+  }
+  if (c != active_.get()) return;
   failures_[c->pool] = 0;
   if (c->session->resumed() && resume_[c->pool]) c->session->AdoptJobs(resume_[c->pool]->jobs);
   next_probe_ = c->pool > 0 ? absl::Now() + options_.primary_retry : absl::InfiniteFuture();
@@ -202,12 +209,19 @@ void Client::Impl::OnReady(Conn* c) {
 
 void Client::Impl::OnJob(Conn* c, ClientJob job) {
   if (c == probe_.get()) {
-    if (!c->session->ready()) return;
+    if (!c->session->ready()) {
+      c->held = std::move(job);
+      return;
+    }
     Promote();
     job.job.clean_jobs = true;  // Another pool: earlier work is useless.
   } else if (c != active_.get()) {
     return;  // Draining.
   }
+  Deliver(c, job);
+}
+
+void Client::Impl::Deliver(Conn* c, const ClientJob& job) {
   Update([&](ClientStatus& s) {
     ++s.jobs;
     s.difficulty = job.difficulty;

@@ -33,6 +33,7 @@ class Client::Impl {
     uint64_t id = 0;
     PoolUrl url;
     bool probe = false;
+    std::optional<ClientJob> held;  // A probe's latest job, until it is ready.
     std::unique_ptr<LineTransport> transport;
     std::unique_ptr<Session> session;
     void SendLine(std::string line) override { transport->Send(std::move(line)); }
@@ -57,6 +58,7 @@ class Client::Impl {
   void Drop(Conn* c, const absl::Status& why);
   void OnReady(Conn* c);
   void OnJob(Conn* c, ClientJob job);
+  void Deliver(Conn* c, const ClientJob& job);
   void OnReconnect(Conn* c, const ReconnectParams& p);
   void OnShowMessage(const std::string& text);
   void Promote();

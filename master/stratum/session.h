@@ -117,7 +117,7 @@ class Session {
   int64_t next_id_ = 1;
   std::map<int64_t, Pending> pending_;
   size_t submits_ = 0;
-  absl::Time begun_;
+  absl::Time begun_ = absl::InfiniteFuture();  // Not connected yet: no handshake clock.
   bool subscribed_ = false;
   bool authorized_ = false;
   bool resumed_ = false;

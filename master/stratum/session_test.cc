@@ -201,3 +201,17 @@ TEST_F(SessionTest, ResumeSendsSessionIdAndDetectsSuccess) {
 
 }  // namespace
 }  // namespace synth::stratum
+
+namespace synth::stratum {
+namespace {
+
+TEST(SessionClockTest, NoHandshakeTimeoutBeforeBegin) {
+  FakeDelegate d;
+  Session s(SessionConfig{}, &d, 1, "u");
+  EXPECT_TRUE(s.Tick(absl::Now()).ok());  // Not connected yet: the transport times connects.
+  s.Begin(absl::FromUnixSeconds(1000));
+  EXPECT_FALSE(s.Tick(absl::FromUnixSeconds(1011)).ok());
+}
+
+}  // namespace
+}  // namespace synth::stratum
