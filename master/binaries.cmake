@@ -1,9 +1,18 @@
 # Included from master/CMakeLists.txt: the synth-master binary (a thin main over
-# master/service). synthctl lives in ctl/.
+# master/service). synthctl and synth-loadgen live in ctl/.
+set(_upstream_srcs service/stratum_upstream.cc)
+set(_upstream_deps)
+if(TARGET synth_stratum_client)
+  list(APPEND _upstream_srcs service/stratum_client_upstream.cc)
+  list(APPEND _upstream_deps synth_stratum_client)
+endif()
 synth_library(synth_master_upstream
-  SRCS service/stratum_upstream.cc
+  SRCS ${_upstream_srcs}
   PUBLIC_DEPS synth_master_jobs absl::statusor
-  DEPS absl::strings)
+  DEPS ${_upstream_deps} synth_common_base absl::strings absl::synchronization)
+if(TARGET synth_stratum_client)
+  target_compile_definitions(synth_master_upstream PRIVATE SYNTH_HAVE_STRATUM_CLIENT)
+endif()
 
 synth_binary(synth-master
   SRCS main.cc

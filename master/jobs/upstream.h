@@ -45,6 +45,7 @@ struct UpstreamShare {
   uint32_t nonce = 0;
   bool has_version_bits = false;  // Send the 6th param (version rolling agreed).
   uint32_t version_bits = 0;      // (version & mask).
+  uint32_t version = 0;           // The full header version (rolled bits in).
 };
 
 // The pool's answer to one submit.
@@ -53,6 +54,7 @@ struct SubmitResult {
   int code = 0;           // Pool error code (e.g. 21 stale, 22 duplicate, 23 low difficulty).
   std::string reason;     // Pool message or a local reason ("not connected").
   bool not_sent = false;  // True when the share never reached the pool (no connection).
+  bool stale = false;     // The pool or the client called it stale (job gone, code 21).
 };
 
 // Snapshot of the connection for status output. Never holds secrets.

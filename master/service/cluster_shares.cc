@@ -114,6 +114,7 @@ void Cluster::OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& resu
   PendingShare p = it->second;
   pending_.erase(it);
   shares::ShareState state = result.accepted   ? shares::ShareState::kAccepted
+                             : result.stale    ? shares::ShareState::kStale
                              : result.not_sent ? shares::ShareState::kPoolDown
                                                : shares::ShareState::kRejected;
   validator_.Resolve(state, p.difficulty);

@@ -5,6 +5,12 @@
 
 namespace synth::service {
 
+#ifdef SYNTH_HAVE_STRATUM_CLIENT
+// stratum_client_upstream.cc.
+absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumClientUpstream(
+    const std::vector<PoolConfig>& pools);
+#endif
+
 absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
     const std::vector<PoolConfig>& pools) {
   if (pools.empty()) return absl::InvalidArgumentError("no --pool given");
@@ -15,8 +21,12 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
     if (!up.ok()) return up.status();
     return std::unique_ptr<jobs::Upstream>(std::move(*up));
   }
-  if (url.rfind("stratum+tcp://", 0) == 0) {
-    return absl::UnimplementedError("the Stratum client (master/stratum) is not built yet");
+  if (url.rfind("stratum+tcp://", 0) == 0 || url.rfind("stratum+ssl://", 0) == 0) {
+#ifdef SYNTH_HAVE_STRATUM_CLIENT
+    return MakeStratumClientUpstream(pools);
+#else
+    return absl::UnimplementedError("synth-master was built without the Stratum client");
+#endif
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown pool URL scheme in '", url, "' (stratum+tcp:// or synthetic://)"));

@@ -116,8 +116,9 @@ ShareCheck ShareValidator::Decide(const ShareIn& share) {
   }
   c.block = hash::MeetsTarget(h, CompactToTarget(job->builder.job().nbits));
   const jobs::UpstreamJob& uj = job->builder.job();
-  c.submit = jobs::UpstreamShare{uj.job_id,   m.extranonce2,        m.ntime,
-                                 share.nonce, uj.version_mask != 0, m.version_bits};
+  c.submit =
+      jobs::UpstreamShare{uj.job_id,      m.extranonce2, m.ntime, share.nonce, uj.version_mask != 0,
+                          m.version_bits, m.version};
   c.state = ShareState::kPending;
   return c;
 }

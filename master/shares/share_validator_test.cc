@@ -135,6 +135,7 @@ TEST_F(ShareValidatorTest, VersionRollingSendsTheBits) {
   ASSERT_EQ(c.state, ShareState::kPending);
   EXPECT_TRUE(c.submit->has_version_bits);
   EXPECT_EQ(c.submit->version_bits, 0x2000u);
+  EXPECT_EQ(c.submit->version, 0x20002000u);
 }
 
 TEST(CompactToTargetTest, Block125552) {
