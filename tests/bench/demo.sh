@@ -50,34 +50,37 @@ wait_port "$master_port" 15 || fail "synth-master did not start listening"
 start_bg worker "$SYNTH_WORKER" --master "127.0.0.1:$master_port" --devices "$devices" \
   --threads "$threads" --id demo-worker --status-seconds 5
 
-# One status row from the worker's last status line and the pool's stats file.
+# One status row: the master's cluster hashrate (reported by workers, and verified from their
+# shares), the worker's own, and what the pool accepted and credited.
 row() {
-  python3 - "$SYNTH_TMP/worker.log" "$stats" "$1" "$difficulty" <<'PY'
-import json, re, sys
-log, stats, elapsed, diff = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-rate = "-"
-try:
-    for line in open(log, errors="replace"):
-        m = re.search(r"\| ([0-9.]+) MH/s \[", line)
-        if m:
-            rate = m.group(1)
-except OSError:
-    pass
-acc = rej = "-"
-credited = "-"
+  python3 - "$SYNTH_TMP" "$stats" "$1" "$difficulty" <<'PY'
+import json, os, re, sys
+tmp, stats, elapsed, diff = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+def last(path, pattern):
+    found = None
+    try:
+        for line in open(path, errors="replace"):
+            m = re.search(pattern, line)
+            if m:
+                found = m
+    except OSError:
+        pass
+    return found
+m = last(os.path.join(tmp, "master.log"), r"cluster ([0-9.]+ \S+) reported, ([0-9.]+ \S+) verified")
+cluster = "%s (verified %s)" % (m.group(1), m.group(2)) if m else "-"
+w = last(os.path.join(tmp, "worker.log"), r"\| ([0-9.]+) MH/s \[")
+worker = w.group(1) + " MH/s" if w else "-"
+acc = rej = credited = "-"
 try:
     s = json.load(open(stats))
-    acc = s.get("accepted", s.get("shares_accepted", "-"))
-    rej = s.get("rejected", s.get("shares_rejected", "-"))
-    work = s.get("accepted_difficulty", s.get("accepted_work"))
-    if work is None and isinstance(acc, (int, float)):
-        work = acc * diff
+    acc, rej = s.get("accepted", "-"), s.get("rejected", "-")
+    work = s.get("accepted_work", acc * diff if isinstance(acc, (int, float)) else None)
     if work is not None and elapsed > 0:
-        credited = "%.2f" % (work * 4294967296.0 / elapsed / 1e6)
+        credited = "%.2f MH/s" % (work * 4294967296.0 / elapsed / 1e6)
 except (OSError, ValueError):
     pass
-print("%6.0fs  worker %8s MH/s   pool-credited %8s MH/s   accepted %6s   rejected %4s"
-      % (elapsed, rate, credited, acc, rej))
+print("%5.0fs | cluster %-28s | worker %-12s | pool accepted %5s rejected %3s credited %s"
+      % (elapsed, cluster, worker, acc, rej, credited))
 PY
 }
 
@@ -97,6 +100,8 @@ echo "== stopping (worker, master, pool)"
 stop_pid "$(pid_of worker)" TERM
 stop_pid "$(pid_of master)" TERM
 stop_pid "$(pid_of pool)" TERM
-row "$(( $(date +%s) - start ))"
+echo "pool:   accepted $(json_get "$stats" accepted) rejected $(json_get "$stats" rejected)" \
+     "(accepted difficulty $(json_get "$stats" accepted_work))"
 summary=$(grep -E '^\{"' "$SYNTH_TMP/worker.log" | tail -n 1)
-[ -n "$summary" ] && echo "worker summary: $summary"
+[ -n "$summary" ] && echo "worker: $summary"
+echo "every process this demo started has been stopped"

@@ -113,7 +113,7 @@ scenario_worker_kill() {
   start_worker w1
   start_worker w2
   wait_accepted 10 40 || fail "fewer than 10 shares accepted"
-  kill -KILL "$(pid_of w1)"
+  kill9 "$(pid_of w1)"
   local before
   before=$(pool_count accepted)
   wait_accepted $((before + 10)) 30 || fail "no new shares after killing w1"
@@ -127,7 +127,7 @@ scenario_master_restart() {
   start_master
   start_worker w1
   wait_accepted 5 40 || fail "no shares accepted before the restart"
-  kill -KILL "$(pid_of master)"
+  kill9 "$(pid_of master)"
   sleep 1
   local before t0 t1
   before=$(pool_count accepted)

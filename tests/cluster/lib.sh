@@ -84,6 +84,13 @@ pid_of() {
   return 1
 }
 
+# kill9 PID: SIGKILL, reaped quietly (no shell "Killed" line).
+kill9() {
+  kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  return 0
+}
+
 # True while PID runs.
 alive() { kill -0 "$1" 2>/dev/null; }
 
