@@ -202,7 +202,10 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works,
   args.target7 = works[0].target[7];
   args.capacity = options_.ring_capacity;
 
-  const uint64_t granule = uint64_t(tuning_.threads_per_block) * tuning_.nonces_per_thread;
+  // Launches come in whole waves (every SM busy until the launch's end), except the last.
+  const int per_sm = std::max(1, BlocksPerSm(g, tuning_.threads_per_block, tuning_.add_mode));
+  const uint64_t granule = uint64_t(tuning_.threads_per_block) * tuning_.nonces_per_thread *
+                           (options_.whole_waves ? per_sm * std::max(1, info_.multiprocessors) : 1);
   const auto poll = std::chrono::microseconds(
       std::clamp<int64_t>(static_cast<int64_t>(tuning_.target_batch_ms * 50), 100, 1000));
   uint64_t next = start;

@@ -75,6 +75,7 @@ class GpuScanner {
     KernelTuning tuning{};             // Used when override_tuning; else TuningFor(cc).
     bool override_tuning = false;
     uint32_t ring_capacity = 4096;     // Candidates per launch before a rescan.
+    bool whole_waves = true;           // Launch sizes in whole waves of blocks (tests: false).
   };
 
   // Opens GPU `ordinal` (a stream, one ring and pinned buffer per in-flight launch).

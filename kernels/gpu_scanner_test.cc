@@ -38,6 +38,7 @@ class GpuScannerTest : public ::testing::Test {
     o.tuning.launch_nonces = 1 << 16;
     o.tuning.target_batch_ms = 0.001;  // Keeps launches at the 65536-hash minimum.
     o.ring_capacity = capacity;
+    o.whole_waves = false;
     absl::StatusOr<std::unique_ptr<GpuScanner>> s = GpuScanner::Create(0, o);
     EXPECT_TRUE(s.ok()) << s.status();
     return std::move(*s);

@@ -78,6 +78,22 @@ cudaError_t LaunchMids(const LaunchArgs& args, dim3 grid, dim3 block, int add_mo
   return cudaGetLastError();
 }
 
+template <int kMids>
+int BlocksPerSmMids(int threads, int add_mode) {
+  int blocks = 0;
+  cudaError_t err = cudaErrorInvalidValue;
+  switch (add_mode) {
+    case 0: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 0>, threads, 0); break;
+    case 1: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 1>, threads, 0); break;
+    case 2: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 2>, threads, 0); break;
+    case 3: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 3>, threads, 0); break;
+    case 4: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 4>, threads, 0); break;
+    case 5: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 5>, threads, 0); break;
+    default: break;
+  }
+  return err == cudaSuccess ? blocks : 0;
+}
+
 void HostRound(uint32_t s[8], uint32_t k, uint32_t w) {
   const uint32_t t1 = s[7] + BigSigma1(s[4]) + Ch(s[4], s[5], s[6]) + k + w;
   const uint32_t t2 = BigSigma0(s[0]) + Maj(s[0], s[1], s[2]);
@@ -110,6 +126,16 @@ void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail) {
 bool AddModeAvailable(int cc, int add_mode) {
   if (add_mode < 0 || add_mode > 5) return false;
   return BodyCompiled(cc * 10, add_mode);
+}
+
+int BlocksPerSm(int nmids, int threads, int add_mode) {
+  switch (nmids) {
+    case 1: return BlocksPerSmMids<1>(threads, add_mode);
+    case 2: return BlocksPerSmMids<2>(threads, add_mode);
+    case 4: return BlocksPerSmMids<4>(threads, add_mode);
+    case 8: return BlocksPerSmMids<8>(threads, add_mode);
+    default: return 0;
+  }
 }
 
 cudaError_t LaunchSha256dScan(const LaunchArgs& in, int threads, int add_mode,

@@ -60,6 +60,10 @@ void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail);
 // them there).
 bool AddModeAvailable(int cc, int add_mode);
 
+// Returns how many blocks of `threads` of the (nmids, add_mode) kernel one multiprocessor of the
+// current device runs at once (0 on error); the feeder sizes launches in whole waves with it.
+int BlocksPerSm(int nmids, int threads, int add_mode);
+
 // Enqueues one search launch on `stream`. cudaErrorInvalidValue for bad arguments (nmids not
 // 1/2/4/8, count 0 or > 2^31, threads not a multiple of 32 in 32..512 (..256 for
 // 8 midstates), add_mode not 0..5).
