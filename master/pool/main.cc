@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <thread>
 
@@ -58,9 +59,20 @@ void InjectFault(synth::pool::PoolServer& pool, const std::string& fault, int n)
   LOG(INFO) << "synth-pool: injected fault " << fault;
 }
 
+// Accepts --job-interval as well as --job_interval (Abseil flag names use underscores).
+void DashesToUnderscores(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--", 2) != 0) continue;
+    for (char* p = argv[i] + 2; *p != '\0' && *p != '='; ++p) {
+      if (*p == '-') *p = '_';
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  DashesToUnderscores(argc, argv);
   absl::ParseCommandLine(argc, argv);
   synth::InitLogging(argv[0]);
   synth::pool::PoolOptions o;
