@@ -58,6 +58,10 @@ void Cluster::FillStatus(v1::StatusResponse* out) const {
   out->set_units_leased(ls.units_leased);
   out->set_midstates_cached(jobs_.cached());
   out->set_jobs_live(jobs_.live_jobs());
+  absl::Status audit = leases_.Audit();
+  out->set_coverage_audit(audit.ok() ? "ok" : std::string(audit.message()));
+  out->set_units_requeued(ls.units_requeued);
+  out->set_leases_expired(ls.leases_expired);
 }
 
 void Cluster::FillWorkers(v1::WorkersResponse* out) const {

@@ -115,6 +115,7 @@ TEST_F(GrpcTest, FakeWorkerHashesAndGetsAnAcceptedVerdict) {
   ASSERT_TRUE(control->Status(&cctx, v1::StatusRequest(), &status).ok());
   EXPECT_EQ(status.workers(), 1u);
   EXPECT_EQ(status.shares().accepted(), 3u);
+  EXPECT_EQ(status.coverage_audit(), "ok");
   EXPECT_EQ(upstream_.submitted().size(), 3u);
   stream->WritesDone();
   while (stream->Read(&in)) {
