@@ -29,9 +29,11 @@ done
 source tests/cluster/lib.sh
 synth_init
 require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER
+require_worker_mode
 
 baseline() {
-  "$SYNTH_WORKER" --benchmark --json --threads 2 --seconds 10 >"$SYNTH_TMP/$1.json" \
+  "${SYNTH_BASELINE_WORKER:-$SYNTH_WORKER}" --benchmark --json --threads 2 --seconds 10 \
+    >"$SYNTH_TMP/$1.json" \
     2>"$SYNTH_TMP/$1.err" || fail "synth-worker --benchmark failed"
 }
 
