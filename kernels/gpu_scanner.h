@@ -121,6 +121,7 @@ class GpuScanner {
   std::unique_ptr<Impl> impl_;
   // Touched by the driving thread only.
   uint64_t launch_nonces_;
+  double hashes_per_ms_ = 0;  // Last launch's measured rate (0: none yet).
   GpuScanStats stats_;
 };
 
