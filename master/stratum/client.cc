@@ -138,7 +138,7 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why) {
   }
   for (auto it = draining_.begin(); it != draining_.end(); ++it) {
     if (it->get() != c) continue;
-    c->session->AbortPending(SubmitOutcome::kTimedOut, "connection lost before the answer");
+    Requeue(*c->session);
     std::unique_ptr<Conn> dead = std::move(*it);
     draining_.erase(it);
     return Bury(std::move(dead));
@@ -149,7 +149,7 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why) {
   if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
     resume_[c->pool] = Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
   }
-  c->session->AbortPending(SubmitOutcome::kTimedOut, "connection lost before the answer");
+  Requeue(*c->session);
   Bury(std::move(active_));
   if (was_ready) {
     Update([](ClientStatus& s) {

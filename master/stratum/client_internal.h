@@ -67,6 +67,7 @@ class Client::Impl {
   void ScheduleConnect(absl::Duration delay);
   void Tick();
   void FlushQueue();
+  void Requeue(Session& s);  // Unanswered submits of a lost connection wait for the next.
   void SubmitOnIo(const ClientShare& share, Session::SubmitDone done);
   Session::SubmitDone Counted(const ClientShare& share, Session::SubmitDone done);
   absl::Duration Backoff(int failures);

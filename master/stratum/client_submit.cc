@@ -42,6 +42,18 @@ void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done
   queue_.push_back(Queued{share, std::move(done), now + options_.session.submit_timeout});
 }
 
+void Client::Impl::Requeue(Session& s) {
+  std::vector<Session::Unanswered> lost = s.TakePendingSubmits();
+  if (!lost.empty()) {
+    LOG(WARNING) << "stratum: " << lost.size()
+                 << " submit(s) unanswered when the connection dropped; resending on the next "
+                    "session if it resumes";
+  }
+  for (Session::Unanswered& u : lost) {
+    queue_.push_back(Queued{std::move(u.share), std::move(u.done), u.deadline});
+  }
+}
+
 void Client::Impl::FlushQueue() {
   std::deque<Queued> queue = std::move(queue_);
   queue_.clear();
@@ -84,9 +96,14 @@ void Client::Impl::Tick() {
       ++i;
     }
   }
-  while (!queue_.empty() && queue_.front().deadline <= now) {
-    queue_.front().done(SubmitResult{SubmitOutcome::kTimedOut, 0, "no pool connection", false});
-    queue_.pop_front();
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->deadline > now) {
+      ++it;
+      continue;
+    }
+    Session::SubmitDone done = std::move(it->done);
+    it = queue_.erase(it);
+    done(SubmitResult{SubmitOutcome::kTimedOut, 0, "no pool connection in time", false});
   }
   if (!probe_ && active_ && active_->session->ready() && current_ > 0 && now >= next_probe_) {
     next_probe_ = absl::InfiniteFuture();

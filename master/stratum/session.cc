@@ -23,10 +23,10 @@ Session::Session(SessionConfig config, Delegate* delegate, uint64_t connection, 
     : config_(std::move(config)), delegate_(delegate), connection_(connection), url_(std::move(url)) {}
 
 int64_t Session::Request(const std::string& method, const json& params, absl::Time deadline,
-                         SubmitDone done, double difficulty) {
+                         SubmitDone done, double difficulty, ClientShare share) {
   int64_t id = next_id_++;
   if (done) ++submits_;
-  pending_[id] = Pending{method, deadline, std::move(done), difficulty};
+  pending_[id] = Pending{method, deadline, std::move(done), difficulty, std::move(share)};
   delegate_->SendLine(EncodeRequest(id, method, params));
   return id;
 }
@@ -181,7 +181,7 @@ void Session::Submit(const ClientShare& share, SubmitDone done, absl::Time now) 
   if (rolling_) p.version_bits = share.version & version_mask_;  // BIP 310: rolled & mask.
   auto d = job_difficulty_.find(share.job_id);
   Request("mining.submit", MakeSubmitParams(p), now + config_.submit_timeout, std::move(done),
-          d == job_difficulty_.end() ? 0 : d->second);
+          d == job_difficulty_.end() ? 0 : d->second, share);
 }
 
 void Session::AbortPending(SubmitOutcome outcome, const std::string& reason) {
@@ -191,6 +191,21 @@ void Session::AbortPending(SubmitOutcome outcome, const std::string& reason) {
   for (auto& [id, p] : pending) {
     if (p.done) p.done(SubmitResult{outcome, 0, reason, true});
   }
+}
+
+std::vector<Session::Unanswered> Session::TakePendingSubmits() {
+  std::vector<Unanswered> out;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.done) {
+      out.push_back(Unanswered{std::move(it->second.share), std::move(it->second.done),
+                               it->second.deadline});
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  submits_ = 0;
+  return out;
 }
 
 absl::Status Session::Tick(absl::Time now) {

@@ -77,8 +77,16 @@ class Session {
   absl::Status Tick(absl::Time now);
   // Sends a share for a job this session notified; `done` runs exactly once.
   void Submit(const ClientShare& share, SubmitDone done, absl::Time now);
-  // Ends every pending submit with `outcome` (the connection is gone).
+  // Ends every pending submit with `outcome` (the client stops).
   void AbortPending(SubmitOutcome outcome, const std::string& reason);
+  // Removes and returns the submits still waiting for an answer (the connection is gone; the
+  // client resends them on a resumed session, cgminer-style).
+  struct Unanswered {
+    ClientShare share;
+    SubmitDone done;
+    absl::Time deadline;
+  };
+  std::vector<Unanswered> TakePendingSubmits();
   void SuggestDifficulty(double difficulty);
 
   bool ready() const { return subscribed_ && authorized_; }
@@ -100,9 +108,10 @@ class Session {
     absl::Time deadline;
     SubmitDone done;   // Submits only.
     double difficulty = 0;
+    ClientShare share;
   };
   int64_t Request(const std::string& method, const nlohmann::json& params, absl::Time deadline,
-                  SubmitDone done = nullptr, double difficulty = 0);
+                  SubmitDone done = nullptr, double difficulty = 0, ClientShare share = {});
   absl::Status OnResponse(const Message& m, absl::Time now);
   absl::Status OnHandshakeResponse(const std::string& method, const Message& m);
   absl::Status OnNotification(const Message& m);

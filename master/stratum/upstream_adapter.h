@@ -1,0 +1,35 @@
+// File: master/stratum/upstream_adapter.h
+//
+// The Stratum client behind the master's jobs::Upstream interface (master/jobs/upstream.h), so
+// master/service can plug it in for stratum+tcp:// and stratum+ssl:// pools:
+//
+//   stratum::ClientOptions o;  o.pools = {{url, user, pass, 0}, {backup, user, pass, 1}};
+//   ASSIGN_OR_RETURN(std::unique_ptr<jobs::Upstream> up, stratum::MakeClientUpstream(o));
+//   up->Start([&](const jobs::UpstreamJob& j) { cluster.OnJob(j); });
+//
+// Mapping: every ClientJob becomes an UpstreamJob with its own difficulty, extranonce1,
+// extranonce2_size and version mask; UpstreamShare::version_bits (already `version & mask`) is
+// passed as the share's version, and the client sends it only when rolling was agreed.
+// SubmitResult: accepted, or the pool's code/reason; stale gets code 21 when the pool gave
+// none; `not_sent` when the share never reached a pool. Thread-safe like Client.
+#ifndef SYNTH_MASTER_STRATUM_UPSTREAM_ADAPTER_H_
+#define SYNTH_MASTER_STRATUM_UPSTREAM_ADAPTER_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "master/jobs/upstream.h"
+#include "master/stratum/client.h"
+
+namespace synth::stratum {
+
+// Returns an Upstream over a Client built from `options` (InvalidArgument for bad URLs).
+absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeClientUpstream(ClientOptions options);
+
+// Conversions, exposed for tests.
+jobs::UpstreamJob ToUpstreamJob(const ClientJob& job);
+jobs::SubmitResult ToUpstreamResult(const SubmitResult& r);
+
+}  // namespace synth::stratum
+
+#endif  // SYNTH_MASTER_STRATUM_UPSTREAM_ADAPTER_H_

@@ -1,0 +1,73 @@
+// The client behind jobs::Upstream (what synth-master plugs in) against synth-pool.
+#include "gtest/gtest.h"
+#include "master/stratum/upstream_adapter.h"
+#include "tests/stratum/harness.h"
+
+namespace synth::stratum::testing {
+namespace {
+
+TEST(UpstreamAdapterTest, JobsAndVerdictsCrossTheMasterInterface) {
+  std::unique_ptr<pool::PoolServer> pool = StartPool();
+  EXPECT_FALSE(MakeClientUpstream(FastOptions({{"http://x:1", "w", "x", 0}})).ok());
+  absl::StatusOr<std::unique_ptr<jobs::Upstream>> up =
+      MakeClientUpstream(FastOptions({{Url(pool->port()), "w", "x", 0}}));
+  ASSERT_TRUE(up.ok()) << up.status();
+  absl::Mutex mu;
+  std::vector<jobs::UpstreamJob> got;
+  (*up)->Start([&](const jobs::UpstreamJob& j) {
+    absl::MutexLock l(&mu);
+    got.push_back(j);
+  });
+  ASSERT_TRUE(WaitFor([&] {
+    absl::MutexLock l(&mu);
+    return !got.empty();
+  }));
+  jobs::UpstreamJob j;
+  {
+    absl::MutexLock l(&mu);
+    j = got.back();
+  }
+  EXPECT_TRUE(j.clean);
+  EXPECT_DOUBLE_EQ(j.difficulty, kTinyDiff);
+  EXPECT_EQ(j.version_mask, 0x1fffe000u);
+  EXPECT_TRUE(WaitFor([&] { return (*up)->Info().connected; }));
+  // Rebuild the StratumJob to find a share with rolled version bits.
+  StratumJob sj;
+  sj.job_id = j.job_id;
+  sj.prev_hash = j.prev_hash;
+  sj.coinb1 = j.coinb1;
+  sj.coinb2 = j.coinb2;
+  sj.merkle_branch.assign(j.merkle_branch.begin(), j.merkle_branch.end());
+  sj.version = j.version;
+  sj.nbits = j.nbits;
+  sj.ntime = j.ntime;
+  std::vector<uint8_t> en2(static_cast<size_t>(j.extranonce2_size), 9);
+  uint32_t bits = 0x00002000;
+  std::optional<uint32_t> nonce =
+      pool::FindNonce(sj, j.extranonce1, en2, (j.version & ~j.version_mask) | bits, j.ntime, kTinyDiff);
+  ASSERT_TRUE(nonce.has_value());
+  std::optional<jobs::SubmitResult> result;
+  (*up)->Submit({j.job_id, en2, j.ntime, *nonce, true, bits}, [&](const jobs::SubmitResult& r) {
+    absl::MutexLock l(&mu);
+    result = r;
+  });
+  ASSERT_TRUE(WaitFor([&] {
+    absl::MutexLock l(&mu);
+    return result.has_value();
+  }));
+  EXPECT_TRUE(result->accepted) << result->reason;
+  EXPECT_FALSE(result->not_sent);
+  (*up)->Stop();
+  EXPECT_EQ(pool->Stats().accepted, 1u);
+}
+
+TEST(UpstreamAdapterTest, StaleWithoutCodeMapsTo21AndNotSent) {
+  jobs::SubmitResult r = ToUpstreamResult(SubmitResult{SubmitOutcome::kStale, 0, "", false});
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.code, 21);
+  EXPECT_TRUE(r.not_sent);
+  EXPECT_EQ(r.reason, "stale");
+}
+
+}  // namespace
+}  // namespace synth::stratum::testing
