@@ -31,10 +31,16 @@ synth_init
 require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER
 require_worker_mode
 
+# The core the workers will run (the dispatcher's pick), benchmarked alone: --benchmark with no
+# --hash-core would time every core in turn and spread the baseline over minutes of load.
+BASE_WORKER=${SYNTH_BASELINE_WORKER:-$SYNTH_WORKER}
+"$BASE_WORKER" --benchmark --json --threads 1 --seconds 0.2 >"$SYNTH_TMP/probe.json" \
+  2>/dev/null || fail "synth-worker --benchmark failed"
+core=$(json_get "$SYNTH_TMP/probe.json" selected_cpu_impl) || fail "no selected_cpu_impl"
+
 baseline() {
-  "${SYNTH_BASELINE_WORKER:-$SYNTH_WORKER}" --benchmark --json --threads 2 --seconds 10 \
-    >"$SYNTH_TMP/$1.json" \
-    2>"$SYNTH_TMP/$1.err" || fail "synth-worker --benchmark failed"
+  "$BASE_WORKER" --benchmark --json --threads 2 --seconds 10 --hash-core "$core" \
+    >"$SYNTH_TMP/$1.json" 2>"$SYNTH_TMP/$1.err" || fail "synth-worker --benchmark failed"
 }
 
 # cluster PHASE POOL_ARGS... : pool + master + 2 workers for the phase's seconds.
@@ -65,7 +71,7 @@ cluster() {
   stop_pid "$(pid_of "$phase-pool")" TERM
 }
 
-echo "== baseline 1: synth-worker --benchmark --threads 2 --seconds 10"
+echo "== baseline 1: synth-worker --benchmark --threads 2 --seconds 10 --hash-core $core"
 baseline baseline1
 echo "== efficiency: pool (difficulty $difficulty, 30 s jobs) + master + 2 workers x 1 thread, ${seconds}s"
 cluster eff "$seconds" --job_interval 30
@@ -112,8 +118,8 @@ ratio = lambda x: "%.1f%%" % (100.0 * x / base) if base else "-"
 print()
 print("| figure | value | vs benchmark |")
 print("| --- | --- | --- |")
-print("| synth-worker --benchmark, 2 threads (before / after) | %.2f / %.2f MH/s | 100%% |"
-      % (b1 / 1e6, b2 / 1e6))
+print("| synth-worker --benchmark, 2 threads, %s (before / after) | %.2f / %.2f MH/s | 100%% |"
+      % (last_json(P("baseline1.json")).get("selected_cpu_impl", "?"), b1 / 1e6, b2 / 1e6))
 print("| cluster reported, 2 workers x 1 thread, %.0f s | %.2f MH/s | %s |"
       % (secs, reported / 1e6, ratio(reported)))
 print("| cluster accepted work, %d shares x %g x 2^32 / %.0f s | %.2f MH/s | %s |"
