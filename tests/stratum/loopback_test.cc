@@ -131,5 +131,32 @@ TEST_F(LoopbackTest, ShowMessageGetVersionAndStalledPoolTimesOut) {
   EXPECT_EQ(client_->Status().shares.timed_out, 1u);
 }
 
+TEST_F(LoopbackTest, SuggestDifficultyAppliesFromTheNextJob) {
+  client_->SuggestDifficulty(3e-5);
+  // New jobs until one carries the pool's answer (the suggestion crosses two threads).
+  ASSERT_TRUE(WaitFor([&] {
+    pool_->NewJob(/*clean=*/false);
+    return miner_.last_job().difficulty == 3e-5;
+  }));
+  EXPECT_DOUBLE_EQ(miner_.jobs()[0].difficulty, kTinyDiff);
+  EXPECT_EQ(Miner::SubmitAndWait(*client_, Miner::FindShare(miner_.last_job())).outcome,
+            SubmitOutcome::kAccepted);
+}
+
+TEST(MinimumDifficultyTest, ConfigureFloorRaisesTheSessionDifficulty) {
+  std::unique_ptr<pool::PoolServer> pool = StartPool();
+  Miner miner;
+  ClientOptions o = FastOptions({{Url(pool->port()), "w", "x", 0}});
+  o.session.minimum_difficulty = 4e-5;
+  absl::StatusOr<std::unique_ptr<Client>> c = Client::Create(o, miner.Callbacks());
+  ASSERT_TRUE(c.ok());
+  (*c)->Start();
+  ASSERT_TRUE(WaitFor([&] { return miner.job_count() >= 1; }));
+  EXPECT_DOUBLE_EQ(miner.last_job().difficulty, 4e-5);
+  EXPECT_EQ(Miner::SubmitAndWait(**c, Miner::FindShare(miner.last_job())).outcome,
+            SubmitOutcome::kAccepted);
+  (*c)->Stop();
+}
+
 }  // namespace
 }  // namespace synth::stratum::testing
