@@ -46,7 +46,8 @@ LaunchArgs Args(const std::vector<GpuWork>& works, uint32_t* ring, uint32_t capa
     tw[i] = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
   }
   PrecomputeTail(tw, &a.tail);
-  for (size_t m = 0; m < works.size(); ++m) PrecomputeMidstate(works[m].midstate.data(), tw, &a.mids[m]);
+  for (size_t m = 0; m < works.size(); ++m)
+    PrecomputeMidstate(works[m].midstate.data(), tw, &a.mids[m]);
   a.nmids = static_cast<uint32_t>(works.size());
   a.target7 = works[0].target[7];
   a.ring = ring;
@@ -54,13 +55,13 @@ LaunchArgs Args(const std::vector<GpuWork>& works, uint32_t* ring, uint32_t capa
   return a;
 }
 
-#define CHECK_CUDA(x)                                                                  \
-  do {                                                                                 \
-    cudaError_t e = (x);                                                               \
-    if (e != cudaSuccess) {                                                            \
+#define CHECK_CUDA(x)                                                                        \
+  do {                                                                                       \
+    cudaError_t e = (x);                                                                     \
+    if (e != cudaSuccess) {                                                                  \
       std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #x, cudaGetErrorString(e)); \
-      std::exit(1);                                                                    \
-    }                                                                                  \
+      std::exit(1);                                                                          \
+    }                                                                                        \
   } while (0)
 
 // Returns true when the variant's candidates equal the scalar reference's on 2^18 nonces.
@@ -84,7 +85,8 @@ bool Check(int mode, int mids, int tpb, int npt, uint32_t* ring) {
   CHECK_CUDA(LaunchSha256dScan(a, tpb, mode, nullptr));
   std::vector<uint32_t> host(1 + 2 * 4096);
   CHECK_CUDA(cudaMemcpy(host.data(), ring, host.size() * 4, cudaMemcpyDeviceToHost));
-  for (uint32_t i = 0; i < std::min(host[0], 4096u); ++i) got.insert({host[2 + 2 * i], host[1 + 2 * i]});
+  for (uint32_t i = 0; i < std::min(host[0], 4096u); ++i)
+    got.insert({host[2 + 2 * i], host[1 + 2 * i]});
   return host[0] <= 4096 && got == want && !want.empty();
 }
 
@@ -134,7 +136,8 @@ void TimeFeeder(int mids, double seconds, FILE* tsv) {
   const auto t0 = std::chrono::steady_clock::now();
   double wall = 0;
   while (wall < seconds) {
-    absl::StatusOr<uint64_t> done = (*s)->Scan(works, static_cast<uint32_t>(next), 1 << 28, nullptr, &c);
+    absl::StatusOr<uint64_t> done =
+        (*s)->Scan(works, static_cast<uint32_t>(next), 1 << 28, nullptr, &c);
     if (!done.ok()) {
       std::printf("feeder: %s\n", done.status().ToString().c_str());
       return;
@@ -145,10 +148,13 @@ void TimeFeeder(int mids, double seconds, FILE* tsv) {
   }
   const double cpu = ThreadCpuSeconds() - cpu0;
   const GpuScanStats& st = (*s)->Stats();
-  std::printf("feeder mids=%d: %.3f GH/s over %.1f s, launch %llu hashes (%.2f ms avg), CPU %.2f%% of a core, GPU busy %.1f%%\n",
-              mids, hashes / wall / 1e9, wall, (unsigned long long)(*s)->LaunchNonces(),
-              st.gpu_ms / st.launches, 100 * cpu / wall, 100 * st.gpu_ms * 1e-3 / wall);
-  if (tsv) std::fprintf(tsv, "feeder\t%d\t%.4f\t%.3f\n", mids, hashes / wall / 1e9, 100 * cpu / wall);
+  std::printf(
+      "feeder mids=%d: %.3f GH/s over %.1f s, launch %llu hashes (%.2f ms avg), CPU %.2f%% of a "
+      "core, GPU busy %.1f%%\n",
+      mids, hashes / wall / 1e9, wall, (unsigned long long)(*s)->LaunchNonces(),
+      st.gpu_ms / st.launches, 100 * cpu / wall, 100 * st.gpu_ms * 1e-3 / wall);
+  if (tsv)
+    std::fprintf(tsv, "feeder\t%d\t%.4f\t%.3f\n", mids, hashes / wall / 1e9, 100 * cpu / wall);
 }
 
 int Main(int argc, char** argv) {
@@ -160,7 +166,9 @@ int Main(int argc, char** argv) {
   std::printf("GPU: %s, sm_%d, %d SMs\n", p.name, cc, p.multiProcessorCount);
   uint32_t* ring = nullptr;
   CHECK_CUDA(cudaMalloc(reinterpret_cast<void**>(&ring), (1 + 2 * 4096) * 4));
-  struct V { int mode, mids, tpb, npt; };
+  struct V {
+    int mode, mids, tpb, npt;
+  };
   std::vector<V> variants;
   for (int mode : {0, 1, 2, 3})
     for (int mids : {1, 2, 4, 8}) variants.push_back({mode, mids, 256, 16});
@@ -176,8 +184,11 @@ int Main(int argc, char** argv) {
     const bool ok = Check(v.mode, v.mids, v.tpb, v.npt, ring);
     all_ok &= ok;
     const double rate = TimeRaw(v.mode, v.mids, v.tpb, v.npt, ring, 7);
-    std::printf("%-5d %-5d %-5d %-5d %-6s %10.3f\n", v.mode, v.mids, v.tpb, v.npt, ok ? "ok" : "FAIL", rate / 1e9);
-    if (tsv) std::fprintf(tsv, "raw\t%d\t%d\t%d\t%d\t%s\t%.4f\n", v.mode, v.mids, v.tpb, v.npt, ok ? "ok" : "FAIL", rate / 1e9);
+    std::printf("%-5d %-5d %-5d %-5d %-6s %10.3f\n", v.mode, v.mids, v.tpb, v.npt,
+                ok ? "ok" : "FAIL", rate / 1e9);
+    if (tsv)
+      std::fprintf(tsv, "raw\t%d\t%d\t%d\t%d\t%s\t%.4f\n", v.mode, v.mids, v.tpb, v.npt,
+                   ok ? "ok" : "FAIL", rate / 1e9);
     std::fflush(stdout);
   }
   for (int mids : {1, 4, 8}) TimeFeeder(mids, seconds, tsv);

@@ -20,12 +20,12 @@ constexpr uint32_t kCopiedEntries = 128;
 
 absl::Status CudaError(cudaError_t err, const char* what) {
   if (err == cudaSuccess) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(what, ": ", cudaGetErrorName(err), " (",
-                                          cudaGetErrorString(err), ")"));
+  return absl::InternalError(
+      absl::StrCat(what, ": ", cudaGetErrorName(err), " (", cudaGetErrorString(err), ")"));
 }
 
-#define SYNTH_CUDA_RETURN(expr)                                        \
-  do {                                                                 \
+#define SYNTH_CUDA_RETURN(expr)                                             \
+  do {                                                                      \
     if (absl::Status _st = CudaError((expr), #expr); !_st.ok()) return _st; \
   } while (0)
 
@@ -88,15 +88,15 @@ GpuScanner::GpuScanner(GpuInfo info, KernelTuning tuning, const Options& options
 GpuScanner::~GpuScanner() = default;
 
 absl::StatusOr<std::unique_ptr<GpuScanner>> GpuScanner::Create(int ordinal,
-                                                                const Options& options) {
+                                                               const Options& options) {
   if (options.in_flight < 1 || options.in_flight > 8 || options.ring_capacity < 8) {
     return absl::InvalidArgumentError("GpuScanner: in_flight must be 1..8, ring_capacity >= 8");
   }
   absl::StatusOr<int> n = CountGpus();
   if (!n.ok()) return n.status();
   if (ordinal < 0 || ordinal >= *n) {
-    return absl::NotFoundError(absl::StrCat("CUDA device ", ordinal, " does not exist (", *n,
-                                            " present)"));
+    return absl::NotFoundError(
+        absl::StrCat("CUDA device ", ordinal, " does not exist (", *n, " present)"));
   }
   SYNTH_CUDA_RETURN(cudaSetDevice(ordinal));
   cudaDeviceProp prop{};
@@ -109,12 +109,12 @@ absl::StatusOr<std::unique_ptr<GpuScanner>> GpuScanner::Create(int ordinal,
   info.multiprocessors = prop.multiProcessorCount;
   char bus[32] = {};
   if (cudaDeviceGetPCIBusId(bus, sizeof(bus), ordinal) == cudaSuccess) info.pci_bus_id = bus;
-  KernelTuning tuning = options.override_tuning ? options.tuning : TuningFor(prop.major, prop.minor);
+  KernelTuning tuning =
+      options.override_tuning ? options.tuning : TuningFor(prop.major, prop.minor);
   if (options.target_batch_ms > 0) tuning.target_batch_ms = options.target_batch_ms;
   if (!AddModeAvailable(prop.major * 10 + prop.minor, tuning.add_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat("add mode ", tuning.add_mode,
-                                                    " is not compiled for sm_", prop.major,
-                                                    prop.minor));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "add mode ", tuning.add_mode, " is not compiled for sm_", prop.major, prop.minor));
   }
   std::unique_ptr<GpuScanner> s(new GpuScanner(std::move(info), tuning, options));
   Impl& impl = *s->impl_;
@@ -123,9 +123,10 @@ absl::StatusOr<std::unique_ptr<GpuScanner>> GpuScanner::Create(int ordinal,
   impl.slots.resize(options.in_flight);
   for (LaunchSlot& slot : impl.slots) {
     const size_t words = 1 + 2 * size_t{options.ring_capacity};
-    SYNTH_CUDA_RETURN(cudaMalloc(reinterpret_cast<void**>(&slot.dev_ring), words * sizeof(uint32_t)));
     SYNTH_CUDA_RETURN(
-        cudaMallocHost(reinterpret_cast<void**>(&slot.host_ring), (1 + 2 * kCopiedEntries) * sizeof(uint32_t)));
+        cudaMalloc(reinterpret_cast<void**>(&slot.dev_ring), words * sizeof(uint32_t)));
+    SYNTH_CUDA_RETURN(cudaMallocHost(reinterpret_cast<void**>(&slot.host_ring),
+                                     (1 + 2 * kCopiedEntries) * sizeof(uint32_t)));
     SYNTH_CUDA_RETURN(cudaEventCreate(&slot.start));
     SYNTH_CUDA_RETURN(cudaEventCreate(&slot.stop));
   }
@@ -170,8 +171,8 @@ cudaError_t WaitFor(const LaunchSlot& slot, const std::atomic<bool>* cancel, boo
     }
     const auto left = std::chrono::duration_cast<microseconds>(slot.expect_done -
                                                                std::chrono::steady_clock::now());
-    std::this_thread::sleep_for(std::clamp(left - microseconds(150), microseconds(40),
-                                           microseconds(1000)));
+    std::this_thread::sleep_for(
+        std::clamp(left - microseconds(150), microseconds(40), microseconds(1000)));
   }
   return err;
 }
@@ -192,9 +193,8 @@ absl::StatusOr<uint64_t> GpuScanner::Scan(std::span<const GpuWork> works, uint32
     const size_t left = works.size() - index;
     size_t group = 1;
     while (group * 2 <= left && group * 2 <= static_cast<size_t>(tuning_.max_mids)) group *= 2;
-    absl::StatusOr<uint64_t> done =
-        ScanGroup(works.subspan(index, group), static_cast<uint32_t>(index), start, count,
-                  cancel, out);
+    absl::StatusOr<uint64_t> done = ScanGroup(
+        works.subspan(index, group), static_cast<uint32_t>(index), start, count, cancel, out);
     if (!done.ok()) return done.status();
     hashes += *done * group;
     if (*done < count) break;  // Cancelled.
@@ -203,9 +203,9 @@ absl::StatusOr<uint64_t> GpuScanner::Scan(std::span<const GpuWork> works, uint32
   return hashes;
 }
 
-absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works,
-                                               uint32_t first_index, uint32_t start,
-                                               uint64_t count, const std::atomic<bool>* cancel,
+absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, uint32_t first_index,
+                                               uint32_t start, uint64_t count,
+                                               const std::atomic<bool>* cancel,
                                                std::vector<GpuCandidate>* out) {
   Impl& impl = *impl_;
   LaunchArgs& args = impl.args;
@@ -311,8 +311,7 @@ absl::Status GpuScanner::Rescan(LaunchSlot& slot, uint32_t first_index, uint32_t
   args.npt = 1;
   const uint32_t step = std::max<uint32_t>(1, slot.capacity / g);
   std::vector<uint32_t> ring(1 + 2 * size_t{slot.capacity});
-  for (uint64_t at = slot.first_nonce; at < uint64_t{slot.first_nonce} + slot.nonces;
-       at += step) {
+  for (uint64_t at = slot.first_nonce; at < uint64_t{slot.first_nonce} + slot.nonces; at += step) {
     args.start = static_cast<uint32_t>(at);
     args.count = static_cast<uint32_t>(
         std::min<uint64_t>(step, uint64_t{slot.first_nonce} + slot.nonces - at));

@@ -59,9 +59,9 @@ struct GpuInfo {
 // Counters over the scanner's life (for benchmarks and telemetry).
 struct GpuScanStats {
   uint64_t launches = 0;
-  uint64_t nonces = 0;           // Nonces launched and completed (per midstate group).
-  double gpu_ms = 0;             // Sum of launch times measured by events.
-  uint64_t overflow_rescans = 0; // Launches whose ring overflowed and were rescanned.
+  uint64_t nonces = 0;            // Nonces launched and completed (per midstate group).
+  double gpu_ms = 0;              // Sum of launch times measured by events.
+  uint64_t overflow_rescans = 0;  // Launches whose ring overflowed and were rescanned.
 };
 
 // Returns the number of CUDA devices: 0 when there is no GPU or no driver (not an error).
@@ -70,12 +70,12 @@ absl::StatusOr<int> CountGpus();
 class GpuScanner {
  public:
   struct Options {
-    int in_flight = 2;                 // Launches queued at once (>= 2: double buffering).
-    double target_batch_ms = 0;        // 0: the tuning table's value.
-    KernelTuning tuning{};             // Used when override_tuning; else TuningFor(cc).
+    int in_flight = 2;           // Launches queued at once (>= 2: double buffering).
+    double target_batch_ms = 0;  // 0: the tuning table's value.
+    KernelTuning tuning{};       // Used when override_tuning; else TuningFor(cc).
     bool override_tuning = false;
-    uint32_t ring_capacity = 4096;     // Candidates per launch before a rescan.
-    bool whole_waves = true;           // Launch sizes in whole waves of blocks (tests: false).
+    uint32_t ring_capacity = 4096;  // Candidates per launch before a rescan.
+    bool whole_waves = true;        // Launch sizes in whole waves of blocks (tests: false).
   };
 
   // Opens GPU `ordinal` (a stream, one ring and pinned buffer per in-flight launch).

@@ -41,12 +41,14 @@ __host__ __device__ constexpr uint32_t KwTable(int block, int i) {
   return KConst(i) + (fixed ? w : 0);
 }
 
-#define SYNTH_KW_ROW(b, r)                                                                     \
-  KwTable(b, r), KwTable(b, r + 1), KwTable(b, r + 2), KwTable(b, r + 3), KwTable(b, r + 4),   \
+#define SYNTH_KW_ROW(b, r)                                                                   \
+  KwTable(b, r), KwTable(b, r + 1), KwTable(b, r + 2), KwTable(b, r + 3), KwTable(b, r + 4), \
       KwTable(b, r + 5), KwTable(b, r + 6), KwTable(b, r + 7)
-#define SYNTH_KW_TABLE(b)                                                                      \
-  {SYNTH_KW_ROW(b, 0),  SYNTH_KW_ROW(b, 8),  SYNTH_KW_ROW(b, 16), SYNTH_KW_ROW(b, 24),         \
-   SYNTH_KW_ROW(b, 32), SYNTH_KW_ROW(b, 40), SYNTH_KW_ROW(b, 48), SYNTH_KW_ROW(b, 56)}
+#define SYNTH_KW_TABLE(b)                                                                  \
+  {                                                                                        \
+    SYNTH_KW_ROW(b, 0), SYNTH_KW_ROW(b, 8), SYNTH_KW_ROW(b, 16), SYNTH_KW_ROW(b, 24),      \
+        SYNTH_KW_ROW(b, 32), SYNTH_KW_ROW(b, 40), SYNTH_KW_ROW(b, 48), SYNTH_KW_ROW(b, 56) \
+  }
 
 // K[i] + (constant W[i]) of the header's second block (W4 = 0x80000000, W15 = 640, others 0 for
 // i = 4..15; plain K[i] elsewhere) and of the second hash (W8 = 0x80000000, W15 = 256). Mutable
@@ -195,13 +197,13 @@ __device__ __forceinline__ uint32_t FirstSchedule(const uint32_t w[16], const Ta
     const uint32_t c = i == 31 ? tp.w31c : tp.w32c;
     return SmallS1<kAddMode>(w[(i - 2) & 15], q) + Add<kF>(w[(i - 7) & 15], c, q);
   }
-  return Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
-                            w[(i - 16) & 15], q);
+  return Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15], w[(i - 16) & 15],
+                            q);
 }
 
 template <int kMids, int kAddMode, int i>
-__device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16],
-                                            const TailPre& tp, const Opaque& q) {
+__device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16], const TailPre& tp,
+                                            const Opaque& q) {
   if constexpr (i < 64) {
     if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, q);
 #pragma unroll
@@ -271,8 +273,8 @@ __device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], cons
 // Target256 word 7) are Bswap32 of it.
 template <int kAddMode>
 __device__ __forceinline__ uint32_t SecondHashH7(const uint32_t d[8], const Opaque& q) {
-  uint32_t w[16] = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
-                    0x80000000u, 0, 0, 0, 0, 0, 0, 256};
+  uint32_t w[16] = {d[0],        d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+                    0x80000000u, 0,    0,    0,    0,    0,    0,    256};
   uint32_t s[8];
 #pragma unroll
   for (int j = 0; j < 8; ++j) s[j] = IvConst(j);

@@ -1,11 +1,10 @@
 // Layer 2 of the CUDA hash core: the sha256d search kernel, its launch function and the host
 // precomputation (see sha256d_kernel.h). No Abseil or gRPC here.
-#include "kernels/sha256d_kernel.h"
-
 #include <cuda_runtime.h>
 
 #include "kernels/sha256_device.cuh"
 #include "kernels/sha256_rounds.cuh"
+#include "kernels/sha256d_kernel.h"
 
 namespace synth::kernels {
 namespace {
@@ -22,7 +21,8 @@ __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode) {
 constexpr int MaxThreads(int mids) { return mids >= 8 ? 256 : kMaxThreadsPerBlock; }
 
 template <int kMids, int kAddMode>
-__global__ void __launch_bounds__(MaxThreads(kMids)) Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
+__global__ void __launch_bounds__(MaxThreads(kMids))
+    Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
 #if defined(__CUDA_ARCH__)
   if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode)) {
     uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
@@ -83,13 +83,32 @@ int BlocksPerSmMids(int threads, int add_mode) {
   int blocks = 0;
   cudaError_t err = cudaErrorInvalidValue;
   switch (add_mode) {
-    case 0: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 0>, threads, 0); break;
-    case 1: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 1>, threads, 0); break;
-    case 2: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 2>, threads, 0); break;
-    case 3: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 3>, threads, 0); break;
-    case 4: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 4>, threads, 0); break;
-    case 5: err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 5>, threads, 0); break;
-    default: break;
+    case 0:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 0>,
+                                                          threads, 0);
+      break;
+    case 1:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 1>,
+                                                          threads, 0);
+      break;
+    case 2:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 2>,
+                                                          threads, 0);
+      break;
+    case 3:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 3>,
+                                                          threads, 0);
+      break;
+    case 4:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 4>,
+                                                          threads, 0);
+      break;
+    case 5:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 5>,
+                                                          threads, 0);
+      break;
+    default:
+      break;
   }
   return err == cudaSuccess ? blocks : 0;
 }
@@ -130,11 +149,16 @@ bool AddModeAvailable(int cc, int add_mode) {
 
 int BlocksPerSm(int nmids, int threads, int add_mode) {
   switch (nmids) {
-    case 1: return BlocksPerSmMids<1>(threads, add_mode);
-    case 2: return BlocksPerSmMids<2>(threads, add_mode);
-    case 4: return BlocksPerSmMids<4>(threads, add_mode);
-    case 8: return BlocksPerSmMids<8>(threads, add_mode);
-    default: return 0;
+    case 1:
+      return BlocksPerSmMids<1>(threads, add_mode);
+    case 2:
+      return BlocksPerSmMids<2>(threads, add_mode);
+    case 4:
+      return BlocksPerSmMids<4>(threads, add_mode);
+    case 8:
+      return BlocksPerSmMids<8>(threads, add_mode);
+    default:
+      return 0;
   }
 }
 

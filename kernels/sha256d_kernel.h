@@ -31,7 +31,7 @@
 
 namespace synth::kernels {
 
-inline constexpr int kMaxMids = 8;          // Midstates per launch (version rolling).
+inline constexpr int kMaxMids = 8;  // Midstates per launch (version rolling).
 inline constexpr int kMaxThreadsPerBlock = 512;
 
 struct LaunchArgs {
@@ -49,8 +49,7 @@ struct LaunchArgs {
 
 // Fills `pre` for `midstate` (SHA-256 state after header bytes 0..63) and the second block's
 // words W0..W2 (`tail_words`, the tail bytes read big-endian).
-void PrecomputeMidstate(const uint32_t midstate[8], const uint32_t tail_words[3],
-                        MidstatePre* pre);
+void PrecomputeMidstate(const uint32_t midstate[8], const uint32_t tail_words[3], MidstatePre* pre);
 
 // Fills the schedule words of the second block that depend on the tail only.
 void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail);

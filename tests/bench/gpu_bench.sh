@@ -11,7 +11,7 @@
 #                                                  # timed, the feeder, hashcat -m 21400, and
 #                                                  # synth-worker --benchmark --devices=cuda
 #
-# `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
+# SKIP_TESTS=1 / SKIP_HASHCAT=1 leave those parts out (kernel iterations). `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
 # Debian's .debs (`apt-get download hashcat hashcat-data libminizip1 libxxhash0
 # ocl-icd-libopencl1` into .device/debs), unpacked into a temp dir on the GPU machine.
 set -uo pipefail
@@ -47,9 +47,11 @@ bin=.device/bin
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw \
   --format=csv | tee "$OUT/gpu.txt"
 
-echo "== tests"
-"$bin/gpu_scanner_test" 2>&1 | tail -n 25 | tee "$OUT/tests.txt"
-"$bin/cuda_device_test" 2>&1 | tail -n 12 | tee -a "$OUT/tests.txt"
+if [[ -z ${SKIP_TESTS:-} ]]; then
+  echo "== tests"
+  "$bin/gpu_scanner_test" 2>&1 | tail -n 25 | tee "$OUT/tests.txt"
+  "$bin/cuda_device_test" 2>&1 | tail -n 12 | tee -a "$OUT/tests.txt"
+fi
 
 echo "== SASS (sm_90) per kernel variant"
 cuobjdump -res-usage "$bin/synth_gpu_bench" 2>&1 | grep -E "Function|REG" > "$OUT/res_usage.txt"
@@ -83,6 +85,7 @@ PY
 echo "== kernel variants and feeder"
 "$bin/synth_gpu_bench" 5 "$OUT/bench.tsv" 2>&1 | tee "$OUT/bench.txt"
 
+if [[ -z ${SKIP_HASHCAT:-} ]]; then
 echo "== hashcat 6.2.6 -m 21400 (sha256(sha256_bin)) baseline"
 hc=/tmp/hashcat && rm -rf $hc && mkdir -p $hc
 for d in .device/debs/*.deb; do dpkg -x "$d" $hc; done
@@ -99,6 +102,7 @@ echo "nvrtc=$nvrtc opencl=$ocl"
 (cd $hc && LD_LIBRARY_PATH=$hc/lib:$hc/usr/lib/x86_64-linux-gnu:/usr/local/cuda/lib64 \
   timeout 150 /usr/bin/hashcat -b -m 21400 -w 4 --potfile-disable 2>&1) |
   tee "$OUT/hashcat.txt" | grep -E "Speed|Backend|Device|rror" | head -20
+fi
 
 echo "== synth-worker --benchmark --devices=cuda --seconds $seconds"
 [[ -x $bin/synth-worker ]] && "$bin/synth-worker" --benchmark --devices=cuda --seconds "$seconds" 2>&1 | tee "$OUT/worker.txt" | tail -n 12

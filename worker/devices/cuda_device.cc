@@ -63,14 +63,14 @@ class Nvml {
     }
     auto nvml = std::unique_ptr<Nvml>(new Nvml);
     auto init = reinterpret_cast<int (*)()>(dlsym(lib, "nvmlInit_v2"));
-    nvml->by_pci_ = reinterpret_cast<decltype(by_pci_)>(
-        dlsym(lib, "nvmlDeviceGetHandleByPciBusId_v2"));
-    nvml->temperature_ = reinterpret_cast<decltype(temperature_)>(
-        dlsym(lib, "nvmlDeviceGetTemperature"));
+    nvml->by_pci_ =
+        reinterpret_cast<decltype(by_pci_)>(dlsym(lib, "nvmlDeviceGetHandleByPciBusId_v2"));
+    nvml->temperature_ =
+        reinterpret_cast<decltype(temperature_)>(dlsym(lib, "nvmlDeviceGetTemperature"));
     nvml->power_ = reinterpret_cast<decltype(power_)>(dlsym(lib, "nvmlDeviceGetPowerUsage"));
     nvml->clock_ = reinterpret_cast<decltype(clock_)>(dlsym(lib, "nvmlDeviceGetClockInfo"));
-    nvml->utilization_ = reinterpret_cast<decltype(utilization_)>(
-        dlsym(lib, "nvmlDeviceGetUtilizationRates"));
+    nvml->utilization_ =
+        reinterpret_cast<decltype(utilization_)>(dlsym(lib, "nvmlDeviceGetUtilizationRates"));
     if (!init || !nvml->by_pci_ || !nvml->temperature_ || !nvml->power_ || !nvml->clock_ ||
         !nvml->utilization_ || init() != 0) {
       LOG(WARNING) << "NVML present but unusable: no GPU telemetry";
@@ -88,8 +88,7 @@ class Nvml {
 
 class CudaDevice final : public Device {
  public:
-  explicit CudaDevice(std::unique_ptr<kernels::GpuScanner> scanner)
-      : scanner_(std::move(scanner)) {
+  explicit CudaDevice(std::unique_ptr<kernels::GpuScanner> scanner) : scanner_(std::move(scanner)) {
     const kernels::GpuInfo& gi = scanner_->Info();
     info_.name = absl::StrCat("cuda", gi.ordinal);
     info_.kind = DeviceKind::kCuda;
@@ -149,8 +148,8 @@ absl::StatusOr<std::vector<int>> ParseOrdinals(const std::string& selection, int
   for (absl::string_view part : absl::StrSplit(selection, ',')) {
     int ordinal = -1;
     if (!absl::SimpleAtoi(part, &ordinal) || ordinal < 0 || ordinal > 1023) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "CUDA device selection '", selection, "': want 'all' or ordinals like '0,1'"));
+      return absl::InvalidArgumentError(absl::StrCat("CUDA device selection '", selection,
+                                                     "': want 'all' or ordinals like '0,1'"));
     }
     if (!seen.insert(ordinal).second) {
       return absl::InvalidArgumentError(
@@ -160,8 +159,8 @@ absl::StatusOr<std::vector<int>> ParseOrdinals(const std::string& selection, int
   }
   for (int ordinal : ordinals) {
     if (ordinal >= count) {
-      return absl::NotFoundError(absl::StrCat("CUDA device ", ordinal, " does not exist (",
-                                              count, " GPUs found)"));
+      return absl::NotFoundError(
+          absl::StrCat("CUDA device ", ordinal, " does not exist (", count, " GPUs found)"));
     }
   }
   return ordinals;
@@ -169,8 +168,7 @@ absl::StatusOr<std::vector<int>> ParseOrdinals(const std::string& selection, int
 
 }  // namespace
 
-absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateCudaDevices(
-    std::string_view selection) {
+absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateCudaDevices(std::string_view selection) {
   ASSIGN_OR_RETURN(int count, kernels::CountGpus());
   ASSIGN_OR_RETURN(std::vector<int> ordinals, ParseOrdinals(std::string(selection), count));
   std::vector<std::unique_ptr<Device>> devices;
