@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -315,6 +317,42 @@ TEST(SchedulerTest, CalibrationSeedsRateAndBatchSize) {
   EXPECT_EQ(sched.Stats()[0].batch_size, 10'000'000u & ~uint64_t{255});
   ASSERT_TRUE(sched.AddUnits({Unit(1, "j", 0, 1'000'000)}).ok());
   EXPECT_EQ(sched.BufferedTime(), absl::Milliseconds(10));
+}
+
+TEST(SchedulerTest, UnderRandomCancelsEveryUnitEndsExactlyOnce) {
+  std::vector<std::unique_ptr<Device>> devices;
+  for (int i = 0; i < 3; ++i) {
+    devices.push_back(std::make_unique<FakeDevice>(
+        "cpu" + std::to_string(i),
+        FakeDevice::Script{.share_every = 1 << 12, .fail_first = i, .real_chunk = 1 << 14}));
+  }
+  Sink sink;
+  Scheduler sched(std::move(devices), FastOptions(), sink.Callbacks());
+  sched.Start();
+  std::mt19937 rng(7);
+  uint64_t next_id = 1;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<WorkUnit> units;
+    for (int k = 0; k < 5; ++k, ++next_id) {
+      units.push_back(Unit(next_id, "job" + std::to_string(round % 4), 0, 1 + rng() % (1 << 16)));
+    }
+    ASSERT_TRUE(sched.AddUnits(units).ok());
+    if (rng() % 3 == 0) sched.CancelJobs({"job" + std::to_string(rng() % 4)});
+    if (rng() % 5 == 0) sched.CancelUnits({1 + rng() % next_id});
+    absl::SleepFor(absl::Microseconds(rng() % 2000));
+  }
+  sched.Stop();
+  std::map<uint64_t, int> ends;
+  for (const UnitOutcome& o : sink.Outcomes()) ++ends[o.unit_id];
+  EXPECT_EQ(ends.size(), next_id - 1) << "a unit never ended";
+  for (const auto& [id, n] : ends) EXPECT_EQ(n, 1) << "unit " << id << " ended " << n << " times";
+  // Shares of a unit come before its end.
+  std::set<uint64_t> ended;
+  for (const std::string& e : sink.Events()) {
+    uint64_t id = std::stoull(e.substr(e.find(' ') + 1));
+    if (e.rfind("done", 0) == 0) ended.insert(id);
+    else EXPECT_FALSE(ended.contains(id)) << "share after the end of unit " << id;
+  }
 }
 
 TEST(SchedulerTest, BufferedTimeIsQueuedWorkOverMeasuredRate) {
