@@ -168,7 +168,9 @@ void MasterConnection::Tick(Session* session) {
     FlushProgressLocked();
     session->last_progress = now;
   }
-  if (now - session->last_telemetry >= telemetry_interval_) {
+  // Telemetry is the one message that may be skipped: not while writes back up (a slow or
+  // stalled master), so the write queue stays bounded by shares and progress.
+  if (now - session->last_telemetry >= telemetry_interval_ && stream_->Backlog() < 64) {
     std::vector<DeviceStats> devices = scheduler->Stats();
     double idle = 0;
     for (const DeviceStats& d : devices) idle += d.idle_seconds;
