@@ -2,15 +2,21 @@
 
 #include <utility>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 
 namespace synth::jobs {
 
-JobManager::JobManager(Options options) : options_(options) {}
+JobManager::JobManager(Options options) : options_(options), instance_(options.instance) {
+  if (instance_.empty()) {
+    absl::BitGen gen;
+    instance_ = absl::StrCat(absl::Hex(absl::Uniform<uint32_t>(gen, 0, 1u << 24), absl::kZeroPad6));
+  }
+}
 
 absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& job) {
-  std::string key = absl::StrCat(job_seq_ + 1, "/", job.job_id);
+  std::string key = absl::StrCat(instance_, ".", job_seq_ + 1, "/", job.job_id);
   absl::StatusOr<JobBuilder> builder = JobBuilder::Create(job, key);
   if (!builder.ok()) return builder.status();
   ++job_seq_;

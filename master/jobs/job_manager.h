@@ -1,9 +1,10 @@
 // File: master/jobs/job_manager.h
 //
-// The master's jobs and their midstates. Each pool job gets a master job key "<seq>/<pool id>"
-// (pool job ids repeat across reconnects; keys never do). The newest job is "current": new
-// midstates come from it, in JobBuilder order, through a cache kept `cache_ahead` deep so that a
-// lease never waits on hashing (Fill() tops it up; NextMidstate() refills when it runs dry).
+// The master's jobs and their midstates. Each pool job gets a master job key
+// "<instance>.<seq>/<pool id>" (pool job ids repeat across reconnects and master restarts; keys
+// never do; the text after the last '/' is always the pool's job id). The newest job is "current":
+// new midstates come from it, in JobBuilder order, through a cache kept `cache_ahead` deep so that
+// a lease never waits on hashing (Fill() tops it up; NextMidstate() refills when it runs dry).
 // Older jobs stay live (their shares are still valid) until a clean job or Kill, and only the
 // last `max_live_jobs` are kept.
 //
@@ -46,6 +47,9 @@ class JobManager {
     size_t cache_ahead = 64;     // Midstates kept precomputed for the current job.
     size_t max_live_jobs = 16;   // Older non-clean jobs beyond this die.
     size_t remember_dead = 256;  // Dead job keys remembered (to call late shares "stale").
+    // Prefix that makes job keys unique across master restarts ("" = 6 random hex digits), so
+    // a share a worker held across a master restart never matches a new job by accident.
+    std::string instance;
   };
 
   explicit JobManager(Options options);
@@ -85,6 +89,7 @@ class JobManager {
   std::shared_ptr<const Midstate> BuildOne();
 
   const Options options_;
+  std::string instance_;
   uint64_t job_seq_ = 0;
   uint64_t next_midstate_id_ = 1;
   std::string current_;

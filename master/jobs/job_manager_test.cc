@@ -46,12 +46,17 @@ TEST(JobManagerTest, CleanJobKillsEarlierJobs) {
   EXPECT_EQ(jobs.live_jobs(), 1u);
 }
 
-TEST(JobManagerTest, SameId) {
+TEST(JobManagerTest, SameIdGetsANewKeyAndKeysDifferAcrossInstances) {
   JobManager jobs({});
   ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());
   std::string k1 = jobs.current();
   ASSERT_TRUE(jobs.AddJob(TestJob("a")).ok());  // A pool reusing an id after reconnect.
   EXPECT_NE(jobs.current(), k1);
+  EXPECT_EQ(k1.substr(k1.rfind('/') + 1), "a");  // The pool's id stays readable.
+  JobManager restarted({.instance = "other"});   // A restarted master.
+  ASSERT_TRUE(restarted.AddJob(TestJob("a")).ok());
+  EXPECT_EQ(restarted.current(), "other.1/a");
+  EXPECT_NE(restarted.current(), k1);
 }
 
 TEST(JobManagerTest, LiveJobsAreBounded) {
