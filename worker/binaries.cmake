@@ -16,7 +16,8 @@ synth_test(replay_test SRCS replay_test.cc
 
 synth_binary(synth-worker
   SRCS main.cc
-  DEPS synth_worker_benchmark synth_worker_replay synth_hash absl::flags absl::flags_parse)
+  DEPS synth_worker_benchmark synth_worker_replay synth_worker_run synth_hash absl::flags
+       absl::flags_parse)
 
 # The real binary, dashed flag spelling, JSON out (benchmark_test covers the library).
 if(SYNTH_BUILD_TESTS)

@@ -1,5 +1,6 @@
 // synth-worker: hashes work leased by synth-master on this machine's CPU cores and GPUs.
 //
+//   synth-worker [--master HOST:PORT] [--devices ...] [--threads N] [--token T]   (worker mode)
 //   synth-worker --benchmark [--seconds=5] [--threads=N] [--hash-core=auto|avx512|sha-ni|...]
 //                [--devices=cpu|cuda|all|cuda:0,1] [--json]
 //   synth-worker --list-hash-cores
@@ -19,6 +20,7 @@
 #include "common/logging.h"
 #include "worker/benchmark.h"
 #include "worker/replay.h"
+#include "worker/worker_main.h"
 
 ABSL_FLAG(bool, benchmark, false, "Measure the hash rate of every implementation and exit");
 ABSL_FLAG(double, seconds, 5.0, "Benchmark: seconds per implementation");
@@ -108,9 +110,14 @@ int main(int argc, char** argv) {
     }
     return RunReplayMode(positional[2]);
   }
+  if (positional.size() > 1) {
+    std::cerr << "synth-worker: unknown command '" << positional[1]
+              << "' (commands: replay FILE; see --help)\n";
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_list_hash_cores)) return ListHashCores();
   if (absl::GetFlag(FLAGS_benchmark)) return RunBenchmarkMode();
-  // Worker mode (--master HOST:PORT) is added by the cluster work: connect, lease, schedule.
-  std::cerr << "synth-worker: worker mode is not built yet; run with --benchmark\n";
-  return 2;
+  return synth::worker::RunWorker(synth::worker::WorkerOptionsFromFlags(
+      {absl::GetFlag(FLAGS_devices), absl::GetFlag(FLAGS_threads),
+       absl::GetFlag(FLAGS_hash_core)}));
 }
