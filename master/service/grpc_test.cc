@@ -82,7 +82,7 @@ TEST_F(GrpcTest, FakeWorkerHashesAndGetsAnAcceptedVerdict) {
   ASSERT_TRUE(stream->Write(req));
   ASSERT_TRUE(stream->Read(&in));
   ASSERT_TRUE(in.has_lease_grant());
-  const v1::WorkUnit& unit = in.lease_grant().units(0);
+  const v1::WorkUnit unit = in.lease_grant().units(0);  // A copy: `in` is reused.
   hash::ScanWork work = FromProto(in.lease_grant().midstates(0));
   std::vector<uint32_t> found;
   for (uint32_t n = unit.nonce_start(); found.size() < 3; ++n) {
