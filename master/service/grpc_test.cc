@@ -187,3 +187,34 @@ TEST_F(GrpcTest, FirstMessageMustBeHello) {
 
 }  // namespace
 }  // namespace synth::service
+
+namespace synth::service {
+namespace {
+
+TEST_F(GrpcTest, SecondStreamOfTheSameWorkerReplacesTheFirst) {
+  StartMaster("");
+  auto stub = v1::WorkerService::NewStub(channel_);
+  grpc::ClientContext ctx1, ctx2;
+  auto s1 = stub->Connect(&ctx1);
+  ASSERT_TRUE(s1->Write(Hello()));
+  v1::MasterMessage in;
+  ASSERT_TRUE(s1->Read(&in));
+  ASSERT_TRUE(in.has_welcome());
+  auto s2 = stub->Connect(&ctx2);
+  ASSERT_TRUE(s2->Write(Hello()));
+  ASSERT_TRUE(s2->Read(&in));
+  ASSERT_TRUE(in.has_welcome());
+  EXPECT_FALSE(s1->Read(&in));  // The old stream is closed by the master...
+  EXPECT_EQ(s1->Finish().error_code(), grpc::StatusCode::ABORTED);
+  v1::WorkersResponse w;
+  cluster_->FillWorkers(&w);
+  EXPECT_EQ(w.workers_size(), 1);  // ...and the new one is the worker.
+  cluster_->Shutdown();            // Shutdown cancels and closes the live one.
+  bool saw_cancel = false;
+  while (s2->Read(&in)) saw_cancel |= in.has_cancel() && in.cancel().all();
+  EXPECT_TRUE(saw_cancel);
+  EXPECT_EQ(s2->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace synth::service
