@@ -101,12 +101,16 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
   // Called by the timer: the lease is "hashed"; report it and ask again.
   void LeaseDone() {
     v1::WorkerMessage progress;
-    for (uint64_t id : units_) {
-      v1::UnitProgress* p = progress.mutable_progress()->add_units();
-      p->set_unit_id(id);
-      p->set_state(v1::UNIT_STATE_COMPLETED);
+    {
+      absl::MutexLock lock(&mu_);
+      for (uint64_t id : units_) {
+        v1::UnitProgress* p = progress.mutable_progress()->add_units();
+        p->set_unit_id(id);
+        p->set_state(v1::UNIT_STATE_COMPLETED);
+      }
+      units_.clear();
+      hashing_ = false;
     }
-    units_.clear();
     if (progress.progress().units_size() > 0) Send(std::move(progress));
     RequestLease();
   }
@@ -147,15 +151,23 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
     req.mutable_lease_request()->set_seconds_wanted(absl::GetFlag(FLAGS_lease_ms) / 1000);
     req.mutable_lease_request()->set_rate_hps(absl::GetFlag(FLAGS_rate));
     asked_ = absl::Now();
+    asked_pending_ = true;
     Send(std::move(req));
   }
   void OnGrant(const v1::LeaseGrant& g) {
-    double ms = absl::ToDoubleMilliseconds(absl::Now() - asked_);
-    {
+    // Only a grant that answers an outstanding request is a round-trip (pushes after a clean
+    // job answer one too when it is outstanding, per the protocol).
+    if (asked_pending_.exchange(false)) {
+      double ms = absl::ToDoubleMilliseconds(absl::Now() - asked_);
       absl::MutexLock lock(&stats_->mu);
       if (stats_->measuring) stats_->rtt_ms.push_back(ms);
     }
-    for (const v1::WorkUnit& u : g.units()) units_.push_back(u.unit_id());
+    {
+      absl::MutexLock lock(&mu_);
+      for (const v1::WorkUnit& u : g.units()) units_.push_back(u.unit_id());
+      if (hashing_) return;  // An unsolicited grant (clean job) joins the lease in progress.
+      hashing_ = true;
+    }
     timer_->At(absl::Now() + absl::Milliseconds(absl::GetFlag(FLAGS_lease_ms)), this);
   }
   void Send(v1::WorkerMessage m) {
@@ -176,7 +188,9 @@ class SimWorker : public grpc::ClientBidiReactor<v1::WorkerMessage, v1::MasterMe
   grpc::ClientContext ctx_;
   v1::MasterMessage in_;
   absl::Time asked_;
-  std::vector<uint64_t> units_;  // Read-chain and timer touch it at different times.
+  std::atomic<bool> asked_pending_{false};
+  std::vector<uint64_t> units_ ABSL_GUARDED_BY(mu_);  // Leased, not yet reported.
+  bool hashing_ ABSL_GUARDED_BY(mu_) = false;         // A LeaseDone is scheduled.
   absl::Mutex mu_;
   std::deque<v1::WorkerMessage> out_ ABSL_GUARDED_BY(mu_);
   bool dead_ ABSL_GUARDED_BY(mu_) = false;
