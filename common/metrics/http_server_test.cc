@@ -1,0 +1,111 @@
+#include "common/metrics/http_server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+
+#include "gtest/gtest.h"
+
+namespace synth::metrics {
+namespace {
+
+std::unique_ptr<HttpServer> StartTestServer(std::atomic<int>* calls) {
+  absl::StatusOr<std::unique_ptr<HttpServer>> s = HttpServer::Start(
+      "127.0.0.1:0", {{"/ok", [calls] {
+                         ++*calls;
+                         return HttpResponse{200, "text/plain", "fine\n"};
+                       }},
+                      {"/down", [] { return HttpResponse{503, "text/plain", "pool down\n"}; }}});
+  EXPECT_TRUE(s.ok()) << s.status();
+  return s.ok() ? *std::move(s) : nullptr;
+}
+
+TEST(HttpServer, ServesRoutesWithStatusAndBody) {
+  std::atomic<int> calls{0};
+  std::unique_ptr<HttpServer> s = StartTestServer(&calls);
+  ASSERT_NE(s, nullptr);
+  ASSERT_GT(s->port(), 0);
+  httplib::Client c("127.0.0.1", s->port());
+  httplib::Result r = c.Get("/ok");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "fine\n");
+  EXPECT_EQ(r->get_header_value("Cache-Control"), "no-store");
+  r = c.Get("/down");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "pool down\n");
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(HttpServer, UnknownPathsMethodsAndHugeRequestsGetErrors) {
+  std::atomic<int> calls{0};
+  std::unique_ptr<HttpServer> s = StartTestServer(&calls);
+  ASSERT_NE(s, nullptr);
+  httplib::Client c("127.0.0.1", s->port());
+  for (const char* path : {"/", "/okx", "/ok/", "/o.", "/../etc/passwd", "/ok?x=1"}) {
+    httplib::Result r = c.Get(path);
+    ASSERT_TRUE(r) << path;
+    if (std::string(path) == "/ok?x=1") {
+      EXPECT_EQ(r->status, 200) << path;  // Query strings are ignored.
+    } else {
+      EXPECT_EQ(r->status, 404) << path;
+    }
+  }
+  httplib::Result post = c.Post("/ok", "x", "text/plain");
+  ASSERT_TRUE(post);
+  EXPECT_EQ(post->status, 405);
+  httplib::Result big = c.Post("/ok", std::string(1 << 20, 'a'), "text/plain");
+  EXPECT_TRUE(!big || big->status == 413 || big->status == 405);
+  httplib::Result long_uri = c.Get("/" + std::string(20000, 'a'));
+  EXPECT_TRUE(!long_uri || long_uri->status == 414 || long_uri->status == 400);
+  httplib::Headers huge = {{"X-Big", std::string(100000, 'b')}};
+  httplib::Result big_header = c.Get("/ok", huge);
+  EXPECT_TRUE(!big_header || big_header->status >= 400);
+  // Still serving afterwards.
+  httplib::Client c2("127.0.0.1", s->port());
+  httplib::Result r = c2.Get("/ok");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(HttpServer, BadAddressesAreErrors) {
+  for (const char* bad : {"nohost", ":80", "127.0.0.1:x", "127.0.0.1:70000", "127.0.0.1:-1"}) {
+    absl::StatusOr<std::unique_ptr<HttpServer>> s = HttpServer::Start(bad, {});
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  std::atomic<int> calls{0};
+  std::unique_ptr<HttpServer> first = StartTestServer(&calls);
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<std::unique_ptr<HttpServer>> second =
+      HttpServer::Start("127.0.0.1:" + std::to_string(first->port()), {});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(HttpServer, ShutdownIsIdempotentAndStopsServing) {
+  std::atomic<int> calls{0};
+  std::unique_ptr<HttpServer> s = StartTestServer(&calls);
+  ASSERT_NE(s, nullptr);
+  int port = s->port();
+  s->Shutdown();
+  s->Shutdown();
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(1);
+  EXPECT_FALSE(c.Get("/ok"));
+}
+
+TEST(ParseHostPort, SplitsHostAndPort) {
+  absl::StatusOr<std::pair<std::string, int>> a = ParseHostPort("127.0.0.1:9650");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->first, "127.0.0.1");
+  EXPECT_EQ(a->second, 9650);
+  a = ParseHostPort("[::1]:0");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->first, "::1");
+  EXPECT_EQ(a->second, 0);
+}
+
+}  // namespace
+}  // namespace synth::metrics
