@@ -96,6 +96,7 @@ Unit* LeaseManager::NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t st
   u->midstate = std::move(m);
   Unit* raw = u.get();
   units_.emplace(raw->unit_id, std::move(u));
+  Count(*raw, +1);
   return raw;
 }
 
@@ -120,10 +121,12 @@ void LeaseManager::Hand(Unit& u, uint64_t worker, uint64_t lease_id) {
   CHECK(u.state == UnitState::kQueued)
       << "unit " << u.unit_id << " of midstate " << u.midstate->midstate_id
       << " handed out twice (state " << static_cast<int>(u.state) << ")";
+  Count(u, -1);
   u.state = UnitState::kLeased;
   u.worker = worker;
   u.lease_id = lease_id;
   u.leased_count = u.nonce_count;
+  Count(u, +1);
 }
 
 Lease LeaseManager::Grant(uint64_t worker, double seconds_wanted, uint64_t hashes_wanted) {
@@ -148,15 +151,19 @@ Lease LeaseManager::Grant(uint64_t worker, double seconds_wanted, uint64_t hashe
 }
 
 void LeaseManager::Requeue(Unit& u) {
+  Count(u, -1);
   u.state = UnitState::kQueued;
   u.lease_id = 0;
+  Count(u, +1);
   queue_.push_front(u.unit_id);
   ++counters_.units_requeued;
 }
 
 void LeaseManager::Finish(Unit& u, uint64_t hashes) {
+  Count(u, -1);
   u.state = UnitState::kDone;
   u.lease_id = 0;
+  Count(u, +1);
   counters_.hashes_done += hashes;
 }
 
@@ -233,6 +240,7 @@ std::vector<uint64_t> LeaseManager::DropJobs(const std::vector<std::string>& job
     if (!dead.contains(u.midstate->job_key)) return false;
     if (u.state == UnitState::kLeased) workers.insert(u.worker);
     by_midstate_.erase(u.midstate->midstate_id);
+    Count(u, -1);
     return true;
   });
   for (auto it = leases_.begin(); it != leases_.end();) {
@@ -269,6 +277,14 @@ absl::Status LeaseManager::Audit() const {
       expect = end;
     }
   }
+  uint64_t recount[3] = {};
+  for (const auto& [id, u] : units_) ++recount[static_cast<int>(u->state)];
+  for (int i = 0; i < 3; ++i) {
+    if (recount[i] != by_state_[i]) {
+      return absl::InternalError(
+          absl::StrCat("state ", i, " tally ", by_state_[i], " but ", recount[i], " units"));
+    }
+  }
   for (const auto& [lease_id, record] : leases_) {
     for (uint64_t id : record.unit_ids) {
       auto it = units_.find(id);
@@ -282,39 +298,33 @@ absl::Status LeaseManager::Audit() const {
   return absl::OkStatus();
 }
 
+void LeaseManager::Count(const Unit& u, int sign) {
+  by_state_[static_cast<int>(u.state)] += sign;
+  if (u.state != UnitState::kLeased) return;
+  hashes_leased_ += sign * static_cast<int64_t>(u.leased_count);
+  Tally& t = leased_by_worker_[u.worker];
+  t.units += sign;
+  t.hashes += sign * static_cast<int64_t>(u.leased_count);
+  if (t.units == 0) leased_by_worker_.erase(u.worker);
+}
+
 LeaseStats LeaseManager::stats() const {
   LeaseStats s = counters_;
-  for (const auto& [id, u] : units_) {
-    switch (u->state) {
-      case UnitState::kQueued:
-        ++s.units_queued;
-        break;
-      case UnitState::kLeased:
-        ++s.units_leased;
-        s.hashes_leased += u->nonce_count;
-        break;
-      case UnitState::kDone:
-        ++s.units_done;
-        break;
-    }
-  }
+  s.units_queued = by_state_[static_cast<int>(UnitState::kQueued)];
+  s.units_leased = by_state_[static_cast<int>(UnitState::kLeased)];
+  s.units_done = by_state_[static_cast<int>(UnitState::kDone)];
+  s.hashes_leased = hashes_leased_;
   return s;
 }
 
 uint64_t LeaseManager::HashesLeasedTo(uint64_t worker) const {
-  uint64_t n = 0;
-  for (const auto& [id, u] : units_) {
-    if (u->state == UnitState::kLeased && u->worker == worker) n += u->nonce_count;
-  }
-  return n;
+  auto it = leased_by_worker_.find(worker);
+  return it == leased_by_worker_.end() ? 0 : it->second.hashes;
 }
 
 uint64_t LeaseManager::UnitsLeasedTo(uint64_t worker) const {
-  uint64_t n = 0;
-  for (const auto& [id, u] : units_) {
-    if (u->state == UnitState::kLeased && u->worker == worker) ++n;
-  }
-  return n;
+  auto it = leased_by_worker_.find(worker);
+  return it == leased_by_worker_.end() ? 0 : it->second.units;
 }
 
 }  // namespace synth::lease

@@ -142,6 +142,8 @@ class LeaseManager {
   void Requeue(Unit& u);
   void Hand(Unit& u, uint64_t worker, uint64_t lease_id);
   void Finish(Unit& u, uint64_t hashes);
+  // Adds (sign +1) or removes (-1) `u` from the tallies under its current state.
+  void Count(const Unit& u, int sign);
 
   const Options options_;
   const Clock* const clock_;
@@ -156,6 +158,15 @@ class LeaseManager {
   std::shared_ptr<const jobs::Midstate> carving_;
   uint64_t carve_next_ = 0;  // Next nonce of carving_ (up to 2^32).
   LeaseStats counters_;      // Cumulative fields only.
+  // Live tallies, kept by Count() on every state change, so stats and per-worker figures cost
+  // O(1) however many units the live jobs hold.
+  struct Tally {
+    uint64_t units = 0;
+    uint64_t hashes = 0;
+  };
+  uint64_t by_state_[3] = {};  // Indexed by UnitState.
+  uint64_t hashes_leased_ = 0;
+  absl::flat_hash_map<uint64_t, Tally> leased_by_worker_;
 };
 
 }  // namespace synth::lease

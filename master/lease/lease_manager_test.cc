@@ -132,7 +132,12 @@ TEST_F(LeaseManagerTest, LostWorkerUnitsGoToTheOther) {
   Lease l1 = leases_.Grant(1, 0, 0);
   Lease l1b = leases_.Grant(1, 0, 0);
   std::vector<uint64_t> lost = {l1.units[0]->unit_id, l1b.units[0]->unit_id};
+  EXPECT_EQ(leases_.UnitsLeasedTo(1), 2u);
+  EXPECT_EQ(leases_.HashesLeasedTo(1), 10'000'000u);
+  EXPECT_EQ(leases_.stats().hashes_leased, 10'000'000u);
   EXPECT_EQ(leases_.RemoveWorker(1), 2u);
+  EXPECT_EQ(leases_.UnitsLeasedTo(1), 0u);
+  EXPECT_EQ(leases_.stats().units_queued, 2u);
   Lease l2 = leases_.Grant(2, 0, 10'000'000);
   ASSERT_EQ(l2.units.size(), 2u);
   EXPECT_EQ(l2.units[0]->unit_id, lost[0]);
@@ -149,6 +154,9 @@ TEST_F(LeaseManagerTest, PartialReturnRequeuesTheRest) {
   uint32_t start = u->nonce_start;
   ASSERT_TRUE(leases_.Return(1, id, 1'000'000).ok());
   EXPECT_EQ(leases_.FindUnit(id)->state, UnitState::kDone);
+  EXPECT_EQ(leases_.stats().units_leased, 0u);
+  EXPECT_EQ(leases_.stats().units_done, 1u);
+  EXPECT_EQ(leases_.stats().units_queued, 1u);
   Lease again = leases_.Grant(1, 0, 4'000'000);
   ASSERT_EQ(again.units.size(), 1u);
   EXPECT_EQ(again.units[0]->nonce_start, start + 1'000'000);
