@@ -35,8 +35,19 @@ build() {
 
 install_deps
 build
+# A bounded libFuzzer run of the Stratum codec (clang; 30 s), before the main suite so that the
+# suite's summary is the last thing printed.
+fuzz() {
+  CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSYNTH_WITH_CUDA=OFF -DSYNTH_BUILD_FUZZERS=ON >/dev/null
+  cmake --build build/fuzz --target stratum_codec_fuzzer -j "$(nproc)"
+  ctest --test-dir build/fuzz -L fuzz --output-on-failure
+}
+
 case "$mode" in
   demo) exec tests/bench/demo.sh "$@" ;;
-  test) exec ctest --preset release -j "$(nproc)" "$@" ;;
+  test)
+    fuzz
+    exec ctest --preset release -j "$(nproc)" "$@" ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
