@@ -48,6 +48,8 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                         "work       units queued %d, leased %d; midstates cached %d; "
                         "jobs live %d\n",
                         s.units_queued(), s.units_leased(), s.midstates_cached(), s.jobs_live());
+  absl::StrAppendFormat(&out, "clean job  fan-out to every worker %.2f ms (max %.2f ms)\n",
+                        s.clean_fanout_ms(), s.clean_fanout_max_ms());
   absl::StrAppendFormat(&out, "coverage   audit %s; units re-queued %d, leases expired %d\n",
                         s.coverage_audit().empty() ? "-" : s.coverage_audit(), s.units_requeued(),
                         s.leases_expired());

@@ -1,8 +1,10 @@
 #include "master/service/cluster.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/hash/sha256.h"
 #include "common/logging.h"
 
@@ -186,6 +188,7 @@ void Cluster::OnTelemetryLocked(Session& s, const v1::Telemetry& t) {
 }
 
 void Cluster::OnJob(const jobs::UpstreamJob& job) {
+  absl::Time entered = absl::Now();  // Real time: the fan-out figure includes waiting for mu_.
   absl::MutexLock lock(&mu_);
   absl::StatusOr<std::vector<std::string>> dead = jobs_.AddJob(job);
   if (!dead.ok()) {
@@ -203,6 +206,10 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
     if (job.clean || s->request_pending) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
+  }
+  if (job.clean) {
+    clean_fanout_ms_ = absl::ToDoubleMilliseconds(absl::Now() - entered);
+    clean_fanout_max_ms_ = std::max(clean_fanout_max_ms_, clean_fanout_ms_);
   }
 }
 

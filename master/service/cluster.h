@@ -169,6 +169,9 @@ class Cluster {
   std::string pool_job_id_ ABSL_GUARDED_BY(mu_);
   absl::Time last_status_ ABSL_GUARDED_BY(mu_);
   absl::Time last_job_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Pool notify of a clean job → Cancel and fresh grant queued on every stream, milliseconds.
+  double clean_fanout_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  double clean_fanout_max_ms_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Share-path latency samples (found on the worker → handed to the upstream), milliseconds.
   mutable absl::Mutex latency_mu_;

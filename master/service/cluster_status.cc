@@ -62,6 +62,8 @@ void Cluster::FillStatus(v1::StatusResponse* out) const {
   out->set_coverage_audit(audit.ok() ? "ok" : std::string(audit.message()));
   out->set_units_requeued(ls.units_requeued);
   out->set_leases_expired(ls.leases_expired);
+  out->set_clean_fanout_ms(clean_fanout_ms_);
+  out->set_clean_fanout_max_ms(clean_fanout_max_ms_);
 }
 
 void Cluster::FillWorkers(v1::WorkersResponse* out) const {
@@ -127,13 +129,14 @@ std::string Cluster::StatusLineLocked(const jobs::UpstreamInfo& info) const {
   double uptime = absl::ToDoubleSeconds(clock_->Now() - started_);
   return absl::StrFormat(
       "cluster %s reported, %s verified, %s accepted | workers %d | shares A %d R %d S %d "
-      "dup %d hw %d | pool %s %s diff %g job %s | units queued %d leased %d",
+      "dup %d hw %d | pool %s %s diff %g job %s | units queued %d leased %d | clean fan-out "
+      "%.2f ms (max %.2f)",
       Rate(tuning_.ClusterReportedRate()), Rate(tuning_.ClusterVerifiedRate()),
       Rate(uptime > 0 ? c.accepted_difficulty * 4294967296.0 / uptime : 0), sessions_.size(),
       c.accepted, c.rejected, c.stale, c.duplicate, c.hardware_error + c.below_target,
       info.url.empty() ? "-" : info.url, info.connected ? "up" : "down", pool_difficulty_,
       pool_job_id_.empty() ? "-" : pool_job_id_, leases_.stats().units_queued,
-      leases_.stats().units_leased);
+      leases_.stats().units_leased, clean_fanout_ms_, clean_fanout_max_ms_);
 }
 
 }  // namespace synth::service

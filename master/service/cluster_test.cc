@@ -167,6 +167,10 @@ TEST_F(ClusterTest, CleanJobCancelsEveryoneAndPushesNewWork) {
     EXPECT_EQ(sink->sent[1].lease_grant().midstates(0).job_id(),
               sink->sent[1].lease_grant().units(0).job_id());
   }
+  v1::StatusResponse st;
+  cluster_.FillStatus(&st);
+  EXPECT_GT(st.clean_fanout_max_ms(), 0);  // The fan-out to both workers was timed.
+  EXPECT_EQ(st.coverage_audit(), "ok");
   EXPECT_TRUE(cluster_.Audit().ok());
 }
 
