@@ -1,0 +1,109 @@
+#include "master/http/master_http.h"
+
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "common/metrics/exposition.h"
+#include "master/http/dashboard_page.h"
+#include "master/http/views.h"
+#include "master/service/cluster.h"
+
+namespace synth::http {
+
+SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster) {
+  return [cluster] {
+    MasterSnapshot snap;
+    cluster->FillStatus(&snap.status);
+    cluster->FillWorkers(&snap.workers);
+    return snap;
+  };
+}
+
+MasterHttpServer::MasterHttpServer(HttpOptions options, SnapshotFn snapshot)
+    : options_(std::move(options)), snapshot_(std::move(snapshot)) {
+  lease_duration_ = &registry_
+                         .AddHistogram("synth_lease_duration_seconds",
+                                       "Seconds of work per granted lease", {},
+                                       {0.25, 0.5, 1, 2, 5, 10, 20, 30, 60})
+                         .WithLabels({});
+  job_switch_ = &registry_
+                     .AddHistogram("synth_job_switch_seconds",
+                                   "Clean job notified by the pool to work on it leased",
+                                   {}, metrics::ExponentialBuckets(0.001, 2, 14))
+                     .WithLabels({});
+}
+
+MasterHttpServer::~MasterHttpServer() { Shutdown(); }
+
+void MasterHttpServer::Shutdown() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (sampler_.joinable()) sampler_.join();
+  if (server_ != nullptr) server_->Shutdown();
+}
+
+metrics::HttpResponse MasterHttpServer::Metrics() const {
+  MasterSnapshot snap = snapshot_();
+  std::string body = RenderSnapshotMetrics(snap);
+  HealthVerdict health = Health(snap, options_.startup_grace);
+  body += "# HELP synth_healthy 1 when /healthz answers 200\n# TYPE synth_healthy gauge\n";
+  body += health.ok ? "synth_healthy 1\n" : "synth_healthy 0\n";
+  body += registry_.Render();
+  return {200, metrics::kContentType, std::move(body)};
+}
+
+metrics::HttpResponse MasterHttpServer::Healthz() const {
+  HealthVerdict health = Health(snapshot_(), options_.startup_grace);
+  return {health.ok ? 200 : 503, "text/plain; charset=utf-8", health.reason + "\n"};
+}
+
+metrics::HttpResponse MasterHttpServer::ApiStatus() const {
+  MasterSnapshot snap = snapshot_();
+  std::deque<RatePoint> history;
+  {
+    absl::MutexLock lock(&mu_);
+    history = history_;
+  }
+  nlohmann::json j = StatusJson(snap, history, Health(snap, options_.startup_grace));
+  // Worker ids come from the network: replace invalid UTF-8 rather than throw.
+  return {200, "application/json",
+          j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+}
+
+void MasterHttpServer::Sample() {
+  MasterSnapshot snap = snapshot_();
+  RatePoint p{absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()),
+              snap.status.reported_rate_hps(), snap.status.verified_rate_hps(),
+              static_cast<double>(snap.status.shares().accepted())};
+  size_t keep = static_cast<size_t>(options_.history / options_.sample_every) + 1;
+  absl::MutexLock lock(&mu_);
+  history_.push_back(p);
+  while (history_.size() > keep) history_.pop_front();
+}
+
+absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions& options,
+                                                                 SnapshotFn snapshot) {
+  if (snapshot == nullptr) return absl::InvalidArgumentError("StartMasterHttp: no snapshot");
+  if (options.sample_every <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("StartMasterHttp: sample_every must be > 0");
+  }
+  std::unique_ptr<MasterHttpServer> m(new MasterHttpServer(options, std::move(snapshot)));
+  MasterHttpServer* self = m.get();
+  absl::StatusOr<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
+      options.listen,
+      {{"/metrics", [self] { return self->Metrics(); }},
+       {"/healthz", [self] { return self->Healthz(); }},
+       {"/api/status", [self] { return self->ApiStatus(); }},
+       {"/", [] {
+          return metrics::HttpResponse{200, "text/html; charset=utf-8", std::string(DashboardPage())};
+        }}});
+  if (!server.ok()) return server.status();
+  m->server_ = *std::move(server);
+  m->sampler_ = std::thread([self] {
+    do {
+      self->Sample();
+    } while (!self->stop_.WaitForNotificationWithTimeout(self->options_.sample_every));
+  });
+  return m;
+}
+
+}  // namespace synth::http

@@ -1,0 +1,132 @@
+// File: master/http/master_http.h
+//
+// synth-master's monitoring endpoint (docs/MONITORING.md): Prometheus /metrics, /healthz,
+// /api/status (JSON the dashboard polls) and / (the dashboard page). It reads the cluster only
+// through a SnapshotFn, so master code needs no change beyond wiring it in main.cc:
+//
+//   ABSL_FLAG(std::string, http_listen, "127.0.0.1:9650", "Monitoring HTTP HOST:PORT ('' = off)");
+//   ...
+//   std::unique_ptr<synth::http::MasterHttpServer> http;
+//   if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+//     synth::http::HttpOptions hopts;
+//     hopts.listen = absl::GetFlag(FLAGS_http_listen);
+//     absl::StatusOr<std::unique_ptr<synth::http::MasterHttpServer>> h =
+//         synth::http::StartMasterHttp(hopts, synth::http::ClusterSnapshotFn(&cluster));
+//     if (!h.ok()) { LOG(ERROR) << h.status(); return 2; }
+//     http = *std::move(h);
+//   }
+//   ... on stop, before cluster.Shutdown(): if (http) http->Shutdown();
+//
+// Health: 200 "ok" while serving with the pool connected, or still within the startup grace
+// (pool not yet connected, "starting"); 503 with the reason otherwise ("pool disconnected: URL",
+// "not serving").
+//
+// History: a sampler thread records (time, reported rate, verified rate, accepted shares) every
+// `sample_every` for `history` (the dashboard's chart, also after a page reload).
+//
+// Histograms the snapshot cannot give (synth_lease_duration_seconds, synth_job_switch_seconds)
+// are registered in registry() and exposed empty until master code Observe()s them through
+// lease_duration() / job_switch() (thread-safe, lock-free to call from under the Cluster's mutex
+// apart from a short histogram mutex).
+//
+// Secrets: nothing here reads a password or token; pool URLs are shown without user info.
+// Thread-safety: all methods are thread-safe; the SnapshotFn is called from the HTTP handler
+// threads and the sampler thread, concurrently.
+#ifndef SYNTH_MASTER_HTTP_MASTER_HTTP_H_
+#define SYNTH_MASTER_HTTP_MASTER_HTTP_H_
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "common/metrics/http_server.h"
+#include "common/metrics/registry.h"
+#include "synth/v1/control.pb.h"
+
+namespace synth::service {
+class Cluster;
+}
+
+namespace synth::http {
+
+// The master's default monitoring address (loopback only).
+inline constexpr char kDefaultMasterHttpListen[] = "127.0.0.1:9650";
+
+// What the endpoint shows: the control-service views of the cluster.
+struct MasterSnapshot {
+  bool serving = true;           // False while shutting down (healthz → 503).
+  v1::StatusResponse status;     // Cluster::FillStatus.
+  v1::WorkersResponse workers;   // Cluster::FillWorkers.
+};
+using SnapshotFn = std::function<MasterSnapshot()>;
+
+// Returns a SnapshotFn reading `cluster` (FillStatus + FillWorkers); `cluster` must outlive the
+// server.
+SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster);
+
+struct HttpOptions {
+  std::string listen = kDefaultMasterHttpListen;   // HOST:PORT; port 0 picks one.
+  absl::Duration startup_grace = absl::Seconds(30);  // Pool may be down this long at start.
+  absl::Duration sample_every = absl::Seconds(2);    // Rate history period.
+  absl::Duration history = absl::Minutes(15);        // Rate history length.
+};
+
+// One point of the rate history.
+struct RatePoint {
+  double unix_s = 0;
+  double reported_hps = 0;
+  double verified_hps = 0;
+  double accepted = 0;  // Accepted shares so far.
+};
+
+class MasterHttpServer {
+ public:
+  ~MasterHttpServer();
+  int port() const { return server_->port(); }
+  // Stops serving and sampling. Idempotent.
+  void Shutdown();
+
+  metrics::Registry& registry() { return registry_; }
+  // Observed by master code: seconds of work per granted lease; clean-job switch latency.
+  metrics::Histogram& lease_duration() { return *lease_duration_; }
+  metrics::Histogram& job_switch() { return *job_switch_; }
+
+  // Handlers (public for tests; the HTTP routes call these).
+  metrics::HttpResponse Metrics() const;
+  metrics::HttpResponse Healthz() const;
+  metrics::HttpResponse ApiStatus() const;
+  // Takes one history sample now (the sampler thread's step).
+  void Sample();
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions&,
+                                                                           SnapshotFn);
+  MasterHttpServer(HttpOptions options, SnapshotFn snapshot);
+
+  const HttpOptions options_;
+  const SnapshotFn snapshot_;
+  metrics::Registry registry_;
+  metrics::Histogram* lease_duration_ = nullptr;
+  metrics::Histogram* job_switch_ = nullptr;
+  mutable absl::Mutex mu_;
+  std::deque<RatePoint> history_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<metrics::HttpServer> server_;
+  absl::Notification stop_;
+  std::thread sampler_;
+};
+
+// Starts the endpoint on options.listen. INVALID_ARGUMENT for a bad address, UNAVAILABLE when
+// it cannot be bound.
+absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions& options,
+                                                                 SnapshotFn snapshot);
+
+}  // namespace synth::http
+
+#endif  // SYNTH_MASTER_HTTP_MASTER_HTTP_H_

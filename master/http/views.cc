@@ -1,0 +1,210 @@
+#include "master/http/views.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/metrics/registry.h"
+
+namespace synth::http {
+namespace {
+
+using metrics::Registry;
+
+// Final states by their ledger name (found and pending are not verdicts).
+std::vector<std::pair<const char*, double>> Verdicts(const v1::ShareCounts& c) {
+  return {{"accepted", static_cast<double>(c.accepted())},
+          {"rejected", static_cast<double>(c.rejected())},
+          {"stale", static_cast<double>(c.stale())},
+          {"duplicate", static_cast<double>(c.duplicate())},
+          {"below_target", static_cast<double>(c.below_target())},
+          {"hardware_error", static_cast<double>(c.hardware_error())},
+          {"unknown_unit", static_cast<double>(c.unknown_unit())},
+          {"pool_down", static_cast<double>(c.pool_down())}};
+}
+
+void SetGauge(Registry& r, const char* name, const char* help, double v) {
+  r.AddGauge(name, help, {}).WithLabels({}).Set(v);
+}
+
+void AddCounter(Registry& r, const char* name, const char* help, double v) {
+  r.AddCounter(name, help, {}).WithLabels({}).Increment(v);
+}
+
+void RenderCluster(const v1::StatusResponse& s, Registry& r) {
+  SetGauge(r, "synth_master_uptime_seconds", "Seconds since synth-master started", s.uptime_s());
+  r.AddGauge("synth_master_info", "synth-master build (value 1)", {"version"})
+      .WithLabels({s.master_version()})
+      .Set(1);
+  SetGauge(r, "synth_pool_up", "1 when the pool is subscribed and authorized",
+           s.pool_connected() ? 1 : 0);
+  r.AddGauge("synth_pool_info", "Current pool (value 1)", {"url"})
+      .WithLabels({RedactUrl(s.pool_url())})
+      .Set(1);
+  SetGauge(r, "synth_pool_difficulty", "Share difficulty of the current job", s.pool_difficulty());
+  SetGauge(r, "synth_workers", "Connected workers", s.workers());
+  metrics::Family<metrics::Gauge>& rate = r.AddGauge(
+      "synth_cluster_hashrate_hashes_per_second",
+      "Cluster rate: reported by workers, implied by verified shares (~60 s), by accepted shares",
+      {"source"});
+  rate.WithLabels({"reported"}).Set(s.reported_rate_hps());
+  rate.WithLabels({"verified"}).Set(s.verified_rate_hps());
+  rate.WithLabels({"accepted"}).Set(s.accepted_rate_hps());
+  AddCounter(r, "synth_shares_found_total", "Shares reported by workers", s.shares().found());
+  metrics::Family<metrics::Counter>& shares =
+      r.AddCounter("synth_shares_total", "Shares by final verdict", {"verdict"});
+  for (const auto& [verdict, n] : Verdicts(s.shares())) shares.WithLabels({verdict}).Increment(n);
+  SetGauge(r, "synth_shares_pending", "Shares submitted, pool answer outstanding",
+           s.shares().pending());
+  AddCounter(r, "synth_accepted_difficulty_total", "Sum of the difficulty of accepted shares",
+             s.shares().accepted_difficulty());
+  SetGauge(r, "synth_units_queued", "Work units waiting to be leased", s.units_queued());
+  SetGauge(r, "synth_units_leased", "Work units leased, not yet reported", s.units_leased());
+  SetGauge(r, "synth_midstates_cached", "Midstates precomputed, not yet used",
+           s.midstates_cached());
+  SetGauge(r, "synth_jobs_live", "Pool jobs whose shares would be accepted", s.jobs_live());
+  AddCounter(r, "synth_units_requeued_total", "Units re-queued (expiry, lost workers, returns)",
+             s.units_requeued());
+  AddCounter(r, "synth_leases_expired_total", "Leases that expired", s.leases_expired());
+  SetGauge(r, "synth_coverage_audit_ok", "1 when the lease coverage audit passes",
+           s.coverage_audit() == "ok" ? 1 : 0);
+  if (s.share_path_samples() > 0) {
+    metrics::Family<metrics::Gauge>& path = r.AddGauge(
+        "synth_share_path_seconds",
+        "Share found on a worker to handed to the pool, over the last 2000 shares", {"quantile"});
+    path.WithLabels({"0.5"}).Set(s.share_path_p50_ms() / 1000);
+    path.WithLabels({"0.99"}).Set(s.share_path_p99_ms() / 1000);
+  }
+}
+
+void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
+  const std::vector<std::string> wd = {"worker", "device"};
+  auto& reported = r.AddGauge("synth_hashrate_hashes_per_second",
+                              "Device rate reported by the worker's telemetry", wd);
+  auto& verified = r.AddGauge("synth_verified_hashrate_hashes_per_second",
+                              "Device rate implied by its verified shares", wd);
+  auto& valid = r.AddCounter("synth_device_shares_valid_total", "Shares that verified", wd);
+  auto& hw = r.AddCounter("synth_device_hardware_errors_total", "Shares that failed verification",
+                          wd);
+  auto& flagged = r.AddGauge("synth_device_flagged", "1 when backed off for hardware errors", wd);
+  auto& latency = r.AddGauge("synth_device_batch_latency_seconds", "Mean batch wall time", wd);
+  auto& connected = r.AddGauge("synth_worker_connected_seconds", "Seconds since the stream opened",
+                               {"worker"});
+  auto& ratio = r.AddGauge("synth_worker_work_ratio", "Share of the cluster rate used for leasing",
+                           {"worker"});
+  auto& leased = r.AddGauge("synth_worker_units_leased", "Units leased to the worker", {"worker"});
+  auto& shares = r.AddCounter("synth_worker_shares_total", "The worker's shares by verdict",
+                              {"worker", "verdict"});
+  for (const v1::WorkerStatus& ws : w.workers()) {
+    const std::string& id = ws.worker_id();
+    connected.WithLabels({id}).Set(ws.connected_s());
+    ratio.WithLabels({id}).Set(ws.work_ratio());
+    leased.WithLabels({id}).Set(ws.units_leased());
+    for (const auto& [verdict, n] : Verdicts(ws.shares())) {
+      shares.WithLabels({id, verdict}).Increment(n);
+    }
+    for (const v1::DeviceStatus& d : ws.devices()) {
+      reported.WithLabels({id, d.name()}).Set(d.reported_rate_hps());
+      verified.WithLabels({id, d.name()}).Set(d.verified_rate_hps());
+      valid.WithLabels({id, d.name()}).Increment(d.shares_valid());
+      hw.WithLabels({id, d.name()}).Increment(d.hardware_errors());
+      flagged.WithLabels({id, d.name()}).Set(d.flagged() ? 1 : 0);
+      latency.WithLabels({id, d.name()}).Set(d.batch_latency_ms() / 1000);
+    }
+  }
+}
+
+nlohmann::json SharesJson(const v1::ShareCounts& c) {
+  nlohmann::json j = {{"found", c.found()},
+                      {"pending", c.pending()},
+                      {"accepted_difficulty", c.accepted_difficulty()}};
+  for (const auto& [verdict, n] : Verdicts(c)) j[verdict] = n;
+  return j;
+}
+
+nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const v1::DeviceStatus& d : ws.devices()) {
+    devices.push_back({{"name", d.name()},
+                       {"kind", d.kind()},
+                       {"impl", d.impl()},
+                       {"reported_hps", d.reported_rate_hps()},
+                       {"verified_hps", d.verified_rate_hps()},
+                       {"shares_valid", d.shares_valid()},
+                       {"hardware_errors", d.hardware_errors()},
+                       {"flagged", d.flagged()},
+                       {"batch_latency_ms", d.batch_latency_ms()}});
+  }
+  return {{"worker_id", ws.worker_id()},       {"hostname", ws.hostname()},
+          {"version", ws.version()},           {"connected_s", ws.connected_s()},
+          {"reported_hps", ws.reported_rate_hps()}, {"verified_hps", ws.verified_rate_hps()},
+          {"work_ratio", ws.work_ratio()},     {"units_leased", ws.units_leased()},
+          {"flagged", ws.flagged()},           {"shares", SharesJson(ws.shares())},
+          {"devices", std::move(devices)}};
+}
+
+}  // namespace
+
+HealthVerdict Health(const MasterSnapshot& snap, absl::Duration grace) {
+  if (!snap.serving) return {false, "not serving"};
+  const v1::StatusResponse& s = snap.status;
+  if (s.pool_connected()) return {true, "ok"};
+  if (absl::Seconds(s.uptime_s()) < grace) return {true, "starting: pool not connected yet"};
+  return {false, absl::StrCat("pool disconnected: ", RedactUrl(s.pool_url()))};
+}
+
+std::string RedactUrl(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t start = scheme == std::string::npos ? 0 : scheme + 3;
+  size_t at = url.find('@', start);
+  size_t slash = url.find('/', start);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
+  return url.substr(0, start) + url.substr(at + 1);
+}
+
+std::string RenderSnapshotMetrics(const MasterSnapshot& snap) {
+  Registry r;
+  RenderCluster(snap.status, r);
+  RenderWorkers(snap.workers, r);
+  return r.Render();
+}
+
+nlohmann::json StatusJson(const MasterSnapshot& snap, const std::deque<RatePoint>& history,
+                          const HealthVerdict& health) {
+  const v1::StatusResponse& s = snap.status;
+  nlohmann::json workers = nlohmann::json::array();
+  for (const v1::WorkerStatus& ws : snap.workers.workers()) workers.push_back(WorkerJson(ws));
+  nlohmann::json hist = nlohmann::json::array();
+  for (const RatePoint& p : history) {
+    hist.push_back({p.unix_s, p.reported_hps, p.verified_hps, p.accepted});
+  }
+  return {{"master_version", s.master_version()},
+          {"uptime_s", s.uptime_s()},
+          {"health", {{"ok", health.ok}, {"reason", health.reason}}},
+          {"pool",
+           {{"url", RedactUrl(s.pool_url())},
+            {"connected", s.pool_connected()},
+            {"difficulty", s.pool_difficulty()},
+            {"job_id", s.job_id()},
+            {"jobs_live", s.jobs_live()}}},
+          {"rates",
+           {{"reported_hps", s.reported_rate_hps()},
+            {"verified_hps", s.verified_rate_hps()},
+            {"accepted_hps", s.accepted_rate_hps()}}},
+          {"shares", SharesJson(s.shares())},
+          {"units",
+           {{"queued", s.units_queued()},
+            {"leased", s.units_leased()},
+            {"requeued", s.units_requeued()},
+            {"leases_expired", s.leases_expired()},
+            {"midstates_cached", s.midstates_cached()}}},
+          {"share_path_ms",
+           {{"p50", s.share_path_p50_ms()},
+            {"p99", s.share_path_p99_ms()},
+            {"samples", s.share_path_samples()}}},
+          {"coverage_audit", s.coverage_audit()},
+          {"workers", std::move(workers)},
+          {"history", std::move(hist)}};
+}
+
+}  // namespace synth::http
