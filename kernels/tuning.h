@@ -19,7 +19,7 @@ struct KernelTuning {
   int cc = 0;                   // major * 10 + minor this row is for (0: the fallback row).
   int threads_per_block = 256;  // Multiple of 32, <= 512.
   int nonces_per_thread = 16;   // Loop count inside one thread.
-  int add_mode = 1;             // 0..2, see kernels/sha256_rounds.cuh.
+  int add_mode = 2;             // 0..5, see kernels/sha256_rounds.cuh.
   uint64_t launch_nonces = uint64_t{1} << 24;  // First launch's size (then adapted).
   double target_batch_ms = 15;                 // The feeder sizes launches to take about this long.
   int max_mids = 4;  // Midstates per launch with version rolling: 1, 2, 4 or 8.
