@@ -33,8 +33,9 @@ synth_test(worker_master_connection_test
 synth_library(synth_worker_run
   SRCS ${_w}/worker_main.cc
   PUBLIC_DEPS synth_worker_devices
-  DEPS synth_worker_conn synth_worker_scheduler synth_common_base absl::flags absl::strings
-       absl::str_format absl::time nlohmann_json::nlohmann_json)
+  DEPS synth_worker_conn synth_worker_scheduler synth_worker_http synth_metrics_http
+       synth_common_base absl::flags absl::strings absl::str_format absl::time
+       nlohmann_json::nlohmann_json)
 
 synth_test(worker_run_test
   SRCS ${_w}/worker_main_test.cc

@@ -11,12 +11,15 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
+#include "common/metrics/http_server.h"
 #include "nlohmann/json.hpp"
 #include "worker/conn/master_connection.h"
+#include "worker/http/worker_http.h"
 #include "worker/scheduler/scheduler.h"
 
 ABSL_FLAG(std::string, master, synth::worker::kDefaultMasterAddress,
@@ -28,6 +31,8 @@ ABSL_FLAG(double, buffer_seconds, 2, "Request more work when less than this is b
 ABSL_FLAG(double, lease_seconds, 0, "Seconds of work per lease request; 0 = master's choice");
 ABSL_FLAG(double, run_seconds, 0, "Exit after this many seconds; 0 = run until signalled");
 ABSL_FLAG(double, status_seconds, 10, "Seconds between status log lines; 0 = none");
+ABSL_FLAG(std::string, http_listen, "",
+          "Serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9651); empty = off");
 
 namespace synth::worker {
 
@@ -46,6 +51,7 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   o.lease_seconds = absl::GetFlag(FLAGS_lease_seconds);
   o.run_seconds = absl::GetFlag(FLAGS_run_seconds);
   o.status_seconds = absl::GetFlag(FLAGS_status_seconds);
+  o.http_listen = absl::GetFlag(FLAGS_http_listen);
   return o;
 }
 
@@ -66,6 +72,12 @@ absl::Status Validate(const WorkerOptions& o) {
   if (!(o.lease_seconds >= 0) || !(o.run_seconds >= 0) || !(o.status_seconds >= 0)) {
     return absl::InvalidArgumentError(
         "--lease-seconds, --run-seconds and --status-seconds must be >= 0");
+  }
+  if (!o.http_listen.empty()) {
+    absl::StatusOr<std::pair<std::string, int>> addr = metrics::ParseHostPort(o.http_listen);
+    if (!addr.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--http-listen: ", addr.status().message()));
+    }
   }
   return absl::OkStatus();
 }
@@ -225,9 +237,27 @@ int RunWorker(const WorkerOptions& options) {
   LOG(INFO) << "worker " << conn.WorkerId() << " connecting to master " << options.master << " (token "
             << Redacted(options.token) << ")";
   absl::Time start = absl::Now();
+  std::unique_ptr<WorkerHttpServer> http;
+  if (!options.http_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<WorkerHttpServer>> h =
+        StartWorkerHttp(options.http_listen, [&sched, &conn, start] {
+          absl::Duration buffered = std::min(sched.BufferedTime(), absl::Hours(1));
+          return WorkerSnapshot{conn.WorkerId(), absl::ToDoubleSeconds(absl::Now() - start),
+                                absl::ToDoubleSeconds(buffered), sched.Stats(), conn.Stats()};
+        });
+    if (!h.ok()) {
+      std::cerr << "synth-worker: --http-listen: " << h.status() << "\n";
+      return 2;
+    }
+    http = *std::move(h);
+    LOG(INFO) << "metrics on http://"
+              << options.http_listen.substr(0, options.http_listen.rfind(':')) << ":"
+              << http->port() << "/metrics";
+  }
   sched.Start();
   conn.Start(&sched);
   WaitForStop(signals, options, sched, conn);
+  if (http != nullptr) http->Shutdown();
   conn.Shutdown(&sched, absl::Seconds(2));
   LogStatus(sched, conn);
   PrintSummary(absl::Now() - start, sched, conn);

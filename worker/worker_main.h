@@ -11,7 +11,8 @@
 //
 // Flags defined in worker_main.cc (dashes or underscores): --master HOST:PORT, --token
 // (default: env SYNTH_TOKEN), --id, --batch-ms, --buffer-seconds, --lease-seconds,
-// --run-seconds, --status-seconds.
+// --run-seconds, --status-seconds, --http-listen (HOST:PORT for /metrics and /healthz, off when
+// empty; worker/http/worker_http.h).
 //
 // On exit RunWorker prints one JSON line to stdout:
 //   {"worker_id":"h-12","seconds":60.0,"hashes":...,"rate_hps":...,"shares_found":...,
@@ -42,6 +43,7 @@ struct WorkerOptions {
   double lease_seconds = 0;     // Seconds of work per lease request; 0 = the master's choice.
   double run_seconds = 0;       // Stop after this long; 0 = until SIGINT/SIGTERM.
   double status_seconds = 10;   // Interval of the status log line; 0 = none.
+  std::string http_listen;      // HOST:PORT of /metrics and /healthz; "" = off.
 };
 
 // Returns the options from this file's flags plus `devices` (flags main.cc owns).
