@@ -2,15 +2,14 @@
 # master/service). synthctl and synth-loadgen live in ctl/.
 set(_upstream_srcs service/stratum_upstream.cc)
 set(_upstream_deps)
-if(TARGET synth_stratum_client)
-  list(APPEND _upstream_srcs service/stratum_client_upstream.cc)
-  list(APPEND _upstream_deps synth_stratum_client)
+if(TARGET synth_stratum_upstream)
+  list(APPEND _upstream_deps synth_stratum_upstream)
 endif()
 synth_library(synth_master_upstream
   SRCS ${_upstream_srcs}
   PUBLIC_DEPS synth_master_jobs absl::statusor
   DEPS ${_upstream_deps} synth_common_base absl::strings absl::synchronization)
-if(TARGET synth_stratum_client)
+if(TARGET synth_stratum_upstream)
   target_compile_definitions(synth_master_upstream PRIVATE SYNTH_HAVE_STRATUM_CLIENT)
 endif()
 

@@ -113,10 +113,11 @@ void Cluster::OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& resu
   if (it == pending_.end()) return;
   PendingShare p = it->second;
   pending_.erase(it);
-  shares::ShareState state = result.accepted   ? shares::ShareState::kAccepted
-                             : result.stale    ? shares::ShareState::kStale
-                             : result.not_sent ? shares::ShareState::kPoolDown
-                                               : shares::ShareState::kRejected;
+  shares::ShareState state =
+      result.accepted ? shares::ShareState::kAccepted
+      : result.stale || result.code == 21  // Job not found.
+          ? shares::ShareState::kStale
+          : result.not_sent ? shares::ShareState::kPoolDown : shares::ShareState::kRejected;
   validator_.Resolve(state, p.difficulty);
   if (!result.accepted) {
     LOG(WARNING) << "share rejected by pool: " << result.code << " " << result.reason;

@@ -139,13 +139,28 @@ TEST_F(ClusterTest, ShareIsVerifiedSubmittedAndAnswered) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].share_verdict().share_id(), 42u);
   EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_ACCEPTED);
+  // The pool calling a share "job not found" (21) makes it stale in the ledger.
+  upstream_.set_answer({.accepted = false, .code = 21, .reason = "Job not found"});
+  v1::WorkerMessage late = share;
+  late.mutable_share()->set_share_id(43);
+  late.mutable_share()->set_nonce(nonce + 1);
+  while (!hash::MeetsTarget(hash::HashNonce(work, late.share().nonce()), work.target)) {
+    late.mutable_share()->set_nonce(late.share().nonce() + 1);
+  }
+  cluster_.OnMessage(s, late);
+  v = sink.Take(v1::MasterMessage::kShareVerdict);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_STALE);
+  EXPECT_EQ(v[0].share_verdict().pool_code(), 21);
   cluster_.OnMessage(s, share);  // Again: duplicate, not submitted.
-  EXPECT_EQ(upstream_.submitted().size(), 1u);
+  EXPECT_EQ(upstream_.submitted().size(), 2u);
   v = sink.Take(v1::MasterMessage::kShareVerdict);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_DUPLICATE);
-  EXPECT_EQ(cluster_.Counts().found, 2u);
+  EXPECT_EQ(cluster_.Counts().found, 3u);
   EXPECT_EQ(cluster_.Counts().accepted, 1u);
+  EXPECT_EQ(cluster_.Counts().stale, 1u);
+  EXPECT_EQ(cluster_.Counts().duplicate, 1u);
 }
 
 TEST_F(ClusterTest, CleanJobCancelsEveryoneAndPushesNewWork) {

@@ -2,14 +2,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "master/jobs/synthetic_upstream.h"
+#ifdef SYNTH_HAVE_STRATUM_CLIENT
+#include "master/stratum/upstream_adapter.h"
+#endif
 
 namespace synth::service {
-
-#ifdef SYNTH_HAVE_STRATUM_CLIENT
-// stratum_client_upstream.cc.
-absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumClientUpstream(
-    const std::vector<PoolConfig>& pools);
-#endif
 
 absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
     const std::vector<PoolConfig>& pools) {
@@ -23,7 +20,11 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
   }
   if (url.rfind("stratum+tcp://", 0) == 0 || url.rfind("stratum+ssl://", 0) == 0) {
 #ifdef SYNTH_HAVE_STRATUM_CLIENT
-    return MakeStratumClientUpstream(pools);
+    stratum::ClientOptions options;
+    for (size_t i = 0; i < pools.size(); ++i) {  // Failover order = the order of --pool.
+      options.pools.push_back({pools[i].url, pools[i].user, pools[i].pass, static_cast<int>(i)});
+    }
+    return stratum::MakeClientUpstream(std::move(options));
 #else
     return absl::UnimplementedError("synth-master was built without the Stratum client");
 #endif

@@ -1,7 +1,7 @@
 // File: master/service/stratum_upstream.h
 //
 // Builds the master's Upstream from --pool URLs: `stratum+tcp://HOST:PORT` goes to the Stratum
-// client (master/stratum/) through an adapter, `synthetic://DIFF[/INTERVAL[/clean]]` to the
+// client through master/stratum/upstream_adapter.h, `synthetic://DIFF[/INTERVAL[/clean]]` to the
 // in-process SyntheticUpstream (benchmarks without a pool). Several stratum URLs are tried in
 // order (failover).
 //
