@@ -17,3 +17,8 @@ synth_binary(synth-master
   SRCS main.cc
   DEPS synth_master_service synth_master_upstream synth_common_base absl::flags
        absl::flags_parse absl::strings)
+# The monitoring endpoint (master/http, --http-listen) once its folder is part of the build.
+if(TARGET synth_master_http)
+  target_link_libraries(synth-master PRIVATE synth_master_http)
+  target_compile_definitions(synth-master PRIVATE SYNTH_HAVE_MASTER_HTTP)
+endif()

@@ -2,6 +2,7 @@
 //
 //   synth-master [--pool stratum+tcp://HOST:PORT ...] [--user U] [--pass P]
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
+//                [--http-listen HOST:PORT]   (monitoring, when master/http is built)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
 // 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
@@ -24,6 +25,9 @@
 #include "master/service/cluster.h"
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
+#ifdef SYNTH_HAVE_MASTER_HTTP
+#include "master/http/master_http.h"
+#endif
 
 ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
           "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
@@ -34,6 +38,10 @@ ABSL_FLAG(std::string, token, "", "Bearer token workers/synthctl must send (env 
 ABSL_FLAG(double, lease_seconds, 5.0, "Seconds of work per lease at each worker's rate");
 ABSL_FLAG(double, lease_expiry_seconds, 30.0, "Unreported leased units are re-queued after this");
 ABSL_FLAG(double, status_every, 10.0, "Seconds between status lines in the log (0: none)");
+#ifdef SYNTH_HAVE_MASTER_HTTP
+ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
+          "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
+#endif
 
 namespace {
 
@@ -114,6 +122,21 @@ int main(int argc, char** argv) {
     LOG(ERROR) << server.status();
     return 2;
   }
+#ifdef SYNTH_HAVE_MASTER_HTTP
+  std::unique_ptr<synth::http::MasterHttpServer> http;
+  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+    synth::http::HttpOptions hopts;
+    hopts.listen = absl::GetFlag(FLAGS_http_listen);
+    absl::StatusOr<std::unique_ptr<synth::http::MasterHttpServer>> h =
+        synth::http::StartMasterHttp(hopts, synth::http::ClusterSnapshotFn(&cluster));
+    if (!h.ok()) {
+      LOG(ERROR) << "monitoring: " << h.status();
+      return 2;
+    }
+    http = *std::move(h);
+    LOG(INFO) << "monitoring on http://" << hopts.listen;
+  }
+#endif
   LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()
             << "), token " << synth::Redacted(token) << ", pools " << pools.size() << ", user "
             << absl::GetFlag(FLAGS_user) << " pass " << synth::Redacted(absl::GetFlag(FLAGS_pass));
@@ -126,6 +149,9 @@ int main(int argc, char** argv) {
 
   LOG(INFO) << "stopping: " << cluster.StatusLine();
   cluster.StopTicker();
+#ifdef SYNTH_HAVE_MASTER_HTTP
+  if (http) http->Shutdown();
+#endif
   cluster.Shutdown();
   (*server)->Shutdown();
   (*upstream)->Stop();

@@ -172,6 +172,9 @@ class Cluster {
   // Pool notify of a clean job → Cancel and fresh grant queued on every stream, milliseconds.
   double clean_fanout_ms_ ABSL_GUARDED_BY(mu_) = 0;
   double clean_fanout_max_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  // Last coverage audit shown by FillStatus (recomputed when older than 5 s).
+  mutable std::string audit_text_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Time audit_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 
   // Share-path latency samples (found on the worker → handed to the upstream), milliseconds.
   mutable absl::Mutex latency_mu_;
