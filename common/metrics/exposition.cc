@@ -108,8 +108,10 @@ absl::Status ParseLabels(absl::string_view* rest, std::map<std::string, std::str
     (*out)[name] = std::move(value);
     i = j + 1;
     while (i < s.size() && s[i] == ' ') ++i;
-    if (i < s.size() && s[i] == ',') ++i;
-    else if (i >= s.size() || s[i] != '}') return absl::InvalidArgumentError("expected , or }");
+    if (i < s.size() && s[i] == ',')
+      ++i;
+    else if (i >= s.size() || s[i] != '}')
+      return absl::InvalidArgumentError("expected , or }");
   }
   *rest = s.substr(i + 1);
   return absl::OkStatus();

@@ -16,10 +16,10 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace synth::metrics {
 
@@ -39,7 +39,7 @@ bool IsValidLabelName(absl::string_view name);
 
 // One parsed sample line.
 struct Sample {
-  std::string name;                          // e.g. "synth_shares_total" or "x_bucket".
+  std::string name;                           // e.g. "synth_shares_total" or "x_bucket".
   std::map<std::string, std::string> labels;  // Unescaped values.
   double value = 0;
 };

@@ -55,8 +55,8 @@ TEST(Exposition, ParsesSamplesTypesAndHelp) {
 }
 
 TEST(Exposition, RejectsMalformedLinesNamingThem) {
-  for (const char* bad : {"x{a=1} 2", "x{a=\"1\" 2", "x 1 2 3", "x abc", "{a=\"b\"} 1",
-                          "x{a=\"1\"", "x{a=\"1\\", "x{9=\"1\"} 1", "x"}) {
+  for (const char* bad : {"x{a=1} 2", "x{a=\"1\" 2", "x 1 2 3", "x abc", "{a=\"b\"} 1", "x{a=\"1\"",
+                          "x{a=\"1\\", "x{9=\"1\"} 1", "x"}) {
     absl::StatusOr<Exposition> e = ParseText(std::string("ok 1\n") + bad + "\n");
     ASSERT_FALSE(e.ok()) << bad;
     EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);

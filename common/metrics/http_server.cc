@@ -1,7 +1,6 @@
 #include "common/metrics/http_server.h"
 
 #include <httplib.h>
-
 #include <sys/socket.h>
 
 #include <chrono>

@@ -5,7 +5,8 @@
 // registry library synth_metrics itself does not link HTTP).
 //
 //   absl::StatusOr<std::unique_ptr<metrics::HttpServer>> s = metrics::HttpServer::Start(
-//       "127.0.0.1:0", {{"/healthz", [] { return metrics::HttpResponse{200, "text/plain", "ok\n"}; }}});
+//       "127.0.0.1:0", {{"/healthz", [] { return metrics::HttpResponse{200, "text/plain", "ok\n"};
+//       }}});
 //   int port = (*s)->port();
 //   ...
 //   (*s)->Shutdown();  // Also done by the destructor.

@@ -10,12 +10,15 @@ namespace synth::metrics {
 namespace {
 
 std::unique_ptr<HttpServer> StartTestServer(std::atomic<int>* calls) {
-  absl::StatusOr<std::unique_ptr<HttpServer>> s = HttpServer::Start(
-      "127.0.0.1:0", {{"/ok", [calls] {
-                         ++*calls;
-                         return HttpResponse{200, "text/plain", "fine\n"};
-                       }},
-                      {"/down", [] { return HttpResponse{503, "text/plain", "pool down\n"}; }}});
+  absl::StatusOr<std::unique_ptr<HttpServer>> s =
+      HttpServer::Start("127.0.0.1:0", {{"/ok",
+                                         [calls] {
+                                           ++*calls;
+                                           return HttpResponse{200, "text/plain", "fine\n"};
+                                         }},
+                                        {"/down", [] {
+                                           return HttpResponse{503, "text/plain", "pool down\n"};
+                                         }}});
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *std::move(s) : nullptr;
 }

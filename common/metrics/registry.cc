@@ -23,8 +23,8 @@ void AtomicAdd(std::atomic<double>& a, double amount) {
 }
 
 // Renders `{a="x",b="y"}` (plus `extra`, e.g. le="0.5"), or "" without labels.
-std::string LabelText(const std::vector<std::string>& names,
-                      const std::vector<std::string>& values, const std::string& extra = "") {
+std::string LabelText(const std::vector<std::string>& names, const std::vector<std::string>& values,
+                      const std::string& extra = "") {
   std::string out;
   for (size_t i = 0; i < names.size() && i < values.size(); ++i) {
     absl::StrAppend(&out, out.empty() ? "" : ",", names[i], "=\"", EscapeLabelValue(values[i]),
@@ -41,8 +41,8 @@ void RenderChild(const std::string& name, const std::vector<std::string>& names,
 }
 
 void RenderChild(const std::string& name, const std::vector<std::string>& names,
-                 const std::vector<std::string>& values, const std::vector<double>&,
-                 const Gauge& g, std::string* out) {
+                 const std::vector<std::string>& values, const std::vector<double>&, const Gauge& g,
+                 std::string* out) {
   absl::StrAppend(out, name, LabelText(names, values), " ", FormatValue(g.Value()), "\n");
 }
 

@@ -93,8 +93,18 @@ TEST(Registry, SameRegistrationReturnsSameFamilyAndClearDropsChildren) {
 }
 
 TEST(RegistryDeathTest, InvalidNamesAndConflictsAbort) {
-  EXPECT_DEATH({ Registry r; r.AddCounter("bad-name", "h", {}); }, "invalid metric name");
-  EXPECT_DEATH({ Registry r; r.AddHistogram("h", "h", {"le"}, {1}); }, "invalid label name");
+  EXPECT_DEATH(
+      {
+        Registry r;
+        r.AddCounter("bad-name", "h", {});
+      },
+      "invalid metric name");
+  EXPECT_DEATH(
+      {
+        Registry r;
+        r.AddHistogram("h", "h", {"le"}, {1});
+      },
+      "invalid label name");
   EXPECT_DEATH(
       {
         Registry r;

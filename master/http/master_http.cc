@@ -21,15 +21,15 @@ SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster) {
 
 MasterHttpServer::MasterHttpServer(HttpOptions options, SnapshotFn snapshot)
     : options_(std::move(options)), snapshot_(std::move(snapshot)) {
-  lease_duration_ = &registry_
-                         .AddHistogram("synth_lease_duration_seconds",
-                                       "Seconds of work per granted lease", {},
-                                       {0.25, 0.5, 1, 2, 5, 10, 20, 30, 60})
-                         .WithLabels({});
+  lease_duration_ =
+      &registry_
+           .AddHistogram("synth_lease_duration_seconds", "Seconds of work per granted lease", {},
+                         {0.25, 0.5, 1, 2, 5, 10, 20, 30, 60})
+           .WithLabels({});
   job_switch_ = &registry_
                      .AddHistogram("synth_job_switch_seconds",
-                                   "Clean job notified by the pool to work on it leased",
-                                   {}, metrics::ExponentialBuckets(0.001, 2, 14))
+                                   "Clean job notified by the pool to work on it leased", {},
+                                   metrics::ExponentialBuckets(0.001, 2, 14))
                      .WithLabels({});
 }
 
@@ -81,7 +81,7 @@ void MasterHttpServer::Sample() {
 }
 
 absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions& options,
-                                                                 SnapshotFn snapshot) {
+                                                                  SnapshotFn snapshot) {
   if (snapshot == nullptr) return absl::InvalidArgumentError("StartMasterHttp: no snapshot");
   if (options.sample_every <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("StartMasterHttp: sample_every must be > 0");
@@ -89,13 +89,13 @@ absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOpti
   std::unique_ptr<MasterHttpServer> m(new MasterHttpServer(options, std::move(snapshot)));
   MasterHttpServer* self = m.get();
   absl::StatusOr<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
-      options.listen,
-      {{"/metrics", [self] { return self->Metrics(); }},
-       {"/healthz", [self] { return self->Healthz(); }},
-       {"/api/status", [self] { return self->ApiStatus(); }},
-       {"/", [] {
-          return metrics::HttpResponse{200, "text/html; charset=utf-8", std::string(DashboardPage())};
-        }}});
+      options.listen, {{"/metrics", [self] { return self->Metrics(); }},
+                       {"/healthz", [self] { return self->Healthz(); }},
+                       {"/api/status", [self] { return self->ApiStatus(); }},
+                       {"/", [] {
+                          return metrics::HttpResponse{200, "text/html; charset=utf-8",
+                                                       std::string(DashboardPage())};
+                        }}});
   if (!server.ok()) return server.status();
   m->server_ = *std::move(server);
   m->sampler_ = std::thread([self] {

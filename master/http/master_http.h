@@ -61,9 +61,9 @@ inline constexpr char kDefaultMasterHttpListen[] = "127.0.0.1:9650";
 
 // What the endpoint shows: the control-service views of the cluster.
 struct MasterSnapshot {
-  bool serving = true;           // False while shutting down (healthz → 503).
-  v1::StatusResponse status;     // Cluster::FillStatus.
-  v1::WorkersResponse workers;   // Cluster::FillWorkers.
+  bool serving = true;          // False while shutting down (healthz → 503).
+  v1::StatusResponse status;    // Cluster::FillStatus.
+  v1::WorkersResponse workers;  // Cluster::FillWorkers.
 };
 using SnapshotFn = std::function<MasterSnapshot()>;
 
@@ -72,7 +72,7 @@ using SnapshotFn = std::function<MasterSnapshot()>;
 SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster);
 
 struct HttpOptions {
-  std::string listen = kDefaultMasterHttpListen;   // HOST:PORT; port 0 picks one.
+  std::string listen = kDefaultMasterHttpListen;     // HOST:PORT; port 0 picks one.
   absl::Duration startup_grace = absl::Seconds(30);  // Pool may be down this long at start.
   absl::Duration sample_every = absl::Seconds(2);    // Rate history period.
   absl::Duration history = absl::Minutes(15);        // Rate history length.
@@ -125,7 +125,7 @@ class MasterHttpServer {
 // Starts the endpoint on options.listen. INVALID_ARGUMENT for a bad address, UNAVAILABLE when
 // it cannot be bound.
 absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions& options,
-                                                                 SnapshotFn snapshot);
+                                                                  SnapshotFn snapshot);
 
 }  // namespace synth::http
 

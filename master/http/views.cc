@@ -84,12 +84,12 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
   auto& verified = r.AddGauge("synth_verified_hashrate_hashes_per_second",
                               "Device rate implied by its verified shares", wd);
   auto& valid = r.AddCounter("synth_device_shares_valid_total", "Shares that verified", wd);
-  auto& hw = r.AddCounter("synth_device_hardware_errors_total", "Shares that failed verification",
-                          wd);
+  auto& hw =
+      r.AddCounter("synth_device_hardware_errors_total", "Shares that failed verification", wd);
   auto& flagged = r.AddGauge("synth_device_flagged", "1 when backed off for hardware errors", wd);
   auto& latency = r.AddGauge("synth_device_batch_latency_seconds", "Mean batch wall time", wd);
-  auto& connected = r.AddGauge("synth_worker_connected_seconds", "Seconds since the stream opened",
-                               {"worker"});
+  auto& connected =
+      r.AddGauge("synth_worker_connected_seconds", "Seconds since the stream opened", {"worker"});
   auto& ratio = r.AddGauge("synth_worker_work_ratio", "Share of the cluster rate used for leasing",
                            {"worker"});
   auto& leased = r.AddGauge("synth_worker_units_leased", "Units leased to the worker", {"worker"});
@@ -135,11 +135,16 @@ nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
                        {"flagged", d.flagged()},
                        {"batch_latency_ms", d.batch_latency_ms()}});
   }
-  return {{"worker_id", ws.worker_id()},       {"hostname", ws.hostname()},
-          {"version", ws.version()},           {"connected_s", ws.connected_s()},
-          {"reported_hps", ws.reported_rate_hps()}, {"verified_hps", ws.verified_rate_hps()},
-          {"work_ratio", ws.work_ratio()},     {"units_leased", ws.units_leased()},
-          {"flagged", ws.flagged()},           {"shares", SharesJson(ws.shares())},
+  return {{"worker_id", ws.worker_id()},
+          {"hostname", ws.hostname()},
+          {"version", ws.version()},
+          {"connected_s", ws.connected_s()},
+          {"reported_hps", ws.reported_rate_hps()},
+          {"verified_hps", ws.verified_rate_hps()},
+          {"work_ratio", ws.work_ratio()},
+          {"units_leased", ws.units_leased()},
+          {"flagged", ws.flagged()},
+          {"shares", SharesJson(ws.shares())},
           {"devices", std::move(devices)}};
 }
 

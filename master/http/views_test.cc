@@ -42,8 +42,8 @@ TEST(Views, MetricsParseAndCarryTheSnapshot) {
       metrics::ParseText(RenderSnapshotMetrics(TwoDeviceSnapshot()));
   ASSERT_TRUE(e.ok()) << e.status();
   using metrics::Find;
-  const metrics::Sample* rate =
-      Find(e->samples, "synth_hashrate_hashes_per_second", {{"worker", "rig \"1\""}, {"device", "cuda0"}});
+  const metrics::Sample* rate = Find(e->samples, "synth_hashrate_hashes_per_second",
+                                     {{"worker", "rig \"1\""}, {"device", "cuda0"}});
   ASSERT_NE(rate, nullptr);
   EXPECT_EQ(rate->value, 1.5e6);
   EXPECT_EQ(Find(e->samples, "synth_shares_total", {{"verdict", "accepted"}})->value, 10);

@@ -22,12 +22,12 @@ std::string VerdictLabel(const std::string& state) {
 
 void RenderDevices(const WorkerSnapshot& s, Registry& r) {
   const std::vector<std::string> wd = {"worker", "device"};
-  auto& rate = r.AddGauge("synth_hashrate_hashes_per_second",
-                          "Device rate over its last 30 batches", wd);
+  auto& rate =
+      r.AddGauge("synth_hashrate_hashes_per_second", "Device rate over its last 30 batches", wd);
   auto& hashes = r.AddCounter("synth_hashes_total", "Nonces hashed", wd);
   auto& shares = r.AddCounter("synth_device_shares_total", "Shares found and verified locally", wd);
-  auto& errors = r.AddCounter("synth_device_errors_total",
-                              "Failed scans plus nonces that did not verify", wd);
+  auto& errors =
+      r.AddCounter("synth_device_errors_total", "Failed scans plus nonces that did not verify", wd);
   auto& idle = r.AddCounter("synth_device_idle_seconds_total", "Time spent waiting for work", wd);
   auto& latency = r.AddGauge("synth_device_batch_latency_seconds", "Mean batch wall time", wd);
   auto& batch = r.AddGauge("synth_device_batch_nonces", "Nonces in the next batch", wd);
@@ -69,15 +69,14 @@ void RenderConnection(const WorkerSnapshot& s, Registry& r) {
   counter("synth_worker_streams_total", "Master streams opened", c.streams);
   counter("synth_worker_lease_grants_total", "LeaseGrants received", c.grants);
   counter("synth_worker_units_leased_total", "Work units leased", c.units_leased);
-  counter("synth_worker_units_completed_total", "Work units reported completed",
-          c.units_completed);
+  counter("synth_worker_units_completed_total", "Work units reported completed", c.units_completed);
   counter("synth_worker_cancels_total", "Cancel messages applied", c.cancels);
   counter("synth_shares_found_total", "Shares found", c.outbox.found);
   gauge("synth_shares_unanswered", "Shares held awaiting a verdict", c.outbox.pending);
   counter("synth_shares_dropped_total", "Shares evicted past the outbox capacity",
           c.outbox.dropped);
-  auto& verdicts = r.AddCounter("synth_shares_total", "Shares by the master's verdict",
-                                {"verdict"});
+  auto& verdicts =
+      r.AddCounter("synth_shares_total", "Shares by the master's verdict", {"verdict"});
   for (const char* v : {"accepted", "rejected", "stale"}) verdicts.WithLabels({v});
   for (const auto& [state, n] : c.verdicts) {
     verdicts.WithLabels({VerdictLabel(state)}).Increment(static_cast<double>(n));
@@ -91,9 +90,10 @@ WorkerHealth CheckWorkerHealth(const WorkerSnapshot& snap, absl::Duration startu
   for (const DeviceStats& d : snap.devices) any_device |= !d.disabled;
   if (!any_device) return {false, "all devices disabled"};
   if (snap.connection.connected) return {true, "ok"};
-  if (absl::Seconds(snap.uptime_s) < startup_grace) return {true, "starting: master not connected yet"};
-  std::string why = snap.connection.last_error.empty() ? "never connected"
-                                                       : snap.connection.last_error;
+  if (absl::Seconds(snap.uptime_s) < startup_grace)
+    return {true, "starting: master not connected yet"};
+  std::string why =
+      snap.connection.last_error.empty() ? "never connected" : snap.connection.last_error;
   return {false, absl::StrCat("master disconnected: ", why)};
 }
 
@@ -113,17 +113,16 @@ absl::StatusOr<std::unique_ptr<WorkerHttpServer>> StartWorkerHttp(const std::str
   w->grace_ = startup_grace;
   WorkerHttpServer* self = w.get();
   absl::StatusOr<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
-      listen,
-      {{"/metrics",
-        [self] {
-          return metrics::HttpResponse{200, metrics::kContentType,
-                                       RenderWorkerMetrics(self->snapshot_())};
-        }},
-       {"/healthz", [self] {
-          WorkerHealth h = CheckWorkerHealth(self->snapshot_(), self->grace_);
-          return metrics::HttpResponse{h.ok ? 200 : 503, "text/plain; charset=utf-8",
-                                       h.reason + "\n"};
-        }}});
+      listen, {{"/metrics",
+                [self] {
+                  return metrics::HttpResponse{200, metrics::kContentType,
+                                               RenderWorkerMetrics(self->snapshot_())};
+                }},
+               {"/healthz", [self] {
+                  WorkerHealth h = CheckWorkerHealth(self->snapshot_(), self->grace_);
+                  return metrics::HttpResponse{h.ok ? 200 : 503, "text/plain; charset=utf-8",
+                                               h.reason + "\n"};
+                }}});
   if (!server.ok()) return server.status();
   w->server_ = *std::move(server);
   return w;

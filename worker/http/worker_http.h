@@ -34,8 +34,8 @@ namespace synth::worker {
 
 struct WorkerSnapshot {
   std::string worker_id;
-  double uptime_s = 0;          // Seconds since the worker started hashing.
-  double buffered_s = 0;        // Seconds of work buffered (Scheduler::BufferedTime).
+  double uptime_s = 0;    // Seconds since the worker started hashing.
+  double buffered_s = 0;  // Seconds of work buffered (Scheduler::BufferedTime).
   std::vector<DeviceStats> devices;
   ConnectionStats connection;
 };
@@ -58,8 +58,9 @@ class WorkerHttpServer {
   void Shutdown() { server_->Shutdown(); }
 
  private:
-  friend absl::StatusOr<std::unique_ptr<WorkerHttpServer>> StartWorkerHttp(
-      const std::string&, WorkerSnapshotFn, absl::Duration);
+  friend absl::StatusOr<std::unique_ptr<WorkerHttpServer>> StartWorkerHttp(const std::string&,
+                                                                           WorkerSnapshotFn,
+                                                                           absl::Duration);
   WorkerSnapshotFn snapshot_;
   absl::Duration grace_;
   std::unique_ptr<metrics::HttpServer> server_;

@@ -43,12 +43,12 @@ TEST(WorkerHttp, MetricsParseWithPerDeviceRatesAndVerdicts) {
   EXPECT_EQ(metrics::Find(e->samples, "synth_hashes_total", {{"device", "cpu0"}})->value,
             123456789012.0);
   EXPECT_EQ(metrics::Find(e->samples, "synth_shares_total", {{"verdict", "accepted"}})->value, 7);
-  EXPECT_EQ(
-      metrics::Find(e->samples, "synth_shares_total", {{"verdict", "hardware_error"}})->value, 1);
+  EXPECT_EQ(metrics::Find(e->samples, "synth_shares_total", {{"verdict", "hardware_error"}})->value,
+            1);
   EXPECT_EQ(metrics::Find(e->samples, "synth_shares_total", {{"verdict", "rejected"}})->value, 0);
-  EXPECT_EQ(metrics::Find(e->samples, "synth_device_temperature_celsius", {{"device", "cuda0"}})
-                ->value,
-            61);
+  EXPECT_EQ(
+      metrics::Find(e->samples, "synth_device_temperature_celsius", {{"device", "cuda0"}})->value,
+      61);
   EXPECT_EQ(metrics::Find(e->samples, "synth_device_temperature_celsius", {{"device", "cpu0"}}),
             nullptr);
   EXPECT_EQ(metrics::Find(e->samples, "synth_worker_master_connected", {})->value, 1);
