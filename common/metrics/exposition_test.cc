@@ -1,6 +1,8 @@
 #include "common/metrics/exposition.h"
 
 #include <cmath>
+#include <random>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -61,6 +63,20 @@ TEST(Exposition, RejectsMalformedLinesNamingThem) {
     ASSERT_FALSE(e.ok()) << bad;
     EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(e.status().message()), HasSubstr("line 2")) << bad;
+  }
+}
+
+TEST(Exposition, RandomInputNeverCrashes) {
+  std::mt19937 rng(42);
+  const std::string alphabet = "ab_:{}=\",\\ \n#+-.0123456789eInfNaTYPEHELP";
+  for (int i = 0; i < 5000; ++i) {
+    std::string text;
+    int n = static_cast<int>(rng() % 64);
+    for (int k = 0; k < n; ++k) text += alphabet[rng() % alphabet.size()];
+    absl::StatusOr<Exposition> e = ParseText(text);
+    if (!e.ok()) {
+      EXPECT_EQ(e.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    }
   }
 }
 
