@@ -13,7 +13,9 @@ namespace synth::metrics {
 namespace {
 
 constexpr size_t kMaxBody = 64 * 1024;
-constexpr int kHandlerThreads = 2;
+// Each open connection holds a handler thread until it sends a request or times out, so
+// connections are not kept alive and idle ones are dropped after 5 s.
+constexpr int kHandlerThreads = 4;
 
 // Escapes regex metacharacters: httplib matches route patterns as regular expressions.
 std::string ExactPattern(const std::string& path) {
@@ -55,7 +57,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   svr.set_payload_max_length(kMaxBody);
   svr.set_read_timeout(5);
   svr.set_write_timeout(5);
-  svr.set_keep_alive_timeout(5);
+  svr.set_keep_alive_max_count(1);  // One request per connection.
   // httplib's default also sets SO_REUSEPORT, which would let a second process share the port.
   svr.set_socket_options([](socket_t sock) {
     int yes = 1;

@@ -13,9 +13,9 @@
 //
 // Contract: only GET (and HEAD) on the registered exact paths are answered; any other path is
 // 404, any other method 405. Requests are bounded (URI and headers 8 KiB, body 64 KiB, 5 s read
-// and write timeouts, a pool of 2 handler threads), so bad or huge input gets an error status and
-// never takes the process down. Handlers run on the server's threads, concurrently with each
-// other; they must not throw and should return quickly. Every response carries
+// and write timeouts, one request per connection, 4 handler threads), so bad or huge input gets an
+// error status and never takes the process down. Handlers run on the server's threads, concurrently
+// with each other; they must not throw and should return quickly. Every response carries
 // `Cache-Control: no-store`.
 //
 // Thread-safety: Start, port and Shutdown may be called from any thread; Shutdown is idempotent.

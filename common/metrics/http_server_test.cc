@@ -1,9 +1,15 @@
 #include "common/metrics/http_server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <vector>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace synth::metrics {
@@ -70,6 +76,32 @@ TEST(HttpServer, UnknownPathsMethodsAndHugeRequestsGetErrors) {
   httplib::Result r = c2.Get("/ok");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+TEST(HttpServer, IdleConnectionsDoNotBlockRequests) {
+  std::atomic<int> calls{0};
+  std::unique_ptr<HttpServer> s = StartTestServer(&calls);
+  ASSERT_NE(s, nullptr);
+  std::vector<int> idle;  // Connected, never send a byte: each holds a handler thread.
+  for (int i = 0; i < 3; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(s->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    idle.push_back(fd);
+  }
+  absl::SleepFor(absl::Milliseconds(50));
+  absl::Time t0 = absl::Now();
+  httplib::Client c("127.0.0.1", s->port());
+  for (int i = 0; i < 5; ++i) {  // Keep-alive is off: each request frees its thread.
+    httplib::Result r = c.Get("/ok");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+  }
+  EXPECT_LT(absl::Now() - t0, absl::Seconds(2));
+  for (int fd : idle) close(fd);
 }
 
 TEST(HttpServer, BadAddressesAreErrors) {
