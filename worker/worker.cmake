@@ -51,3 +51,12 @@ foreach(_mon common/metrics master/http worker/http tests/dashboard)
     add_subdirectory(${PROJECT_SOURCE_DIR}/${_mon} ${PROJECT_BINARY_DIR}/monitoring/${_mon_bin})
   endif()
 endforeach()
+# synth-master links the endpoint only when master/http exists before master/binaries.cmake runs
+# (i.e. once master/CMakeLists.txt lists it); until then link it from here.
+if(TARGET synth-master AND TARGET synth_master_http)
+  get_target_property(_master_libs synth-master LINK_LIBRARIES)
+  if(NOT "synth_master_http" IN_LIST _master_libs)
+    target_link_libraries(synth-master PRIVATE synth_master_http)
+    target_compile_definitions(synth-master PRIVATE SYNTH_HAVE_MASTER_HTTP)
+  endif()
+endif()
