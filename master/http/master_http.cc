@@ -20,18 +20,9 @@ SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster) {
 }
 
 MasterHttpServer::MasterHttpServer(HttpOptions options, SnapshotFn snapshot)
-    : options_(std::move(options)), snapshot_(std::move(snapshot)) {
-  lease_duration_ =
-      &registry_
-           .AddHistogram("synth_lease_duration_seconds", "Seconds of work per granted lease", {},
-                         {0.25, 0.5, 1, 2, 5, 10, 20, 30, 60})
-           .WithLabels({});
-  job_switch_ = &registry_
-                     .AddHistogram("synth_job_switch_seconds",
-                                   "Clean job notified by the pool to work on it leased", {},
-                                   metrics::ExponentialBuckets(0.001, 2, 14))
-                     .WithLabels({});
-}
+    : options_(std::move(options)),
+      snapshot_(std::move(snapshot)),
+      histograms_(options_.histograms != nullptr ? options_.histograms : &own_histograms_) {}
 
 MasterHttpServer::~MasterHttpServer() { Shutdown(); }
 
@@ -47,7 +38,7 @@ metrics::HttpResponse MasterHttpServer::Metrics() const {
   HealthVerdict health = Health(snap, options_.startup_grace);
   body += "# HELP synth_healthy 1 when /healthz answers 200\n# TYPE synth_healthy gauge\n";
   body += health.ok ? "synth_healthy 1\n" : "synth_healthy 0\n";
-  body += registry_.Render();
+  body += histograms_->Render();
   return {200, metrics::kContentType, std::move(body)};
 }
 

@@ -25,9 +25,8 @@
 // `sample_every` for `history` (the dashboard's chart, also after a page reload).
 //
 // Histograms the snapshot cannot give (synth_lease_duration_seconds, synth_job_switch_seconds)
-// are registered in registry() and exposed empty until master code Observe()s them through
-// lease_duration() / job_switch() (thread-safe, lock-free to call from under the Cluster's mutex
-// apart from a short histogram mutex).
+// come from a MasterHistograms (master_histograms.h) that master code observes into; pass it as
+// HttpOptions::histograms. Without one they are exported with zero counts.
 //
 // Secrets: nothing here reads a password or token; pool URLs are shown without user info.
 // Thread-safety: all methods are thread-safe; the SnapshotFn is called from the HTTP handler
@@ -48,6 +47,7 @@
 #include "absl/time/time.h"
 #include "common/metrics/http_server.h"
 #include "common/metrics/registry.h"
+#include "master/http/master_histograms.h"
 #include "synth/v1/control.pb.h"
 
 namespace synth::service {
@@ -76,6 +76,7 @@ struct HttpOptions {
   absl::Duration startup_grace = absl::Seconds(30);  // Pool may be down this long at start.
   absl::Duration sample_every = absl::Seconds(2);    // Rate history period.
   absl::Duration history = absl::Minutes(15);        // Rate history length.
+  MasterHistograms* histograms = nullptr;  // Not owned, outlives the server; null: own, empty.
 };
 
 // One point of the rate history.
@@ -93,10 +94,8 @@ class MasterHttpServer {
   // Stops serving and sampling. Idempotent.
   void Shutdown();
 
-  metrics::Registry& registry() { return registry_; }
-  // Observed by master code: seconds of work per granted lease; clean-job switch latency.
-  metrics::Histogram& lease_duration() { return *lease_duration_; }
-  metrics::Histogram& job_switch() { return *job_switch_; }
+  // The histograms rendered in /metrics (options.histograms, or the server's own).
+  MasterHistograms& histograms() { return *histograms_; }
 
   // Handlers (public for tests; the HTTP routes call these).
   metrics::HttpResponse Metrics() const;
@@ -112,9 +111,8 @@ class MasterHttpServer {
 
   const HttpOptions options_;
   const SnapshotFn snapshot_;
-  metrics::Registry registry_;
-  metrics::Histogram* lease_duration_ = nullptr;
-  metrics::Histogram* job_switch_ = nullptr;
+  MasterHistograms own_histograms_;
+  MasterHistograms* const histograms_;
   mutable absl::Mutex mu_;
   std::deque<RatePoint> history_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<metrics::HttpServer> server_;

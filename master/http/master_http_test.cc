@@ -32,8 +32,9 @@ struct Fake {
   }
 };
 
-std::unique_ptr<MasterHttpServer> Start(Fake* fake) {
+std::unique_ptr<MasterHttpServer> Start(Fake* fake, MasterHistograms* histograms = nullptr) {
   HttpOptions o;
+  o.histograms = histograms;
   o.listen = "127.0.0.1:0";
   o.sample_every = absl::Milliseconds(10);
   absl::StatusOr<std::unique_ptr<MasterHttpServer>> s = StartMasterHttp(o, fake->Fn());
@@ -43,9 +44,12 @@ std::unique_ptr<MasterHttpServer> Start(Fake* fake) {
 
 TEST(MasterHttp, MetricsParseWithSnapshotAndHistograms) {
   Fake fake;
-  std::unique_ptr<MasterHttpServer> s = Start(&fake);
+  MasterHistograms histograms;  // Created before the server, as main.cc does for the Cluster.
+  histograms.lease_duration().Observe(4);
+  std::unique_ptr<MasterHttpServer> s = Start(&fake, &histograms);
   ASSERT_NE(s, nullptr);
-  s->lease_duration().Observe(4);
+  EXPECT_EQ(&s->histograms(), &histograms);
+  histograms.job_switch().Observe(0.003);
   httplib::Client c("127.0.0.1", s->port());
   httplib::Result r = c.Get("/metrics");
   ASSERT_TRUE(r);
@@ -57,6 +61,10 @@ TEST(MasterHttp, MetricsParseWithSnapshotAndHistograms) {
   EXPECT_EQ(metrics::Find(e->samples, "synth_healthy", {})->value, 1);
   EXPECT_EQ(metrics::Find(e->samples, "synth_lease_duration_seconds_count", {})->value, 1);
   EXPECT_EQ(e->types["synth_job_switch_seconds"], "histogram");
+  EXPECT_EQ(metrics::Find(e->samples, "synth_job_switch_seconds_bucket", {{"le", "0.004"}})->value,
+            1);
+  EXPECT_EQ(metrics::Find(e->samples, "synth_job_switch_seconds_bucket", {{"le", "0.002"}})->value,
+            0);
   EXPECT_NE(metrics::Find(e->samples, "synth_hashrate_hashes_per_second", {{"device", "cpu0"}}),
             nullptr);
 }
