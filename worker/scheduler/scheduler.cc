@@ -1,5 +1,9 @@
 #include "worker/scheduler/scheduler.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -133,8 +137,25 @@ absl::Status Scheduler::AddUnits(std::vector<WorkUnit> units) {
                    absl::StrJoin(bad, ",")));
 }
 
+namespace {
+
+// CPU hashing threads run at the lowest priority (nice 19), as miners' do: they would otherwise
+// take the scheduler's time slices from the threads that carry cancels and shares (gRPC, the
+// master and pool on a shared host), and every share or job switch would wait for a tick.
+void LowerHashingThreadPriority(const std::string& device) {
+  pid_t tid = static_cast<pid_t>(syscall(SYS_gettid));
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid), 19) != 0) {
+    LOG(WARNING) << device << ": could not lower the hashing thread's priority";
+  }
+}
+
+}  // namespace
+
 void Scheduler::DeviceLoop(size_t index) {
   Slot& slot = *slots_[index];
+  if (slot.device->Info().kind == DeviceKind::kCpu) {
+    LowerHashingThreadPriority(slot.device->Info().name);
+  }
   std::vector<FoundNonce> found;
   Chunk chunk;
   while (NextChunk(index, &chunk)) {
