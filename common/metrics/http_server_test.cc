@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -76,6 +77,41 @@ TEST(HttpServer, UnknownPathsMethodsAndHugeRequestsGetErrors) {
   httplib::Result r = c2.Get("/ok");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
+}
+
+// Sends `data` on a fresh connection and returns what comes back before the server closes.
+std::string SendRaw(int port, const std::string& data) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return "";
+  timeval tv{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  (void)!write(fd, data.data(), data.size());
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) out.append(buf, n);
+  close(fd);
+  return out;
+}
+
+TEST(HttpServer, MalformedRequestsGet400AndServingGoesOn) {
+  std::atomic<int> calls{0};
+  std::unique_ptr<HttpServer> s = StartTestServer(&calls);
+  ASSERT_NE(s, nullptr);
+  for (const char* bad : {"GARBAGE\r\n\r\n", "GET\r\n\r\n", "\x01\x02\x03\r\n\r\n"}) {
+    std::string reply = SendRaw(s->port(), bad);
+    EXPECT_TRUE(reply.empty() || reply.rfind("HTTP/1.1 4", 0) == 0) << reply;
+  }
+  // httplib is lenient with these; they must merely not hurt the server.
+  SendRaw(s->port(), "GET /ok HTTP/9.9\r\n\r\n");
+  SendRaw(s->port(), "GET /ok HTTP/1.1\r\nNoColon\r\n\r\n");
+  SendRaw(s->port(), std::string(100000, 'G'));
+  std::string good = SendRaw(s->port(), "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(good.rfind("HTTP/1.1 200", 0), 0u) << good;
+  EXPECT_NE(good.find("fine"), std::string::npos);
 }
 
 TEST(HttpServer, IdleConnectionsDoNotBlockRequests) {
