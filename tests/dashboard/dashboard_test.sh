@@ -40,11 +40,23 @@ MASTER_PORT=$(free_port)
 MASTER_HTTP=$(free_port)
 WORKER_HTTP=$(free_port)
 
-# fetch NAME URL [curl args]: saves the body to $SYNTH_TMP/NAME, prints the HTTP status.
+# fetch NAME URL [METHOD]: saves the body to $SYNTH_TMP/NAME, prints the HTTP status (python3,
+# so the test needs no curl).
 fetch() {
-  local name=$1 url=$2
-  shift 2
-  curl -s -o "$SYNTH_TMP/$name" -w '%{http_code}' --max-time 5 "$@" "$url"
+  python3 - "$SYNTH_TMP/$1" "$2" "${3:-GET}" <<'PY'
+import sys, urllib.request, urllib.error
+out, url, method = sys.argv[1:4]
+req = urllib.request.Request(url, method=method, data=b"x" if method == "POST" else None)
+try:
+    with urllib.request.urlopen(req, timeout=5) as r:
+        code, body = r.status, r.read()
+except urllib.error.HTTPError as e:
+    code, body = e.code, e.read()
+except OSError:
+    code, body = 0, b""
+open(out, "wb").write(body)
+print(code)
+PY
 }
 
 start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty 0.002
@@ -90,7 +102,7 @@ check_metrics() {
   [ "$(fetch m.health "http://127.0.0.1:$MASTER_HTTP/healthz")" = 200 ] || fail "master /healthz"
   [ "$(fetch w.health "http://127.0.0.1:$WORKER_HTTP/healthz")" = 200 ] || fail "worker /healthz"
   [ "$(fetch nope "http://127.0.0.1:$MASTER_HTTP/nope")" = 404 ] || fail "unknown path not 404"
-  [ "$(fetch post "http://127.0.0.1:$MASTER_HTTP/metrics" -X POST -d x)" = 405 ] ||
+  [ "$(fetch post "http://127.0.0.1:$MASTER_HTTP/metrics" POST)" = 405 ] ||
     fail "POST not 405"
   [ "$(fetch status.json "http://127.0.0.1:$MASTER_HTTP/api/status")" = 200 ] || fail "api/status"
   [ "$(fetch page.html "http://127.0.0.1:$MASTER_HTTP/")" = 200 ] || fail "dashboard page"
