@@ -21,6 +21,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "common/flags.h"
 #include "common/logging.h"
 #include "master/service/cluster.h"
 #include "master/service/server.h"
@@ -45,7 +46,7 @@ ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
 
 namespace {
 
-// absl flags take underscores and comma lists; accept --lease-seconds and repeated --pool X.
+// absl flags take comma lists; accept repeated --pool X (after DashesToUnderscores).
 std::vector<char*> Normalize(int argc, char** argv, std::vector<std::string>* storage) {
   std::vector<std::string> pools;
   storage->reserve(argc + 1);
@@ -53,10 +54,6 @@ std::vector<char*> Normalize(int argc, char** argv, std::vector<std::string>* st
   for (int i = 0; i < argc; ++i) {
     std::string arg = argv[i];
     if (i > 0 && arg.rfind("--", 0) == 0) {
-      size_t end = std::min(arg.find('='), arg.size());
-      for (size_t k = 2; k < end; ++k) {
-        if (arg[k] == '-') arg[k] = '_';
-      }
       if (arg == "--pool" && i + 1 < argc) {
         pools.push_back(argv[++i]);
         continue;
@@ -89,6 +86,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "synth-master --pool stratum+tcp://HOST:PORT --user U --pass P "
       "--listen HOST:PORT");
+  synth::DashesToUnderscores(argc, argv);
   std::vector<std::string> storage;
   std::vector<char*> args = Normalize(argc, argv, &storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

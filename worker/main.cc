@@ -16,6 +16,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/flags.h"
 #include "common/hash/dispatch.h"
 #include "common/logging.h"
 #include "worker/benchmark.h"
@@ -33,24 +34,6 @@ ABSL_FLAG(bool, json, false, "Benchmark: print one JSON object instead of a tabl
 ABSL_FLAG(bool, list_hash_cores, false, "List the CPU hash cores and whether this CPU runs them");
 
 namespace {
-
-// absl flags take underscores; accept --hash-core as well by rewriting the flag name.
-std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>* storage) {
-  storage->reserve(argc);
-  std::vector<char*> out;
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (i > 0 && arg.rfind("--", 0) == 0) {
-      size_t end = std::min(arg.find('='), arg.size());
-      for (size_t k = 2; k < end; ++k) {
-        if (arg[k] == '-') arg[k] = '_';
-      }
-    }
-    storage->push_back(arg);
-    out.push_back(storage->back().data());
-  }
-  return out;
-}
 
 int ListHashCores() {
   for (const synth::hash::HashCore* core : synth::hash::AllCores()) {
@@ -98,10 +81,8 @@ int RunReplayMode(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> storage;
-  std::vector<char*> args = NormalizeFlagNames(argc, argv, &storage);
-  std::vector<char*> positional =
-      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  synth::DashesToUnderscores(argc, argv);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   synth::InitLogging(argv[0]);
   if (positional.size() >= 2 && std::string(positional[1]) == "replay") {
     if (positional.size() != 3) {

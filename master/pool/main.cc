@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/flags.h"
 #include "common/logging.h"
 #include "master/pool/server.h"
 
@@ -59,20 +60,10 @@ void InjectFault(synth::pool::PoolServer& pool, const std::string& fault, int n)
   LOG(INFO) << "synth-pool: injected fault " << fault;
 }
 
-// Accepts --job-interval as well as --job_interval (Abseil flag names use underscores).
-void DashesToUnderscores(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--", 2) != 0) continue;
-    for (char* p = argv[i] + 2; *p != '\0' && *p != '='; ++p) {
-      if (*p == '-') *p = '_';
-    }
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  DashesToUnderscores(argc, argv);
+  synth::DashesToUnderscores(argc, argv);
   absl::ParseCommandLine(argc, argv);
   synth::InitLogging(argv[0]);
   synth::pool::PoolOptions o;
