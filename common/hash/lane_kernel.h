@@ -45,18 +45,6 @@ struct Kernel {
   static constexpr uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
   static constexpr uint32_t Sigma0(uint32_t x) { return Rotr(x, 7) ^ Rotr(x, 18) ^ (x >> 3); }
   static constexpr uint32_t Sigma1(uint32_t x) { return Rotr(x, 17) ^ Rotr(x, 19) ^ (x >> 10); }
-  // K as a compile-time table, so K + fixed W folds into one broadcast constant.
-  static constexpr uint32_t kK[64] = {
-      0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-      0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-      0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-      0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-      0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-      0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-      0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-      0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-      0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-      0xc67178f2};
   static constexpr uint32_t kH2Padding[8] = {0x80000000u, 0, 0, 0, 0, 0, 0, 0x100};
 
   // Round I on the rotating state s (a = s[-I mod 8]).
@@ -154,19 +142,19 @@ struct Kernel {
       Round<I>(s, C(p.kw1[I]));
     } else {
       w[I] = Sched1<I>(w, p);
-      Round<I>(s, O::Add(w[I], C(kK[I])));
+      Round<I>(s, O::Add(w[I], C(kSha256K[I])));
     }
   }
 
   template <int I>
   static SYNTH_INLINE void Step2(V (&s)[8], V* w) {
     if constexpr (I < 8) {
-      Round<I>(s, O::Add(w[I], C(kK[I])));
+      Round<I>(s, O::Add(w[I], C(kSha256K[I])));
     } else if constexpr (I < 16) {
-      Round<I>(s, C(kK[I] + kH2Padding[I - 8]));
+      Round<I>(s, C(kSha256K[I] + kH2Padding[I - 8]));
     } else {
       w[I] = Sched2<I>(w);
-      Round<I>(s, O::Add(w[I], C(kK[I])));
+      Round<I>(s, O::Add(w[I], C(kSha256K[I])));
     }
   }
 
@@ -208,7 +196,7 @@ struct Kernel {
     s[6] = C(0x1f83d9ab);
     Rounds2(std::make_integer_sequence<int, 59>(), s, m, hook);  // rounds 1..59
     m[60] = General(m, 60);
-    V e61 = RoundE<60>(s, O::Add(m[60], C(kK[60])));
+    V e61 = RoundE<60>(s, O::Add(m[60], C(kSha256K[60])));
     return O::Add(e61, C(0x5be0cd19));
   }
 };
