@@ -12,7 +12,7 @@ PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev
-  clang libclang-rt-14-dev procps iproute2 python3)
+  clang libclang-rt-14-dev procps iproute2 python3 chromium chromium-driver)
 
 install_deps() {
   local missing=()

@@ -127,12 +127,16 @@ int main(int argc, char** argv) {
     hopts.listen = absl::GetFlag(FLAGS_http_listen);
     absl::StatusOr<std::unique_ptr<synth::http::MasterHttpServer>> h =
         synth::http::StartMasterHttp(hopts, synth::http::ClusterSnapshotFn(&cluster));
-    if (!h.ok()) {
+    if (h.ok()) {
+      http = *std::move(h);
+      LOG(INFO) << "monitoring on http://" << hopts.listen << " (port " << http->port() << ")";
+    } else if (hopts.listen == synth::http::kDefaultMasterHttpListen) {
+      // The default address may be taken by another master on this host: mine on, unmonitored.
+      LOG(WARNING) << "monitoring off: " << h.status() << " (set --http-listen to choose)";
+    } else {
       LOG(ERROR) << "monitoring: " << h.status();
       return 2;
     }
-    http = *std::move(h);
-    LOG(INFO) << "monitoring on http://" << hopts.listen;
   }
 #endif
   LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()

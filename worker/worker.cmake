@@ -40,23 +40,3 @@ synth_library(synth_worker_run
 synth_test(worker_run_test
   SRCS ${_w}/worker_main_test.cc
   DEPS synth_worker_run synth_worker_conn nlohmann_json::nlohmann_json)
-
-# Monitoring (docs/MONITORING.md): the metrics registry, the master's and the worker's HTTP
-# endpoints and the dashboard test. Until common/, master/ and tests/ list these folders
-# themselves they are added from here, each into its own binary dir; each folder's CMakeLists
-# returns early when its targets already exist, so the later folder-list entry is harmless.
-foreach(_mon common/metrics master/http worker/http tests/dashboard)
-  if(EXISTS ${PROJECT_SOURCE_DIR}/${_mon}/CMakeLists.txt)
-    string(REPLACE "/" "_" _mon_bin ${_mon})
-    add_subdirectory(${PROJECT_SOURCE_DIR}/${_mon} ${PROJECT_BINARY_DIR}/monitoring/${_mon_bin})
-  endif()
-endforeach()
-# synth-master links the endpoint only when master/http exists before master/binaries.cmake runs
-# (i.e. once master/CMakeLists.txt lists it); until then link it from here.
-if(TARGET synth-master AND TARGET synth_master_http)
-  get_target_property(_master_libs synth-master LINK_LIBRARIES)
-  if(NOT "synth_master_http" IN_LIST _master_libs)
-    target_link_libraries(synth-master PRIVATE synth_master_http)
-    target_compile_definitions(synth-master PRIVATE SYNTH_HAVE_MASTER_HTTP)
-  endif()
-endif()
