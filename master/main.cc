@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  synth::lease::RealClock clock;
+  synth::RealClock clock;
   synth::service::Cluster::Options options;
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));

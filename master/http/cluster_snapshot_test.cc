@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "master/http/master_http.h"
 #include "master/jobs/fake_upstream.h"
-#include "master/lease/clock.h"
+#include "common/clock.h"
 #include "master/service/cluster.h"
 #include "nlohmann/json.hpp"
 
@@ -20,7 +20,7 @@ class NullSink : public service::StreamSink {
 };
 
 TEST(ClusterSnapshot, MetricsAndStatusShowAConnectedWorker) {
-  lease::FakeClock clock;
+  FakeClock clock;
   jobs::FakeUpstream upstream;
   service::Cluster::Options o;
   o.status_every = absl::ZeroDuration();

@@ -36,7 +36,7 @@
 #include "absl/time/time.h"
 #include "master/jobs/job_manager.h"
 #include "master/jobs/midstate.h"
-#include "master/lease/clock.h"
+#include "common/clock.h"
 
 namespace synth::lease {
 

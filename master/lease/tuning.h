@@ -25,7 +25,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
-#include "master/lease/clock.h"
+#include "common/clock.h"
 
 namespace synth::lease {
 

@@ -24,7 +24,7 @@ void ToProto(const jobs::Midstate& m, v1::Midstate* out) {
   out->set_version_group(m.version_group);
 }
 
-Cluster::Cluster(Options options, const lease::Clock* clock, jobs::Upstream* upstream)
+Cluster::Cluster(Options options, const Clock* clock, jobs::Upstream* upstream)
     : options_(options),
       clock_(clock),
       upstream_(upstream),

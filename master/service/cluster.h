@@ -36,7 +36,7 @@
 #include "absl/time/time.h"
 #include "master/jobs/job_manager.h"
 #include "master/jobs/upstream.h"
-#include "master/lease/clock.h"
+#include "common/clock.h"
 #include "master/lease/lease_manager.h"
 #include "master/lease/tuning.h"
 #include "master/shares/share_validator.h"
@@ -68,7 +68,7 @@ class Cluster {
     std::string version = "0.1.0";
   };
 
-  Cluster(Options options, const lease::Clock* clock, jobs::Upstream* upstream);
+  Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);
   ~Cluster();
 
   // Registers a stream after its Hello; sends Welcome through `sink`. Returns the session id.
@@ -151,7 +151,7 @@ class Cluster {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
-  const lease::Clock* const clock_;
+  const Clock* const clock_;
   jobs::Upstream* const upstream_;
   const absl::Time started_;
 

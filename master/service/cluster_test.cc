@@ -59,7 +59,7 @@ class ClusterTest : public ::testing::Test {
     return *s;
   }
 
-  lease::FakeClock clock_;
+  FakeClock clock_;
   jobs::FakeUpstream upstream_;
   Cluster cluster_;
 };

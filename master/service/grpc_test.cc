@@ -49,7 +49,7 @@ class GrpcTest : public ::testing::Test {
     if (server_) server_->Shutdown();
   }
 
-  lease::RealClock clock_;
+  RealClock clock_;
   jobs::FakeUpstream upstream_;
   std::unique_ptr<Cluster> cluster_;
   std::unique_ptr<MasterServer> server_;

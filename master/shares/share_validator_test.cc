@@ -46,7 +46,7 @@ class ShareValidatorTest : public ::testing::Test {
             .device = "cpu0"};
   }
 
-  lease::FakeClock clock_;
+  FakeClock clock_;
   jobs::JobManager jobs_;
   lease::LeaseManager leases_;
   ShareValidator validator_;

@@ -23,7 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "worker/devices/device.h"
-#include "worker/scheduler/clock.h"
+#include "common/clock.h"
 
 namespace synth::worker {
 

@@ -42,7 +42,7 @@
 #include "absl/time/time.h"
 #include "worker/devices/device.h"
 #include "worker/scheduler/batch_sizer.h"
-#include "worker/scheduler/clock.h"
+#include "common/clock.h"
 #include "worker/scheduler/telemetry_window.h"
 #include "worker/scheduler/work_unit.h"
 

@@ -1,22 +1,23 @@
-// File: worker/scheduler/clock.h
+// File: common/clock.h
 //
-// The time seam of the worker: the scheduler and the master connection read time only through
-// a Clock, so unit tests can drive batch sizing and telemetry on a FakeClock.
+// The time seam of synth: the master's lease manager, tuning and services and the worker's
+// scheduler and connection read time only through a Clock, so unit tests drive them on a
+// FakeClock instead of real time.
 //
-//   FakeClock clock;                       // starts at the Unix epoch
+//   FakeClock clock;                              // starts at 2001-09-09 (Unix 1e9 s)
 //   clock.Advance(absl::Milliseconds(150));
-//   absl::Duration d = clock.Now() - absl::UnixEpoch();
+//   absl::Time now = RealClock::Get()->Now();      // production
 //
 // Thread-safety: both implementations are thread-safe.
-#ifndef SYNTH_WORKER_SCHEDULER_CLOCK_H_
-#define SYNTH_WORKER_SCHEDULER_CLOCK_H_
+#ifndef SYNTH_COMMON_CLOCK_H_
+#define SYNTH_COMMON_CLOCK_H_
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
-namespace synth::worker {
+namespace synth {
 
 class Clock {
  public:
@@ -39,6 +40,8 @@ class RealClock : public Clock {
 // Time that moves only when told to.
 class FakeClock : public Clock {
  public:
+  explicit FakeClock(absl::Time start = absl::FromUnixSeconds(1000000000)) : now_(start) {}
+
   absl::Time Now() const override {
     absl::MutexLock lock(&mu_);
     return now_;
@@ -51,9 +54,9 @@ class FakeClock : public Clock {
 
  private:
   mutable absl::Mutex mu_;
-  absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
+  absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace synth::worker
+}  // namespace synth
 
-#endif  // SYNTH_WORKER_SCHEDULER_CLOCK_H_
+#endif  // SYNTH_COMMON_CLOCK_H_
