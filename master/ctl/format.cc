@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/format.h"
 
 namespace synth::ctl {
 namespace {
@@ -16,16 +17,6 @@ std::string Counts(const v1::ShareCounts& c) {
 
 }  // namespace
 
-std::string FormatRate(double hps) {
-  const char* unit[] = {"H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s"};
-  int i = 0;
-  while (hps >= 1000 && i < 5) {
-    hps /= 1000;
-    ++i;
-  }
-  return absl::StrFormat("%.2f %s", hps, unit[i]);
-}
-
 std::string FormatStatus(const v1::StatusResponse& s) {
   std::string out;
   absl::StrAppendFormat(&out, "master     synth-master %s, up %.0f s\n", s.master_version(),
@@ -36,8 +27,9 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                         s.job_id().empty() ? "-" : s.job_id());
   absl::StrAppendFormat(&out, "workers    %d\n", s.workers());
   absl::StrAppendFormat(&out, "rate       %s reported, %s verified (60 s), %s accepted (avg)\n",
-                        FormatRate(s.reported_rate_hps()), FormatRate(s.verified_rate_hps()),
-                        FormatRate(s.accepted_rate_hps()));
+                        FormatHashRate(s.reported_rate_hps()),
+                        FormatHashRate(s.verified_rate_hps()),
+                        FormatHashRate(s.accepted_rate_hps()));
   absl::StrAppendFormat(&out, "shares     %s\n", Counts(s.shares()));
   if (s.share_path_samples() > 0) {
     absl::StrAppendFormat(&out,
@@ -60,16 +52,17 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
   std::string out = absl::StrFormat("%-20s %-22s %14s %14s %6s %8s %6s %s\n", "WORKER", "PEER",
                                     "REPORTED", "VERIFIED", "RATIO", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
-    absl::StrAppendFormat(
-        &out, "%-20s %-22s %14s %14s %5.1f%% %8d %6d %s\n", x.worker_id(), x.peer(),
-        FormatRate(x.reported_rate_hps()), FormatRate(x.verified_rate_hps()), 100 * x.work_ratio(),
-        x.shares().accepted(), x.shares().hardware_error(), x.flagged() ? "FLAGGED" : "");
+    absl::StrAppendFormat(&out, "%-20s %-22s %14s %14s %5.1f%% %8d %6d %s\n", x.worker_id(),
+                          x.peer(), FormatHashRate(x.reported_rate_hps()),
+                          FormatHashRate(x.verified_rate_hps()), 100 * x.work_ratio(),
+                          x.shares().accepted(), x.shares().hardware_error(),
+                          x.flagged() ? "FLAGGED" : "");
     for (const v1::DeviceStatus& d : x.devices()) {
       absl::StrAppendFormat(&out, "  %-18s %-22s %14s %14s %6s %8d %6d %s\n", d.name(),
                             absl::StrCat(d.kind(), " ", d.impl()),
-                            FormatRate(d.reported_rate_hps()), FormatRate(d.verified_rate_hps()),
-                            "", d.shares_valid(), d.hardware_errors(),
-                            d.flagged() ? "FLAGGED" : "");
+                            FormatHashRate(d.reported_rate_hps()),
+                            FormatHashRate(d.verified_rate_hps()), "", d.shares_valid(),
+                            d.hardware_errors(), d.flagged() ? "FLAGGED" : "");
     }
   }
   return out;

@@ -14,8 +14,6 @@
 
 namespace synth::ctl {
 
-// Returns hashes/s with an SI prefix, e.g. "101.40 MH/s".
-std::string FormatRate(double hps);
 // Returns the multi-line cluster summary.
 std::string FormatStatus(const v1::StatusResponse& s);
 // Returns one line per worker and one per device.

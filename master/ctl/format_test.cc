@@ -5,12 +5,6 @@
 namespace synth::ctl {
 namespace {
 
-TEST(FormatTest, Rates) {
-  EXPECT_EQ(FormatRate(0), "0.00 H/s");
-  EXPECT_EQ(FormatRate(101.4e6), "101.40 MH/s");
-  EXPECT_EQ(FormatRate(2.5e12), "2.50 TH/s");
-}
-
 TEST(FormatTest, StatusShowsRateAndShares) {
   v1::StatusResponse s;
   s.set_pool_url("stratum+tcp://127.0.0.1:3333");

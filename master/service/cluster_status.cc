@@ -2,6 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/format.h"
 #include "master/service/cluster.h"
 
 namespace synth::service {
@@ -19,17 +20,6 @@ void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out) {
   out->set_pool_down(c.pool_down);
   out->set_pending(c.pending);
   out->set_accepted_difficulty(c.accepted_difficulty);
-}
-
-// Formats hashes/s with an SI prefix.
-std::string Rate(double hps) {
-  const char* unit[] = {"H/s", "kH/s", "MH/s", "GH/s", "TH/s", "PH/s"};
-  int i = 0;
-  while (hps >= 1000 && i < 5) {
-    hps /= 1000;
-    ++i;
-  }
-  return absl::StrFormat("%.2f %s", hps, unit[i]);
 }
 
 }  // namespace
@@ -138,12 +128,13 @@ std::string Cluster::StatusLineLocked(const jobs::UpstreamInfo& info) const {
       "cluster %s reported, %s verified, %s accepted | workers %d | shares A %d R %d S %d "
       "dup %d hw %d | pool %s %s diff %g job %s | units queued %d leased %d | clean fan-out "
       "%.2f ms (max %.2f)",
-      Rate(tuning_.ClusterReportedRate()), Rate(tuning_.ClusterVerifiedRate()),
-      Rate(uptime > 0 ? c.accepted_difficulty * 4294967296.0 / uptime : 0), sessions_.size(),
-      c.accepted, c.rejected, c.stale, c.duplicate, c.hardware_error + c.below_target,
-      info.url.empty() ? "-" : info.url, info.connected ? "up" : "down", pool_difficulty_,
-      pool_job_id_.empty() ? "-" : pool_job_id_, leases_.stats().units_queued,
-      leases_.stats().units_leased, clean_fanout_ms_, clean_fanout_max_ms_);
+      FormatHashRate(tuning_.ClusterReportedRate()), FormatHashRate(tuning_.ClusterVerifiedRate()),
+      FormatHashRate(uptime > 0 ? c.accepted_difficulty * 4294967296.0 / uptime : 0),
+      sessions_.size(), c.accepted, c.rejected, c.stale, c.duplicate,
+      c.hardware_error + c.below_target, info.url.empty() ? "-" : info.url,
+      info.connected ? "up" : "down", pool_difficulty_, pool_job_id_.empty() ? "-" : pool_job_id_,
+      leases_.stats().units_queued, leases_.stats().units_leased, clean_fanout_ms_,
+      clean_fanout_max_ms_);
 }
 
 }  // namespace synth::service
