@@ -27,6 +27,7 @@
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
 #ifdef SYNTH_HAVE_MASTER_HTTP
+#include "master/http/master_histograms.h"
 #include "master/http/master_http.h"
 #endif
 
@@ -112,6 +113,11 @@ int main(int argc, char** argv) {
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
+#ifdef SYNTH_HAVE_MASTER_HTTP
+  synth::http::MasterHistograms histograms;  // Outlives the Cluster and the HTTP server.
+  options.on_lease_granted = [&](double s) { histograms.lease_duration().Observe(s); };
+  options.on_clean_job_switched = [&](double s) { histograms.job_switch().Observe(s); };
+#endif
   synth::service::Cluster cluster(options, &clock, upstream->get());
 
   absl::StatusOr<std::unique_ptr<synth::service::MasterServer>> server =
@@ -125,6 +131,7 @@ int main(int argc, char** argv) {
   if (!absl::GetFlag(FLAGS_http_listen).empty()) {
     synth::http::HttpOptions hopts;
     hopts.listen = absl::GetFlag(FLAGS_http_listen);
+    hopts.histograms = &histograms;
     absl::StatusOr<std::unique_ptr<synth::http::MasterHttpServer>> h =
         synth::http::StartMasterHttp(hopts, synth::http::ClusterSnapshotFn(&cluster));
     if (h.ok()) {

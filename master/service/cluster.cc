@@ -155,6 +155,7 @@ void Cluster::GrantLocked(Session& s, double seconds, uint64_t hashes, bool answ
   g->set_lease_id(lease.lease_id);
   g->set_expires_in_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(lease.expires_in)));
   g->set_sized_for_rate_hps(lease.sized_for_rate_hps);
+  uint64_t hashes_granted = 0;
   for (const lease::Unit* u : lease.units) {
     const jobs::Midstate& m = *u->midstate;
     if (s.sent[m.job_key].insert(m.midstate_id).second) ToProto(m, g->add_midstates());
@@ -164,8 +165,12 @@ void Cluster::GrantLocked(Session& s, double seconds, uint64_t hashes, bool answ
     w->set_midstate_id(m.midstate_id);
     w->set_nonce_start(u->nonce_start);
     w->set_nonce_count(u->nonce_count);
+    hashes_granted += u->nonce_count;
   }
   s.sink->Send(std::move(msg));
+  if (options_.on_lease_granted && lease.sized_for_rate_hps > 0) {
+    options_.on_lease_granted(static_cast<double>(hashes_granted) / lease.sized_for_rate_hps);
+  }
 }
 
 void Cluster::OnProgressLocked(Session& s, const v1::Progress& p) {
@@ -210,6 +215,7 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   if (job.clean) {
     clean_fanout_ms_ = absl::ToDoubleMilliseconds(absl::Now() - entered);
     clean_fanout_max_ms_ = std::max(clean_fanout_max_ms_, clean_fanout_ms_);
+    if (options_.on_clean_job_switched) options_.on_clean_job_switched(clean_fanout_ms_ / 1000);
   }
 }
 

@@ -66,6 +66,12 @@ class Cluster {
     absl::Duration status_every = absl::Seconds(10);  // Status line period (0: never).
     uint32_t telemetry_interval_ms = 1000;            // Asked of workers in Welcome.
     std::string version = "0.1.0";
+    // Observers for the monitoring histograms, called with the Cluster's mutex held (they must
+    // be fast and must not call back into the Cluster): seconds of work in each granted lease
+    // (hashes / the rate it was sized for), and each clean job's switch time (the job entering
+    // the master -> every worker sent its cancel and new work).
+    std::function<void(double seconds)> on_lease_granted;
+    std::function<void(double seconds)> on_clean_job_switched;
   };
 
   Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);

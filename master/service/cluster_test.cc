@@ -47,10 +47,12 @@ class ClusterTest : public ::testing::Test {
   ClusterTest() : cluster_(Opts(), &clock_, &upstream_) {
     upstream_.Start([this](const jobs::UpstreamJob& j) { cluster_.OnJob(j); });
   }
-  static Cluster::Options Opts() {
+  Cluster::Options Opts() {
     Cluster::Options o;
     o.lease.expiry = absl::Seconds(20);
     o.status_every = absl::ZeroDuration();
+    o.on_lease_granted = [this](double s) { lease_seconds_.push_back(s); };
+    o.on_clean_job_switched = [this](double s) { switch_seconds_.push_back(s); };
     return o;
   }
   uint64_t Join(const std::string& id, FakeSink* sink) {
@@ -59,6 +61,8 @@ class ClusterTest : public ::testing::Test {
     return *s;
   }
 
+  std::vector<double> lease_seconds_;   // Observed through Options::on_lease_granted.
+  std::vector<double> switch_seconds_;  // Observed through Options::on_clean_job_switched.
   FakeClock clock_;
   jobs::FakeUpstream upstream_;
   Cluster cluster_;
@@ -186,6 +190,12 @@ TEST_F(ClusterTest, CleanJobCancelsEveryoneAndPushesNewWork) {
   cluster_.FillStatus(&st);
   EXPECT_GT(st.clean_fanout_max_ms(), 0);  // The fan-out to both workers was timed.
   EXPECT_EQ(st.coverage_audit(), "ok");
+  // The monitoring observers saw both clean jobs and every grant (each clean job pushes one to
+  // both workers, and each request got one), each lease seconds of work at the announced rate.
+  EXPECT_EQ(switch_seconds_.size(), 2u);
+  for (double s : switch_seconds_) EXPECT_GT(s, 0);
+  ASSERT_EQ(lease_seconds_.size(), 6u);
+  for (double s : lease_seconds_) EXPECT_GT(s, 0.5);
   EXPECT_TRUE(cluster_.Audit().ok());
 }
 
