@@ -19,21 +19,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A distinct header per device, difficulty-1 target (what pool shares look like).
-hash::ScanWork BenchWork(size_t device_index) {
+// A distinct header per device, difficulty-1 target (what pool shares look like); `versions`
+// headers that differ only in their version (rolled bits), so in their midstates alone.
+std::vector<hash::ScanWork> BenchWorks(size_t device_index, int versions) {
   uint8_t header[80];
   for (int i = 0; i < 80; ++i) header[i] = static_cast<uint8_t>(i * 7 + 3 + device_index * 31);
   hash::Target256 target{};
   target[6] = 0xffff0000;
-  return hash::MakeScanWork(header, target);
+  std::vector<hash::ScanWork> works;
+  for (int v = 0; v < versions; ++v) {
+    header[2] = static_cast<uint8_t>(v << 5);  // BIP 320 bits 13..20 of the version.
+    works.push_back(hash::MakeScanWork(header, target));
+  }
+  return works;
 }
 
 // Hashes on `device` until `stop`; returns its rate.
-absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, const std::atomic<bool>* stop) {
-  const std::vector<hash::ScanWork> works = {BenchWork(index)};
+absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
+                                     const std::atomic<bool>* stop) {
+  const std::vector<hash::ScanWork> works = BenchWorks(index, versions);
   const uint64_t chunk =
       device->Info().kind == DeviceKind::kCuda ? uint64_t{1} << 28 : uint64_t{1} << 22;
-  DeviceRate rate{device->Info().name, device->Info().kind, device->Info().impl};
+  DeviceRate rate{device->Info().name, device->Info().kind, device->Info().impl, versions};
   std::vector<FoundNonce> found;
   uint64_t next = 0;
   const Clock::time_point start = Clock::now();
@@ -51,9 +58,10 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, const std::at
 
 // Measures `devices` as one implementation and appends the rows to `report`; returns the sum.
 absl::StatusOr<double> MeasureImpl(std::span<const std::unique_ptr<Device>> devices, double seconds,
-                                   BenchmarkReport* report) {
-  ASSIGN_OR_RETURN(std::vector<DeviceRate> rates, MeasureDevices(devices, seconds));
-  ImplRate impl{rates.front().impl, rates.front().kind, static_cast<int>(rates.size()), 0};
+                                   BenchmarkReport* report, int versions = 1) {
+  ASSIGN_OR_RETURN(std::vector<DeviceRate> rates, MeasureDevices(devices, seconds, versions));
+  ImplRate impl{rates.front().impl, rates.front().kind, versions, static_cast<int>(rates.size()),
+                0};
   for (DeviceRate& r : rates) {
     impl.hashes_per_second += r.hashes_per_second;
     report->devices.push_back(std::move(r));
@@ -77,13 +85,13 @@ absl::Status ValidateOptions(const BenchmarkOptions& options) {
 }  // namespace
 
 absl::StatusOr<std::vector<DeviceRate>> MeasureDevices(
-    std::span<const std::unique_ptr<Device>> devices, double seconds) {
+    std::span<const std::unique_ptr<Device>> devices, double seconds, int versions) {
   if (devices.empty()) return absl::InvalidArgumentError("no devices to measure");
   std::atomic<bool> stop{false};
   std::vector<absl::StatusOr<DeviceRate>> results(devices.size(), absl::UnknownError("not run"));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < devices.size(); ++i) {
-    threads.emplace_back([&, i] { results[i] = HashUntil(devices[i].get(), i, &stop); });
+    threads.emplace_back([&, i] { results[i] = HashUntil(devices[i].get(), i, versions, &stop); });
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop.store(true);
@@ -124,9 +132,22 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
   if (!gpus.empty()) {
     ASSIGN_OR_RETURN(double rate, MeasureImpl(gpus, options.seconds, &report));
     report.total_hashes_per_second += rate;
+    // The version-rolling mode a GPU uses when the pool allows BIP 310: reported beside the
+    // plain rate (as an equivalent rate), not added to the total.
+    LOG(INFO) << "benchmark: GPUs with " << kBenchmarkRollingVersions << " versions per nonce";
+    RETURN_IF_ERROR(
+        MeasureImpl(gpus, options.seconds, &report, kBenchmarkRollingVersions).status());
   }
   return report;
 }
+
+namespace {
+
+std::string VersionsNote(int versions) {
+  return versions > 1 ? absl::StrCat("  (", versions, " versions/nonce, equivalent)") : "";
+}
+
+}  // namespace
 
 std::string ReportTable(const BenchmarkReport& report) {
   std::string out = absl::StrFormat(
@@ -134,15 +155,15 @@ std::string ReportTable(const BenchmarkReport& report) {
       "%-14s %-5s %-14s %12s\n",
       report.seconds, report.threads, report.cpu, "device", "kind", "impl", "MH/s");
   for (const DeviceRate& d : report.devices) {
-    absl::StrAppendFormat(&out, "%-14s %-5s %-14s %12.2f\n", d.name, DeviceKindName(d.kind), d.impl,
-                          d.hashes_per_second / 1e6);
+    absl::StrAppendFormat(&out, "%-14s %-5s %-14s %12.2f%s\n", d.name, DeviceKindName(d.kind),
+                          d.impl, d.hashes_per_second / 1e6, VersionsNote(d.versions));
   }
   absl::StrAppend(&out, "per implementation:\n");
   for (const ImplRate& i : report.implementations) {
     bool selected = i.kind == DeviceKind::kCpu && i.impl == report.selected_cpu_impl;
-    absl::StrAppendFormat(&out, "  %-14s %-5s x%-3d %12.2f MH/s%s\n", i.impl,
+    absl::StrAppendFormat(&out, "  %-14s %-5s x%-3d %12.2f MH/s%s%s\n", i.impl,
                           DeviceKindName(i.kind), i.devices, i.hashes_per_second / 1e6,
-                          selected ? "  (selected)" : "");
+                          VersionsNote(i.versions), selected ? "  (selected)" : "");
   }
   absl::StrAppendFormat(&out, "total: %.2f MH/s\n", report.total_hashes_per_second / 1e6);
   return out;
@@ -159,6 +180,7 @@ std::string ReportJson(const BenchmarkReport& report) {
     j["devices"].push_back({{"name", d.name},
                             {"kind", DeviceKindName(d.kind)},
                             {"impl", d.impl},
+                            {"versions", d.versions},
                             {"hashes", d.hashes},
                             {"seconds", d.seconds},
                             {"hashes_per_second", d.hashes_per_second}});
@@ -167,6 +189,7 @@ std::string ReportJson(const BenchmarkReport& report) {
   for (const ImplRate& i : report.implementations) {
     j["implementations"].push_back({{"impl", i.impl},
                                     {"kind", DeviceKindName(i.kind)},
+                                    {"versions", i.versions},
                                     {"devices", i.devices},
                                     {"hashes_per_second", i.hashes_per_second}});
   }

@@ -43,14 +43,22 @@ struct DeviceRate {
   std::string name;
   DeviceKind kind = DeviceKind::kCpu;
   std::string impl;
+  // Midstates hashed per nonce: 1, or kBenchmarkRollingVersions for the version-rolling mode
+  // (headers that differ only in the version share one message schedule on a GPU); hashes then
+  // counts every header hashed (the "equivalent" rate).
+  int versions = 1;
   uint64_t hashes = 0;
   double seconds = 0;
   double hashes_per_second = 0;
 };
 
+// Midstates per nonce in the GPU's version-rolling benchmark mode.
+inline constexpr int kBenchmarkRollingVersions = 4;
+
 struct ImplRate {
   std::string impl;
   DeviceKind kind = DeviceKind::kCpu;
+  int versions = 1;  // As DeviceRate::versions; only versions == 1 counts in the total.
   int devices = 0;
   double hashes_per_second = 0;  // Sum over its devices.
 };
@@ -72,7 +80,7 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options);
 
 // Hashes on every device at once, one thread each, for `seconds`; returns one rate per device.
 absl::StatusOr<std::vector<DeviceRate>> MeasureDevices(
-    std::span<const std::unique_ptr<Device>> devices, double seconds);
+    std::span<const std::unique_ptr<Device>> devices, double seconds, int versions = 1);
 
 // Renders the report as a human-readable table (MH/s).
 std::string ReportTable(const BenchmarkReport& report);
