@@ -7,7 +7,7 @@
 //   std::vector<FoundNonce> found;
 //   absl::StatusOr<uint64_t> done = cpu.Scan(works, 0, uint64_t{1} << 24, &cancel, &found);
 //
-// Scan() hashes in batches of batch_nonces (default 2^18, a few milliseconds on one core) and
+// Scan() hashes in batches of batch_nonces (default 2^16, about a millisecond on one core) and
 // checks `cancel` before each batch. Found nonces are exact (every nonce meeting the target).
 //
 // Thread-compatibility: as Device: one driving thread at a time; Info() from any thread.
@@ -28,7 +28,7 @@ namespace synth::worker {
 
 class CpuDevice final : public Device {
  public:
-  static constexpr uint64_t kDefaultBatchNonces = uint64_t{1} << 18;
+  static constexpr uint64_t kDefaultBatchNonces = uint64_t{1} << 16;
 
   // `core` must outlive the device (hash cores are static singletons).
   CpuDevice(std::string name, const hash::HashCore* core,
