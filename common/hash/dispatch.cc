@@ -24,15 +24,6 @@ ScanWork TestWork(uint8_t seed, uint32_t target7) {
   return MakeScanWork(header, target);
 }
 
-std::vector<uint32_t> ReferenceScan(const ScanWork& work, uint32_t start, uint64_t count) {
-  std::vector<uint32_t> found;
-  for (uint64_t i = 0; i < count; ++i) {
-    uint32_t nonce = start + static_cast<uint32_t>(i);
-    if (MeetsTarget(HashNonce(work, nonce), work.target)) found.push_back(nonce);
-  }
-  return found;
-}
-
 // The genesis block header (block 0), nonce 2083236893, nBits 0x1d00ffff.
 ScanWork GenesisWork() {
   static const uint8_t kMerkleDisplay[32] = {0x4a, 0x5e, 0x1e, 0x4b, 0xaa, 0xb8, 0x9f, 0x3a,

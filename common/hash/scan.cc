@@ -30,6 +30,15 @@ Digest HashNonce(const ScanWork& work, uint32_t nonce) {
   return Sha256(first);
 }
 
+std::vector<uint32_t> ReferenceScan(const ScanWork& work, uint32_t start, uint64_t count) {
+  std::vector<uint32_t> found;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint32_t nonce = start + static_cast<uint32_t>(i);
+    if (MeetsTarget(HashNonce(work, nonce), work.target)) found.push_back(nonce);
+  }
+  return found;
+}
+
 Target256 HashAsWords(const Digest& hash) {
   Target256 w;
   for (int i = 0; i < 8; ++i) {

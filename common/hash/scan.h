@@ -44,6 +44,11 @@ ScanWork MakeScanWork(std::span<const uint8_t> header, const Target256& target);
 // Returns the sha256d of the header that `work` describes with `nonce`, by the scalar reference.
 Digest HashNonce(const ScanWork& work, uint32_t nonce);
 
+// Returns, in increasing order, every nonce in [start, start + count) whose sha256d meets
+// work.target, one nonce at a time by the scalar reference: what every fast core is checked
+// against (the dispatcher's self-test, the core and device tests).
+std::vector<uint32_t> ReferenceScan(const ScanWork& work, uint32_t start, uint64_t count);
+
 // Returns the hash as a Target256-shaped number (word i = LE32 of bytes 4i..4i+3).
 Target256 HashAsWords(const Digest& hash);
 
