@@ -29,7 +29,6 @@ done
 source tests/cluster/lib.sh
 synth_init
 require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER
-require_worker_mode
 
 # The core the workers will run (the dispatcher's pick), benchmarked alone: --benchmark with no
 # --hash-core would time every core in turn and spread the baseline over minutes of load.

@@ -36,7 +36,6 @@ for b in SYNTH_POOL SYNTH_MASTER SYNTH_WORKER; do
   fi
 done
 
-require_worker_mode
 pool_port=$(free_port)
 master_port=$(free_port)
 stats="$SYNTH_TMP/pool_stats.json"

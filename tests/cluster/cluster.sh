@@ -19,7 +19,6 @@ scenario=${1:?usage: cluster.sh SCENARIO [POOL MASTER WORKER]}
 source tests/cluster/lib.sh
 synth_init
 require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER
-require_worker_mode
 
 DIFFICULTY=${DIFFICULTY:-0.002}  # ~10 shares/s at 100 MH/s: plenty in a few seconds.
 POOL_PORT=$(free_port)

@@ -57,16 +57,6 @@ require_bins() {
   done
 }
 
-# Exits 77 (skipped) when $SYNTH_WORKER has no worker mode (main.cc not yet calling RunWorker):
-# a 0.2 s run against a closed port must exit 0.
-require_worker_mode() {
-  if ! "$SYNTH_WORKER" --run_seconds=0.2 --status_seconds=0 --threads=1 \
-      --master=127.0.0.1:1 >"$SYNTH_TMP/worker_probe.log" 2>&1; then
-    echo "SKIP: $SYNTH_WORKER has no worker mode (--run_seconds); see worker_main.h" >&2
-    exit 77
-  fi
-}
-
 # Prints a free TCP port on 127.0.0.1.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
