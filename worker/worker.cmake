@@ -20,7 +20,7 @@ synth_library(synth_worker_conn
        ${_w}/conn/master_connection_messages.cc
   PUBLIC_DEPS synth_worker_scheduler synth_proto absl::synchronization absl::time
               absl::flat_hash_map absl::flat_hash_set
-  DEPS absl::strings)
+  DEPS synth_proto_midstate absl::strings)
 
 synth_test(worker_conn_test
   SRCS ${_w}/conn/backoff_test.cc ${_w}/conn/share_outbox_test.cc ${_w}/conn/wire_test.cc

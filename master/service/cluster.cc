@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "proto/midstate_codec.h"
 #include "common/hash/sha256.h"
 #include "common/logging.h"
 
@@ -13,13 +14,8 @@ namespace synth::service {
 void ToProto(const jobs::Midstate& m, v1::Midstate* out) {
   out->set_midstate_id(m.midstate_id);
   out->set_job_id(m.job_key);
-  hash::Digest state = hash::StateToDigest(m.work.midstate);
-  out->set_state(state.data(), state.size());
-  out->set_tail(m.work.tail.data(), m.work.tail.size());
+  proto::EncodeScanWork(m.work, out);
   out->set_version(m.version);
-  std::string target(32, '\0');
-  for (int i = 0; i < 32; ++i) target[i] = static_cast<char>(m.work.target[i / 4] >> (8 * (i % 4)));
-  out->set_share_target(std::move(target));
   out->set_share_difficulty(m.difficulty);
   out->set_version_group(m.version_group);
 }

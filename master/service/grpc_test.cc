@@ -8,6 +8,7 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/server.h"
+#include "proto/midstate_codec.h"
 #include "synth/v1/control.grpc.pb.h"
 #include "synth/v1/worker.grpc.pb.h"
 
@@ -15,20 +16,6 @@ namespace synth::service {
 namespace {
 
 constexpr double kEasy = 65535.0 / 68719476736.0;  // One nonce in 4096 is a share.
-
-hash::ScanWork FromProto(const v1::Midstate& m) {
-  hash::ScanWork work;
-  const std::string& st = m.state();
-  for (int i = 0; i < 8; ++i) {
-    work.midstate[i] = (uint8_t(st[4 * i]) << 24) | (uint8_t(st[4 * i + 1]) << 16) |
-                       (uint8_t(st[4 * i + 2]) << 8) | uint8_t(st[4 * i + 3]);
-  }
-  std::copy(m.tail().begin(), m.tail().end(), work.tail.begin());
-  for (int i = 0; i < 32; ++i) {
-    work.target[i / 4] |= uint32_t(uint8_t(m.share_target()[i])) << (8 * (i % 4));
-  }
-  return work;
-}
 
 class GrpcTest : public ::testing::Test {
  protected:
@@ -83,7 +70,7 @@ TEST_F(GrpcTest, FakeWorkerHashesAndGetsAnAcceptedVerdict) {
   ASSERT_TRUE(stream->Read(&in));
   ASSERT_TRUE(in.has_lease_grant());
   const v1::WorkUnit unit = in.lease_grant().units(0);  // A copy: `in` is reused.
-  hash::ScanWork work = FromProto(in.lease_grant().midstates(0));
+  hash::ScanWork work = *proto::DecodeScanWork(in.lease_grant().midstates(0));
   std::vector<uint32_t> found;
   for (uint32_t n = unit.nonce_start(); found.size() < 3; ++n) {
     if (hash::MeetsTarget(hash::HashNonce(work, n), work.target)) found.push_back(n);

@@ -5,25 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "proto/midstate_codec.h"
 
 namespace synth::worker {
 namespace {
-
-absl::Status WrongLength(const v1::Midstate& m, const char* field, size_t want, size_t got) {
-  return absl::InvalidArgumentError(absl::StrCat("midstate ", m.midstate_id(), " of job ",
-                                                 m.job_id(), ": ", field, " has ", got,
-                                                 " bytes, want ", want));
-}
-
-uint32_t LoadBe32(const char* p) {
-  const auto* b = reinterpret_cast<const uint8_t*>(p);
-  return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
-}
-
-uint32_t LoadLe32(const char* p) {
-  const auto* b = reinterpret_cast<const uint8_t*>(p);
-  return uint32_t{b[3]} << 24 | uint32_t{b[2]} << 16 | uint32_t{b[1]} << 8 | b[0];
-}
 
 v1::DeviceKind KindToProto(DeviceKind kind) {
   return kind == DeviceKind::kCuda ? v1::DEVICE_KIND_CUDA : v1::DEVICE_KIND_CPU;
@@ -32,18 +17,9 @@ v1::DeviceKind KindToProto(DeviceKind kind) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const hash::ScanWork>> ParseMidstate(const v1::Midstate& m) {
-  if (m.state().size() != 32) return WrongLength(m, "state", 32, m.state().size());
-  if (m.tail().size() != 12) return WrongLength(m, "tail", 12, m.tail().size());
-  if (m.share_target().size() != 32) {
-    return WrongLength(m, "share_target", 32, m.share_target().size());
-  }
-  auto work = std::make_shared<hash::ScanWork>();
-  for (int i = 0; i < 8; ++i) {
-    work->midstate[i] = LoadBe32(m.state().data() + 4 * i);
-    work->target[i] = LoadLe32(m.share_target().data() + 4 * i);
-  }
-  std::copy(m.tail().begin(), m.tail().end(), work->tail.begin());
-  return work;
+  absl::StatusOr<hash::ScanWork> work = proto::DecodeScanWork(m);
+  if (!work.ok()) return work.status();
+  return std::make_shared<const hash::ScanWork>(*work);
 }
 
 v1::Midstate MidstateMessage(uint64_t midstate_id, const std::string& job_id,
@@ -52,16 +28,7 @@ v1::Midstate MidstateMessage(uint64_t midstate_id, const std::string& job_id,
   m.set_midstate_id(midstate_id);
   m.set_job_id(job_id);
   m.set_version_group(midstate_id);
-  std::string state(32, '\0'), target(32, '\0');
-  for (int i = 0; i < 8; ++i) {
-    for (int b = 0; b < 4; ++b) {
-      state[4 * i + b] = static_cast<char>(work.midstate[i] >> (24 - 8 * b));
-      target[4 * i + b] = static_cast<char>(work.target[i] >> (8 * b));
-    }
-  }
-  m.set_state(state);
-  m.set_tail(std::string(work.tail.begin(), work.tail.end()));
-  m.set_share_target(target);
+  proto::EncodeScanWork(work, &m);
   return m;
 }
 
