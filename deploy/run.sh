@@ -5,6 +5,9 @@
 # Run as root (or with sudo available) from anywhere inside the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# ccache keys on paths relative to the checkout, so a fresh clone elsewhere (CI) and git
+# worktrees reuse each other's objects.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 mode=${1:-demo}
 shift || true
 
