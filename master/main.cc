@@ -21,6 +21,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "common/config.h"
 #include "common/flags.h"
 #include "common/logging.h"
 #include "master/service/cluster.h"
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   synth::DashesToUnderscores(argc, argv);
   std::vector<std::string> storage;
   std::vector<char*> args = Normalize(argc, argv, &storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  synth::ParseCommandLineWithConfig(static_cast<int>(args.size()), args.data());
   synth::InitLogging(argv[0]);
 
   std::string token = absl::GetFlag(FLAGS_token);

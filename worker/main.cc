@@ -16,6 +16,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/config.h"
 #include "common/flags.h"
 #include "common/hash/dispatch.h"
 #include "common/logging.h"
@@ -82,7 +83,7 @@ int RunReplayMode(const std::string& path) {
 
 int main(int argc, char** argv) {
   synth::DashesToUnderscores(argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> positional = synth::ParseCommandLineWithConfig(argc, argv);
   synth::InitLogging(argv[0]);
   if (positional.size() >= 2 && std::string(positional[1]) == "replay") {
     if (positional.size() != 3) {

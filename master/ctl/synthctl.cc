@@ -14,6 +14,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "common/config.h"
 #include "common/flags.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -52,7 +53,7 @@ int Print(const grpc::Status& status, const Response& resp,
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("synthctl [--master HOST:PORT] [--token T] status|workers|shares");
   synth::DashesToUnderscores(argc, argv);
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> rest = synth::ParseCommandLineWithConfig(argc, argv);
   std::string command = rest.size() > 1 ? rest[1] : "status";
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");

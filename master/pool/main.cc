@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/config.h"
 #include "common/flags.h"
 #include "common/logging.h"
 #include "master/pool/server.h"
@@ -64,7 +65,7 @@ void InjectFault(synth::pool::PoolServer& pool, const std::string& fault, int n)
 
 int main(int argc, char** argv) {
   synth::DashesToUnderscores(argc, argv);
-  absl::ParseCommandLine(argc, argv);
+  synth::ParseCommandLineWithConfig(argc, argv);
   synth::InitLogging(argv[0]);
   synth::pool::PoolOptions o;
   if (!SplitHostPort(absl::GetFlag(FLAGS_listen), &o.listen_host, &o.listen_port)) {
