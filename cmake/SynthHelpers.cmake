@@ -14,6 +14,12 @@ if(SYNTH_SANITIZE)
     $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${_synth_san} -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
   target_link_options(synth_sanitizers INTERFACE -fsanitize=${_synth_san})
 endif()
+# A fuzz build (clang) gives every library libFuzzer's coverage instrumentation, so the fuzzers
+# that link them (tests/fuzz) are guided through the master's code too.
+if(SYNTH_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(synth_sanitizers INTERFACE
+    $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>)
+endif()
 
 # synth_library(NAME SRCS a.cc ... [DEPS x ...] [PUBLIC_DEPS y ...])
 function(synth_library name)

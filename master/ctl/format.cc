@@ -10,9 +10,9 @@ namespace {
 std::string Counts(const v1::ShareCounts& c) {
   return absl::StrFormat(
       "found %d = accepted %d + rejected %d + stale %d + duplicate %d + below_target %d + "
-      "hardware_error %d + unknown_unit %d + pool_down %d + pending %d",
+      "hardware_error %d + unknown_unit %d + pool_down %d + rate_limited %d + pending %d",
       c.found(), c.accepted(), c.rejected(), c.stale(), c.duplicate(), c.below_target(),
-      c.hardware_error(), c.unknown_unit(), c.pool_down(), c.pending());
+      c.hardware_error(), c.unknown_unit(), c.pool_down(), c.rate_limited(), c.pending());
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ std::vector<std::pair<const char*, double>> Verdicts(const v1::ShareCounts& c) {
           {"below_target", static_cast<double>(c.below_target())},
           {"hardware_error", static_cast<double>(c.hardware_error())},
           {"unknown_unit", static_cast<double>(c.unknown_unit())},
-          {"pool_down", static_cast<double>(c.pool_down())}};
+          {"pool_down", static_cast<double>(c.pool_down())},
+          {"rate_limited", static_cast<double>(c.rate_limited())}};
 }
 
 void SetGauge(Registry& r, const char* name, const char* help, double v) {

@@ -72,6 +72,13 @@ class Cluster {
     // the master -> every worker sent its cancel and new work).
     std::function<void(double seconds)> on_lease_granted;
     std::function<void(double seconds)> on_clean_job_switched;
+    // Share flood limit per worker, a token bucket (DESIGN.md §6): a share beyond it is not
+    // verified but counted `rate_limited` in the ledger and answered SHARE_STATE_RATE_LIMITED,
+    // and the worker is flagged for a minute. The allowed rate is the larger of max_share_rate
+    // and 8x the share rate that its sizing rate and the current share difficulty make
+    // plausible, capped at 64 x max_share_rate; the bucket holds share_burst_seconds of it.
+    double max_share_rate = 1000;  // Shares/s per worker; 0: no limit.
+    double share_burst_seconds = 2;
   };
 
   Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);
@@ -124,6 +131,9 @@ class Cluster {
     uint64_t hashes_wanted = 0;
     absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> sent;  // job → midstates.
     shares::ShareCounts shares;
+    double share_tokens = -1;  // Share rate-limit bucket; < 0: full (never used).
+    absl::Time share_refill;   // When share_tokens was last topped up.
+    absl::Time rate_limited_at = absl::InfinitePast();  // Last share over the limit.
   };
   // A share submitted upstream, waiting for the pool's answer.
   struct PendingShare {
@@ -148,6 +158,8 @@ class Cluster {
   void OnTelemetryLocked(Session& s, const v1::Telemetry& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::optional<Submission> OnShareLocked(Session& s, const v1::Share& share)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes one share token of `s`; false when the worker is over its share rate limit.
+  bool TakeShareTokenLocked(Session& s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SubmitUpstream(Submission sub);
   void OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& result);
   void SendVerdictLocked(uint64_t session, uint64_t share_id, shares::ShareState state,

@@ -1,6 +1,7 @@
 // The share path of the Cluster: validate under the mutex, submit upstream outside it, send the
 // final verdict when the pool answers.
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -29,6 +30,8 @@ v1::ShareState ToProto(shares::ShareState state) {
       return v1::SHARE_STATE_UNKNOWN_UNIT;
     case shares::ShareState::kPoolDown:
       return v1::SHARE_STATE_POOL_DOWN;
+    case shares::ShareState::kRateLimited:
+      return v1::SHARE_STATE_RATE_LIMITED;
   }
   return v1::SHARE_STATE_UNSPECIFIED;
 }
@@ -65,12 +68,52 @@ void CountIn(shares::ShareCounts& c, shares::ShareState state, double difficulty
     case shares::ShareState::kPoolDown:
       ++c.pool_down;
       break;
+    case shares::ShareState::kRateLimited:
+      ++c.rate_limited;
+      break;
   }
 }
 
 }  // namespace
 
+bool Cluster::TakeShareTokenLocked(Session& s) {
+  if (!(options_.max_share_rate > 0)) return true;
+  // Shares/s that the worker's rate makes plausible at the current difficulty, with slack.
+  double plausible = pool_difficulty_ > 0
+                         ? 8 * tuning_.SizingRate(s.id) / (pool_difficulty_ * 4294967296.0)
+                         : 0;
+  double rate = std::clamp(std::isfinite(plausible) ? plausible : 0, options_.max_share_rate,
+                           64 * options_.max_share_rate);
+  double burst = rate * std::max(options_.share_burst_seconds, 1.0 / rate);
+  absl::Time now = clock_->Now();
+  if (s.share_tokens < 0) {
+    s.share_tokens = burst;
+  } else {
+    s.share_tokens = std::min(
+        burst, s.share_tokens + rate * absl::ToDoubleSeconds(now - s.share_refill));
+  }
+  s.share_refill = now;
+  if (s.share_tokens >= 1) {
+    s.share_tokens -= 1;
+    return true;
+  }
+  if (now - s.rate_limited_at > absl::Seconds(60)) {
+    LOG(WARNING) << "worker " << s.worker_id << " sends shares faster than " << rate
+                 << "/s: the excess is counted rate_limited, not verified";
+  }
+  s.rate_limited_at = now;
+  return false;
+}
+
 std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::Share& share) {
+  if (!TakeShareTokenLocked(s)) {
+    validator_.CountUnchecked(shares::ShareState::kRateLimited);
+    ++s.shares.found;
+    CountIn(s.shares, shares::ShareState::kRateLimited, 0);
+    SendVerdictLocked(s.id, share.share_id(), shares::ShareState::kRateLimited,
+                      "over the share rate limit", 0, 0);
+    return std::nullopt;
+  }
   shares::ShareIn in{.worker = s.id,
                      .unit_id = share.unit_id(),
                      .midstate_id = share.midstate_id(),

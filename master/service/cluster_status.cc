@@ -19,6 +19,7 @@ void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out) {
   out->set_unknown_unit(c.unknown_unit);
   out->set_pool_down(c.pool_down);
   out->set_pending(c.pending);
+  out->set_rate_limited(c.rate_limited);
   out->set_accepted_difficulty(c.accepted_difficulty);
 }
 
@@ -79,7 +80,9 @@ void Cluster::FillWorkers(v1::WorkersResponse* out) const {
     w->set_units_leased(leases_.UnitsLeasedTo(id));
     w->set_hashes_leased(leases_.HashesLeasedTo(id));
     ToProto(s->shares, w->mutable_shares());
-    w->set_flagged(tuning_.Flagged(id));
+    bool limited = now - s->rate_limited_at <= absl::Seconds(60);
+    w->set_rate_limited(limited);
+    w->set_flagged(tuning_.Flagged(id) || limited);
     for (const lease::DeviceRecord& d : tuning_.Devices(id)) {
       v1::DeviceStatus* ds = w->add_devices();
       ds->set_name(d.name);

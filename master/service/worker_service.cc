@@ -46,9 +46,14 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
   }
 
   void OnReadDone(bool ok) override {
-    if (!ok) {  // The worker half-closed, or the stream broke.
+    if (!ok) {  // The worker half-closed, the stream broke, or a message did not decode.
       Leave();
-      RequestFinish(absl::OkStatus());
+      // gRPC reports an undecodable message like a half-close; before a Hello neither is a
+      // valid conversation, so say so instead of ending with OK.
+      RequestFinish(session_.has_value()
+                        ? absl::OkStatus()
+                        : absl::InvalidArgumentError(
+                              "stream ended or sent an undecodable message before its Hello"));
       return;
     }
     if (!session_.has_value()) {

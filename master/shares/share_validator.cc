@@ -50,6 +50,8 @@ const char* ShareStateName(ShareState state) {
       return "unknown_unit";
     case ShareState::kPoolDown:
       return "pool_down";
+    case ShareState::kRateLimited:
+      return "rate_limited";
   }
   return "?";
 }
@@ -131,6 +133,11 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
   return c;
 }
 
+void ShareValidator::CountUnchecked(ShareState state) {
+  ++counts_.found;
+  Count(state, 0);
+}
+
 void ShareValidator::Resolve(ShareState final_state, double difficulty) {
   if (counts_.pending > 0) --counts_.pending;
   Count(final_state, difficulty);
@@ -165,6 +172,9 @@ void ShareValidator::Count(ShareState state, double difficulty) {
       break;
     case ShareState::kPoolDown:
       ++counts_.pool_down;
+      break;
+    case ShareState::kRateLimited:
+      ++counts_.rate_limited;
       break;
   }
 }

@@ -46,6 +46,7 @@ enum class ShareState {
   kHardwareError,
   kUnknownUnit,
   kPoolDown,
+  kRateLimited,  // Over the worker's share rate limit: counted, not verified.
 };
 
 // Returns a short lowercase name ("accepted", "below_target", ...).
@@ -74,7 +75,8 @@ struct ShareCheck {
 // Ledger totals (synth.v1.ShareCounts).
 struct ShareCounts {
   uint64_t found = 0, accepted = 0, rejected = 0, stale = 0, duplicate = 0, below_target = 0,
-           hardware_error = 0, unknown_unit = 0, pool_down = 0, pending = 0;
+           hardware_error = 0, unknown_unit = 0, pool_down = 0, pending = 0,
+           rate_limited = 0;
   double accepted_difficulty = 0;
 };
 
@@ -87,6 +89,9 @@ class ShareValidator {
 
   // Checks one share (steps 1-4 above) and counts it as found (and, unless pending, final).
   ShareCheck Validate(const ShareIn& share);
+
+  // Counts a share that is not checked at all (rate-limited) as found and `state`.
+  void CountUnchecked(ShareState state);
 
   // Records the final state of a share that Validate() left pending.
   void Resolve(ShareState final_state, double difficulty);
