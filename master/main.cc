@@ -38,6 +38,12 @@ ABSL_FLAG(std::string, user, "synth", "Pool user (worker name)");
 ABSL_FLAG(std::string, pass, "x", "Pool password (never logged)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:4650", "Address for workers and synthctl");
 ABSL_FLAG(std::string, token, "", "Bearer token workers/synthctl must send (env SYNTH_TOKEN)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) for TLS on --listen (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA for client certificates: mTLS, every peer must present one it signed");
+ABSL_FLAG(bool, insecure, false,
+          "Allow a non-loopback --listen without token or mTLS (anyone may connect)");
 ABSL_FLAG(double, lease_seconds, 5.0, "Seconds of work per lease at each worker's rate");
 ABSL_FLAG(double, lease_expiry_seconds, 30.0, "Unreported leased units are re-queued after this");
 ABSL_FLAG(double, status_every, 10.0, "Seconds between status lines in the log (0: none)");
@@ -121,8 +127,14 @@ int main(int argc, char** argv) {
 #endif
   synth::service::Cluster cluster(options, &clock, upstream->get());
 
+  synth::service::MasterServer::Options server_options;
+  server_options.listen = listen;
+  server_options.auth.token = token;
+  server_options.auth.insecure = absl::GetFlag(FLAGS_insecure);
+  server_options.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                        absl::GetFlag(FLAGS_tls_client_ca)};
   absl::StatusOr<std::unique_ptr<synth::service::MasterServer>> server =
-      synth::service::MasterServer::Start(listen, &cluster, token);
+      synth::service::MasterServer::Start(server_options, &cluster);
   if (!server.ok()) {
     LOG(ERROR) << server.status();
     return 2;
@@ -150,7 +162,18 @@ int main(int argc, char** argv) {
   LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()
             << "), token " << synth::Redacted(token) << ", pools " << pools.size() << ", user "
             << absl::GetFlag(FLAGS_user) << " pass " << synth::Redacted(absl::GetFlag(FLAGS_pass));
-  if (token.empty()) LOG(INFO) << "no token: accepting loopback workers only";
+  const bool tls = !server_options.tls.cert_file.empty();
+  const bool mtls = !server_options.tls.client_ca_file.empty();
+  LOG(INFO) << "gRPC " << (mtls ? "mTLS" : tls ? "TLS" : "plaintext");
+  if (server_options.auth.insecure && token.empty() && !mtls) {
+    LOG(WARNING) << "--insecure: accepting unauthenticated peers from anywhere";
+  } else if (token.empty() && !mtls) {
+    LOG(INFO) << "no token: accepting loopback workers only";
+  }
+  if (!tls && !token.empty() && !synth::service::IsLoopbackListenAddress(listen)) {
+    LOG(WARNING) << "the token travels in plaintext on " << listen
+                 << ": use --tls-cert/--tls-key (docs/SECURITY.md)";
+  }
 
   (*upstream)->Start([&cluster](const synth::jobs::UpstreamJob& job) { cluster.OnJob(job); });
   cluster.StartTicker();

@@ -36,6 +36,9 @@ inline constexpr char kDefaultMasterAddress[] = "127.0.0.1:4650";
 struct WorkerOptions {
   std::string master = kDefaultMasterAddress;  // HOST:PORT.
   std::string token;            // Bearer token for the master; "" sends none.
+  std::string tls_ca;           // --tls-ca: PEM CA of the master's certificate; "" = plaintext.
+  std::string tls_cert;         // --tls-cert/--tls-key: client certificate for mTLS.
+  std::string tls_key;
   std::string worker_id;        // "" = "<hostname>-<pid>".
   DeviceOptions devices;        // --devices, --threads, --hash-core.
   double batch_ms = 50;         // Target wall time of one device batch, milliseconds.

@@ -20,10 +20,14 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "master/ctl/format.h"
+#include "proto/grpc_credentials.h"
 #include "synth/v1/control.grpc.pb.h"
 
 ABSL_FLAG(std::string, master, "127.0.0.1:4650", "synth-master address HOST:PORT");
 ABSL_FLAG(std::string, token, "", "Bearer token (env SYNTH_TOKEN)");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the master's certificate: use TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mTLS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(bool, json, false, "Print the response as JSON");
 
 namespace {
@@ -58,11 +62,18 @@ int main(int argc, char** argv) {
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
 
+  absl::StatusOr<synth::proto::ClientCredentials> creds = synth::proto::MakeClientCredentials(
+      {token, absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+       absl::GetFlag(FLAGS_tls_key)});
+  if (!creds.ok()) {
+    std::fprintf(stderr, "synthctl: %s\n", std::string(creds.status().message()).c_str());
+    return 2;
+  }
   auto stub = synth::v1::ControlService::NewStub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_master), grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(absl::GetFlag(FLAGS_master), creds->channel));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  creds->ApplyToContext(&ctx);
 
   if (command == "status") {
     synth::v1::StatusResponse resp;

@@ -2,6 +2,9 @@
 
 #include <openssl/crypto.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
 namespace synth::service {
 
 bool IsLoopbackPeer(std::string_view peer) {
@@ -9,10 +12,35 @@ bool IsLoopbackPeer(std::string_view peer) {
          peer.starts_with("ipv6:[::ffff:127.") || peer.starts_with("unix:");
 }
 
+bool IsLoopbackListenAddress(std::string_view listen) {
+  if (listen.starts_with("unix:")) return true;
+  if (listen.starts_with("dns:") || listen.starts_with("ipv4:") || listen.starts_with("ipv6:")) {
+    listen.remove_prefix(listen.find(':') + 1);
+    while (listen.starts_with("/")) listen.remove_prefix(1);
+  }
+  size_t colon = listen.rfind(':');
+  std::string host(listen.substr(0, colon == std::string_view::npos ? listen.size() : colon));
+  absl::AsciiStrToLower(&host);
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  return host.starts_with("127.") && host.find_first_not_of("0123456789.") == std::string::npos;
+}
+
+absl::Status CheckListenPolicy(std::string_view listen, const AuthPolicy& policy) {
+  if (!policy.token.empty() || policy.mtls || policy.insecure) return absl::OkStatus();
+  if (IsLoopbackListenAddress(listen)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to listen on ", std::string(listen),
+      " (reachable from other hosts) without authentication: set --token (or SYNTH_TOKEN), "
+      "or --tls-client-ca for mTLS, or pass --insecure to accept anyone"));
+}
+
 absl::Status CheckAuth(const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
-                       std::string_view peer, std::string_view token) {
-  if (token.empty()) {
-    if (IsLoopbackPeer(peer)) return absl::OkStatus();
+                       std::string_view peer, bool peer_cert_verified, const AuthPolicy& policy) {
+  if (policy.mtls && !peer_cert_verified) {
+    return absl::UnauthenticatedError("a verified client certificate is required (mTLS)");
+  }
+  if (policy.token.empty()) {
+    if (policy.mtls || policy.insecure || IsLoopbackPeer(peer)) return absl::OkStatus();
     return absl::UnauthenticatedError("this master has no token and accepts loopback peers only");
   }
   auto it = metadata.find("authorization");
@@ -23,11 +51,24 @@ absl::Status CheckAuth(const std::multimap<grpc::string_ref, grpc::string_ref>& 
     return absl::UnauthenticatedError("authorization must be 'Bearer <token>'");
   }
   got.remove_prefix(kBearer.size());
-  // Constant-time compare, so the token cannot be guessed byte by byte from timing.
+  const std::string_view token = policy.token;
+  // Constant-time compare, so the token cannot be guessed byte by byte from timing (the
+  // length may leak; it is not secret enough to matter).
   if (got.size() != token.size() || CRYPTO_memcmp(got.data(), token.data(), got.size()) != 0) {
     return absl::UnauthenticatedError("wrong token");
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckAuth(const grpc::ServerContextBase& ctx, const AuthPolicy& policy) {
+  bool verified = false;
+  if (policy.mtls) {
+    std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+    // gRPC sets x509_pem_cert only for a client certificate; with mTLS the handshake has
+    // already required and verified it against --tls-client-ca.
+    verified = auth != nullptr && !auth->FindPropertyValues("x509_pem_cert").empty();
+  }
+  return CheckAuth(ctx.client_metadata(), ctx.peer(), verified, policy);
 }
 
 }  // namespace synth::service

@@ -15,13 +15,13 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Sta
 
 }  // namespace
 
-ControlServiceImpl::ControlServiceImpl(Cluster* cluster, std::string token)
-    : cluster_(cluster), token_(std::move(token)) {}
+ControlServiceImpl::ControlServiceImpl(Cluster* cluster, AuthPolicy auth)
+    : cluster_(cluster), auth_(std::move(auth)) {}
 
 grpc::ServerUnaryReactor* ControlServiceImpl::Status(grpc::CallbackServerContext* ctx,
                                                      const v1::StatusRequest*,
                                                      v1::StatusResponse* resp) {
-  absl::Status auth = CheckAuth(ctx->client_metadata(), ctx->peer(), token_);
+  absl::Status auth = CheckAuth(*ctx, auth_);
   if (auth.ok()) cluster_->FillStatus(resp);
   return Done(ctx, auth);
 }
@@ -29,7 +29,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Status(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* ControlServiceImpl::Workers(grpc::CallbackServerContext* ctx,
                                                       const v1::WorkersRequest*,
                                                       v1::WorkersResponse* resp) {
-  absl::Status auth = CheckAuth(ctx->client_metadata(), ctx->peer(), token_);
+  absl::Status auth = CheckAuth(*ctx, auth_);
   if (auth.ok()) cluster_->FillWorkers(resp);
   return Done(ctx, auth);
 }
@@ -37,7 +37,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Workers(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ControlServiceImpl::Shares(grpc::CallbackServerContext* ctx,
                                                      const v1::SharesRequest*,
                                                      v1::SharesResponse* resp) {
-  absl::Status auth = CheckAuth(ctx->client_metadata(), ctx->peer(), token_);
+  absl::Status auth = CheckAuth(*ctx, auth_);
   if (auth.ok()) {
     v1::StatusResponse status;
     cluster_->FillStatus(&status);

@@ -3,7 +3,7 @@
 // ControlService on the gRPC callback API: unary Status / Workers / Shares answered from the
 // Cluster's counters (no I/O), with the same token check as WorkerService.
 //
-//   ControlServiceImpl control(&cluster, token);
+//   ControlServiceImpl control(&cluster, AuthPolicy{.token = token});
 //   builder.RegisterService(&control);
 //
 // Thread-safe.
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "grpcpp/grpcpp.h"
+#include "master/service/auth.h"
 #include "master/service/cluster.h"
 #include "synth/v1/control.grpc.pb.h"
 
@@ -20,7 +21,7 @@ namespace synth::service {
 
 class ControlServiceImpl final : public v1::ControlService::CallbackService {
  public:
-  ControlServiceImpl(Cluster* cluster, std::string token);
+  ControlServiceImpl(Cluster* cluster, AuthPolicy auth);
 
   grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* ctx, const v1::StatusRequest* req,
                                    v1::StatusResponse* resp) override;
@@ -31,7 +32,7 @@ class ControlServiceImpl final : public v1::ControlService::CallbackService {
 
  private:
   Cluster* const cluster_;
-  const std::string token_;
+  const AuthPolicy auth_;
 };
 
 }  // namespace synth::service

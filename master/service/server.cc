@@ -6,17 +6,31 @@
 
 namespace synth::service {
 
-MasterServer::MasterServer(Cluster* cluster, const std::string& token)
-    : worker_service_(cluster, token), control_service_(cluster, token) {}
+MasterServer::MasterServer(Cluster* cluster, const AuthPolicy& auth)
+    : worker_service_(cluster, auth), control_service_(cluster, auth) {}
 
 MasterServer::~MasterServer() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(const std::string& listen,
                                                                   Cluster* cluster,
                                                                   const std::string& token) {
-  std::unique_ptr<MasterServer> s(new MasterServer(cluster, token));
+  Options options;
+  options.listen = listen;
+  options.auth.token = token;
+  return Start(std::move(options), cluster);
+}
+
+absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(Options options,
+                                                                  Cluster* cluster) {
+  const std::string& listen = options.listen;
+  options.auth.mtls = !options.tls.client_ca_file.empty();
+  if (absl::Status policy = CheckListenPolicy(listen, options.auth); !policy.ok()) return policy;
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
+      proto::MakeServerCredentials(options.tls);
+  if (!creds.ok()) return creds.status();
+  std::unique_ptr<MasterServer> s(new MasterServer(cluster, options.auth));
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(listen, *creds, &s->port_);
   builder.RegisterService(&s->worker_service_);
   builder.RegisterService(&s->control_service_);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);

@@ -20,11 +20,21 @@
 #include "master/service/cluster.h"
 #include "master/service/control_service.h"
 #include "master/service/worker_service.h"
+#include "proto/grpc_credentials.h"
 
 namespace synth::service {
 
 class MasterServer {
  public:
+  struct Options {
+    std::string listen = "127.0.0.1:4650";
+    AuthPolicy auth;                      // .mtls is set from tls.client_ca_file.
+    proto::ServerCredentialOptions tls;   // Empty: plaintext.
+  };
+  // Listens as `options` says. FAILED_PRECONDITION when the address is reachable from other
+  // hosts without auth (auth.h CheckListenPolicy), INVALID_ARGUMENT for bad TLS files,
+  // UNAVAILABLE when it cannot bind.
+  static absl::StatusOr<std::unique_ptr<MasterServer>> Start(Options options, Cluster* cluster);
   // Listens on `listen` ("HOST:PORT"; port 0 picks a free one). UNAVAILABLE when it cannot bind.
   static absl::StatusOr<std::unique_ptr<MasterServer>> Start(const std::string& listen,
                                                              Cluster* cluster,
@@ -36,7 +46,7 @@ class MasterServer {
   void Shutdown();
 
  private:
-  MasterServer(Cluster* cluster, const std::string& token);
+  MasterServer(Cluster* cluster, const AuthPolicy& auth);
 
   WorkerServiceImpl worker_service_;
   ControlServiceImpl control_service_;

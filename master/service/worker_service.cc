@@ -15,9 +15,9 @@ namespace {
 class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>,
                            public StreamSink {
  public:
-  WorkerStream(grpc::CallbackServerContext* ctx, Cluster* cluster, const std::string& token)
+  WorkerStream(grpc::CallbackServerContext* ctx, Cluster* cluster, const AuthPolicy& policy)
       : cluster_(cluster), peer_(ctx->peer()) {
-    absl::Status auth = CheckAuth(ctx->client_metadata(), peer_, token);
+    absl::Status auth = CheckAuth(*ctx, policy);
     if (!auth.ok()) {
       LOG(WARNING) << "worker stream from " << peer_ << " refused: " << auth.message();
       RequestFinish(auth);
@@ -149,12 +149,12 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
 
 }  // namespace
 
-WorkerServiceImpl::WorkerServiceImpl(Cluster* cluster, std::string token)
-    : cluster_(cluster), token_(std::move(token)) {}
+WorkerServiceImpl::WorkerServiceImpl(Cluster* cluster, AuthPolicy auth)
+    : cluster_(cluster), auth_(std::move(auth)) {}
 
 grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* WorkerServiceImpl::Connect(
     grpc::CallbackServerContext* context) {
-  return new WorkerStream(context, cluster_, token_);
+  return new WorkerStream(context, cluster_, auth_);
 }
 
 }  // namespace synth::service

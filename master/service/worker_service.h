@@ -7,7 +7,7 @@
 // in flight at a time and the next starts from OnWriteDone; Finish is called exactly once; the
 // reactor deletes itself in OnDone after telling the Cluster the session is gone.
 //
-//   WorkerServiceImpl service(&cluster, token);
+//   WorkerServiceImpl service(&cluster, AuthPolicy{.token = token});
 //   builder.RegisterService(&service);
 //
 // Thread-safe.
@@ -17,6 +17,7 @@
 #include <string>
 
 #include "grpcpp/grpcpp.h"
+#include "master/service/auth.h"
 #include "master/service/cluster.h"
 #include "synth/v1/worker.grpc.pb.h"
 
@@ -24,15 +25,15 @@ namespace synth::service {
 
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
-  // `token` empty: only loopback peers are accepted.
-  WorkerServiceImpl(Cluster* cluster, std::string token);
+  // `auth`: who may connect (master/service/auth.h).
+  WorkerServiceImpl(Cluster* cluster, AuthPolicy auth);
 
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* Connect(
       grpc::CallbackServerContext* context) override;
 
  private:
   Cluster* const cluster_;
-  const std::string token_;
+  const AuthPolicy auth_;
 };
 
 }  // namespace synth::service

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 
+#include <algorithm>
 #include <random>
 #include <utility>
 
@@ -60,8 +61,10 @@ MasterConnection::MasterConnection(ConnectionOptions options)
     : options_(WithDefaults(std::move(options))),
       outbox_(options_.outbox_capacity),
       backoff_(options_.backoff, std::random_device{}() ^ static_cast<uint64_t>(getpid())) {
-  channel_ = grpc::CreateCustomChannel(options_.master, grpc::InsecureChannelCredentials(),
-                                       ChannelArgs(options_));
+  channel_ = grpc::CreateCustomChannel(
+      options_.master,
+      options_.tls_credentials ? options_.tls_credentials : grpc::InsecureChannelCredentials(),
+      ChannelArgs(options_));
   stub_ = synth::v1::WorkerService::NewStub(channel_);
 }
 
@@ -92,6 +95,11 @@ void MasterConnection::SessionLoop() {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     absl::Duration wait = backoff_.Next();
+    if (auth_refused_) {
+      wait = std::max(wait, options_.auth_backoff);
+      LOG(ERROR) << "master " << options_.master << " refused this worker's credentials ("
+                 << stats_.last_error << "): check --token / SYNTH_TOKEN and --tls-cert";
+    }
     LOG(INFO) << "master " << options_.master << ": reconnecting in " << wait << " (attempt "
               << backoff_.Attempts() << ")";
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
@@ -107,7 +115,7 @@ void MasterConnection::RunOneStream() {
     scheduler = scheduler_;
   }
   auto reactor = std::make_unique<StreamReactor>(
-      stub_.get(), options_.token, [this](const synth::v1::MasterMessage& m) { OnMessage(m); });
+      stub_.get(), options_.tls_credentials ? std::string() : options_.token, [this](const synth::v1::MasterMessage& m) { OnMessage(m); });
   {
     absl::MutexLock lock(&mu_);
     stream_ = reactor.get();
@@ -130,6 +138,7 @@ void MasterConnection::RunOneStream() {
   {
     absl::MutexLock lock(&mu_);
     EndStreamLocked();
+    auth_refused_ = status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
     stats_.last_error = status.ok() ? "" : absl::StrCat(status.error_code(), ": ",
                                                         status.error_message());
     if (!stopping_) {

@@ -49,6 +49,12 @@ namespace synth::worker {
 struct ConnectionOptions {
   std::string master = "127.0.0.1:4650";  // HOST:PORT of synth-master's worker service.
   std::string token;                      // Sent as `authorization: Bearer <token>`; may be "".
+  // TLS channel credentials from proto::MakeClientCredentials (they carry the token as call
+  // credentials, and `token` is then not added again); null: insecure, token as metadata.
+  std::shared_ptr<grpc::ChannelCredentials> tls_credentials;
+  // Wait after the master refused our credentials (UNAUTHENTICATED): retrying sooner cannot
+  // help until an operator fixes the token or certificate.
+  absl::Duration auth_backoff = absl::Seconds(10);
   std::string worker_id;                  // Stable id; default "<hostname>-<pid>".
   std::string hostname;                   // Display; default gethostname().
   absl::Duration low_water = absl::Seconds(2);  // Ask for work when less is buffered.
@@ -137,6 +143,7 @@ class MasterConnection {
   // reactor's own lock); the session thread clears it before destroying the reactor.
   StreamReactor* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
+  bool auth_refused_ ABSL_GUARDED_BY(mu_) = false;  // The last stream ended UNAUTHENTICATED.
   bool lease_outstanding_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration telemetry_interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(1);
   double master_lease_seconds_ ABSL_GUARDED_BY(mu_) = 0;

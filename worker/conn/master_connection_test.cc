@@ -25,6 +25,7 @@ struct Worker {
     options.token = std::move(token);
     options.worker_id = "w1";
     options.backoff = {.initial = absl::Milliseconds(50), .max = absl::Milliseconds(200)};
+    options.auth_backoff = absl::Milliseconds(100);
     conn = std::make_unique<MasterConnection>(options);
     std::vector<std::unique_ptr<Device>> devices;
     if (script.share_every == 0) script.share_every = 1 << 20;
