@@ -6,6 +6,8 @@
 //
 //   upstream->Start([&](const UpstreamJob& job) { cluster.OnJob(job); });
 //   upstream->Submit(sub, [&](const SubmitResult& r) { cluster.OnSubmitResult(id, r); });
+//   for (const UpstreamPool& p : upstream->Pools()) ...       // synthctl pools
+//   absl::StatusOr<UpstreamPool> now = upstream->SwitchPool(1);  // synthctl pool switch 1
 //
 // Byte orders (DESIGN.md §3): UpstreamJob holds already-decoded values: prev_hash in header
 // (internal) order, version/nbits/ntime as numbers, merkle branch entries in internal order.
@@ -17,6 +19,8 @@
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 namespace synth::jobs {
 
@@ -63,6 +67,23 @@ struct UpstreamInfo {
   bool connected = false;
 };
 
+// One pool of the upstream's list, for synthctl pools. Never holds secrets.
+struct UpstreamPool {
+  int index = 0;             // Position in the failover list (0 = first --pool).
+  std::string url;           // Without user info.
+  std::string state;         // "active", "connecting", "probing" or "standby".
+  bool active = false;       // Mining on it, or connecting to it as the chosen pool.
+  bool connected = false;    // Active and subscribed and authorized.
+  bool preferred = false;    // The pool it returns to when healthy.
+  bool added = false;        // Added at run time by SwitchPool(url).
+  uint64_t accepted = 0;     // Shares it accepted.
+  uint64_t rejected = 0;     // Shares it rejected (stale excluded).
+  uint64_t stale = 0;        // Shares it called stale.
+  uint64_t connects = 0;     // Sessions that became ready.
+  uint64_t disconnects = 0;  // Ready sessions lost or left.
+  uint64_t failovers = 0;    // Failovers away from it after errors.
+};
+
 // A pool connection. Implementations call the job callback and submit callbacks from their own
 // thread; the callbacks must not block. Thread-safe.
 class Upstream {
@@ -83,6 +104,17 @@ class Upstream {
 
   // Returns the current connection state.
   virtual UpstreamInfo Info() const = 0;
+
+  // Returns every pool the upstream may use, by index. The default: the one pool of Info().
+  virtual std::vector<UpstreamPool> Pools() const;
+  // Makes pool `index` the preferred one and moves to it now (jobs of the old pool end with
+  // the new pool's first, clean, job). Returns the pool. OUT_OF_RANGE for a bad index;
+  // UNIMPLEMENTED (the default) for a single-pool upstream.
+  virtual absl::StatusOr<UpstreamPool> SwitchPool(int index);
+  // The same for a URL: an entry already in the list, or a new one added at the end (with the
+  // credentials of the first pool). INVALID_ARGUMENT for a URL that does not parse or carries
+  // user info (the error never repeats such a URL). UNIMPLEMENTED by default.
+  virtual absl::StatusOr<UpstreamPool> SwitchPool(const std::string& url);
 };
 
 }  // namespace synth::jobs

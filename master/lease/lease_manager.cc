@@ -19,6 +19,12 @@ void LeaseManager::AddWorker(uint64_t worker, double rate_hps) {
 }
 
 size_t LeaseManager::RemoveWorker(uint64_t worker) {
+  size_t requeued = Reclaim(worker);
+  workers_.erase(worker);
+  return requeued;
+}
+
+size_t LeaseManager::Reclaim(uint64_t worker) {
   std::vector<Unit*> lost;  // In grant order.
   for (auto it = leases_.begin(); it != leases_.end();) {
     if (it->second.worker != worker) {
@@ -36,7 +42,6 @@ size_t LeaseManager::RemoveWorker(uint64_t worker) {
   }
   // Re-queue in reverse so the queue front keeps the grant order.
   for (auto u = lost.rbegin(); u != lost.rend(); ++u) Requeue(**u);
-  workers_.erase(worker);
   return lost.size();
 }
 
@@ -250,6 +255,26 @@ std::vector<uint64_t> LeaseManager::DropJobs(const std::vector<std::string>& job
   std::erase_if(queue_, [&](uint64_t id) { return !units_.contains(id); });
   if (carving_ != nullptr && dead.contains(carving_->job_key)) carving_ = nullptr;
   return std::vector<uint64_t>(workers.begin(), workers.end());
+}
+
+absl::flat_hash_map<std::string, JobTally> LeaseManager::TallyByJob() const {
+  absl::flat_hash_map<std::string, JobTally> out;
+  for (const auto& [id, u] : units_) {
+    JobTally& t = out[u->midstate->job_key];
+    switch (u->state) {
+      case UnitState::kQueued:
+        ++t.units_queued;
+        break;
+      case UnitState::kLeased:
+        ++t.units_leased;
+        break;
+      case UnitState::kDone:
+        ++t.units_done;
+        t.hashes_done += u->nonce_count;
+        break;
+    }
+  }
+  return out;
 }
 
 const Unit* LeaseManager::FindUnit(uint64_t unit_id) const {

@@ -73,6 +73,14 @@ struct LeaseStats {
   uint64_t leases_expired = 0;  // Since start.
 };
 
+// One live job's units (LeaseManager::TallyByJob).
+struct JobTally {
+  uint64_t units_queued = 0;
+  uint64_t units_leased = 0;
+  uint64_t units_done = 0;
+  uint64_t hashes_done = 0;  // Nonces of its done units.
+};
+
 class LeaseManager {
  public:
   struct Options {
@@ -91,6 +99,9 @@ class LeaseManager {
   void AddWorker(uint64_t worker, double rate_hps);
   // Forgets a worker; its leased units go back to the queue. Returns how many.
   size_t RemoveWorker(uint64_t worker);
+  // Takes every unit leased to `worker` back into the queue (front, grant order) and ends its
+  // leases; the worker stays registered. Returns how many units. (Operator drain.)
+  size_t Reclaim(uint64_t worker);
   // Updates the rate used to size the worker's leases (hashes/s; ignored when <= 0).
   void SetRate(uint64_t worker, double rate_hps);
   // Scales the worker's leases by backoff_factor while `backed_off`.
@@ -111,6 +122,9 @@ class LeaseManager {
 
   // Drops every unit of the given jobs; returns the workers that held any of them.
   std::vector<uint64_t> DropJobs(const std::vector<std::string>& job_keys);
+
+  // Returns the units of every live job by job key (walks every unit: for admin views).
+  absl::flat_hash_map<std::string, JobTally> TallyByJob() const;
 
   // Returns a unit of a live job, or nullptr.
   const Unit* FindUnit(uint64_t unit_id) const;

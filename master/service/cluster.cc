@@ -29,7 +29,10 @@ Cluster::Cluster(Options options, const Clock* clock, jobs::Upstream* upstream)
       leases_(options.lease, clock, &jobs_),
       tuning_(options.tuning, clock),
       validator_(&jobs_, &leases_),
-      last_status_(clock->Now()) {}
+      last_status_(clock->Now()),
+      rates_(absl::Minutes(15) + absl::Seconds(5)) {
+  rates_.Add(RatePoint{.at = started_});  // Windows longer than the uptime start here.
+}
 
 Cluster::~Cluster() { StopTicker(); }
 
@@ -136,7 +139,8 @@ void Cluster::OnMessage(uint64_t session, const v1::WorkerMessage& msg) {
 }
 
 void Cluster::GrantLocked(Session& s, double seconds, uint64_t hashes, bool answers_request) {
-  lease::Lease lease = leases_.Grant(s.id, seconds, hashes);
+  // A drained worker is treated as if there were no work: its request waits (for undrain).
+  lease::Lease lease = DrainedLocked(s) ? lease::Lease{} : leases_.Grant(s.id, seconds, hashes);
   if (lease.units.empty()) {
     if (answers_request) {
       s.request_pending = true;  // Answered when work exists.
@@ -199,6 +203,7 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   pool_difficulty_ = job.difficulty;
   pool_job_id_ = job.job_id;
   last_job_at_ = clock_->Now();
+  job_seen_[jobs_.current()] = JobSeen{last_job_at_, job.clean};
   VLOG(1) << "job " << jobs_.current() << " diff " << job.difficulty << (job.clean ? " clean" : "");
   DropJobsLocked(*dead, job.clean ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
                  job.clean);
@@ -223,6 +228,7 @@ void Cluster::DropJobsLocked(const std::vector<std::string>& dead, v1::CancelRea
   for (auto& [id, s] : sessions_) {
     for (const std::string& k : dead) s->sent.erase(k);
   }
+  for (const std::string& k : dead) job_seen_.erase(k);
   v1::MasterMessage cancel;
   cancel.mutable_cancel()->set_reason(reason);
   cancel.mutable_cancel()->set_all(all);
@@ -253,6 +259,7 @@ void Cluster::Tick() {
   }
   jobs_.Fill();
   absl::Time now = clock_->Now();
+  SampleRatesLocked(now);
   if (options_.status_every > absl::ZeroDuration() && now - last_status_ >= options_.status_every) {
     last_status_ = now;
     LOG(INFO) << StatusLineLocked(info) << SharePathText();

@@ -11,6 +11,7 @@
 //   upstream->Start([&](const jobs::UpstreamJob& j) { cluster.OnJob(j); });
 //   cluster.StartTicker();
 //   ... reactors call Connect / OnMessage / Disconnect ...
+//   ... ControlServiceImpl calls the Fill* views, Drain and SwitchPool (cluster_control.cc) ...
 //
 // Lock order: Cluster::mu_ → StreamSink internals. Sinks never call back into the Cluster while
 // holding their own lock.
@@ -39,6 +40,7 @@
 #include "common/clock.h"
 #include "master/lease/lease_manager.h"
 #include "master/lease/tuning.h"
+#include "master/service/rate_history.h"
 #include "master/shares/share_validator.h"
 #include "synth/v1/control.pb.h"
 #include "synth/v1/worker.pb.h"
@@ -106,10 +108,27 @@ class Cluster {
   // Cancels every lease (reason SHUTDOWN) and closes every stream.
   void Shutdown();
 
-  // Control-service views.
-  void FillStatus(v1::StatusResponse* out) const;
+  // Control-service views. FillStatus adds the rate samples of the last `history` (at most
+  // 15 minutes) to out->history.
+  void FillStatus(v1::StatusResponse* out, absl::Duration history = absl::ZeroDuration()) const;
   void FillWorkers(v1::WorkersResponse* out) const;
   shares::ShareCounts Counts() const;
+  // The ledger totals and the `limit` most recent shares with their verdicts (newest first).
+  void FillShares(uint32_t limit, v1::SharesResponse* out) const;
+  // Every live job with its age, flags and units.
+  void FillJobs(v1::JobsResponse* out) const;
+  // Every pool of the upstream (Upstream::Pools).
+  void FillPools(v1::PoolsResponse* out) const;
+
+  // Operator drain (synthctl drain/undrain). A drained worker gets no new leases (requests
+  // wait, as if there were no work); its leased units finish, or with `requeue` go back to the
+  // queue at once and the worker gets Cancel{all, DRAINED}. Drain is kept by worker id, so it
+  // survives a reconnect, until undrain. NOT_FOUND when no connected worker has that id (an
+  // undrain of a drained, disconnected id succeeds); INVALID_ARGUMENT for an empty id.
+  absl::StatusOr<v1::DrainResponse> Drain(const v1::DrainRequest& req);
+  // Operator pool switch (synthctl pool switch): Upstream::SwitchPool by index or URL.
+  // INVALID_ARGUMENT when the request names neither.
+  absl::StatusOr<v1::SwitchPoolResponse> SwitchPool(const v1::SwitchPoolRequest& req);
   // Returns the coverage audit of the lease manager.
   absl::Status Audit() const;
   // Returns the share-path latency percentile `p` (0..1) in ms and the sample count.
@@ -141,6 +160,14 @@ class Cluster {
     uint64_t share_id = 0;
     std::string device;
     double difficulty = 0;
+    std::string worker_id;  // For the recent-shares list, once answered.
+    std::string job_key;
+    uint32_t nonce = 0;
+  };
+  // When the master first saw a live job (for synthctl jobs).
+  struct JobSeen {
+    absl::Time at;
+    bool clean = false;
   };
   struct Submission {
     uint64_t pending_id = 0;
@@ -167,7 +194,20 @@ class Cluster {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string StatusLineLocked(const jobs::UpstreamInfo& info) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Remembers a share's final verdict for FillShares (the last kRecentShares).
+  void RecordShareLocked(const std::string& worker_id, const std::string& device,
+                         uint64_t share_id, const std::string& job_key, uint32_t nonce,
+                         double difficulty, shares::ShareState state, const std::string& reason,
+                         int pool_code) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds a rate point when a second has passed since the last one.
+  void SampleRatesLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FillRatesLocked(absl::Time now, absl::Duration history, v1::StatusResponse* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool DrainedLocked(const Session& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return drained_.contains(s.worker_id);
+  }
 
+  static constexpr size_t kRecentShares = 1000;
   const Options options_;
   const Clock* const clock_;
   jobs::Upstream* const upstream_;
@@ -194,6 +234,16 @@ class Cluster {
   mutable std::string audit_text_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time audit_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 
+  // Operator state (cluster_control.cc): drained worker ids, the latest verdicts, job ages.
+  absl::flat_hash_set<std::string> drained_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::ShareRecord> recent_shares_ ABSL_GUARDED_BY(mu_);  // Newest at the back.
+  absl::flat_hash_map<std::string, JobSeen> job_seen_ ABSL_GUARDED_BY(mu_);
+  // Rate windows and history: running totals sampled about once a second.
+  RateHistory rates_ ABSL_GUARDED_BY(mu_);
+  double verified_difficulty_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t pool_switches_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time last_rate_sample_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+
   // Share-path latency samples (found on the worker → handed to the upstream), milliseconds.
   mutable absl::Mutex latency_mu_;
   std::deque<double> share_path_ms_ ABSL_GUARDED_BY(latency_mu_);
@@ -206,6 +256,8 @@ class Cluster {
 void ToProto(const jobs::Midstate& m, v1::Midstate* out);
 // Maps a ledger state to the wire enum.
 v1::ShareState ToProto(shares::ShareState state);
+// Fills wire share counts from the ledger's.
+void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out);
 
 }  // namespace synth::service
 

@@ -125,6 +125,7 @@ std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::
   if (c.state != shares::ShareState::kStale && c.state != shares::ShareState::kUnknownUnit &&
       c.state != shares::ShareState::kDuplicate) {
     tuning_.OnShare(s.id, share.device(), !c.device_error, c.difficulty);
+    if (!c.device_error) verified_difficulty_ += c.difficulty;
     if (c.device_error) leases_.SetRate(s.id, tuning_.SizingRate(s.id));
   }
   if (c.state != shares::ShareState::kPending) {
@@ -132,10 +133,13 @@ std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::
             << shares::ShareStateName(c.state) << " (" << c.reason << ")";
     CountIn(s.shares, c.state, c.difficulty);
     SendVerdictLocked(s.id, share.share_id(), c.state, c.reason, 0, c.difficulty);
+    RecordShareLocked(s.worker_id, share.device(), share.share_id(), share.job_id(),
+                      share.nonce(), c.difficulty, c.state, c.reason, 0);
     return std::nullopt;
   }
   uint64_t id = next_pending_++;
-  pending_[id] = PendingShare{s.id, share.share_id(), share.device(), c.difficulty};
+  pending_[id] = PendingShare{s.id,           share.share_id(), share.device(), c.difficulty,
+                              s.worker_id,    share.job_id(),   share.nonce()};
   return Submission{id, *std::move(c.submit), share.found_unix_us()};
 }
 
@@ -165,6 +169,8 @@ void Cluster::OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& resu
   if (!result.accepted) {
     LOG(WARNING) << "share rejected by pool: " << result.code << " " << result.reason;
   }
+  RecordShareLocked(p.worker_id, p.device, p.share_id, p.job_key, p.nonce, p.difficulty, state,
+                    result.reason, result.code);
   auto s = sessions_.find(p.session);
   if (s == sessions_.end()) return;
   CountIn(s->second->shares, state, p.difficulty);

@@ -6,7 +6,6 @@
 #include "master/service/cluster.h"
 
 namespace synth::service {
-namespace {
 
 void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out) {
   out->set_found(c.found);
@@ -23,9 +22,7 @@ void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out) {
   out->set_accepted_difficulty(c.accepted_difficulty);
 }
 
-}  // namespace
-
-void Cluster::FillStatus(v1::StatusResponse* out) const {
+void Cluster::FillStatus(v1::StatusResponse* out, absl::Duration history) const {
   jobs::UpstreamInfo info = upstream_ != nullptr ? upstream_->Info() : jobs::UpstreamInfo{};
   auto [p50, samples] = SharePathMs(0.5);
   out->set_share_path_p50_ms(p50);
@@ -62,6 +59,13 @@ void Cluster::FillStatus(v1::StatusResponse* out) const {
   out->set_leases_expired(ls.leases_expired);
   out->set_clean_fanout_ms(clean_fanout_ms_);
   out->set_clean_fanout_max_ms(clean_fanout_max_ms_);
+  FillRatesLocked(clock_->Now(), history, out);
+  if (!pool_job_id_.empty()) {
+    out->set_job_age_s(absl::ToDoubleSeconds(clock_->Now() - last_job_at_));
+  }
+  uint32_t draining = 0;
+  for (const auto& [id, s] : sessions_) draining += DrainedLocked(*s) ? 1 : 0;
+  out->set_workers_draining(draining);
 }
 
 void Cluster::FillWorkers(v1::WorkersResponse* out) const {
@@ -80,9 +84,17 @@ void Cluster::FillWorkers(v1::WorkersResponse* out) const {
     w->set_units_leased(leases_.UnitsLeasedTo(id));
     w->set_hashes_leased(leases_.HashesLeasedTo(id));
     ToProto(s->shares, w->mutable_shares());
+<<<<<<< HEAD
     bool limited = now - s->rate_limited_at <= absl::Seconds(60);
     w->set_rate_limited(limited);
     w->set_flagged(tuning_.Flagged(id) || limited);
+=======
+    w->set_flagged(tuning_.Flagged(id));
+    w->set_draining(DrainedLocked(*s));
+    w->set_lease_state(!DrainedLocked(*s)             ? "leasing"
+                       : leases_.UnitsLeasedTo(id) > 0 ? "draining"
+                                                       : "drained");
+>>>>>>> wip-ctl
     for (const lease::DeviceRecord& d : tuning_.Devices(id)) {
       v1::DeviceStatus* ds = w->add_devices();
       ds->set_name(d.name);

@@ -1,5 +1,7 @@
 #include "master/service/control_service.h"
 
+#include <algorithm>
+
 #include "master/service/auth.h"
 #include "proto/status_convert.h"
 
@@ -13,37 +15,77 @@ grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* ctx, const absl::Sta
   return r;
 }
 
+// Moves an operation's result into `resp`, returning its status.
+template <typename T>
+absl::Status Take(absl::StatusOr<T> result, T* resp) {
+  if (!result.ok()) return result.status();
+  *resp = *std::move(result);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 ControlServiceImpl::ControlServiceImpl(Cluster* cluster, AuthPolicy auth)
     : cluster_(cluster), auth_(std::move(auth)) {}
 
+absl::Status ControlServiceImpl::Auth(grpc::CallbackServerContext* ctx) const {
+  return CheckAuth(*ctx, auth_);
+}
+
 grpc::ServerUnaryReactor* ControlServiceImpl::Status(grpc::CallbackServerContext* ctx,
-                                                     const v1::StatusRequest*,
+                                                     const v1::StatusRequest* req,
                                                      v1::StatusResponse* resp) {
-  absl::Status auth = CheckAuth(*ctx, auth_);
-  if (auth.ok()) cluster_->FillStatus(resp);
+  absl::Status auth = Auth(ctx);
+  if (auth.ok()) cluster_->FillStatus(resp, absl::Seconds(std::min(req->history_s(), 900u)));
   return Done(ctx, auth);
 }
 
 grpc::ServerUnaryReactor* ControlServiceImpl::Workers(grpc::CallbackServerContext* ctx,
                                                       const v1::WorkersRequest*,
                                                       v1::WorkersResponse* resp) {
-  absl::Status auth = CheckAuth(*ctx, auth_);
+  absl::Status auth = Auth(ctx);
   if (auth.ok()) cluster_->FillWorkers(resp);
   return Done(ctx, auth);
 }
 
 grpc::ServerUnaryReactor* ControlServiceImpl::Shares(grpc::CallbackServerContext* ctx,
-                                                     const v1::SharesRequest*,
+                                                     const v1::SharesRequest* req,
                                                      v1::SharesResponse* resp) {
-  absl::Status auth = CheckAuth(*ctx, auth_);
-  if (auth.ok()) {
-    v1::StatusResponse status;
-    cluster_->FillStatus(&status);
-    *resp->mutable_totals() = status.shares();
-  }
+  absl::Status auth = Auth(ctx);
+  if (auth.ok()) cluster_->FillShares(req->limit(), resp);
   return Done(ctx, auth);
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::Jobs(grpc::CallbackServerContext* ctx,
+                                                   const v1::JobsRequest*,
+                                                   v1::JobsResponse* resp) {
+  absl::Status auth = Auth(ctx);
+  if (auth.ok()) cluster_->FillJobs(resp);
+  return Done(ctx, auth);
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::Pools(grpc::CallbackServerContext* ctx,
+                                                    const v1::PoolsRequest*,
+                                                    v1::PoolsResponse* resp) {
+  absl::Status auth = Auth(ctx);
+  if (auth.ok()) cluster_->FillPools(resp);
+  return Done(ctx, auth);
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::Drain(grpc::CallbackServerContext* ctx,
+                                                    const v1::DrainRequest* req,
+                                                    v1::DrainResponse* resp) {
+  absl::Status s = Auth(ctx);
+  if (s.ok()) s = Take(cluster_->Drain(*req), resp);
+  return Done(ctx, s);
+}
+
+grpc::ServerUnaryReactor* ControlServiceImpl::SwitchPool(grpc::CallbackServerContext* ctx,
+                                                         const v1::SwitchPoolRequest* req,
+                                                         v1::SwitchPoolResponse* resp) {
+  absl::Status s = Auth(ctx);
+  if (s.ok()) s = Take(cluster_->SwitchPool(*req), resp);
+  return Done(ctx, s);
 }
 
 }  // namespace synth::service

@@ -1,7 +1,10 @@
 // File: master/service/control_service.h
 //
-// ControlService on the gRPC callback API: unary Status / Workers / Shares answered from the
-// Cluster's counters (no I/O), with the same token check as WorkerService.
+// ControlService on the gRPC callback API (proto/synth/v1/control.proto): the queries (Status,
+// Workers, Shares, Jobs, Pools) are answered from the Cluster's counters, the operations (Drain,
+// SwitchPool) only change Cluster state or queue work on the upstream's thread; nothing blocks
+// on I/O. Every call gets the same token check as WorkerService first (UNAUTHENTICATED and
+// nothing else on failure); Cluster errors go back as their gRPC codes (proto/status_convert.h).
 //
 //   ControlServiceImpl control(&cluster, AuthPolicy{.token = token});
 //   builder.RegisterService(&control);
@@ -29,8 +32,20 @@ class ControlServiceImpl final : public v1::ControlService::CallbackService {
                                     v1::WorkersResponse* resp) override;
   grpc::ServerUnaryReactor* Shares(grpc::CallbackServerContext* ctx, const v1::SharesRequest* req,
                                    v1::SharesResponse* resp) override;
+  grpc::ServerUnaryReactor* Jobs(grpc::CallbackServerContext* ctx, const v1::JobsRequest* req,
+                                 v1::JobsResponse* resp) override;
+  grpc::ServerUnaryReactor* Pools(grpc::CallbackServerContext* ctx, const v1::PoolsRequest* req,
+                                  v1::PoolsResponse* resp) override;
+  grpc::ServerUnaryReactor* Drain(grpc::CallbackServerContext* ctx, const v1::DrainRequest* req,
+                                  v1::DrainResponse* resp) override;
+  grpc::ServerUnaryReactor* SwitchPool(grpc::CallbackServerContext* ctx,
+                                       const v1::SwitchPoolRequest* req,
+                                       v1::SwitchPoolResponse* resp) override;
 
  private:
+  // Returns the token check of this call.
+  absl::Status Auth(grpc::CallbackServerContext* ctx) const;
+
   Cluster* const cluster_;
   const AuthPolicy auth_;
 };

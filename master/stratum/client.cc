@@ -18,7 +18,10 @@ Client::Impl::Impl(ClientOptions options, ClientCallbacks callbacks, std::vector
                                   : AsioTransportFactory(options_.tls, options_.connect_timeout_s)),
       failures_(pools_.size(), 0),
       resume_(pools_.size()),
-      rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {}
+      rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {
+  absl::MutexLock l(&mu_);
+  for (const PoolUrl& u : urls_) status_.pools.push_back(PoolStats{.url = u.ToString()});
+}
 
 void Client::Impl::Start() {
   if (started_) return;
@@ -100,6 +103,7 @@ void Client::Impl::Connect(int pool, bool probe) {
   } else {
     active_ = std::move(c);
   }
+  Update([&](ClientStatus& s) { (probe ? s.probing : s.current) = pool; });
   raw->transport->Start(LineTransport::Handlers{
       .on_connected = [this, raw] { raw->session->Begin(absl::Now()); },
       .on_line = [this, raw](std::string line) { OnLine(raw, line); },
@@ -133,6 +137,7 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why) {
   if (probe_.get() == c) {
     LOG(INFO) << "stratum: probe of " << c->url.ToString() << " failed: " << why;
     Bury(std::move(probe_));
+    Update([](ClientStatus& s) { s.probing = -1; });
     next_probe_ = absl::Now() + options_.primary_retry;
     return;
   }
@@ -152,9 +157,10 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why) {
   Requeue(*c->session);
   Bury(std::move(active_));
   if (was_ready) {
-    Update([](ClientStatus& s) {
+    Update([&](ClientStatus& s) {
       s.connected = false;
       ++s.disconnects;
+      ++s.pools[c->pool].disconnects;
     });
     if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
   }
@@ -163,6 +169,7 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why) {
   ++f;
   if (f >= options_.failover_after && pools_.size() > 1) {
     f = 0;
+    Update([&](ClientStatus& s) { ++s.pools[current_].failovers; });
     current_ = (current_ + 1) % static_cast<int>(pools_.size());
     redirect_.reset();
     LOG(WARNING) << "stratum: failing over to " << urls_[current_].ToString();
@@ -193,15 +200,18 @@ void Client::Impl::OnReady(Conn* c) {
   if (c != active_.get()) return;
   failures_[c->pool] = 0;
   if (c->session->resumed() && resume_[c->pool]) c->session->AdoptJobs(resume_[c->pool]->jobs);
-  next_probe_ = c->pool > 0 ? absl::Now() + options_.primary_retry : absl::InfiniteFuture();
+  next_probe_ =
+      c->pool != preferred_ ? absl::Now() + options_.primary_retry : absl::InfiniteFuture();
   LOG(INFO) << "stratum: ready on " << c->url.ToString()
             << (c->session->resumed() ? " (session resumed)" : "");
   Update([&](ClientStatus& s) {
     s.connected = true;
     s.url = c->url.ToString();
     s.pool_index = c->pool;
+    s.current = c->pool;
     s.resumed = c->session->resumed();
     ++s.connects;
+    ++s.pools[c->pool].connects;
   });
   if (callbacks_.on_connection) callbacks_.on_connection(true, c->url.ToString());
   FlushQueue();
@@ -217,6 +227,10 @@ void Client::Impl::OnJob(Conn* c, ClientJob job) {
     job.job.clean_jobs = true;  // Another pool: earlier work is useless.
   } else if (c != active_.get()) {
     return;  // Draining.
+  }
+  if (c->force_clean) {  // Work of the pool we switched away from is useless here.
+    c->force_clean = false;
+    job.job.clean_jobs = true;
   }
   Deliver(c, job);
 }
@@ -238,6 +252,7 @@ void Client::Impl::Promote() {
   active_ = std::move(probe_);
   current_ = active_->pool;
   redirect_.reset();
+  Update([](ClientStatus& s) { s.probing = -1; });
   OnReady(active_.get());
 }
 
@@ -259,9 +274,10 @@ void Client::Impl::OnReconnect(Conn* c, const ReconnectParams& p) {
   if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
     resume_[c->pool] = Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
   }
-  Update([](ClientStatus& s) {
+  Update([&](ClientStatus& s) {
     s.connected = false;
     ++s.disconnects;
+    ++s.pools[c->pool].disconnects;
   });
   if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
   Retire(std::move(active_));

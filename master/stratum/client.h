@@ -14,6 +14,7 @@
 //   client->Start();
 //   client->Submit(share, [](const SubmitResult& r) { ... });    // any thread
 //   ClientStatus s = client->Status();                            // any thread
+//   client->SwitchPool(1);                                        // operator: use the backup
 //
 // Contract:
 // - on_job gets every job with the difficulty, extranonce1, extranonce2_size and version mask in
@@ -30,6 +31,10 @@
 //   the next pool by priority is tried; while on a backup, the primary is probed every
 //   `primary_retry` with a full handshake and the client switches back once the probe is
 //   subscribed, authorized and has a job (the old connection drains its pending submits).
+// - SwitchPool / AddAndSwitchPool (operators, through synthctl) make a pool the preferred one
+//   and move to it at once: the old connection drains its pending submits, the new pool's first
+//   job is clean. Failover still moves on after `failover_after` failures, and the client then
+//   probes its way back to the preferred pool (not to the first one).
 // - Bad input (malformed JSON, oversize lines, bad hex, absurd extranonce2_size, bad
 //   difficulty) is logged and the connection is dropped and re-established; responses to
 //   unknown ids are logged and ignored. Pool passwords are never logged.
@@ -80,6 +85,18 @@ struct ClientCallbacks {
   std::function<void(const std::string& text)> on_message;  // client.show_message; optional.
 };
 
+// One pool of the priority-sorted list. Holds no secrets.
+struct PoolStats {
+  std::string url;           // Canonical, without credentials.
+  bool added = false;        // Added by AddAndSwitchPool.
+  uint64_t connects = 0;     // Sessions that became ready.
+  uint64_t disconnects = 0;  // Ready sessions lost, redirected or left by a switch.
+  uint64_t failovers = 0;    // Times the client failed over away from it.
+  uint64_t accepted = 0;     // Submit outcomes of shares sent on its sessions.
+  uint64_t rejected = 0;
+  uint64_t stale = 0;
+};
+
 // A snapshot for status output and tests. Holds no secrets.
 struct ClientStatus {
   bool connected = false;           // A session is subscribed and authorized.
@@ -97,6 +114,11 @@ struct ClientStatus {
   std::string last_error;
   std::string last_message;         // Last client.show_message.
   SubmitCounters shares;
+  int current = 0;                  // The pool in use or being connected to (list index).
+  int preferred = 0;                // The pool the client returns to when healthy.
+  int probing = -1;                 // The pool a probe is trying, -1 when none.
+  uint64_t switches = 0;            // SwitchPool / AddAndSwitchPool calls that succeeded.
+  std::vector<PoolStats> pools;     // By list index (priority order, added pools last).
 };
 
 class Client {
@@ -113,6 +135,12 @@ class Client {
   void Submit(const ClientShare& share, std::function<void(const SubmitResult&)> done);
   void SuggestDifficulty(double difficulty);
   ClientStatus Status() const;
+  // Makes pool `index` (of the priority-sorted list) preferred and moves to it now. OUT_OF_RANGE
+  // for a bad index. Call after Start().
+  absl::Status SwitchPool(int index);
+  // Finds `pool.url` in the list or adds it at the end, then switches to it; returns its index.
+  // INVALID_ARGUMENT for a URL that does not parse or carries user info (not echoed).
+  absl::StatusOr<int> AddAndSwitchPool(PoolEndpoint pool);
 
   class Impl;
 

@@ -25,6 +25,8 @@ class Client::Impl {
   void Submit(const ClientShare& share, Session::SubmitDone done);
   void SuggestDifficulty(double difficulty);
   ClientStatus Status() const;
+  absl::Status SwitchPool(int index);
+  absl::StatusOr<int> AddAndSwitchPool(PoolEndpoint pool);
 
  private:
   struct Conn : Session::Delegate {
@@ -33,6 +35,7 @@ class Client::Impl {
     uint64_t id = 0;
     PoolUrl url;
     bool probe = false;
+    bool force_clean = false;       // Opened by an operator switch: its first job is clean.
     std::optional<ClientJob> held;  // A probe's latest job, until it is ready.
     std::unique_ptr<LineTransport> transport;
     std::unique_ptr<Session> session;
@@ -72,11 +75,15 @@ class Client::Impl {
   Session::SubmitDone Counted(const ClientShare& share, Session::SubmitDone done);
   absl::Duration Backoff(int failures);
   void Update(std::function<void(ClientStatus&)> f);
+  void SwitchOnIo(int pool);
+  // Wraps `done` to count the outcome on pool `pool`'s counters.
+  Session::SubmitDone PoolCounted(int pool, Session::SubmitDone done);
 
   const ClientOptions options_;
   const ClientCallbacks callbacks_;
-  const std::vector<PoolEndpoint> pools_;  // Sorted by priority.
-  const std::vector<PoolUrl> urls_;
+  // ---- io thread (grow only, by AddAndSwitchPool) ----
+  std::vector<PoolEndpoint> pools_;  // Sorted by priority, added pools last.
+  std::vector<PoolUrl> urls_;
   TransportFactory factory_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
@@ -92,6 +99,8 @@ class Client::Impl {
   std::vector<std::unique_ptr<Conn>> draining_;
   std::vector<std::unique_ptr<Conn>> graveyard_;
   int current_ = 0;
+  int preferred_ = 0;  // Probed back to while on another pool.
+  bool pool_counted_ = false;  // Inside a PoolCounted callback (see PoolCounted).
   std::vector<int> failures_;
   std::vector<std::optional<Resume>> resume_;
   std::optional<PoolUrl> redirect_;  // From client.reconnect, for the current pool.

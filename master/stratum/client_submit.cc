@@ -25,15 +25,34 @@ Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::Sub
   };
 }
 
+Session::SubmitDone Client::Impl::PoolCounted(int pool, Session::SubmitDone done) {
+  // A submit left unanswered by a lost connection is re-sent wrapped again: only the newest
+  // wrapper (the pool that answered) counts, the ones it calls see pool_counted_ set.
+  return [this, pool, done = std::move(done)](const SubmitResult& r) {
+    if (r.sent && !pool_counted_) {
+      Update([&](ClientStatus& s) {
+        PoolStats& p = s.pools[pool];
+        if (r.outcome == SubmitOutcome::kAccepted) ++p.accepted;
+        if (r.outcome == SubmitOutcome::kRejected) ++p.rejected;
+        if (r.outcome == SubmitOutcome::kStale) ++p.stale;
+      });
+    }
+    bool outer = pool_counted_;
+    pool_counted_ = true;
+    if (done) done(r);
+    pool_counted_ = outer;
+  };
+}
+
 void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done) {
   absl::Time now = absl::Now();
   if (active_ && active_->session->ready()) {
     if (active_->session->KnowsJob(share.job_id)) {
-      return active_->session->Submit(share, std::move(done), now);
+      return active_->session->Submit(share, PoolCounted(active_->pool, std::move(done)), now);
     }
     for (auto& c : draining_) {  // A job of the pool we just left, still open.
       if (c->session->ready() && c->session->KnowsJob(share.job_id)) {
-        return c->session->Submit(share, std::move(done), now);
+        return c->session->Submit(share, PoolCounted(c->pool, std::move(done)), now);
       }
     }
     LOG(INFO) << "stratum: share for job " << share.job_id << " is stale (job gone); not sent";
@@ -105,9 +124,10 @@ void Client::Impl::Tick() {
     it = queue_.erase(it);
     done(SubmitResult{SubmitOutcome::kTimedOut, 0, "no pool connection in time", false});
   }
-  if (!probe_ && active_ && active_->session->ready() && current_ > 0 && now >= next_probe_) {
+  if (!probe_ && active_ && active_->session->ready() && current_ != preferred_ &&
+      now >= next_probe_) {
     next_probe_ = absl::InfiniteFuture();
-    Connect(0, /*probe=*/true);
+    Connect(preferred_, /*probe=*/true);
   }
   tick_timer_.expires_after(absl::ToChronoMilliseconds(options_.tick));
   tick_timer_.async_wait([this](const asio::error_code& ec) {
@@ -141,5 +161,9 @@ void Client::Submit(const ClientShare& share, std::function<void(const SubmitRes
 }
 void Client::SuggestDifficulty(double difficulty) { impl_->SuggestDifficulty(difficulty); }
 ClientStatus Client::Status() const { return impl_->Status(); }
+absl::Status Client::SwitchPool(int index) { return impl_->SwitchPool(index); }
+absl::StatusOr<int> Client::AddAndSwitchPool(PoolEndpoint pool) {
+  return impl_->AddAndSwitchPool(std::move(pool));
+}
 
 }  // namespace synth::stratum

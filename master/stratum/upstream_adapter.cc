@@ -40,6 +40,30 @@ class ClientUpstream : public jobs::Upstream {
     client_->Submit(s, [done = std::move(done)](const SubmitResult& r) { done(ToUpstreamResult(r)); });
   }
 
+  std::vector<jobs::UpstreamPool> Pools() const override {
+    absl::MutexLock l(&mu_);
+    if (!client_) return {};
+    return ToUpstreamPools(client_->Status());
+  }
+
+  absl::StatusOr<jobs::UpstreamPool> SwitchPool(int index) override {
+    absl::MutexLock l(&mu_);
+    if (!client_) return absl::FailedPreconditionError("the pool client is not running");
+    absl::Status s = client_->SwitchPool(index);
+    if (!s.ok()) return s;
+    return ToUpstreamPools(client_->Status())[index];
+  }
+
+  absl::StatusOr<jobs::UpstreamPool> SwitchPool(const std::string& url) override {
+    absl::MutexLock l(&mu_);
+    if (!client_) return absl::FailedPreconditionError("the pool client is not running");
+    // A new pool signs in like the first configured one (--user/--pass).
+    PoolEndpoint p{url, options_.pools.front().user, options_.pools.front().pass, 0};
+    absl::StatusOr<int> index = client_->AddAndSwitchPool(std::move(p));
+    if (!index.ok()) return index.status();
+    return ToUpstreamPools(client_->Status())[*index];
+  }
+
   jobs::UpstreamInfo Info() const override {
     absl::MutexLock l(&mu_);
     jobs::UpstreamInfo info;
@@ -75,6 +99,30 @@ jobs::UpstreamJob ToUpstreamJob(const ClientJob& j) {
   u.extranonce2_size = j.extranonce2_size;
   u.version_mask = j.version_mask;
   return u;
+}
+
+std::vector<jobs::UpstreamPool> ToUpstreamPools(const ClientStatus& s) {
+  std::vector<jobs::UpstreamPool> out;
+  for (size_t i = 0; i < s.pools.size(); ++i) {
+    const PoolStats& p = s.pools[i];
+    jobs::UpstreamPool u;
+    u.index = static_cast<int>(i);
+    u.url = p.url;
+    u.active = u.index == s.current;
+    u.connected = u.active && s.connected;
+    u.preferred = u.index == s.preferred;
+    u.added = p.added;
+    u.state = u.active ? (u.connected ? "active" : "connecting")
+                       : (u.index == s.probing ? "probing" : "standby");
+    u.accepted = p.accepted;
+    u.rejected = p.rejected;
+    u.stale = p.stale;
+    u.connects = p.connects;
+    u.disconnects = p.disconnects;
+    u.failovers = p.failovers;
+    out.push_back(std::move(u));
+  }
+  return out;
 }
 
 jobs::SubmitResult ToUpstreamResult(const SubmitResult& r) {

@@ -11,11 +11,14 @@
 // extranonce2_size and version mask; UpstreamShare::version_bits (already `version & mask`) is
 // passed as the share's version, and the client sends it only when rolling was agreed.
 // SubmitResult: accepted, or the pool's code/reason; stale gets code 21 when the pool gave
-// none; `not_sent` when the share never reached a pool. Thread-safe like Client.
+// none; `not_sent` when the share never reached a pool. Pools() and SwitchPool() map to
+// Client::Status().pools and Client::SwitchPool / AddAndSwitchPool (a new URL signs in with the
+// first pool's user and password). Thread-safe like Client.
 #ifndef SYNTH_MASTER_STRATUM_UPSTREAM_ADAPTER_H_
 #define SYNTH_MASTER_STRATUM_UPSTREAM_ADAPTER_H_
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "master/jobs/upstream.h"
@@ -29,6 +32,7 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeClientUpstream(ClientOptions
 // Conversions, exposed for tests.
 jobs::UpstreamJob ToUpstreamJob(const ClientJob& job);
 jobs::SubmitResult ToUpstreamResult(const SubmitResult& r);
+std::vector<jobs::UpstreamPool> ToUpstreamPools(const ClientStatus& s);
 
 }  // namespace synth::stratum
 

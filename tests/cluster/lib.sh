@@ -44,6 +44,8 @@ synth_init() {
   SYNTH_MASTER=${SYNTH_MASTER:-$(find_bin synth-master)} || true
   SYNTH_WORKER=${SYNTH_WORKER:-$(find_bin synth-worker)} || true
   SYNTH_CTL=${SYNTH_CTL:-$(find_bin synthctl)} || true
+  # The binaries read SYNTH_<FLAG> from the environment; these names are ours, not flags.
+  export -n SYNTH_POOL SYNTH_MASTER SYNTH_WORKER SYNTH_CTL SYNTH_TMP 2>/dev/null || true
 }
 
 # Exits 77 (CTest: skipped) unless every named binary variable is set to an executable.
