@@ -84,17 +84,13 @@ void Cluster::FillWorkers(v1::WorkersResponse* out) const {
     w->set_units_leased(leases_.UnitsLeasedTo(id));
     w->set_hashes_leased(leases_.HashesLeasedTo(id));
     ToProto(s->shares, w->mutable_shares());
-<<<<<<< HEAD
     bool limited = now - s->rate_limited_at <= absl::Seconds(60);
     w->set_rate_limited(limited);
     w->set_flagged(tuning_.Flagged(id) || limited);
-=======
-    w->set_flagged(tuning_.Flagged(id));
     w->set_draining(DrainedLocked(*s));
     w->set_lease_state(!DrainedLocked(*s)             ? "leasing"
                        : leases_.UnitsLeasedTo(id) > 0 ? "draining"
                                                        : "drained");
->>>>>>> wip-ctl
     for (const lease::DeviceRecord& d : tuning_.Devices(id)) {
       v1::DeviceStatus* ds = w->add_devices();
       ds->set_name(d.name);
