@@ -4,7 +4,7 @@
 #   deploy/compose/make-secrets.sh                      # demo: both random
 #   printf '%s' "$POOL_PASSWORD" | deploy/compose/make-secrets.sh --pool-pass-stdin
 # Writes deploy/compose/secrets/{worker_token,pool_pass} (git-ignored) for docker-compose.yml and
-# copies them to deploy/k8s/secrets/ for `kubectl kustomize deploy/k8s`. The containers run as
+# copies them (and deploy/config/synth.conf) to deploy/k8s/secrets/ for `kubectl kustomize deploy/k8s`. The containers run as
 # uid 10001, so the files are owned by it (mode 0400) when run as root, else mode 0644.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,6 +16,8 @@ if [ "${1:-}" = "--pool-pass-stdin" ]; then cat >secrets/pool_pass; fi
 [ -s secrets/pool_pass ] || rand >secrets/pool_pass
 cp secrets/worker_token ../k8s/secrets/worker-token
 cp secrets/pool_pass ../k8s/secrets/pool-pass
+# kustomize reads nothing outside deploy/k8s: the shared config goes next to the secrets (not one).
+cp ../config/synth.conf ../k8s/secrets/synth.conf && chmod 0644 ../k8s/secrets/synth.conf
 if [ "$(id -u)" -eq 0 ]; then
   chown 10001:10001 secrets/worker_token secrets/pool_pass && chmod 0400 secrets/*
 else
