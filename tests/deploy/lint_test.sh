@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Client-side lint of the deployment files (CTest label deploy-lint, part of the default suite):
+#   lint_test.sh compose   docker-compose config -q, every profile, secrets made in a temp copy
+#   lint_test.sh k8s       kubectl kustomize deploy/k8s, then structural checks (k8s_check.py)
+#   lint_test.sh systemd   systemd-analyze verify deploy/systemd/*.service in a scratch root
+# A missing tool: exit 77 (skipped) with the reason. Needs no network, cluster or daemon.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+what=${1:?compose|k8s|systemd}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+skip() { echo "SKIP: $*"; exit 77; }
+need() { command -v "$1" >/dev/null || skip "$1 not installed ($2)"; }
+
+# A copy of the deploy files with throw-away secrets, so the checkout is never written to.
+stage() {
+  cp "$src/docker-compose.yml" "$tmp/"
+  mkdir -p "$tmp/deploy" && cp -r "$src/deploy/compose" "$src/deploy/config" "$src/deploy/docker" \
+    "$src/deploy/k8s" "$tmp/deploy/"
+  rm -rf "$tmp/deploy/compose/secrets" "$tmp/deploy/k8s/secrets"
+  "$tmp/deploy/compose/make-secrets.sh" >/dev/null
+}
+
+case "$what" in
+  compose)
+    need docker-compose "Debian package docker-compose"
+    stage
+    cd "$tmp"
+    # Every profile's services must resolve; the gpu one must use Dockerfile.cuda, which exists.
+    docker-compose -f docker-compose.yml config -q
+    COMPOSE_PROFILES=demo,gpu docker-compose -f docker-compose.yml config -q
+    COMPOSE_PROFILES=demo,gpu docker-compose -f docker-compose.yml config >"$tmp/rendered.yml"
+    for s in master worker worker-gpu pool; do
+      grep -q "^  $s:" "$tmp/rendered.yml" || { echo "FAIL: service $s missing"; exit 1; }
+    done
+    grep -q "dockerfile: deploy/docker/Dockerfile.cuda" "$tmp/rendered.yml"
+    [ -f deploy/docker/Dockerfile.cuda ] || { echo "FAIL: Dockerfile.cuda missing"; exit 1; }
+    grep -q "driver: nvidia" "$tmp/rendered.yml" && grep -q -- "- gpu" "$tmp/rendered.yml"
+    # The secrets are files, never values in the rendered config.
+    for f in deploy/compose/secrets/*; do
+      ! grep -qF "$(cat "$f")" "$tmp/rendered.yml" || { echo "FAIL: secret value rendered"; exit 1; }
+    done
+    # Dockerfiles: non-root final stages with a /healthz HEALTHCHECK.
+    for d in deploy/docker/Dockerfile deploy/docker/Dockerfile.cuda; do
+      grep -q '^USER 10001' "$d" && grep -q '^HEALTHCHECK' "$d" && grep -q '/healthz' "$d" \
+        || { echo "FAIL: $d: USER/HEALTHCHECK"; exit 1; }
+    done
+    grep -q 'NVIDIA_DRIVER_CAPABILITIES=compute,utility' deploy/docker/Dockerfile.cuda
+    echo "compose: OK" ;;
+  k8s)
+    need kubectl "Debian package kubernetes-client"
+    python3 -c 'import yaml' 2>/dev/null || skip "python3 yaml module missing (python3-yaml)"
+    stage
+    kubectl kustomize "$tmp/deploy/k8s" >"$tmp/out.yaml"
+    python3 "$here/k8s_check.py" "$tmp/out.yaml" "$tmp/deploy/k8s/secrets" "$src/deploy/config/synth.conf"
+    # Without a cluster, client dry-run only works where kubectl needs no API discovery; try it.
+    if timeout 20 kubectl apply --request-timeout=5s --dry-run=client --validate=false -f "$tmp/out.yaml" >"$tmp/dry.txt" 2>&1; then
+      echo "kubectl apply --dry-run=client: OK"
+    else
+      echo "note: kubectl apply --dry-run=client needs a cluster here: $(head -1 "$tmp/dry.txt")"
+    fi
+    echo "k8s: OK" ;;
+  systemd)
+    need systemd-analyze "Debian package systemd"
+    [ -d /lib/systemd/system ] || skip "no /lib/systemd/system to build a scratch root from"
+    root="$tmp/root"
+    mkdir -p "$root/usr/local/bin" "$root/etc/systemd/system" "$root/usr/lib/systemd"
+    cp -r /lib/systemd/system "$root/usr/lib/systemd/"
+    for b in synth-master synth-worker synth-pool; do
+      printf '#!/bin/sh\n' >"$root/usr/local/bin/$b" && chmod +x "$root/usr/local/bin/$b"
+    done
+    units=()
+    for u in "$src"/deploy/systemd/*.service; do
+      cp "$u" "$root/etc/systemd/system/" && units+=("$(basename "$u")")
+    done
+    [ ${#units[@]} -ge 2 ] || { echo "FAIL: units missing"; exit 1; }
+    # verify warns (rc 0) on unknown keys: any line naming our units is a failure too.
+    if ! systemd-analyze verify --root="$root" "${units[@]}" >"$tmp/verify.txt" 2>&1 \
+        || grep -q 'synth-' "$tmp/verify.txt"; then
+      cat "$tmp/verify.txt"; echo "FAIL: systemd-analyze verify"; exit 1
+    fi
+    for u in "${units[@]}"; do
+      f="$root/etc/systemd/system/$u"
+      for k in 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'Restart=on-failure' 'DynamicUser=yes' \
+               'LoadCredential=' '--config=/etc/synth/synth.conf' '%d/'; do
+        grep -qF -- "$k" "$f" || { echo "FAIL: $u lacks $k"; exit 1; }
+      done
+    done
+    echo "systemd: OK (${units[*]})" ;;
+  *) echo "usage: $0 compose|k8s|systemd" >&2; exit 2 ;;
+esac
