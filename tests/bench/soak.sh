@@ -90,8 +90,8 @@ growth = s_warm * (warm[-1][0] - warm[0][0]) / 60 if len(warm) > 1 else 0
 flat = growth <= max(5.0, 0.05 * warm[0][1]) if warm else False
 sh = st.get("shares", {})
 get = lambda k: int(sh.get(k, 0))
-states = ["accepted", "rejected", "stale", "duplicate", "belowTarget", "hardwareError",
-          "unknownUnit", "poolDown", "rateLimited", "pending"]
+states = ["accepted", "rejected", "stale", "duplicate", "below_target", "hardware_error",
+          "unknown_unit", "pool_down", "rate_limited", "pending"]
 total = sum(get(k) for k in states)
 leased = int(st.get("units_leased", 0))
 audit = st.get("coverage_audit", "")
