@@ -1,11 +1,21 @@
 #include "master/ctl/format.h"
 
+#include <algorithm>
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/format.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace synth::ctl {
 namespace {
+
+std::string Rate(double hps) { return FormatHashRate(hps); }
+
+std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string Counts(const v1::ShareCounts& c) {
   return absl::StrFormat(
@@ -15,61 +25,217 @@ std::string Counts(const v1::ShareCounts& c) {
       c.hardware_error(), c.unknown_unit(), c.pool_down(), c.rate_limited(), c.pending());
 }
 
+std::string Windows(const v1::RateWindows& w) {
+  return absl::StrFormat("%14s %14s %14s", Rate(w.last_5s_hps()), Rate(w.last_1m_hps()),
+                         Rate(w.last_15m_hps()));
+}
+
+std::string Age(double s) {
+  if (s < 120) return absl::StrFormat("%.1f s", s);
+  if (s < 7200) return absl::StrFormat("%.1f min", s / 60);
+  return absl::StrFormat("%.1f h", s / 3600);
+}
+
 }  // namespace
+
+std::string ToJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
+  return out;
+}
+
+std::string StateName(v1::ShareState s) {
+  std::string name = v1::ShareState_Name(s);
+  if (absl::StartsWith(name, "SHARE_STATE_")) name = name.substr(12);
+  return absl::AsciiStrToLower(name);
+}
+
+int64_t LedgerGap(const v1::ShareCounts& c) {
+  uint64_t sum = c.accepted() + c.rejected() + c.stale() + c.duplicate() + c.below_target() +
+                 c.hardware_error() + c.unknown_unit() + c.pool_down() + c.rate_limited() +
+                 c.pending();
+  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(sum);
+}
 
 std::string FormatStatus(const v1::StatusResponse& s) {
   std::string out;
-  absl::StrAppendFormat(&out, "master     synth-master %s, up %.0f s\n", s.master_version(),
-                        s.uptime_s());
-  absl::StrAppendFormat(&out, "pool       %s (%s), difficulty %g, job %s\n",
-                        s.pool_url().empty() ? "-" : s.pool_url(),
-                        s.pool_connected() ? "connected" : "down", s.pool_difficulty(),
-                        s.job_id().empty() ? "-" : s.job_id());
-  absl::StrAppendFormat(&out, "workers    %d\n", s.workers());
-  absl::StrAppendFormat(&out, "rate       %s reported, %s verified (60 s), %s accepted (avg)\n",
-                        FormatHashRate(s.reported_rate_hps()),
-                        FormatHashRate(s.verified_rate_hps()),
-                        FormatHashRate(s.accepted_rate_hps()));
-  absl::StrAppendFormat(&out, "shares     %s\n", Counts(s.shares()));
+  absl::StrAppendFormat(&out, "master      synth-master %s, up %s\n", Dash(s.master_version()),
+                        Age(s.uptime_s()));
+  absl::StrAppendFormat(&out, "pool        %s (%s)\n", Dash(s.pool_url()),
+                        s.pool_connected() ? "connected" : "down");
+  absl::StrAppendFormat(&out, "difficulty  %g\n", s.pool_difficulty());
+  absl::StrAppendFormat(&out, "job         %s, age %s\n", Dash(s.job_id()), Age(s.job_age_s()));
+  absl::StrAppendFormat(&out, "workers     %d (%d draining)\n", s.workers(),
+                        s.workers_draining());
+  absl::StrAppendFormat(&out, "rate        %-9s %14s %14s %14s\n", "", "5 s", "1 min", "15 min");
+  absl::StrAppendFormat(&out, "            %-9s %s\n", "reported", Windows(s.reported_rates()));
+  absl::StrAppendFormat(&out, "            %-9s %s\n", "verified", Windows(s.verified_rates()));
+  absl::StrAppendFormat(&out, "            %-9s %s\n", "accepted", Windows(s.accepted_rates()));
+  absl::StrAppendFormat(&out, "shares      %s\n", Counts(s.shares()));
   if (s.share_path_samples() > 0) {
-    absl::StrAppendFormat(&out,
-                          "share path found → submitted: p50 %.2f ms, p99 %.2f ms (%d shares)\n",
+    absl::StrAppendFormat(&out, "share path  found → submitted p50 %.2f ms, p99 %.2f ms (%d)\n",
                           s.share_path_p50_ms(), s.share_path_p99_ms(), s.share_path_samples());
   }
   absl::StrAppendFormat(&out,
-                        "work       units queued %d, leased %d; midstates cached %d; "
+                        "work        units queued %d, leased %d; midstates cached %d; "
                         "jobs live %d\n",
                         s.units_queued(), s.units_leased(), s.midstates_cached(), s.jobs_live());
-  absl::StrAppendFormat(&out, "clean job  fan-out to every worker %.2f ms (max %.2f ms)\n",
-                        s.clean_fanout_ms(), s.clean_fanout_max_ms());
-  absl::StrAppendFormat(&out, "coverage   audit %s; units re-queued %d, leases expired %d\n",
-                        s.coverage_audit().empty() ? "-" : s.coverage_audit(), s.units_requeued(),
-                        s.leases_expired());
+  absl::StrAppendFormat(&out, "clean job   fan-out %.2f ms (max %.2f ms)\n", s.clean_fanout_ms(),
+                        s.clean_fanout_max_ms());
+  absl::StrAppendFormat(&out, "coverage    audit %s; units re-queued %d, leases expired %d\n",
+                        Dash(s.coverage_audit()), s.units_requeued(), s.leases_expired());
   return out;
 }
 
 std::string FormatWorkers(const v1::WorkersResponse& w) {
-  std::string out = absl::StrFormat("%-20s %-22s %14s %14s %6s %8s %6s %s\n", "WORKER", "PEER",
-                                    "REPORTED", "VERIFIED", "RATIO", "ACCEPTED", "HW", "FLAG");
+  std::string out =
+      absl::StrFormat("%-20s %-22s %-8s %14s %14s %6s %6s %8s %6s %s\n", "WORKER", "PEER",
+                      "STATE", "REPORTED", "VERIFIED", "RATIO", "UNITS", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
-    absl::StrAppendFormat(&out, "%-20s %-22s %14s %14s %5.1f%% %8d %6d %s\n", x.worker_id(),
-                          x.peer(), FormatHashRate(x.reported_rate_hps()),
-                          FormatHashRate(x.verified_rate_hps()), 100 * x.work_ratio(),
-                          x.shares().accepted(), x.shares().hardware_error(),
-                          x.flagged() ? "FLAGGED" : "");
+    absl::StrAppendFormat(&out, "%-20s %-22s %-8s %14s %14s %5.1f%% %6d %8d %6d %s\n",
+                          x.worker_id(), x.peer(), Dash(x.lease_state()),
+                          Rate(x.reported_rate_hps()), Rate(x.verified_rate_hps()),
+                          100 * x.work_ratio(), x.units_leased(), x.shares().accepted(),
+                          x.shares().hardware_error(), x.flagged() ? "FLAGGED" : "");
     for (const v1::DeviceStatus& d : x.devices()) {
-      absl::StrAppendFormat(&out, "  %-18s %-22s %14s %14s %6s %8d %6d %s\n", d.name(),
-                            absl::StrCat(d.kind(), " ", d.impl()),
-                            FormatHashRate(d.reported_rate_hps()),
-                            FormatHashRate(d.verified_rate_hps()), "", d.shares_valid(),
+      absl::StrAppendFormat(&out, "  %-18s %-22s %-8s %14s %14s %6s %6s %8d %6d %s\n", d.name(),
+                            absl::StrCat(d.kind(), " ", d.impl()), "", Rate(d.reported_rate_hps()),
+                            Rate(d.verified_rate_hps()), "", "", d.shares_valid(),
                             d.hardware_errors(), d.flagged() ? "FLAGGED" : "");
     }
   }
   return out;
 }
 
+std::string FormatDevices(const v1::WorkersResponse& w) {
+  std::string out = absl::StrFormat("%-20s %-14s %-6s %-14s %14s %14s %8s %6s %9s %s\n", "WORKER",
+                                    "DEVICE", "KIND", "IMPL", "REPORTED", "VERIFIED", "VALID",
+                                    "HW", "BATCH", "FLAG");
+  for (const v1::WorkerStatus& x : w.workers()) {
+    for (const v1::DeviceStatus& d : x.devices()) {
+      absl::StrAppendFormat(&out, "%-20s %-14s %-6s %-14s %14s %14s %8d %6d %6.1f ms %s\n",
+                            x.worker_id(), d.name(), d.kind(), d.impl(),
+                            Rate(d.reported_rate_hps()), Rate(d.verified_rate_hps()),
+                            d.shares_valid(), d.hardware_errors(), d.batch_latency_ms(),
+                            d.flagged() ? "FLAGGED" : "");
+    }
+  }
+  return out;
+}
+
+std::string FormatSharesSummary(const v1::SharesResponse& s) {
+  int64_t gap = LedgerGap(s.totals());
+  return absl::StrCat(Counts(s.totals()), "\n",
+                      gap == 0 ? "ledger      reconciles (found = sum of states)\n"
+                               : absl::StrFormat("ledger      MISMATCH: %d shares in no state\n",
+                                                 gap));
+}
+
 std::string FormatShares(const v1::SharesResponse& s) {
-  return absl::StrCat(Counts(s.totals()), "\n");
+  std::string out = FormatSharesSummary(s);
+  if (s.recent_size() == 0) return out;
+  absl::StrAppendFormat(&out, "\n%8s %-20s %-10s %10s %-30s %10s %-14s %s\n", "AGE", "WORKER",
+                        "DEVICE", "SHARE", "JOB", "DIFF", "STATE", "REASON");
+  for (const v1::ShareRecord& r : s.recent()) {
+    std::string reason = r.reason();
+    if (r.pool_code() != 0) reason = absl::StrCat(reason, " (code ", r.pool_code(), ")");
+    absl::StrAppendFormat(&out, "%8s %-20s %-10s %10d %-30s %10g %-14s %s\n", Age(r.age_s()),
+                          r.worker_id(), Dash(r.device()), r.share_id(), r.job_key(),
+                          r.difficulty(), StateName(r.state()), Dash(reason));
+  }
+  return out;
+}
+
+std::string FormatJobs(const v1::JobsResponse& j) {
+  std::string out =
+      absl::StrFormat("%-30s %-12s %-7s %-5s %10s %10s %9s %6s %6s %6s %s\n", "JOB", "POOL JOB",
+                      "CURRENT", "CLEAN", "DIFF", "AGE", "MIDSTATES", "QUEUED", "LEASED", "DONE",
+                      "HASHES");
+  for (const v1::JobStatus& x : j.jobs()) {
+    absl::StrAppendFormat(&out, "%-30s %-12s %-7s %-5s %10g %10s %9d %6d %6d %6d %d\n",
+                          x.job_key(), x.pool_job_id(), x.current() ? "yes" : "", 
+                          x.clean() ? "yes" : "", x.difficulty(), Age(x.age_s()),
+                          x.midstates_built(), x.units_queued(), x.units_leased(),
+                          x.units_done(), x.hashes_done());
+  }
+  return out;
+}
+
+std::string FormatPools(const v1::PoolsResponse& p) {
+  std::string out = absl::StrFormat("%-5s %-36s %-10s %-9s %8s %8s %6s %8s %8s %s\n", "INDEX",
+                                    "URL", "STATE", "CONNECTED", "ACCEPTED", "REJECTED", "STALE",
+                                    "CONNECTS", "FAILOVER", "FLAGS");
+  for (const v1::PoolStatus& x : p.pools()) {
+    std::string flags;
+    if (x.preferred()) flags += "preferred ";
+    if (x.added()) flags += "added";
+    absl::StrAppendFormat(&out, "%-5d %-36s %-10s %-9s %8d %8d %6d %8d %8d %s\n", x.index(),
+                          x.url(), x.state(), x.connected() ? "yes" : "no", x.accepted(),
+                          x.rejected(), x.stale(), x.connects(), x.failovers(), flags);
+  }
+  absl::StrAppendFormat(&out, "operator switches: %d\n", p.switches());
+  return out;
+}
+
+std::string FormatDrain(const v1::DrainResponse& d) {
+  if (!d.draining()) return absl::StrFormat("worker %s: leasing again\n", d.worker_id());
+  return absl::StrFormat("worker %s: draining, %d units still leased, %d re-queued\n",
+                         d.worker_id(), d.units_leased(), d.units_requeued());
+}
+
+std::string FormatSwitchPool(const v1::SwitchPoolResponse& r) {
+  return absl::StrFormat("switched to pool %d %s%s\n", r.index(), r.url(),
+                         r.added() ? " (added)" : "");
+}
+
+std::string Sparkline(const std::vector<double>& values, int width) {
+  static const char* kBlocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  if (values.empty() || width <= 0) return "";
+  std::vector<double> v;
+  size_t group = (values.size() + width - 1) / width;
+  for (size_t i = 0; i < values.size(); i += group) {
+    double sum = 0;
+    size_t n = std::min(group, values.size() - i);
+    for (size_t k = 0; k < n; ++k) sum += values[i + k];
+    v.push_back(sum / n);
+  }
+  double max = *std::max_element(v.begin(), v.end());
+  std::string out;
+  for (double x : v) {
+    int level = max > 0 ? static_cast<int>(x / max * 7 + 0.5) : 0;
+    out += kBlocks[std::clamp(level, 0, 7)];
+  }
+  return out;
+}
+
+std::string FormatWatch(const v1::StatusResponse& s, const v1::WorkersResponse& w, int width) {
+  std::string out;
+  absl::StrAppendFormat(&out, "synth %s  pool %s (%s)  diff %g  job %s (%s)\n",
+                        Dash(s.master_version()), Dash(s.pool_url()),
+                        s.pool_connected() ? "connected" : "down", s.pool_difficulty(),
+                        Dash(s.job_id()), Age(s.job_age_s()));
+  absl::StrAppendFormat(&out, "%-9s %14s %14s %14s\n", "rate", "5 s", "1 min", "15 min");
+  absl::StrAppendFormat(&out, "%-9s %s\n", "reported", Windows(s.reported_rates()));
+  absl::StrAppendFormat(&out, "%-9s %s\n", "verified", Windows(s.verified_rates()));
+  absl::StrAppendFormat(&out, "%-9s %s\n", "accepted", Windows(s.accepted_rates()));
+  std::vector<double> hist;
+  for (const v1::RateSample& r : s.history()) hist.push_back(r.reported_hps());
+  double peak = hist.empty() ? 0 : *std::max_element(hist.begin(), hist.end());
+  absl::StrAppendFormat(&out, "history   %s  (%d s, peak %s)\n", Sparkline(hist, width),
+                        hist.size(), Rate(peak));
+  absl::StrAppendFormat(&out, "shares    %s\n", Counts(s.shares()));
+  absl::StrAppendFormat(&out, "\n%-20s %-8s %14s %14s %6s %8s %s\n", "WORKER", "STATE",
+                        "REPORTED", "VERIFIED", "UNITS", "ACCEPTED", "FLAG");
+  for (const v1::WorkerStatus& x : w.workers()) {
+    absl::StrAppendFormat(&out, "%-20s %-8s %14s %14s %6d %8d %s\n", x.worker_id(),
+                          Dash(x.lease_state()), Rate(x.reported_rate_hps()),
+                          Rate(x.verified_rate_hps()), x.units_leased(), x.shares().accepted(),
+                          x.flagged() ? "FLAGGED" : "");
+  }
+  return out;
 }
 
 }  // namespace synth::ctl

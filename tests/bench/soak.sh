@@ -90,11 +90,11 @@ growth = s_warm * (warm[-1][0] - warm[0][0]) / 60 if len(warm) > 1 else 0
 flat = growth <= max(5.0, 0.05 * warm[0][1]) if warm else False
 sh = st.get("shares", {})
 get = lambda k: int(sh.get(k, 0))
-states = ["accepted", "rejected", "stale", "duplicate", "belowTarget", "hardwareError",
-          "unknownUnit", "poolDown", "rateLimited", "pending"]
+states = ["accepted", "rejected", "stale", "duplicate", "below_target", "hardware_error",
+          "unknown_unit", "pool_down", "rate_limited", "pending"]
 total = sum(get(k) for k in states)
-leased = int(st.get("unitsLeased", 0))
-audit = st.get("coverageAudit", "")
+leased = int(st.get("units_leased", 0))
+audit = st.get("coverage_audit", "")
 pool_acc = int(pool.get("accepted", pool.get("shares_accepted", 0)))
 print("| figure | value |\n| --- | --- |")
 print(f"| RSS samples | {len(pts)} over {pts[-1][0]:.0f} s |")
@@ -102,7 +102,7 @@ print(f"| master RSS first / last / max | {first:.1f} / {last:.1f} / {peak:.1f} 
 print(f"| RSS slope, whole run / after warm-up | {s_all:+.3f} / {s_warm:+.3f} MiB/min |")
 print(f"| RSS growth after warm-up | {growth:+.1f} MiB ({'flat' if flat else 'GROWING'}) |")
 print(f"| units leased at the end (no workers) | {leased} |")
-print(f"| units re-queued / leases expired | {st.get('unitsRequeued', 0)} / {st.get('leasesExpired', 0)} |")
+print(f"| units re-queued / leases expired | {st.get('units_requeued', 0)} / {st.get('leases_expired', 0)} |")
 print(f"| coverage audit | {audit} |")
 print(f"| ledger found = sum of states | {get('found')} = {total} |")
 print(f"| accepted: master / pool | {get('accepted')} / {pool_acc} |")

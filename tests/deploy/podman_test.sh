@@ -143,7 +143,7 @@ check_shares() {
     accepted=$(stats | python3 -c 'import json,sys; print(json.load(sys.stdin).get("accepted",0))' 2>/dev/null || echo 0)
     workers=$(podman exec "$RUN-master" synthctl --master 127.0.0.1:4650 \
       --token-file /run/secrets/token --json workers 2>/dev/null |
-      python3 -c 'import json,sys; print(" ".join(sorted(w.get("workerId","?") for w in json.load(sys.stdin).get("workers",[]))))' 2>/dev/null)
+      python3 -c 'import json,sys; print(" ".join(sorted(w.get("worker_id","?") for w in json.load(sys.stdin).get("workers",[]))))' 2>/dev/null)
     if [ "${accepted:-0}" -ge 4 ] && [ "$workers" = "worker1 worker2" ]; then break; fi
     sleep 2
   done
