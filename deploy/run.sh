@@ -52,10 +52,26 @@ fuzz() {
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
 }
 
+# The unit and loopback gRPC/Stratum tests under ASan+UBSan and under TSan (presets asan and
+# tsan, CUDA off; their test presets skip the e2e/deploy/soak/slow/gpu labels to bound CI time).
+# Any report fails the run (halt_on_error); tests/tsan.supp silences only third-party internals.
+# SYNTH_SANITIZE_STEP=0 skips it (e.g. a quick local run).
+sanitize() {
+  local p
+  [ "${SYNTH_SANITIZE_STEP:-1}" = 1 ] || return 0
+  for p in asan tsan; do
+    echo "== sanitizer preset $p"
+    cmake --preset "$p" >/dev/null
+    cmake --build --preset "$p" -j "$(nproc)"
+    ctest --preset "$p" -j "$(nproc)"
+  done
+}
+
 case "$mode" in
   demo) exec tests/bench/demo.sh "$@" ;;
   test)
     fuzz
+    sanitize
     exec ctest --preset release -j "$(nproc)" "$@" ;;
   *) echo "usage: $0 demo|test" >&2; exit 2 ;;
 esac
