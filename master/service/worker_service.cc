@@ -40,9 +40,11 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
     StartWrite(start);
   }
 
+  // The Cluster's last word: what it queued before (e.g. a cancel) is still written, then the
+  // stream finishes with `status`.
   void Close(const absl::Status& status) override {
     closed_by_cluster_ = true;
-    RequestFinish(status);
+    RequestFinish(status, /*flush=*/true);
   }
 
   void OnReadDone(bool ok) override {
@@ -83,7 +85,7 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
         finishing_ = true;
         out_.clear();
       }
-      if (!out_.empty() && !finishing_) {
+      if (!out_.empty() && (!finishing_ || flush_)) {
         next = &out_.front();
       } else {
         writing_ = false;
@@ -113,8 +115,9 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
     }
   }
 
-  // Finishes now, or after the write in flight. Exactly one Finish per stream.
-  void RequestFinish(const absl::Status& status) {
+  // Finishes now, or after the write in flight (with `flush`, after every queued message).
+  // Exactly one Finish per stream.
+  void RequestFinish(const absl::Status& status, bool flush = false) {
     {
       absl::MutexLock lock(&mu_);
       if (finishing_) {
@@ -122,8 +125,11 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
       }
       finishing_ = true;
       finish_status_ = status;
+      flush_ = flush;
       if (writing_) {
-        while (out_.size() > 1) out_.pop_back();  // Keep only the message in flight.
+        if (!flush) {
+          while (out_.size() > 1) out_.pop_back();  // Keep only the message in flight.
+        }
         return;
       }
       if (finished_) return;
@@ -144,6 +150,7 @@ class WorkerStream final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1:
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool flush_ ABSL_GUARDED_BY(mu_) = false;  // Write every queued message before finishing.
   absl::Status finish_status_ ABSL_GUARDED_BY(mu_);
 };
 
