@@ -125,9 +125,16 @@ assert_ledger() {
   [ -n "$l" ] || fail "synthctl status printed nothing"
   for s in "$@"; do pool_acc=$((pool_acc + $(pool_count "$s" accepted))); done
   python3 - "$l" "$pool_acc" "$scenario" "$RESULT_HOW" "$RESULT_EXPECTED" "$RESULT_RECOVERY" \
-    "$RESULT_NOTE" <<'PY'
+    "$RESULT_NOTE" "$@" <<'PY'
 import json, sys
 l = json.loads(sys.argv[1]); pool_acc = int(sys.argv[2])
+codes = {}  # the pools' reject reasons (Stratum error codes), from their stats files
+for f in sys.argv[8:]:
+    try:
+        for c, n in json.load(open(f)).get("rejected_by_code", {}).items():
+            codes[c] = codes.get(c, 0) + n
+    except (OSError, ValueError):
+        pass
 states = ["accepted", "rejected", "stale", "duplicate", "belowTarget", "hardwareError",
           "unknownUnit", "poolDown", "rateLimited", "pending"]
 total = sum(l.get(k, 0) for k in states)
@@ -139,12 +146,13 @@ ok_rej = l.get("rejected", 0) == 0
 res = {"scenario": sys.argv[3], "how": sys.argv[4], "expected": sys.argv[5],
        "recovery_s": sys.argv[6], "note": sys.argv[7], "ledger": l, "sum_of_states": total,
        "found_eq_sum": ok_sum, "pool_accepted": pool_acc, "pool_eq_master": ok_pool,
+       "pool_rejected_by_code": codes,
        "outcome": "pass" if ok_sum and ok_pool and ok_rej else "fail"}
 print("RESULT " + json.dumps(res))
 msgs = []
 if not ok_sum: msgs.append("found %d != sum of states %d" % (l.get("found", 0), total))
 if not ok_pool: msgs.append("pool accepted %d != master accepted %d" % (pool_acc, l.get("accepted", 0)))
-if not ok_rej: msgs.append("pool rejected %d shares" % l.get("rejected", 0))
+if not ok_rej: msgs.append("pool rejected %d shares (by Stratum code: %s)" % (l.get("rejected", 0), json.dumps(codes)))
 if msgs:
     print("FAIL: ledger: " + "; ".join(msgs), file=sys.stderr); sys.exit(1)
 PY
@@ -229,7 +237,7 @@ scenario_master_restart() {
 
 # pool_fault MODE EVERY: synth-pool injects MODE every EVERY s; the cluster keeps getting shares.
 pool_fault() {
-  local mode=$1 every=$2 window=${3:-20}
+  local mode=$1 every=$2 window=${3:-12}
   RESULT_HOW="synth-pool --fault $mode --fault_every $every"
   RESULT_EXPECTED="the master reconnects/recovers; accepted shares keep increasing"
   start_pool pool "$POOL_PORT" "$POOL_STATS" --fault "$mode" --fault_every "$every"
@@ -252,7 +260,7 @@ scenario_pool_drop() { pool_fault drop 4; }
 scenario_pool_garbage() { pool_fault garbage 4; }
 scenario_pool_oversize() { pool_fault oversize 4; }
 scenario_pool_reconnect() { pool_fault reconnect 4; }
-scenario_pool_stall() { pool_fault stall 6 20; }
+scenario_pool_stall() { pool_fault stall 6 14; }
 
 scenario_pool_restart() {
   RESULT_HOW="SIGKILL synth-pool, restart it on the same port after 3 s"
