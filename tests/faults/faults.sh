@@ -263,7 +263,7 @@ scenario_pool_reconnect() { pool_fault reconnect 4; }
 scenario_pool_stall() { pool_fault stall 6 14; }
 
 scenario_pool_restart() {
-  RESULT_HOW="SIGKILL synth-pool, restart it on the same port after 3 s"
+  RESULT_HOW="stop synth-pool (SIGTERM: it writes its final counters), restart it on the same port after 3 s"
   RESULT_EXPECTED="the master reconnects; held shares of dead jobs counted pool_down; shares accepted again"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
   start_master
@@ -271,7 +271,7 @@ scenario_pool_restart() {
   start_worker w1
   wait_pool_accepted "$POOL_STATS" 5 40 || fail "no shares before the fault"
   local first_acc
-  kill9 "$(pid_of pool)"
+  stop_pid "$(pid_of pool)" TERM
   first_acc=$(json_get "$POOL_STATS" accepted 2>/dev/null || echo 0)
   first_acc=${first_acc%.*}
   sleep 3
@@ -286,7 +286,7 @@ scenario_pool_restart() {
 }
 
 scenario_pool_failover() {
-  RESULT_HOW="two pools (--pool A,B); SIGKILL A, later restart A and kill B"
+  RESULT_HOW="two pools (--pool A,B); stop A (SIGTERM, final counters written), later restart A and stop B"
   RESULT_EXPECTED="the master fails over to B, then back to A; shares accepted throughout"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
   start_pool pool2 "$POOL2_PORT" "$POOL2_STATS"
@@ -295,7 +295,7 @@ scenario_pool_failover() {
   start_worker w1
   wait_pool_accepted "$POOL_STATS" 5 40 || fail "no shares on the primary"
   local a_first t0 t1
-  kill9 "$(pid_of pool)"
+  stop_pid "$(pid_of pool)" TERM
   a_first=$(pool_count "$POOL_STATS" accepted)
   t0=$(now)
   recover_after "$t0" "$POOL2_STATS" 0 30
@@ -303,7 +303,7 @@ scenario_pool_failover() {
   # Back: restart A, kill B.
   start_pool pool_a2 "$POOL_PORT" "$SYNTH_TMP/pool_a2_stats.json"
   sleep 1
-  kill9 "$(pid_of pool2)"
+  stop_pid "$(pid_of pool2)" TERM
   local b_total
   b_total=$(pool_count "$POOL2_STATS" accepted)
   t1=$(now)

@@ -87,7 +87,7 @@ def tests_in(path):
 
 t += ["## Bad inputs tried", "",
       "| where | what | inputs | expected |", "|---|---|---|---|",
-      "| tests/fuzz/stratum_codec_fuzzer.cc (libFuzzer), corpus_replay_test | Stratum codec: "
+      "| tests/fuzz/stratum_codec_fuzzer.cc (libFuzzer), stratum_corpus_replay_test | Stratum codec: "
       "arbitrary bytes from the pool | %d corpus files in tests/fuzz/corpus/stratum_codec |"
       " no crash, every malformed line an error |" % count("tests/fuzz/corpus/stratum_codec"),
       "| tests/fuzz/worker_fuzzer.cc (libFuzzer), worker_corpus_replay_test | worker messages "
@@ -96,7 +96,7 @@ t += ["## Bad inputs tried", "",
 for name in tests_in("master/service/bad_input_grpc_test.cc"):
     t.append("| master/service/bad_input_grpc_test.cc | %s | real gRPC | as named |" % name)
 t += ["", "The fuzz corpora are replayed by the ordinary ctest suite; the libFuzzer targets "
-      "build with clang (see tests/fuzz/CMakeLists.txt).", ""]
+      "build with clang and -DSYNTH_BUILD_FUZZERS=ON (tests/fuzz/CMakeLists.txt).", ""]
 open(doc, "w").write(header + "\n".join(t))
 print("wrote %s (%d scenarios)" % (doc, len(rows)))
 PY
