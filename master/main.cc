@@ -34,6 +34,11 @@
 
 ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
           "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
+ABSL_FLAG(double, pool_stall_timeout, 90.0,
+          "Seconds without any byte from the pool before the connection counts as dead "
+          "(reconnect, fail over)");
+ABSL_FLAG(double, pool_submit_timeout, 30.0,
+          "Seconds a share submit may go unanswered before the connection counts as dead");
 ABSL_FLAG(std::string, user, "synth", "Pool user (worker name)");
 ABSL_FLAG(std::string, pass, "x", "Pool password (never logged)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:4650", "Address for workers and synthctl");
@@ -109,7 +114,9 @@ int main(int argc, char** argv) {
     pools.push_back({url, absl::GetFlag(FLAGS_user), absl::GetFlag(FLAGS_pass)});
   }
   absl::StatusOr<std::unique_ptr<synth::jobs::Upstream>> upstream =
-      synth::service::MakeStratumUpstream(pools);
+      synth::service::MakeStratumUpstream(
+          pools, {absl::Seconds(absl::GetFlag(FLAGS_pool_stall_timeout)),
+                  absl::Seconds(absl::GetFlag(FLAGS_pool_submit_timeout))});
   if (!upstream.ok()) {
     LOG(ERROR) << "pool: " << upstream.status();
     return 2;

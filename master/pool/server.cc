@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <random>
 
 #include "absl/strings/str_cat.h"
 #include "common/bitcoin/hex.h"
@@ -14,7 +15,10 @@ namespace synth::pool {
 using nlohmann::json;
 
 PoolServer::Impl::Impl(const PoolOptions& options)
-    : options_(options), difficulty_(options.difficulty) {}
+    : options_(options), difficulty_(options.difficulty) {
+  epoch_ = options.epoch;
+  while (epoch_ == 0) epoch_ = std::random_device{}();
+}
 
 absl::Status PoolServer::Impl::Listen() {
   asio::error_code ec;
@@ -99,7 +103,8 @@ void PoolServer::Impl::Forget(Session* s) {
 }
 
 std::vector<uint8_t> PoolServer::Impl::NextExtranonce1() {
-  uint32_t n = ++extranonce_seq_ * 0x9e3779b1u;  // Spread, but unique per session.
+  // Unique per session (odd multiplier: a bijection), different per process (the epoch).
+  uint32_t n = (++extranonce_seq_ * 0x9e3779b1u) ^ epoch_;
   std::vector<uint8_t> en1(static_cast<size_t>(options_.tmpl.extranonce1_size));
   for (size_t i = 0; i < en1.size(); ++i) en1[i] = static_cast<uint8_t>(n >> (8 * (i % 4)));
   return en1;
@@ -111,7 +116,8 @@ void PoolServer::Impl::MakeJob(bool clean) {
   t.height = options_.tmpl.height + static_cast<uint32_t>(job_seq_ / 4);
   t.seed = options_.tmpl.seed * 1000003 + job_seq_;
   uint32_t now = static_cast<uint32_t>(std::time(nullptr));
-  stratum::StratumJob job = MakeTemplateJob(t, absl::StrCat(absl::Hex(++job_seq_)), clean, now);
+  stratum::StratumJob job = MakeTemplateJob(
+      t, absl::StrCat(absl::Hex(epoch_ & 0xffff), ".", absl::Hex(++job_seq_)), clean, now);
   if (clean) jobs_.clear();
   jobs_.push_back(job);
   while (jobs_.size() > static_cast<size_t>(std::max(1, options_.keep_jobs))) jobs_.pop_front();

@@ -42,6 +42,10 @@ struct PoolOptions {
   TemplateOptions tmpl;                // Height, nbits, txids seed.
   std::string stats_json;              // Counters written here every stats_interval_s and at exit.
   double stats_interval_s = 1;
+  // Per-process epoch mixed into every extranonce1 and prefixed to every job id ("<epoch>.<n>"),
+  // so a restarted pool never hands out the extranonce1 or job ids of the previous process (a
+  // client cannot mistake the new session for a resumed one). 0: random at start.
+  uint32_t epoch = 0;
 };
 
 // Counters since start. accepted_work sums the difficulty of accepted shares.

@@ -58,6 +58,7 @@ class PoolServer::Impl {
   std::deque<stratum::StratumJob> jobs_;        // Valid jobs, oldest first.
   uint64_t job_seq_ = 0;
   uint32_t extranonce_seq_ = 0;
+  uint32_t epoch_ = 0;  // options_.epoch, or random: see PoolOptions::epoch.
   struct Resumable {
     std::vector<uint8_t> extranonce1;
     std::map<std::string, JobTerms> terms;

@@ -9,7 +9,7 @@
 namespace synth::service {
 
 absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
-    const std::vector<PoolConfig>& pools) {
+    const std::vector<PoolConfig>& pools, const PoolTimeouts& timeouts) {
   if (pools.empty()) return absl::InvalidArgumentError("no --pool given");
   const std::string& url = pools.front().url;
   if (url.rfind("synthetic://", 0) == 0) {
@@ -21,6 +21,8 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
   if (url.rfind("stratum+tcp://", 0) == 0 || url.rfind("stratum+ssl://", 0) == 0) {
 #ifdef SYNTH_HAVE_STRATUM_CLIENT
     stratum::ClientOptions options;
+    options.session.stall_timeout = timeouts.stall;
+    options.session.submit_timeout = timeouts.submit;
     for (size_t i = 0; i < pools.size(); ++i) {  // Failover order = the order of --pool.
       options.pools.push_back({pools[i].url, pools[i].user, pools[i].pass, static_cast<int>(i)});
     }

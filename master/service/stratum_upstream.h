@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "master/jobs/upstream.h"
 
 namespace synth::service {
@@ -25,9 +26,15 @@ struct PoolConfig {
   std::string pass;
 };
 
+// Dead-connection detection for stratum pools (docs/STRATUM.md "Faults").
+struct PoolTimeouts {
+  absl::Duration stall = absl::Seconds(90);   // No bytes from the pool: reconnect / fail over.
+  absl::Duration submit = absl::Seconds(30);  // A submit unanswered: same.
+};
+
 // Returns the upstream for `pools` (at least one). INVALID_ARGUMENT for an unknown scheme.
 absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
-    const std::vector<PoolConfig>& pools);
+    const std::vector<PoolConfig>& pools, const PoolTimeouts& timeouts = {});
 
 }  // namespace synth::service
 

@@ -25,7 +25,8 @@
 //   reason), stale (job cleaned, pool said 21, or the session changed before it could be sent),
 //   or timed out. Shares submitted while disconnected, and submits left unanswered by a
 //   dropped connection, wait (up to submit_timeout) for the next session and are sent if it
-//   resumed with the same extranonce1 and still knows the job (else they are stale). The 6th submit param (version bits = share.version & mask) is sent only when
+//   resumed with the same extranonce1 and still knows the job (else they end kPoolDown,
+//   "expired while the pool was down"). The 6th submit param (version bits = share.version & mask) is sent only when
 //   mining.configure agreed on version rolling.
 // - Reconnects use jittered exponential backoff; after `failover_after` consecutive failures
 //   the next pool by priority is tried; while on a backup, the primary is probed every

@@ -18,6 +18,7 @@ Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::Sub
           break;
         case SubmitOutcome::kStale: ++s.shares.stale; break;
         case SubmitOutcome::kTimedOut: ++s.shares.timed_out; break;
+        case SubmitOutcome::kPoolDown: ++s.shares.pool_down; break;
       }
       if (r.outcome == SubmitOutcome::kAccepted) s.shares.accepted_work += s.difficulty;
     });
@@ -76,7 +77,23 @@ void Client::Impl::Requeue(Session& s) {
 void Client::Impl::FlushQueue() {
   std::deque<Queued> queue = std::move(queue_);
   queue_.clear();
-  for (Queued& q : queue) SubmitOnIo(q.share, std::move(q.done));
+  // Held shares name jobs of the session that dropped. They are sent only on a true resume
+  // (same extranonce1 granted for the old session id) that still knows their job: on any other
+  // session the same job id may name a different job (a restarted pool counts from "1" again).
+  Session* s = active_ && active_->session->ready() ? active_->session.get() : nullptr;
+  for (Queued& q : queue) {
+    if (s == nullptr || (s->resumed() && s->KnowsJob(q.share.job_id))) {
+      SubmitOnIo(q.share, std::move(q.done));
+      continue;
+    }
+    LOG(INFO) << "stratum: held share for job " << q.share.job_id
+              << " expired while the pool was down (" << (s->resumed() ? "job gone" : "new session, not resumed")
+              << "); not sent";
+    q.done(SubmitResult{SubmitOutcome::kPoolDown, 0,
+                        s->resumed() ? "expired while the pool was down (job gone)"
+                                     : "expired while the pool was down (session not resumed)",
+                        false});
+  }
 }
 
 void Client::Impl::Submit(const ClientShare& share, Session::SubmitDone done) {
@@ -122,7 +139,8 @@ void Client::Impl::Tick() {
     }
     Session::SubmitDone done = std::move(it->done);
     it = queue_.erase(it);
-    done(SubmitResult{SubmitOutcome::kTimedOut, 0, "no pool connection in time", false});
+    done(SubmitResult{SubmitOutcome::kPoolDown, 0,
+                      "expired while the pool was down (no pool connection in time)", false});
   }
   if (!probe_ && active_ && active_->session->ready() && current_ != preferred_ &&
       now >= next_probe_) {

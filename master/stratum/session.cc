@@ -15,6 +15,7 @@ const char* OutcomeName(SubmitOutcome o) {
     case SubmitOutcome::kRejected: return "rejected";
     case SubmitOutcome::kStale: return "stale";
     case SubmitOutcome::kTimedOut: return "timed out";
+    case SubmitOutcome::kPoolDown: return "expired while the pool was down";
   }
   return "?";
 }
@@ -33,6 +34,7 @@ int64_t Session::Request(const std::string& method, const json& params, absl::Ti
 
 void Session::Begin(absl::Time now) {
   begun_ = now;
+  last_rx_ = now;
   absl::Time deadline = now + config_.request_timeout;
   if (config_.version_rolling || config_.minimum_difficulty) {
     ConfigureParams c;
@@ -57,6 +59,7 @@ void Session::SuggestDifficulty(double difficulty) {
 }
 
 absl::Status Session::OnLine(const std::string& line, absl::Time now) {
+  last_rx_ = now;
   absl::StatusOr<Message> m = ParseLine(line);
   if (!m.ok()) return m.status();
   switch (m->kind) {
@@ -212,6 +215,12 @@ absl::Status Session::Tick(absl::Time now) {
   if (!ready() && now - begun_ > config_.request_timeout) {
     return absl::DeadlineExceededError("handshake timed out");
   }
+  if (ready() && now - last_rx_ > config_.stall_timeout) {
+    return absl::UnavailableError(absl::StrCat("pool stalled: no data for ",
+                                               absl::FormatDuration(now - last_rx_),
+                                               "; treating the connection as dead"));
+  }
+  size_t timed_out = 0;
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.deadline > now) {
       ++it;
@@ -221,11 +230,16 @@ absl::Status Session::Tick(absl::Time now) {
     it = pending_.erase(it);
     if (p.done) {
       --submits_;
-      LOG(WARNING) << url_ << ": mining.submit timed out";
-      p.done(SubmitResult{SubmitOutcome::kTimedOut, 0, "no answer from the pool", true});
+      ++timed_out;
+      p.done(SubmitResult{SubmitOutcome::kTimedOut, 0, "timeout: no answer from the pool", true});
     } else {
       LOG(WARNING) << url_ << ": " << p.method << " got no answer";
     }
+  }
+  if (timed_out > 0) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        timed_out, " mining.submit unanswered for ", absl::FormatDuration(config_.submit_timeout),
+        "; treating the connection as dead"));
   }
   return absl::OkStatus();
 }

@@ -8,7 +8,11 @@
 //   s.Begin(now);                                   // configure, subscribe, authorize, ...
 //   RETURN_IF_ERROR(s.OnLine(line, now));           // error: drop the connection
 //   s.Submit(share, [](SubmitResult r) { ... }, now);
-//   RETURN_IF_ERROR(s.Tick(now));                   // request and submit timeouts
+//   RETURN_IF_ERROR(s.Tick(now));                   // timeouts; error: drop the connection
+//
+// Tick fails (the connection is dead; the client reconnects or fails over) when the handshake
+// does not finish within request_timeout, when nothing at all arrives for stall_timeout, or when
+// a submit goes unanswered for submit_timeout (that submit ends kTimedOut, reason "timeout: ...").
 //
 // Handshake (FIELD.md §3.1): mining.configure first (BIP 310 version rolling with the mask the
 // pool narrows, minimum-difficulty), then mining.subscribe (with the previous session id to
@@ -55,6 +59,9 @@ struct SessionConfig {
   std::vector<uint8_t> resume_extranonce1;
   absl::Duration request_timeout = absl::Seconds(10);  // Handshake requests.
   absl::Duration submit_timeout = absl::Seconds(30);
+  // No byte at all from the pool (no notify, no reply) for this long after the handshake: the
+  // connection is stalled and Tick fails so the client reconnects or fails over.
+  absl::Duration stall_timeout = absl::Seconds(90);
 };
 
 class Session {
@@ -127,6 +134,7 @@ class Session {
   std::map<int64_t, Pending> pending_;
   size_t submits_ = 0;
   absl::Time begun_ = absl::InfiniteFuture();  // Not connected yet: no handshake clock.
+  absl::Time last_rx_ = absl::InfiniteFuture();  // Last line from the pool (stall clock).
   bool subscribed_ = false;
   bool authorized_ = false;
   bool resumed_ = false;

@@ -122,14 +122,28 @@ TEST_F(SessionTest, SubmitSendsMaskedVersionBitsAndCountsTheVerdict) {
   session_.Submit(share, [&](const SubmitResult& r) { results.push_back(r); }, now_);
   ASSERT_TRUE(Feed(R"({"id":)" + std::to_string(*d_.sent.back().IntId()) + R"(,"result":true,"error":null})").ok());
   session_.Submit(share, [&](const SubmitResult& r) { results.push_back(r); }, now_);
-  ASSERT_TRUE(session_.Tick(now_ + absl::Seconds(31)).ok());
+  // An unanswered submit ends kTimedOut and the connection counts as dead.
+  EXPECT_EQ(session_.Tick(now_ + absl::Seconds(31)).code(), absl::StatusCode::kDeadlineExceeded);
   ASSERT_EQ(results.size(), 4u);
   EXPECT_EQ(results[0].outcome, SubmitOutcome::kRejected);
   EXPECT_EQ(results[0].code, 23);
   EXPECT_EQ(results[1].outcome, SubmitOutcome::kStale);
   EXPECT_EQ(results[2].outcome, SubmitOutcome::kAccepted);
   EXPECT_EQ(results[3].outcome, SubmitOutcome::kTimedOut);
+  EXPECT_EQ(results[3].reason.rfind("timeout", 0), 0u);
   EXPECT_EQ(session_.pending_submits(), 0u);
+}
+
+TEST_F(SessionTest, StalledPoolFailsTickAfterStallTimeoutAndAnyLineResetsTheClock) {
+  Handshake();
+  ASSERT_TRUE(Feed(Notify("a", true)).ok());
+  EXPECT_TRUE(session_.Tick(now_ + absl::Seconds(89)).ok());
+  now_ += absl::Seconds(80);
+  ASSERT_TRUE(Feed(Notify("b", false)).ok());  // Any line from the pool resets the stall clock.
+  EXPECT_TRUE(session_.Tick(now_ + absl::Seconds(89)).ok());
+  absl::Status s = session_.Tick(now_ + absl::Seconds(91));
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("stalled"), std::string::npos);
 }
 
 TEST_F(SessionTest, NoVersionBitsWhenConfigureRefused) {

@@ -40,7 +40,9 @@ enum class SubmitOutcome {
   kAccepted,
   kRejected,   // The pool said no (code/reason below), other than stale.
   kStale,      // Job gone: cleaned, pool answered 21, or the session changed before sending.
-  kTimedOut,   // No answer within the submit timeout (or never sent in that time).
+  kTimedOut,   // Sent, no answer within the submit timeout (reason "timeout: ..."); or stopped.
+  kPoolDown,   // Held while no pool was connected, never sent: the next session was not a true
+               // resume (same extranonce1) that still knows the job, or none came in time.
 };
 
 struct SubmitResult {
@@ -57,6 +59,7 @@ struct SubmitCounters {
   uint64_t rejected = 0;
   uint64_t stale = 0;
   uint64_t timed_out = 0;
+  uint64_t pool_down = 0;  // kPoolDown: expired while the pool was down.
   std::map<int, uint64_t> rejected_by_code;
   double accepted_work = 0;  // Sum over accepted shares of the difficulty of the last job.
 };

@@ -130,8 +130,10 @@ jobs::SubmitResult ToUpstreamResult(const SubmitResult& r) {
   out.accepted = r.outcome == SubmitOutcome::kAccepted;
   out.code = r.code;
   if (r.outcome == SubmitOutcome::kStale && out.code == 0) out.code = kErrJobNotFound;
+  out.stale = r.outcome == SubmitOutcome::kStale;
   out.reason = r.reason.empty() ? OutcomeName(r.outcome) : r.reason;
-  out.not_sent = !r.sent;
+  // Held while the pool was down and never sent: the ledger's pool-down state, not stale.
+  out.not_sent = !r.sent || r.outcome == SubmitOutcome::kPoolDown;
   return out;
 }
 

@@ -77,6 +77,68 @@ TEST(ReconnectTest, FailoverToBackupAndBackToThePrimary) {
   client->Stop();
 }
 
+TEST(ReconnectTest, StalledPoolIsDetectedAndTheClientFailsOverToTheBackup) {
+  std::unique_ptr<pool::PoolServer> primary = StartPool();
+  pool::PoolOptions bo;
+  bo.listen_port = 0;
+  bo.difficulty = kTinyDiff;
+  bo.job_interval_s = 0.2;  // A live pool talks; only the stalled one goes quiet.
+  bo.clean_every = 0;
+  absl::StatusOr<std::unique_ptr<pool::PoolServer>> backup = pool::PoolServer::Start(bo);
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  Miner miner;
+  ClientOptions o = FastOptions(
+      {{Url(primary->port()), "w", "x", 0}, {Url((*backup)->port()), "w", "x", 5}});
+  o.session.stall_timeout = absl::Milliseconds(1500);
+  o.primary_retry = absl::Seconds(30);  // Stay on the backup once there.
+  std::unique_ptr<Client> client = StartClient(miner, o);
+  ASSERT_TRUE(WaitFor([&] { return client->Status().connected; }));
+  EXPECT_EQ(client->Status().pool_index, 0);
+  primary->SetStall(true);  // TCP stays open; nothing more comes from the primary.
+  ASSERT_TRUE(WaitFor([&] { return client->Status().url == Url((*backup)->port()); }, 15000));
+  EXPECT_TRUE(client->Status().connected);
+  ClientJob job = miner.last_job();
+  EXPECT_EQ(Miner::SubmitAndWait(*client, Miner::FindShare(job)).outcome,
+            SubmitOutcome::kAccepted);
+  EXPECT_EQ((*backup)->Stats().accepted, 1u);
+  client->Stop();
+}
+
+TEST(ReconnectTest, RestartedPoolIsNotAResumeAndHeldSharesExpireAsPoolDown) {
+  std::unique_ptr<pool::PoolServer> pool = StartPool();
+  int port = pool->port();
+  Miner miner;
+  std::unique_ptr<Client> client = StartClient(miner, FastOptions({{Url(port), "w", "x", 0}}));
+  ASSERT_TRUE(WaitFor([&] { return client->Status().connected && miner.job_count() >= 1; }));
+  ClientJob old_job = miner.last_job();
+  pool->Stop();
+  pool.reset();  // The pool process dies...
+  ASSERT_TRUE(WaitFor([&] { return !client->Status().connected; }));
+  auto result = std::make_shared<std::optional<SubmitResult>>();
+  auto mu = std::make_shared<absl::Mutex>();
+  client->Submit(Miner::FindShare(old_job), [result, mu](const SubmitResult& r) {
+    absl::MutexLock l(mu.get());
+    *result = r;
+  });  // ...a share is found while it is down (held)...
+  pool = StartPool(kTinyDiff, port);  // ...and a new process comes up on the same port.
+  ASSERT_NE(pool, nullptr);
+  ASSERT_TRUE(WaitFor([&] {
+    absl::MutexLock l(mu.get());
+    return result->has_value();
+  }));
+  absl::MutexLock l(mu.get());
+  EXPECT_EQ((*result)->outcome, SubmitOutcome::kPoolDown) << (*result)->reason;
+  EXPECT_FALSE((*result)->sent);
+  EXPECT_FALSE(client->Status().resumed);
+  ClientJob new_job = miner.last_job();
+  EXPECT_NE(new_job.extranonce1, old_job.extranonce1);  // New epoch: new extranonce1...
+  EXPECT_NE(new_job.job.job_id, old_job.job.job_id);    // ...and new job ids.
+  EXPECT_TRUE(new_job.job.clean_jobs);
+  EXPECT_EQ(pool->Stats().accepted, 0u);
+  EXPECT_TRUE(pool->Stats().rejected.empty());  // The held share never reached the new pool.
+  client->Stop();
+}
+
 TEST(ReconnectTest, GarbageAndOversizeLinesDropAndReconnect) {
   std::unique_ptr<pool::PoolServer> pool = StartPool();
   Miner miner;

@@ -69,5 +69,23 @@ TEST(UpstreamAdapterTest, StaleWithoutCodeMapsTo21AndNotSent) {
   EXPECT_EQ(r.reason, "stale");
 }
 
+TEST(UpstreamAdapterTest, HeldSharesExpiredWhileThePoolWasDownAreNotSentAndNotStale) {
+  jobs::SubmitResult r = ToUpstreamResult(
+      SubmitResult{SubmitOutcome::kPoolDown, 0, "expired while the pool was down", false});
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.code, 0);  // Not 21: the ledger counts it pool-down, not stale.
+  EXPECT_FALSE(r.stale);
+  EXPECT_TRUE(r.not_sent);
+}
+
+TEST(UpstreamAdapterTest, TimedOutSubmitKeepsItsTimeoutReason) {
+  jobs::SubmitResult r = ToUpstreamResult(
+      SubmitResult{SubmitOutcome::kTimedOut, 0, "timeout: no answer from the pool", true});
+  EXPECT_FALSE(r.accepted);
+  EXPECT_FALSE(r.stale);
+  EXPECT_FALSE(r.not_sent);
+  EXPECT_EQ(r.reason.rfind("timeout", 0), 0u);
+}
+
 }  // namespace
 }  // namespace synth::stratum::testing
