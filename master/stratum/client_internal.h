@@ -49,6 +49,7 @@ class Client::Impl {
     ClientShare share;
     Session::SubmitDone done;
     absl::Time deadline;
+    bool resend = false;  // Sent once already; its connection dropped before the answer.
   };
   struct Resume {
     std::string session_id;
@@ -71,7 +72,9 @@ class Client::Impl {
   void Tick();
   void FlushQueue();
   void Requeue(Session& s);  // Unanswered submits of a lost connection wait for the next.
-  void SubmitOnIo(const ClientShare& share, Session::SubmitDone done);
+  // `resend`: the share was sent on a connection that dropped before the answer; a duplicate
+  // answer (code 22) on the resumed session means the pool took the first submit: accepted.
+  void SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend = false);
   Session::SubmitDone Counted(const ClientShare& share, Session::SubmitDone done);
   absl::Duration Backoff(int failures);
   void Update(std::function<void(ClientStatus&)> f);

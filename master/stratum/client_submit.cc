@@ -45,11 +45,35 @@ Session::SubmitDone Client::Impl::PoolCounted(int pool, Session::SubmitDone done
   };
 }
 
-void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done) {
+namespace {
+
+constexpr int kDuplicateCode = 22;  // Stratum's "duplicate share".
+
+// A resent share answered "duplicate" reached the pool the first time, before the connection
+// dropped (the master verified it meets the share target, and pools record accepted shares):
+// counted accepted, with the reason saying so.
+Session::SubmitDone DuplicateOnResendIsAccepted(Session::SubmitDone done) {
+  return [done = std::move(done)](const SubmitResult& r) {
+    if (r.sent && r.outcome == SubmitOutcome::kRejected && r.code == kDuplicateCode) {
+      LOG(INFO) << "stratum: resent share answered duplicate: the first submit reached the pool; "
+                   "counted accepted";
+      return done(SubmitResult{SubmitOutcome::kAccepted, r.code,
+                               "accepted before the connection dropped (duplicate on resend)",
+                               true});
+    }
+    done(r);
+  };
+}
+
+}  // namespace
+
+void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend) {
   absl::Time now = absl::Now();
   if (active_ && active_->session->ready()) {
     if (active_->session->KnowsJob(share.job_id)) {
-      return active_->session->Submit(share, PoolCounted(active_->pool, std::move(done)), now);
+      Session::SubmitDone counted = PoolCounted(active_->pool, std::move(done));
+      if (resend) counted = DuplicateOnResendIsAccepted(std::move(counted));
+      return active_->session->Submit(share, std::move(counted), now);
     }
     for (auto& c : draining_) {  // A job of the pool we just left, still open.
       if (c->session->ready() && c->session->KnowsJob(share.job_id)) {
@@ -59,7 +83,7 @@ void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done
     LOG(INFO) << "stratum: share for job " << share.job_id << " is stale (job gone); not sent";
     return done(SubmitResult{SubmitOutcome::kStale, 0, "job no longer valid", false});
   }
-  queue_.push_back(Queued{share, std::move(done), now + options_.session.submit_timeout});
+  queue_.push_back(Queued{share, std::move(done), now + options_.session.submit_timeout, resend});
 }
 
 void Client::Impl::Requeue(Session& s) {
@@ -70,7 +94,7 @@ void Client::Impl::Requeue(Session& s) {
                     "session if it resumes";
   }
   for (Session::Unanswered& u : lost) {
-    queue_.push_back(Queued{std::move(u.share), std::move(u.done), u.deadline});
+    queue_.push_back(Queued{std::move(u.share), std::move(u.done), u.deadline, /*resend=*/true});
   }
 }
 
@@ -83,7 +107,7 @@ void Client::Impl::FlushQueue() {
   Session* s = active_ && active_->session->ready() ? active_->session.get() : nullptr;
   for (Queued& q : queue) {
     if (s == nullptr || (s->resumed() && s->KnowsJob(q.share.job_id))) {
-      SubmitOnIo(q.share, std::move(q.done));
+      SubmitOnIo(q.share, std::move(q.done), q.resend);
       continue;
     }
     LOG(INFO) << "stratum: held share for job " << q.share.job_id
