@@ -1,8 +1,10 @@
 #include "master/jobs/job_manager.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 
@@ -30,8 +32,21 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
          dead.size() < order_.size()) {
     dead.push_back(order_[dead.size()]);  // Oldest first.
   }
+  std::string pool_key = absl::StrCat(job.job_id, "/", absl::BytesToHexString(std::string(
+                                           job.extranonce1.begin(), job.extranonce1.end())));
+  for (const auto& [k, live] : jobs_) {  // The same pool job still live: remember its progress.
+    if (live->pool_key == pool_key) RememberIndex(*live);
+  }
   for (const std::string& k : dead) Kill(k);
   auto info = std::make_unique<JobInfo>(JobInfo{key, *std::move(builder)});
+  info->pool_key = pool_key;
+  if (auto it = resume_index_.find(pool_key); it != resume_index_.end()) {
+    // Start on a fresh extranonce2 past everything handed out for this pool job before.
+    uint64_t per = info->builder.versions_per_extranonce2();
+    info->next_index = (it->second + per - 1) / per * per;
+    LOG(INFO) << "job " << job.job_id << " notified again: continuing at midstate index "
+              << info->next_index << " (no duplicate extranonce2)";
+  }
   jobs_.emplace(key, std::move(info));
   order_.push_back(key);
   current_ = key;
@@ -40,8 +55,24 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
   return dead;
 }
 
+void JobManager::RememberIndex(const JobInfo& job) {
+  auto [it, inserted] = resume_index_.try_emplace(job.pool_key, job.next_index);
+  if (!inserted) {
+    it->second = std::max(it->second, job.next_index);
+    return;
+  }
+  resume_order_.push_back(job.pool_key);
+  while (resume_order_.size() > options_.remember_dead) {
+    resume_index_.erase(resume_order_.front());
+    resume_order_.pop_front();
+  }
+}
+
 void JobManager::Kill(const std::string& key) {
-  if (jobs_.erase(key) == 0) return;
+  auto found = jobs_.find(key);
+  if (found == jobs_.end()) return;
+  RememberIndex(*found->second);
+  jobs_.erase(found);
   for (auto it = order_.begin(); it != order_.end(); ++it) {
     if (*it == key) {
       order_.erase(it);

@@ -39,6 +39,7 @@ struct JobInfo {
   JobBuilder builder;       // The job as notified (difficulty, extranonce1, mask included).
   uint64_t next_index = 0;  // Next midstate index to build.
   uint64_t group_id = 0;    // version_group of the extranonce2 being built.
+  std::string pool_key;     // Pool job id + extranonce1: what the pool's duplicate check sees.
 };
 
 class JobManager {
@@ -86,6 +87,7 @@ class JobManager {
 
  private:
   void Kill(const std::string& key);
+  void RememberIndex(const JobInfo& job);
   std::shared_ptr<const Midstate> BuildOne();
 
   const Options options_;
@@ -99,6 +101,11 @@ class JobManager {
   absl::flat_hash_map<uint64_t, std::shared_ptr<const Midstate>> midstates_;  // Live jobs only.
   std::deque<std::string> dead_order_;
   absl::flat_hash_set<std::string> dead_set_;
+  // Where each recent pool job (pool_key) stopped building: a job notified again (a resumed
+  // session re-sends its jobs) continues after the extranonce2s already handed out, so its
+  // shares are not duplicates of the ones found before the reconnect.
+  absl::flat_hash_map<std::string, uint64_t> resume_index_;
+  std::deque<std::string> resume_order_;
 };
 
 }  // namespace synth::jobs

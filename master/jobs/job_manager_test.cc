@@ -1,5 +1,6 @@
 #include "master/jobs/job_manager.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "gtest/gtest.h"
 #include "master/jobs/test_jobs.h"
 
@@ -57,6 +58,29 @@ TEST(JobManagerTest, SameIdGetsANewKeyAndKeysDifferAcrossInstances) {
   ASSERT_TRUE(restarted.AddJob(TestJob("a")).ok());
   EXPECT_EQ(restarted.current(), "other.1/a");
   EXPECT_NE(restarted.current(), k1);
+}
+
+TEST(JobManagerTest, AJobNotifiedAgainContinuesPastItsExtranonce2s) {
+  // A resumed pool session re-sends its jobs: the same pool job must not hand out the
+  // extranonce2s it had before, or every share found again is a duplicate at the pool.
+  JobManager jobs({.cache_ahead = 4});
+  ASSERT_TRUE(jobs.AddJob(TestJob("a", 1, 1, true)).ok());
+  absl::flat_hash_set<std::vector<uint8_t>> seen;
+  for (int i = 0; i < 6; ++i) seen.insert(jobs.NextMidstate()->extranonce2);
+  ASSERT_TRUE(jobs.AddJob(TestJob("a", 1, 1, true)).ok());  // Clean: the first instance dies.
+  for (int i = 0; i < 6; ++i) {
+    std::shared_ptr<const Midstate> m = jobs.NextMidstate();
+    ASSERT_NE(m, nullptr);
+    EXPECT_FALSE(seen.contains(m->extranonce2)) << "extranonce2 reused after the re-notify";
+    seen.insert(m->extranonce2);
+  }
+  ASSERT_TRUE(jobs.AddJob(TestJob("a", 1, 1, false)).ok());  // Not clean: the second lives on.
+  EXPECT_FALSE(seen.contains(jobs.NextMidstate()->extranonce2));
+  // Another pool job starts at the beginning as before.
+  JobManager fresh({.cache_ahead = 4});
+  ASSERT_TRUE(fresh.AddJob(TestJob("b", 2, 1, true)).ok());
+  ASSERT_TRUE(jobs.AddJob(TestJob("b", 2, 1, true)).ok());
+  EXPECT_EQ(jobs.NextMidstate()->extranonce2, fresh.NextMidstate()->extranonce2);
 }
 
 TEST(JobManagerTest, LiveJobsAreBounded) {
