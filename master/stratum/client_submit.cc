@@ -1,5 +1,7 @@
 // Client: share submission, the periodic tick (timeouts, draining, probing the primary) and the
 // public wrappers.
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "master/stratum/client.h"
@@ -93,8 +95,11 @@ void Client::Impl::Requeue(Session& s) {
                  << " submit(s) unanswered when the connection dropped; resending on the next "
                     "session if it resumes";
   }
+  // Each gets one more submit timeout to find a session that takes it.
+  absl::Time deadline = absl::Now() + options_.session.submit_timeout;
   for (Session::Unanswered& u : lost) {
-    queue_.push_back(Queued{std::move(u.share), std::move(u.done), u.deadline, /*resend=*/true});
+    queue_.push_back(Queued{std::move(u.share), std::move(u.done), std::max(u.deadline, deadline),
+                            /*resend=*/true});
   }
 }
 
@@ -147,8 +152,9 @@ void Client::Impl::Tick() {
   }
   for (size_t i = 0; i < draining_.size();) {
     Session& s = *draining_[i]->session;
-    (void)s.Tick(now);
-    if (s.pending_submits() == 0) {
+    bool dead = !s.Tick(now).ok();
+    if (dead) Requeue(s);  // Its unanswered shares wait for a session that can take them.
+    if (dead || s.pending_submits() == 0) {
       std::unique_ptr<Conn> done = std::move(draining_[i]);
       draining_.erase(draining_.begin() + static_cast<long>(i));
       Bury(std::move(done));

@@ -226,15 +226,15 @@ absl::Status Session::Tick(absl::Time now) {
       ++it;
       continue;
     }
-    Pending p = std::move(it->second);
-    it = pending_.erase(it);
-    if (p.done) {
-      --submits_;
+    if (it->second.done) {
+      // An unanswered share stays pending: the connection is declared dead below and the
+      // client resends it on a resumed session (or ends it pool-down), never "rejected".
       ++timed_out;
-      p.done(SubmitResult{SubmitOutcome::kTimedOut, 0, "timeout: no answer from the pool", true});
-    } else {
-      LOG(WARNING) << url_ << ": " << p.method << " got no answer";
+      ++it;
+      continue;
     }
+    LOG(WARNING) << url_ << ": " << it->second.method << " got no answer";
+    it = pending_.erase(it);
   }
   if (timed_out > 0) {
     return absl::DeadlineExceededError(absl::StrCat(
