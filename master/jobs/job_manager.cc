@@ -124,6 +124,11 @@ void JobManager::Fill() {
   }
 }
 
+std::shared_ptr<const Midstate> JobManager::PeekMidstate() {
+  if (cache_.empty()) Fill();
+  return cache_.empty() ? nullptr : cache_.front();
+}
+
 std::shared_ptr<const Midstate> JobManager::NextMidstate() {
   if (cache_.empty()) Fill();
   if (cache_.empty()) return nullptr;

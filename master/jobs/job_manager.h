@@ -65,6 +65,9 @@ class JobManager {
   // Returns the next unused midstate of the current job; nullptr when there is none.
   std::shared_ptr<const Midstate> NextMidstate();
 
+  // Returns the midstate NextMidstate() would return, without taking it; nullptr when none.
+  std::shared_ptr<const Midstate> PeekMidstate();
+
   // Tops the cache up to cache_ahead midstates. Cheap when already full.
   void Fill();
 

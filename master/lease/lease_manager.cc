@@ -106,20 +106,43 @@ Unit* LeaseManager::NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t st
 }
 
 Unit* LeaseManager::Carve(uint64_t max_count) {
-  // A midstate of a job that is no longer current is left: new work comes from the newest job.
-  if (carving_ != nullptr && (carve_next_ >= kNonceSpace || carving_->job_key != jobs_->current() ||
-                              jobs_->FindJob(carving_->job_key) == nullptr)) {
-    carving_ = nullptr;
+  bool row_open = row_pos_ < carving_.size();
+  // Midstates of a job that is no longer current are left: new work comes from the newest job.
+  // Members of an open row not cut yet simply end their carved range at row_start_.
+  if (!carving_.empty()) {
+    const std::string& key = carving_[0]->job_key;
+    if (key != jobs_->current() || jobs_->FindJob(key) == nullptr ||
+        (!row_open && carve_next_ >= kNonceSpace)) {
+      carving_.clear();
+      row_pos_ = 0;
+      row_open = false;
+    }
   }
-  if (carving_ == nullptr) {
-    carving_ = jobs_->NextMidstate();
+  if (carving_.empty()) {
+    std::shared_ptr<const jobs::Midstate> first = jobs_->NextMidstate();
+    if (first == nullptr) return nullptr;
+    carving_.push_back(first);
+    while (carving_.size() < std::max<size_t>(1, options_.lockstep_midstates)) {
+      std::shared_ptr<const jobs::Midstate> next = jobs_->PeekMidstate();
+      if (next == nullptr || next->job_key != first->job_key ||
+          next->version_group != first->version_group || next->work.tail != first->work.tail ||
+          next->work.target != first->work.target) {
+        break;
+      }
+      carving_.push_back(jobs_->NextMidstate());
+    }
     carve_next_ = 0;
-    if (carving_ == nullptr) return nullptr;
+    row_pos_ = carving_.size();
   }
-  uint64_t count = std::min(max_count, kNonceSpace - carve_next_);
-  Unit* u = NewUnit(carving_, static_cast<uint32_t>(carve_next_), count);
-  carve_next_ += count;
-  return u;
+  if (!row_open) {
+    const uint64_t members = carving_.size();
+    row_start_ = carve_next_;
+    row_count_ = std::min(std::max<uint64_t>(1, (max_count + members - 1) / members),
+                          kNonceSpace - carve_next_);
+    carve_next_ += row_count_;
+    row_pos_ = 0;
+  }
+  return NewUnit(carving_[row_pos_++], static_cast<uint32_t>(row_start_), row_count_);
 }
 
 void LeaseManager::Hand(Unit& u, uint64_t worker, uint64_t lease_id) {
@@ -253,7 +276,10 @@ std::vector<uint64_t> LeaseManager::DropJobs(const std::vector<std::string>& job
     it = it->second.unit_ids.empty() ? leases_.erase(it) : std::next(it);
   }
   std::erase_if(queue_, [&](uint64_t id) { return !units_.contains(id); });
-  if (carving_ != nullptr && dead.contains(carving_->job_key)) carving_ = nullptr;
+  if (!carving_.empty() && dead.contains(carving_[0]->job_key)) {
+    carving_.clear();
+    row_pos_ = 0;
+  }
   return std::vector<uint64_t>(workers.begin(), workers.end());
 }
 

@@ -6,6 +6,11 @@
 // the worker's measured rate × the target lease duration (seconds of work, so a GPU box and a
 // 2-core box both get a few seconds' worth), halved for a backed-off worker.
 //
+// With version rolling, fresh work is cut in rows: the same nonce range of up to
+// Options::lockstep_midstates midstates of one version group, consecutive in the lease, which a
+// GPU worker scans in one launch (the midstates share the header tail, so each nonce's message
+// schedule serves all of them).
+//
 // Coverage: every unit of a midstate is queued, leased or done, and the units of one midstate
 // tile [0, carved end) with no overlap. Handing out a unit that is not queued is a broken
 // invariant (CHECK). Audit() verifies the tiling. A lease expires `expiry` after its grant; units
@@ -91,6 +96,10 @@ class LeaseManager {
     uint64_t max_lease_hashes = uint64_t{1} << 44;
     double max_seconds_wanted = 60;  // Clamp on LeaseRequest.seconds_wanted.
     double backoff_factor = 0.5;     // Lease scale for backed-off workers.
+    // Fresh work is cut in rows: the same nonce range of up to this many midstates of one
+    // version group (same header tail, versions rolled), so that a GPU hashes them in one
+    // launch sharing each nonce's message schedule (kernels' max_mids). 1: one at a time.
+    size_t lockstep_midstates = 4;
   };
 
   LeaseManager(Options options, const Clock* clock, jobs::JobManager* jobs);
@@ -169,8 +178,13 @@ class LeaseManager {
   std::deque<uint64_t> queue_;              // Queued unit ids (stale entries skipped).
   std::map<uint64_t, LeaseRecord> leases_;  // By lease id; expiry grows with id.
   absl::flat_hash_map<uint64_t, WorkerState> workers_;
-  std::shared_ptr<const jobs::Midstate> carving_;
-  uint64_t carve_next_ = 0;  // Next nonce of carving_ (up to 2^32).
+  // The midstates being carved (one version group, at most lockstep_midstates) and the current
+  // row: units [row_start_, row_start_ + row_count_) of carving_[0..row_pos_) are cut.
+  std::vector<std::shared_ptr<const jobs::Midstate>> carving_;
+  uint64_t carve_next_ = 0;  // First nonce of the next row (up to 2^32).
+  uint64_t row_start_ = 0;
+  uint64_t row_count_ = 0;
+  size_t row_pos_ = 0;  // == carving_.size(): no row open.
   LeaseStats counters_;      // Cumulative fields only.
   // Live tallies, kept by Count() on every state change, so stats and per-worker figures cost
   // O(1) however many units the live jobs hold.

@@ -87,6 +87,54 @@ TEST_F(LeaseManagerTest, CoverageHasNoOverlapAndNoGap) {
   EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
 }
 
+// With version rolling, fresh work comes in rows: the same nonce range of four midstates of one
+// version group (same tail), consecutive in the lease, so a GPU scans them in one launch.
+TEST_F(LeaseManagerTest, VersionRollingCutsRowsOfSiblingMidstates) {
+  ASSERT_TRUE(jobs_.AddJob(TestJob("r", 1, 1, true, /*version_mask=*/0x1fffe000)).ok());
+  leases_.AddWorker(1, 4e8);  // 2e9 hashes per lease: 5e8 nonces of each of 4 midstates.
+  std::map<uint64_t, std::vector<std::pair<uint64_t, uint64_t>>> seen;
+  for (int i = 0; i < 12; ++i) {
+    Lease lease = leases_.Grant(1, 0, 0);
+    ASSERT_EQ(lease.units.size() % 4, 0u) << "lease " << i;
+    for (size_t r = 0; r < lease.units.size(); r += 4) {
+      const Unit* first = lease.units[r];
+      for (size_t k = 0; k < 4; ++k) {
+        const Unit* u = lease.units[r + k];
+        EXPECT_EQ(u->nonce_start, first->nonce_start);
+        EXPECT_EQ(u->nonce_count, first->nonce_count);
+        EXPECT_EQ(u->midstate->version_group, first->midstate->version_group);
+        EXPECT_EQ(u->midstate->work.tail, first->midstate->work.tail);
+        if (k > 0) EXPECT_NE(u->midstate->version, lease.units[r + k - 1]->midstate->version);
+      }
+    }
+    for (const Unit* u : lease.units) {
+      seen[u->midstate->midstate_id].emplace_back(u->nonce_start, u->nonce_start + u->nonce_count);
+    }
+  }
+  // 12 leases x 2e9 hashes = 24e9 > 4 x 2^32: the first group is used up to 2^32, then the next.
+  ASSERT_GE(seen.size(), 8u);
+  for (auto& [id, ranges] : seen) {
+    std::sort(ranges.begin(), ranges.end());
+    uint64_t expect = 0;
+    for (auto [s, e] : ranges) {
+      EXPECT_EQ(s, expect) << "midstate " << id;
+      expect = e;
+    }
+    EXPECT_LE(expect, uint64_t{1} << 32);
+  }
+  EXPECT_EQ(seen.begin()->second.back().second, uint64_t{1} << 32);
+  EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
+}
+
+// Without rolling every midstate has its own tail: one unit per midstate range, as before.
+TEST_F(LeaseManagerTest, WithoutRollingUnitsAreNotRowed) {
+  AddJob("a", true);
+  leases_.AddWorker(1, 10e6);
+  Lease lease = leases_.Grant(1, 0, 0);
+  ASSERT_EQ(lease.units.size(), 1u);
+  EXPECT_EQ(lease.units[0]->nonce_count, 50'000'000u);
+}
+
 TEST_F(LeaseManagerTest, ExpiredUnitsAreRequeuedFirstAndCancelled) {
   AddJob("a", true);
   leases_.AddWorker(1, 1e6);

@@ -7,13 +7,14 @@
 # prints a summary.
 #
 #   tests/bench/demo.sh [--seconds N] [--threads N] [--difficulty D] [--devices cpu|cuda|all]
-#                       [--build DIR]
+#                       [--version-mask HEX] [--build DIR]
 #
 # Defaults: 60 s, one CPU hashing thread per core, pool difficulty 0.01 (about two shares a
-# second at 100 MH/s), build/release.
+# second at 100 MH/s), the pool's version-rolling mask (BIP 310; 0 refuses rolling),
+# build/release.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-seconds=60 threads=0 difficulty=0.01 devices=cpu
+seconds=60 threads=0 difficulty=0.01 devices=cpu version_mask=
 BUILD=${BUILD:-build/release}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,8 +22,9 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --difficulty) difficulty=$2; shift 2 ;;
     --devices) devices=$2; shift 2 ;;
+    --version-mask) version_mask=$2; shift 2 ;;
     --build) BUILD=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +44,7 @@ stats="$SYNTH_TMP/pool_stats.json"
 echo "== synth demo: pool 127.0.0.1:$pool_port (difficulty $difficulty)," \
      "master 127.0.0.1:$master_port, one worker (--devices $devices), ${seconds}s"
 start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$pool_port" --difficulty "$difficulty" \
-  --stats_json "$stats"
+  --stats_json "$stats" ${version_mask:+--version_mask "$version_mask"}
 wait_port "$pool_port" 15 || fail "synth-pool did not start listening"
 start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$pool_port" --user demo \
   --pass x --listen "127.0.0.1:$master_port" --status-every 5

@@ -9,9 +9,13 @@
 #                                                  # tests, SASS statistics, every kernel
 #                                                  # variant against the CPU reference and
 #                                                  # timed, the feeder, hashcat -m 21400, and
-#                                                  # synth-worker --benchmark --devices=cuda
+#                                                  # synth-worker --benchmark --devices=cuda,
+#                                                  # then a live cluster on the GPU (synth-pool
+#                                                  # + synth-master + synth-worker --devices
+#                                                  # cuda, tests/bench/demo.sh) without and
+#                                                  # with version rolling
 #
-# SKIP_TESTS=1 / SKIP_HASHCAT=1 leave those parts out (kernel iterations). `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
+# SKIP_TESTS=1 / SKIP_KERNELS=1 / SKIP_HASHCAT=1 / SKIP_WORKER=1 / SKIP_LIVE=1 leave those parts out (LIVE_SECONDS=30 each) (kernel iterations). `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
 # Debian's .debs (`apt-get download hashcat hashcat-data libminizip1 libxxhash0
 # ocl-icd-libopencl1` into .device/debs), unpacked into a temp dir on the GPU machine.
 set -uo pipefail
@@ -22,11 +26,12 @@ if [[ $stage == prepare ]]; then
   build=${2:-build/cuda}
   set -e
   cmake --build "$build" --target synth_gpu_bench gpu_scanner_test cuda_device_test
-  cmake --build "$build" --target synth-worker || echo "WARNING: synth-worker did not build"
+  cmake --build "$build" --target synth-worker synth-master synth-pool synthctl ||
+    echo "WARNING: the cluster binaries did not build"
   rm -rf .device/bin .device/lib && mkdir -p .device/bin .device/lib
   bins=()
   for b in kernels/synth_gpu_bench kernels/gpu_scanner_test worker/devices/cuda_device_test \
-           worker/synth-worker; do
+           worker/synth-worker master/synth-master master/pool/synth-pool master/ctl/synthctl; do
     [[ -x $build/$b ]] && bins+=("$build/$b")
   done
   cp "${bins[@]}" .device/bin/
@@ -53,6 +58,7 @@ if [[ -z ${SKIP_TESTS:-} ]]; then
   "$bin/cuda_device_test" 2>&1 | tail -n 12 | tee -a "$OUT/tests.txt"
 fi
 
+if [[ -z ${SKIP_KERNELS:-} ]]; then
 echo "== SASS (sm_90) per kernel variant"
 cuobjdump -res-usage "$bin/synth_gpu_bench" 2>&1 | grep -E "Function|REG" > "$OUT/res_usage.txt"
 cuobjdump -sass -arch sm_90 "$bin/synth_gpu_bench" > "$OUT/sass.txt" 2>&1
@@ -84,6 +90,7 @@ PY
 
 echo "== kernel variants and feeder"
 "$bin/synth_gpu_bench" 5 "$OUT/bench.tsv" 2>&1 | tee "$OUT/bench.txt"
+fi
 
 if [[ -z ${SKIP_HASHCAT:-} ]]; then
 echo "== hashcat 6.2.6 -m 21400 (sha256(sha256_bin)) baseline"
@@ -109,7 +116,22 @@ done
 fi
 
 echo "== synth-worker --benchmark --devices=cuda --seconds $seconds"
-[[ -x $bin/synth-worker ]] && "$bin/synth-worker" --benchmark --devices=cuda --seconds "$seconds" 2>&1 | tee "$OUT/worker.txt" | tail -n 12
+[[ -z ${SKIP_WORKER:-} && -x $bin/synth-worker ]] && "$bin/synth-worker" --benchmark --devices=cuda --seconds "$seconds" 2>&1 | tee "$OUT/worker.txt" | tail -n 12
+
+# The live path: leases from a real master, the worker's scheduler and feeder, shares checked by
+# the master and credited by the pool. With the pool's version mask the master cuts rows of four
+# sibling midstates and the worker hands each row to one launch.
+live_seconds=${LIVE_SECONDS:-30}
+if [[ -z ${SKIP_LIVE:-} && -x $bin/synth-master && -x $bin/synth-pool ]]; then
+  for mask in 0 1fffe000; do
+    echo "== live cluster: synth-pool (version mask $mask, difficulty 1) + synth-master +" \
+         "synth-worker --devices cuda, ${live_seconds}s"
+    SYNTH_POOL=$bin/synth-pool SYNTH_MASTER=$bin/synth-master SYNTH_WORKER=$bin/synth-worker \
+      SYNTH_CTL=$bin/synthctl timeout $((live_seconds + 60)) tests/bench/demo.sh --devices cuda \
+      --seconds "$live_seconds" --difficulty 1 --version-mask "$mask" 2>&1 |
+      tee "$OUT/live_$mask.txt" | tail -n 5
+  done
+fi
 
 echo "== summary"
 hc_rate=$(grep -oE 'Speed.#[0-9]+[.]+: +[0-9.]+ [kMGT]H/s' "$OUT/hashcat.txt" |
@@ -117,5 +139,9 @@ hc_rate=$(grep -oE 'Speed.#[0-9]+[.]+: +[0-9.]+ [kMGT]H/s' "$OUT/hashcat.txt" |
   sort -g | tail -1)
 echo "hashcat GH/s: ${hc_rate:-n/a}"
 awk -F'\t' -v hc="${hc_rate:-0}" '$1=="raw" {printf "raw  mode %s mids %s tpb %s npt %-3s %s %7.3f GH/s  x%.2f hashcat\n", $2,$3,$4,$5,$6,$7, (hc>0?$7/hc:0)}
-  $1=="feeder" {printf "feeder mids %s %7.3f GH/s  x%.2f hashcat  CPU %s%% of a core\n", $2,$3, (hc>0?$3/hc:0), $4}' "$OUT/bench.tsv"
-grep -iE "cuda|total" "$OUT/worker.txt" | tail -n 4
+  $1=="feeder" {printf "feeder mids %s %7.3f GH/s  x%.2f hashcat  CPU %s%% of a core\n", $2,$3, (hc>0?$3/hc:0), $4}' "$OUT/bench.tsv" 2>/dev/null
+grep -iE "cuda|total" "$OUT/worker.txt" 2>/dev/null | tail -n 4
+for f in "$OUT"/live_*.txt; do
+  [[ -f $f ]] && echo "live $(basename "$f" .txt): $(grep -E '^ *[0-9]+s \|' "$f" | tail -n 1)"
+done
+exit 0

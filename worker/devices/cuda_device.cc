@@ -122,6 +122,8 @@ class CudaDevice final : public Device {
     return hashes;
   }
 
+  int MaxWorksPerScan() const override { return scanner_->Tuning().max_mids; }
+
   DeviceTelemetry Telemetry() const override {
     if (nvml_device_ == nullptr) return {};
     return Nvml::Get()->Read(nvml_device_);

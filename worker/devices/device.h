@@ -64,6 +64,12 @@ class Device {
                                         uint64_t count, const std::atomic<bool>* cancel,
                                         std::vector<FoundNonce>* found) = 0;
 
+  // The most works one Scan hashes in lockstep: the same nonces of every work advance together,
+  // so a Scan that stops early after h hashes has done the first h / works.size() nonces of each
+  // (a GPU's version-rolling launch, kernels' max_mids). The scheduler hands a device sibling
+  // units (same tail and target) in groups of a power of two up to this. The default is 1.
+  virtual int MaxWorksPerScan() const { return 1; }
+
   // Returns current hardware readings; the default knows none.
   virtual DeviceTelemetry Telemetry() const { return {}; }
 };

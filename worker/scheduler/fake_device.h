@@ -54,12 +54,14 @@ class FakeDevice : public Device {
     bool per_thread_clock = true;   // Advance PerThreadFakeClock by count / rate_hps.
     // Real time each Scan takes at least, so that concurrent devices all get turns.
     absl::Duration real_delay = absl::Microseconds(100);
+    int max_works = 1;              // MaxWorksPerScan(); works advance in lockstep.
   };
 
   FakeDevice(std::string name, Script script, DeviceKind kind = DeviceKind::kCpu)
       : info_{std::move(name), kind, "fake"}, script_(script) {}
 
   const DeviceInfo& Info() const override { return info_; }
+  int MaxWorksPerScan() const override { return script_.max_works; }
 
   absl::StatusOr<uint64_t> Scan(std::span<const hash::ScanWork> works, uint32_t start,
                                 uint64_t count, const std::atomic<bool>* cancel,
@@ -85,11 +87,13 @@ class FakeDevice : public Device {
       uint64_t first = (uint64_t{start} + script_.share_every - 1) / script_.share_every *
                        script_.share_every;
       for (uint64_t n = first; n < start + done; n += script_.share_every) {
-        found->push_back({0, static_cast<uint32_t>(n)});
+        for (uint32_t w = 0; w < works.size(); ++w) found->push_back({w, static_cast<uint32_t>(n)});
       }
     }
     absl::MutexLock lock(&mu_);
     batches_.push_back({start, done});
+    for (const hash::ScanWork& w : works) scanned_.push_back({w.midstate[0], start, done});
+    group_sizes_.push_back(works.size());
     return done * works.size();
   }
 
@@ -97,6 +101,20 @@ class FakeDevice : public Device {
   std::vector<std::pair<uint64_t, uint64_t>> Batches() const {
     absl::MutexLock lock(&mu_);
     return batches_;
+  }
+  // Returns (midstate word 0, start, hashed) for every work of every Scan so far.
+  struct Scanned {
+    uint32_t midstate0;
+    uint64_t start, hashed;
+  };
+  std::vector<Scanned> ScannedWorks() const {
+    absl::MutexLock lock(&mu_);
+    return scanned_;
+  }
+  // Returns the number of works of every Scan so far.
+  std::vector<size_t> GroupSizes() const {
+    absl::MutexLock lock(&mu_);
+    return group_sizes_;
   }
   // True while a real-time Scan is running.
   bool Scanning() const { return scanning_.load(); }
@@ -108,6 +126,8 @@ class FakeDevice : public Device {
   std::atomic<bool> scanning_{false};
   mutable absl::Mutex mu_;
   std::vector<std::pair<uint64_t, uint64_t>> batches_ ABSL_GUARDED_BY(mu_);
+  std::vector<Scanned> scanned_ ABSL_GUARDED_BY(mu_);
+  std::vector<size_t> group_sizes_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace synth::worker

@@ -41,7 +41,8 @@ struct Scheduler::Slot {
   std::unique_ptr<Device> device;
   std::thread thread;
   std::atomic<bool> cancel{false};
-  Unit* current = nullptr;
+  size_t max_works = 1;          // Device::MaxWorksPerScan() rounded down to a power of two.
+  std::vector<Unit*> current;    // Units of the Scan in flight.
   TelemetryWindow window;
   uint64_t batch = 0;
   uint64_t hashes_total = 0, shares_total = 0, errors_total = 0;
@@ -60,6 +61,9 @@ Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOpti
     bool cuda = device->Info().kind == DeviceKind::kCuda;
     slot->batch = std::clamp(cuda ? options_.initial_cuda_batch : options_.initial_cpu_batch,
                              options_.min_batch, options_.max_batch);
+    while (slot->max_works * 2 <= static_cast<size_t>(std::max(1, device->MaxWorksPerScan()))) {
+      slot->max_works *= 2;
+    }
     slot->device = std::move(device);
     slots_.push_back(std::move(slot));
   }
@@ -160,13 +164,14 @@ void Scheduler::DeviceLoop(size_t index) {
   Chunk chunk;
   while (NextChunk(index, &chunk)) {
     if (chunk.new_job && callbacks_.on_job_started) {
-      callbacks_.on_job_started(chunk.unit->unit.job_id, slot.device->Info().name, clock_->Now());
+      callbacks_.on_job_started(chunk.units[0]->unit.job_id, slot.device->Info().name,
+                                clock_->Now());
     }
     found.clear();
     absl::Time t0 = clock_->Now();
-    absl::StatusOr<uint64_t> done = slot.device->Scan(
-        std::span<const hash::ScanWork>(chunk.work.get(), 1), static_cast<uint32_t>(chunk.begin),
-        chunk.end - chunk.begin, &slot.cancel, &found);
+    absl::StatusOr<uint64_t> done =
+        slot.device->Scan(chunk.works, static_cast<uint32_t>(chunk.begin),
+                          chunk.end - chunk.begin, &slot.cancel, &found);
     absl::Duration latency = clock_->Now() - t0;
     bool bad_nonce = false;
     EmitShares(index, chunk, found, &bad_nonce);
@@ -185,38 +190,72 @@ bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
   slot.idle += clock_->Now() - idle_from;
   if (stopping_) return false;
   Unit* unit = queue_.front();
-  auto& [begin, end] = unit->todo.front();
-  uint64_t n = std::min(slot.batch, end - begin);
-  *chunk = Chunk{unit, unit->unit.work, begin, begin + n};
-  begin += n;
-  queued_nonces_ -= n;
-  if (begin == end) unit->todo.pop_front();
-  if (unit->todo.empty()) {
-    unit->queued = false;
-    queue_.pop_front();
+  const uint64_t begin = unit->todo.front().first;
+  uint64_t end = unit->todo.front().second;
+  chunk->units.assign(1, unit);
+  if (slot.max_works > 1) {
+    // Siblings: queued units of the same job whose next range starts at the same nonce and whose
+    // work differs only in the midstate (the master cuts version-rolled midstates in such rows).
+    const hash::ScanWork& w = *unit->unit.work;
+    size_t looked = 0;
+    for (Unit* other : queue_) {
+      if (chunk->units.size() == slot.max_works || ++looked > 64) break;
+      if (other == unit || other->todo.front().first != begin ||
+          other->unit.job_id != unit->unit.job_id || other->unit.work->tail != w.tail ||
+          other->unit.work->target != w.target) {
+        continue;
+      }
+      chunk->units.push_back(other);
+    }
+    size_t k = 1;
+    while (k * 2 <= chunk->units.size()) k *= 2;  // The device's lockstep sizes.
+    chunk->units.resize(k);
+    for (Unit* u : chunk->units) end = std::min(end, u->todo.front().second);
   }
-  ++unit->in_flight;
+  const uint64_t k = chunk->units.size();
+  // slot.batch counts hashes: k works of n nonces take about as long as one of k * n.
+  const uint64_t n = std::min(std::max<uint64_t>(1, slot.batch / k), end - begin);
+  chunk->begin = begin;
+  chunk->end = begin + n;
+  chunk->new_job = false;
+  chunk->works.clear();
+  for (Unit* u : chunk->units) {
+    chunk->works.push_back(*u->unit.work);
+    auto& front = u->todo.front();
+    front.first += n;
+    queued_nonces_ -= n;
+    if (front.first == front.second) u->todo.pop_front();
+    if (u->todo.empty()) {
+      u->queued = false;
+      queue_.erase(std::find(queue_.begin(), queue_.end(), u));
+    }
+    ++u->in_flight;
+  }
   if (std::find(recent_jobs_.begin(), recent_jobs_.end(), unit->unit.job_id) ==
       recent_jobs_.end()) {
     chunk->new_job = true;
     recent_jobs_.push_back(unit->unit.job_id);
     if (recent_jobs_.size() > 64) recent_jobs_.pop_front();
   }
-  slot.current = unit;
+  slot.current = chunk->units;
   slot.cancel.store(false);
   return true;
 }
 
 void Scheduler::EmitShares(size_t index, const Chunk& chunk,
                            const std::vector<FoundNonce>& found, bool* bad_nonce) {
-  const WorkUnit& wu = chunk.unit->unit;  // Immutable while the chunk is in flight.
+  // The units are immutable while the chunk is in flight.
   const std::string& name = slots_[index]->device->Info().name;
   for (const FoundNonce& f : found) {
-    if (f.work_index != 0 || f.nonce < chunk.begin || f.nonce >= chunk.end ||
+    if (f.work_index >= chunk.units.size() || f.nonce < chunk.begin || f.nonce >= chunk.end ||
         (options_.verify_shares &&
-         !hash::MeetsTarget(hash::HashNonce(*chunk.work, f.nonce), chunk.work->target))) {
-      LOG(WARNING) << "device " << name << " reported nonce " << f.nonce << " of unit "
-                   << wu.unit_id << " that does not meet the target; counted as an error";
+         !hash::MeetsTarget(hash::HashNonce(chunk.works[f.work_index], f.nonce),
+                            chunk.works[f.work_index].target))) {
+      LOG(WARNING) << "device " << name << " reported nonce " << f.nonce << " of work "
+                   << f.work_index << " (unit "
+                   << chunk.units[std::min<size_t>(f.work_index, chunk.units.size() - 1)]
+                          ->unit.unit_id
+                   << ") that does not meet the target; counted as an error";
       *bad_nonce = true;
       absl::MutexLock lock(&mu_);
       ++slots_[index]->errors_total;
@@ -227,6 +266,7 @@ void Scheduler::EmitShares(size_t index, const Chunk& chunk,
       ++slots_[index]->shares_total;
     }
     if (callbacks_.on_share) {
+      const WorkUnit& wu = chunk.units[f.work_index]->unit;
       callbacks_.on_share(FoundShare{wu.unit_id, wu.job_id, wu.midstate_id, f.nonce, name,
                                      clock_->Now()});
     }
@@ -237,25 +277,25 @@ bool Scheduler::FinishChunk(size_t index, const Chunk& chunk,
                             const absl::StatusOr<uint64_t>& done, absl::Duration latency,
                             bool bad_nonce) {
   Slot& slot = *slots_[index];
-  Unit* unit = chunk.unit;
   std::vector<UnitOutcome> out;
   bool back_off = false;
   {
     absl::MutexLock lock(&mu_);
-    slot.current = nullptr;
-    --unit->in_flight;
-    uint64_t hashed = done.ok() ? std::min(*done, chunk.end - chunk.begin) : 0;
-    unit->hashes_done += hashed;
+    slot.current.clear();
+    const uint64_t k = chunk.units.size();
+    const uint64_t n = chunk.end - chunk.begin;
+    const uint64_t hashed = done.ok() ? std::min(*done, n * k) : 0;
+    const uint64_t nonces = hashed / k;  // Per unit: the works advance in lockstep.
     slot.hashes_total += hashed;
     // A Scan that stops early without being cancelled is a device fault, like an error.
-    bool short_scan = done.ok() && hashed < chunk.end - chunk.begin && !slot.cancel.load();
+    bool short_scan = done.ok() && hashed < n * k && !slot.cancel.load();
     slot.window.Add({.hashes = hashed,
                      .latency = latency,
                      .error = !done.ok() || short_scan || bad_nonce});
     if (done.ok() && !short_scan) {
       slot.consecutive_errors = 0;
       // Size from this batch when it ran to completion, else keep the current size.
-      if (hashed == chunk.end - chunk.begin) {
+      if (hashed == n * k) {
         slot.batch = NextBatchSize({.target = options_.target_batch_latency,
                                     .min_batch = options_.min_batch,
                                     .max_batch = options_.max_batch},
@@ -273,19 +313,26 @@ bool Scheduler::FinishChunk(size_t index, const Chunk& chunk,
                    << slot.consecutive_errors << " consecutive errors";
       }
     }
-    uint64_t rest_begin = chunk.begin + hashed;
-    if (rest_begin < chunk.end && !unit->cancelled && !stopping_) {
-      // Interrupted or failed: the unhashed tail goes back to the front of the queue.
-      unit->todo.emplace_front(rest_begin, chunk.end);
-      queued_nonces_ += chunk.end - rest_begin;
-      if (!unit->queued) {
-        unit->queued = true;
-        queue_.push_front(unit);
+    // In reverse, so that re-queued units keep their order at the queue's front.
+    for (auto it = chunk.units.rbegin(); it != chunk.units.rend(); ++it) {
+      Unit* unit = *it;
+      --unit->in_flight;
+      unit->hashes_done += nonces;
+      uint64_t rest_begin = chunk.begin + nonces;
+      if (rest_begin < chunk.end && !unit->cancelled && !stopping_) {
+        // Interrupted or failed: the unhashed tail goes back to the front of the queue.
+        unit->todo.emplace_front(rest_begin, chunk.end);
+        queued_nonces_ += chunk.end - rest_begin;
+        if (!unit->queued) {
+          unit->queued = true;
+          queue_.push_front(unit);
+        }
+        work_cv_.SignalAll();
       }
-      work_cv_.SignalAll();
-    }
-    if (unit->in_flight == 0 && unit->todo.empty()) {
-      EndUnitLocked(unit, unit->cancelled ? UnitState::kCancelled : UnitState::kCompleted, &out);
+      if (unit->in_flight == 0 && unit->todo.empty()) {
+        EndUnitLocked(unit,
+                      unit->cancelled ? UnitState::kCancelled : UnitState::kCompleted, &out);
+      }
     }
   }
   Deliver(std::move(out));
@@ -327,7 +374,9 @@ int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
         queue_.erase(std::find(queue_.begin(), queue_.end(), unit));
       }
       for (auto& slot : slots_) {
-        if (slot->current == unit) slot->cancel.store(true);
+        if (std::find(slot->current.begin(), slot->current.end(), unit) != slot->current.end()) {
+          slot->cancel.store(true);
+        }
       }
     }
   }

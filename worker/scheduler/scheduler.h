@@ -1,7 +1,8 @@
 // File: worker/scheduler/scheduler.h
 //
 // The worker's local pull scheduler. Leased WorkUnits wait in one FIFO queue; one thread per
-// device pulls the next batch of nonces from the front unit, sized so that the batch takes
+// device pulls the next batch of nonces from the front unit (together with queued sibling units
+// at the same nonce, up to Device::MaxWorksPerScan(), for a GPU's version-rolling launch), sized so that the batch takes
 // about the target latency on that device (batch_sizer.h), hashes it with Device::Scan, and
 // hands found nonces to `on_share` the moment Scan returns. A cancel (clean job) drops queued
 // units at once and sets the cancel flag that in-flight Scans poll, so stale hashing stops
@@ -127,9 +128,11 @@ class Scheduler {
  private:
   struct Unit;
   struct Slot;
+  // One Scan: the same nonces [begin, end) of one unit, or of up to MaxWorksPerScan() sibling
+  // units (same job, tail and target: version-rolled midstates) hashed in lockstep.
   struct Chunk {
-    Unit* unit = nullptr;
-    std::shared_ptr<const hash::ScanWork> work;
+    std::vector<Unit*> units;
+    std::vector<hash::ScanWork> works;  // works[i] is units[i]'s.
     uint64_t begin = 0, end = 0;
     bool new_job = false;  // The first batch of its job.
   };

@@ -88,8 +88,11 @@ TEST(SchedulerTest, EveryNonceIsHashedExactlyOnceAcrossDevices) {
   std::vector<std::unique_ptr<Device>> devices;
   std::vector<FakeDevice*> spies;
   for (double rate : {1e7, 3e6}) {
-    auto d = std::make_unique<FakeDevice>("cpu" + std::to_string(spies.size()),
-                                          FakeDevice::Script{.rate_hps = rate});
+    // 1 ms of real time per Scan (~100 Scans): on a loaded machine the second device thread
+    // still gets scheduled before the first has taken every unit.
+    auto d = std::make_unique<FakeDevice>(
+        "cpu" + std::to_string(spies.size()),
+        FakeDevice::Script{.rate_hps = rate, .real_delay = absl::Milliseconds(1)});
     spies.push_back(d.get());
     devices.push_back(std::move(d));
   }
@@ -172,6 +175,111 @@ TEST(SchedulerTest, CancelStopsInFlightScanAndDropsQueuedUnitsAtOnce) {
   for (uint64_t i = 1; i <= 5; ++i) EXPECT_EQ(states[i], UnitState::kCancelled) << i;
   EXPECT_EQ(states[6], UnitState::kCompleted);
   EXPECT_EQ(sched.CancelJobs({"old"}), 0) << "cancelled twice";
+}
+
+// A work that any hash meets, told apart by midstate word 0; `tail` picks its version group.
+std::shared_ptr<const hash::ScanWork> SiblingWork(uint32_t midstate0, uint8_t tail) {
+  auto work = std::make_shared<hash::ScanWork>();
+  work->target.fill(0xffffffff);
+  work->midstate[0] = midstate0;
+  work->tail.fill(tail);
+  return work;
+}
+
+// Checks that each midstate's scanned ranges tile [0, count) once.
+void ExpectTiled(const std::vector<FakeDevice::Scanned>& scanned,
+                 const std::map<uint32_t, uint64_t>& counts) {
+  std::map<uint32_t, std::vector<std::pair<uint64_t, uint64_t>>> by_mid;
+  for (const auto& s : scanned) {
+    if (s.hashed > 0) by_mid[s.midstate0].emplace_back(s.start, s.hashed);
+  }
+  for (const auto& [mid, count] : counts) {
+    auto& ranges = by_mid[mid];
+    std::sort(ranges.begin(), ranges.end());
+    uint64_t next = 0;
+    for (auto [start, n] : ranges) {
+      EXPECT_EQ(start, next) << "midstate " << mid << ": gap or overlap";
+      next = start + n;
+    }
+    EXPECT_EQ(next, count) << "midstate " << mid;
+  }
+}
+
+TEST(SchedulerTest, SiblingUnitsShareOneScanOnALockstepDevice) {
+  std::vector<std::unique_ptr<Device>> devices;
+  auto d = std::make_unique<FakeDevice>(
+      "cuda0", FakeDevice::Script{.rate_hps = 1e9, .share_every = 1 << 20, .max_works = 4},
+      DeviceKind::kCuda);
+  FakeDevice* spy = d.get();
+  devices.push_back(std::move(d));
+  Sink sink;
+  Scheduler sched(std::move(devices), FastOptions(), sink.Callbacks());
+  const uint64_t kCount = 1 << 22;
+  std::vector<WorkUnit> units;
+  // Units 1..4: one version group; 5..7: another (three: a pair and a single); 8: alone.
+  for (uint32_t i = 1; i <= 8; ++i) {
+    uint8_t tail = i <= 4 ? 1 : i <= 7 ? 2 : 3;
+    units.push_back(Unit(i, "j", 0, kCount, SiblingWork(i, tail)));
+  }
+  ASSERT_TRUE(sched.AddUnits(units).ok());
+  sched.Start();
+  ASSERT_TRUE(sink.WaitForOutcomes(8));
+  EXPECT_THAT(sink.Outcomes(), Each(Field(&UnitOutcome::state, UnitState::kCompleted)));
+  EXPECT_THAT(sink.Outcomes(), Each(Field(&UnitOutcome::hashes_done, kCount)));
+  std::vector<size_t> sizes = spy->GroupSizes();
+  EXPECT_NE(std::find(sizes.begin(), sizes.end(), 4u), sizes.end());
+  EXPECT_NE(std::find(sizes.begin(), sizes.end(), 2u), sizes.end());
+  EXPECT_THAT(sizes, Each(::testing::AnyOf(1u, 2u, 4u)));
+  std::map<uint32_t, uint64_t> counts;
+  for (uint32_t i = 1; i <= 8; ++i) counts[i] = kCount;
+  ExpectTiled(spy->ScannedWorks(), counts);
+  // Every share is credited to its own unit.
+  std::map<uint64_t, std::set<uint32_t>> shares;
+  for (const FoundShare& s : sink.Shares()) {
+    EXPECT_TRUE(shares[s.unit_id].insert(s.nonce).second) << "duplicate share";
+    EXPECT_EQ(s.midstate_id, s.unit_id * 10);
+  }
+  for (uint64_t i = 1; i <= 8; ++i) {
+    EXPECT_EQ(shares[i], (std::set<uint32_t>{0, 1 << 20, 2 << 20, 3 << 20})) << "unit " << i;
+  }
+  EXPECT_EQ(sched.Stats()[0].hashes_total, 8 * kCount);
+}
+
+TEST(SchedulerTest, CancellingOneSiblingInFlightLetsTheOthersFinish) {
+  std::vector<std::unique_ptr<Device>> devices;
+  auto d = std::make_unique<FakeDevice>(
+      "cuda0",
+      FakeDevice::Script{.real_chunk = 1000, .per_thread_clock = false, .max_works = 4},
+      DeviceKind::kCuda);
+  FakeDevice* spy = d.get();
+  devices.push_back(std::move(d));
+  Sink sink;
+  SchedulerOptions options = FastOptions();
+  options.clock = RealClock::Get();
+  options.initial_cuda_batch = uint64_t{1} << 30;  // One Scan covers every unit.
+  Scheduler sched(std::move(devices), options, sink.Callbacks());
+  const uint64_t kCount = 300'000;  // 300 ms of real time per Scan.
+  std::vector<WorkUnit> units;
+  for (uint32_t i = 1; i <= 4; ++i) units.push_back(Unit(i, "j", 0, kCount, SiblingWork(i, 1)));
+  ASSERT_TRUE(sched.AddUnits(units).ok());
+  sched.Start();
+  for (int i = 0; i < 2000 && !spy->Scanning(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(spy->Scanning());
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(sched.CancelUnits({2}), 1);
+  ASSERT_TRUE(sink.WaitForOutcomes(4));
+  std::map<uint64_t, UnitOutcome> out;
+  for (const UnitOutcome& o : sink.Outcomes()) out[o.unit_id] = o;
+  EXPECT_EQ(out[2].state, UnitState::kCancelled);
+  EXPECT_LT(out[2].hashes_done, kCount);
+  for (uint64_t i : {1, 3, 4}) {
+    EXPECT_EQ(out[i].state, UnitState::kCompleted) << i;
+    EXPECT_EQ(out[i].hashes_done, kCount) << i;
+  }
+  ASSERT_EQ(spy->GroupSizes().front(), 4u);
+  ExpectTiled(spy->ScannedWorks(), {{1, kCount}, {3, kCount}, {4, kCount}});
+  EXPECT_EQ(sched.LiveUnits(), 0u);
+  EXPECT_EQ(sched.QueuedHashes(), 0u);
 }
 
 TEST(SchedulerTest, SharesAreForwardedBeforeTheirUnitEnds) {
