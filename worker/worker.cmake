@@ -34,7 +34,7 @@ synth_library(synth_worker_run
   SRCS ${_w}/worker_main.cc
   PUBLIC_DEPS synth_worker_devices
   DEPS synth_worker_conn synth_worker_scheduler synth_worker_http synth_metrics_http
-       synth_proto_credentials
+       synth_proto_credentials synth_proto_client_flags
        synth_common_base absl::flags absl::strings absl::str_format absl::time
        nlohmann_json::nlohmann_json)
 

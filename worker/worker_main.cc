@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "common/metrics/http_server.h"
 #include "nlohmann/json.hpp"
+#include "proto/client_flags.h"
 #include "proto/grpc_credentials.h"
 #include "worker/conn/master_connection.h"
 #include "worker/http/worker_http.h"
@@ -26,9 +27,6 @@
 ABSL_FLAG(std::string, master, synth::worker::kDefaultMasterAddress,
           "synth-master worker endpoint, HOST:PORT");
 ABSL_FLAG(std::string, token, "", "Bearer token for the master (default: env SYNTH_TOKEN)");
-ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the master's certificate: connect with TLS");
-ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mTLS (with --tls-key)");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, id, "", "Worker id (default <hostname>-<pid>)");
 ABSL_FLAG(double, batch_ms, 50, "Target wall time of one device batch, milliseconds");
 ABSL_FLAG(double, buffer_seconds, 2, "Request more work when less than this is buffered");
@@ -48,9 +46,10 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
     const char* env = std::getenv("SYNTH_TOKEN");
     if (env != nullptr) o.token = env;
   }
-  o.tls_ca = absl::GetFlag(FLAGS_tls_ca);
-  o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
-  o.tls_key = absl::GetFlag(FLAGS_tls_key);
+  const proto::ClientCredentialOptions tls = proto::ClientTlsFlags();
+  o.tls_ca = tls.ca_file;
+  o.tls_cert = tls.cert_file;
+  o.tls_key = tls.key_file;
   o.worker_id = absl::GetFlag(FLAGS_id);
   o.devices = std::move(devices);
   o.batch_ms = absl::GetFlag(FLAGS_batch_ms);

@@ -20,20 +20,20 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "common/config.h"
 #include "common/flags.h"
 #include "grpcpp/grpcpp.h"
 #include "master/ctl/format.h"
+#include "proto/client_flags.h"
 #include "proto/grpc_credentials.h"
 #include "synth/v1/control.grpc.pb.h"
 
 ABSL_FLAG(std::string, master, "127.0.0.1:4650", "synth-master control address HOST:PORT");
 ABSL_FLAG(std::string, token, "", "Bearer token (env SYNTH_TOKEN; or --token-file)");
-ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the master's certificate: use TLS");
-ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mTLS (with --tls-key)");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, output, "table", "Output format: table or json (also -o)");
 ABSL_FLAG(bool, json, false, "Same as -o json (kept for old scripts)");
 ABSL_FLAG(double, timeout, 5, "Deadline of each call, seconds");
@@ -175,6 +175,13 @@ int Watch(Client& c) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsageText);
+  // --help lists this file's flags and the shared TLS flags (proto/client_flags.cc).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "synthctl.cc") || synth::proto::IsClientFlagsFile(file);
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   // "-o json" / "-o=json" → "--output ...".
   std::vector<std::string> args(argv, argv + argc);
   for (std::string& a : args) {
@@ -212,9 +219,10 @@ int main(int argc, char** argv) {
 
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
-  absl::StatusOr<synth::proto::ClientCredentials> creds = synth::proto::MakeClientCredentials(
-      {token, absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
-       absl::GetFlag(FLAGS_tls_key)});
+  synth::proto::ClientCredentialOptions creds_options = synth::proto::ClientTlsFlags();
+  creds_options.token = token;
+  absl::StatusOr<synth::proto::ClientCredentials> creds =
+      synth::proto::MakeClientCredentials(creds_options);
   if (!creds.ok()) return Usage(std::string(creds.status().message()));
   auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_master), creds->channel);
   Client c(synth::v1::ControlService::NewStub(channel), *creds);

@@ -5,6 +5,7 @@
 #
 #   source tests/cluster/lib.sh
 #   synth_init "$@"                       # temp dir, binaries, cleanup trap
+#   (or synth_setup "$@": binaries from the arguments, synth_init, skip unless all are built)
 #   pool_port=$(free_port)
 #   start_bg pool "$SYNTH_POOL" --listen 127.0.0.1:$pool_port ...
 #   wait_port $pool_port 10 || fail "pool did not listen"
@@ -57,6 +58,18 @@ require_bins() {
       exit 77
     fi
   done
+}
+
+# synth_setup [POOL MASTER WORKER CTL]: the preamble of the scripts that start all four binaries
+# (tests/ctl, tests/security, tests/faults): takes them from the arguments when all four are
+# given (CMake passes $<TARGET_FILE:...>), else finds them under $BUILD; then synth_init, and
+# exit 77 (skipped) unless each is built.
+synth_setup() {
+  if [ $# -ge 4 ]; then
+    SYNTH_POOL=$1 SYNTH_MASTER=$2 SYNTH_WORKER=$3 SYNTH_CTL=$4
+  fi
+  synth_init
+  require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER SYNTH_CTL
 }
 
 # Prints a free TCP port on 127.0.0.1.

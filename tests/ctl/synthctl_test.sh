@@ -8,10 +8,8 @@
 # Exit 0 pass, 1 fail, 77 skipped (a binary is not built).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-[ $# -ge 4 ] && { SYNTH_POOL=$1; SYNTH_MASTER=$2; SYNTH_WORKER=$3; SYNTH_CTL=$4; }
 source tests/cluster/lib.sh
-synth_init
-require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER SYNTH_CTL
+synth_setup "$@"
 
 TOKEN="ctl-test-$RANDOM$RANDOM"
 POOL1=$(free_port)

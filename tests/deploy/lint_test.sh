@@ -47,6 +47,23 @@ case "$what" in
         || { echo "FAIL: $d: USER/HEALTHCHECK"; exit 1; }
     done
     grep -q 'NVIDIA_DRIVER_CAPABILITIES=compute,utility' deploy/docker/Dockerfile.cuda
+    # The GPU image's final stage: an nvidia/cuda base, no distribution package (the builder's
+    # bundle-libs.sh brings every library but glibc; tests/deploy/bundle_test.sh runs it), and
+    # a HEALTHCHECK without curl (deploy/docker/healthz.sh).
+    d=deploy/docker/Dockerfile.cuda
+    grep -q '^ARG RUNTIME_BASE=docker.io/nvidia/cuda:[0-9.]*-base-ubuntu24.04$' "$d" \
+      || { echo "FAIL: $d: RUNTIME_BASE is not an nvidia/cuda -base-ubuntu24.04 tag"; exit 1; }
+    final=$(awk '/^FROM \$\{RUNTIME_BASE\}/ { on = 1 } on && !/^#/' "$d")
+    [ -n "$final" ] || { echo "FAIL: $d: no FROM \${RUNTIME_BASE} stage"; exit 1; }
+    ! grep -Eq 'apt-get|apt |dnf|yum|apk|useradd' <<<"$final" \
+      || { echo "FAIL: $d: the final stage uses the distribution's packages/tools"; exit 1; }
+    grep -q 'bundle-libs.sh /opt/synth' "$d" && grep -q '^COPY --from=build /opt/synth /opt/synth' "$d" \
+      && grep -q 'CMD \["/opt/synth/bin/healthz", "/healthz"\]' <<<"$final" \
+      && grep -q 'NVIDIA_REQUIRE_CUDA="cuda>=11.8"' <<<"$final" \
+      || { echo "FAIL: $d: bundle, healthz or NVIDIA_REQUIRE_CUDA missing"; exit 1; }
+    for f in deploy/docker/bundle-libs.sh deploy/docker/healthz.sh; do
+      [ -x "$f" ] && bash -n "$f" || { echo "FAIL: $f missing, not executable or not bash"; exit 1; }
+    done
     echo "compose: OK" ;;
   k8s)
     need kubectl "Debian package kubernetes-client"

@@ -23,10 +23,8 @@ if [ "${1:-}" = --retry-once ]; then
 fi
 cd "$(dirname "$0")/../.."
 scenario=${1:?usage: faults.sh SCENARIO [POOL MASTER WORKER CTL]}
-[ $# -ge 5 ] && { SYNTH_POOL=$2; SYNTH_MASTER=$3; SYNTH_WORKER=$4; SYNTH_CTL=$5; }
 source tests/cluster/lib.sh
-synth_init
-require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER SYNTH_CTL
+synth_setup "${@:2}"
 
 DIFFICULTY=${DIFFICULTY:-0.002}
 POOL_PORT=$(free_port)

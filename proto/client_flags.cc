@@ -1,0 +1,24 @@
+#include "proto/client_flags.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the master's certificate: connect with TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mTLS (with --tls-key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
+
+namespace synth::proto {
+
+ClientCredentialOptions ClientTlsFlags() {
+  ClientCredentialOptions o;
+  o.ca_file = absl::GetFlag(FLAGS_tls_ca);
+  o.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  o.key_file = absl::GetFlag(FLAGS_tls_key);
+  return o;
+}
+
+bool IsClientFlagsFile(absl::string_view filename) {
+  return absl::EndsWith(filename, "proto/client_flags.cc");
+}
+
+}  // namespace synth::proto
