@@ -172,7 +172,8 @@ int Main(int argc, char** argv) {
   std::vector<V> variants;
   for (int mode : {0, 1, 2, 3})
     for (int mids : {1, 2, 4, 8}) variants.push_back({mode, mids, 256, 16});
-  for (int mode : {4, 5}) variants.push_back({mode, 1, 256, 16});
+  for (int mode : {4, 5})
+    for (int mids : {1, 2, 4, 8}) variants.push_back({mode, mids, 256, 16});
   for (int tpb : {128, 512}) variants.push_back({2, 1, tpb, 16});
   for (int tpb : {128, 512}) variants.push_back({2, 4, tpb, 16});
   for (int npt : {1, 4}) variants.push_back({2, 1, 256, npt});
