@@ -50,6 +50,10 @@ class Client::Impl {
     Session::SubmitDone done;
     absl::Time deadline;
     bool resend = false;  // Sent once already; its connection dropped before the answer.
+    // Conn::id of the active connection when the share was held because that connection,
+    // which had already notified the share's job, was not ready yet (the job came before the
+    // authorize answer); 0 otherwise.
+    uint64_t held_on = 0;
   };
   struct Resume {
     std::string session_id;
@@ -74,7 +78,11 @@ class Client::Impl {
   void Requeue(Session& s);  // Unanswered submits of a lost connection wait for the next.
   // `resend`: the share was sent on a connection that dropped before the answer; a duplicate
   // answer (code 22) on the resumed session means the pool took the first submit: accepted.
-  void SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend = false);
+  // Sends a share on the ready session that knows its job, or holds it. `held_on` carries a
+  // held share's Queued::held_on through a flush; kFresh (a new submit) computes it.
+  static constexpr uint64_t kFresh = ~uint64_t{0};
+  void SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend = false,
+                  uint64_t held_on = kFresh);
   Session::SubmitDone Counted(const ClientShare& share, Session::SubmitDone done);
   absl::Duration Backoff(int failures);
   void Update(std::function<void(ClientStatus&)> f);

@@ -69,7 +69,8 @@ Session::SubmitDone DuplicateOnResendIsAccepted(Session::SubmitDone done) {
 
 }  // namespace
 
-void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend) {
+void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend,
+                              uint64_t held_on) {
   absl::Time now = absl::Now();
   if (active_ && active_->session->ready()) {
     if (active_->session->KnowsJob(share.job_id)) {
@@ -85,7 +86,11 @@ void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done
     LOG(INFO) << "stratum: share for job " << share.job_id << " is stale (job gone); not sent";
     return done(SubmitResult{SubmitOutcome::kStale, 0, "job no longer valid", false});
   }
-  queue_.push_back(Queued{share, std::move(done), now + options_.session.submit_timeout, resend});
+  if (held_on == kFresh) {
+    held_on = active_ && active_->session->KnowsJob(share.job_id) ? active_->id : 0;
+  }
+  queue_.push_back(
+      Queued{share, std::move(done), now + options_.session.submit_timeout, resend, held_on});
 }
 
 void Client::Impl::Requeue(Session& s) {
@@ -109,10 +114,13 @@ void Client::Impl::FlushQueue() {
   // Held shares name jobs of the session that dropped. They are sent only on a true resume
   // (same extranonce1 granted for the old session id) that still knows their job: on any other
   // session the same job id may name a different job (a restarted pool counts from "1" again).
+  // A share held on the connection that is now ready (its job was notified before the
+  // authorize answer) names a job of this very session and is sent too.
   Session* s = active_ && active_->session->ready() ? active_->session.get() : nullptr;
   for (Queued& q : queue) {
-    if (s == nullptr || (s->resumed() && s->KnowsJob(q.share.job_id))) {
-      SubmitOnIo(q.share, std::move(q.done), q.resend);
+    bool same_session = s != nullptr && q.held_on != 0 && q.held_on == active_->id;
+    if (s == nullptr || ((s->resumed() || same_session) && s->KnowsJob(q.share.job_id))) {
+      SubmitOnIo(q.share, std::move(q.done), q.resend, q.held_on);
       continue;
     }
     LOG(INFO) << "stratum: held share for job " << q.share.job_id
