@@ -7,7 +7,8 @@
 #   2. the Dockerfile's lines from "FROM ${RUNTIME_BASE}" on are built unchanged except the
 #      COPY --from=build, which copies that bundle. Base: RUNTIME_BASE's default (an nvidia/cuda
 #      image) when podman has it locally, else SYNTH_RUNTIME_BASE, else the Debian 12 base that
-#      tests/deploy/podman_test.sh imports (nothing is pulled);
+#      tests/deploy/podman_test.sh uses, debian:bookworm (short names, as the Dockerfile's; each
+#      looked up in podman's local storage only, and built with --pull=never: nothing is pulled);
 #   3. the container (host network) mines for synth-pool + synth-master on this host's
 #      loopback: the pool accepts its shares, `podman healthcheck run` passes, it runs as
 #      10001:10001, and the image has the final stage's ENV/ENTRYPOINT.
@@ -36,7 +37,7 @@ trap 'podman_cleanup; synth_cleanup' EXIT
 
 default_base=$(sed -n 's/^ARG RUNTIME_BASE=//p' "$DOCKERFILE")
 base=""
-for b in "$default_base" "${SYNTH_RUNTIME_BASE:-}" docker.io/library/debian:bookworm; do
+for b in "$default_base" "${SYNTH_RUNTIME_BASE:-}" debian:bookworm; do
   if [ -n "$b" ] && podman image exists "$b"; then base=$b; break; fi
 done
 [ -n "$base" ] || { echo "SKIP: no base image in podman ($default_base, or the Debian 12 base deploy_podman imports)"; exit 77; }

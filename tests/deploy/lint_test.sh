@@ -45,13 +45,19 @@ case "$what" in
     for d in deploy/docker/Dockerfile deploy/docker/Dockerfile.cuda; do
       grep -q '^USER 10001' "$d" && grep -q '^HEALTHCHECK' "$d" && grep -q '/healthz' "$d" \
         || { echo "FAIL: $d: USER/HEALTHCHECK"; exit 1; }
+      # Base images by short name (debian:bookworm, nvidia/cuda:TAG): no host part, so Docker
+      # and podman resolve them with their own configuration (podman_test.sh: a local image).
+      if grep -E '^(ARG [A-Z_]*BASE=|FROM )' "$d" | grep -Eq '(=|FROM )([^/ $]*[.:][^/ ]*|localhost)/'; then
+        echo "FAIL: $d: a base image is named with a host: $(grep -E '^(ARG [A-Z_]*BASE=|FROM )' "$d" | tr '\n' ' ')"
+        exit 1
+      fi
     done
     grep -q 'NVIDIA_DRIVER_CAPABILITIES=compute,utility' deploy/docker/Dockerfile.cuda
     # The GPU image's final stage: an nvidia/cuda base, no distribution package (the builder's
     # bundle-libs.sh brings every library but glibc; tests/deploy/bundle_test.sh runs it), and
     # a HEALTHCHECK without curl (deploy/docker/healthz.sh).
     d=deploy/docker/Dockerfile.cuda
-    grep -q '^ARG RUNTIME_BASE=docker.io/nvidia/cuda:[0-9.]*-base-ubuntu24.04$' "$d" \
+    grep -q '^ARG RUNTIME_BASE=nvidia/cuda:[0-9.]*-base-ubuntu24.04$' "$d" \
       || { echo "FAIL: $d: RUNTIME_BASE is not an nvidia/cuda -base-ubuntu24.04 tag"; exit 1; }
     final=$(awk '/^FROM \$\{RUNTIME_BASE\}/ { on = 1 } on && !/^#/' "$d")
     [ -n "$final" ] || { echo "FAIL: $d: no FROM \${RUNTIME_BASE} stage"; exit 1; }

@@ -2,11 +2,14 @@
 # tests/deploy/podman_test.sh: the container deployment, for real, with podman (CTest label
 # "deploy", not in the default suite; ~10-40 min, mostly the image build).
 #
-#   1. a Debian 12 base made here with debootstrap (from this host's apt sources), imported as
-#      docker.io/library/debian:bookworm, the base deploy/docker/Dockerfile names (kept if it
-#      already exists; the rootfs tarball is cached in $SYNTH_DEPLOY_CACHE);
-#   2. the master and CPU worker images built from deploy/docker/Dockerfile (the host's ccache
-#      is offered read-only to the build);
+#   1. the base deploy/docker/Dockerfile names by its short name, debian:bookworm: any local
+#      image podman resolves that name to is used as it is (podman's short-name resolution
+#      looks in local storage first: a configured alias, then localhost/); else a Debian 12
+#      base made here with debootstrap (from this host's apt sources), imported as
+#      localhost/debian:bookworm (the rootfs tarball is cached in $SYNTH_DEPLOY_CACHE);
+#   2. the master and CPU worker images built from deploy/docker/Dockerfile with --pull=never,
+#      so FROM debian:bookworm is that local image and nothing is pulled or prompted for (the
+#      host's ccache is offered read-only to the build);
 #   3. synth-pool, synth-master and two synth-workers as containers on a podman network made
 #      for this run, configured the way docker-compose.yml does it (SYNTH_* variables, a
 #      mounted config file, token and pool password as secret files);
@@ -22,7 +25,8 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (rootful podman, debootstrap)"; exit 77; }
 
 RUN=synth-deploy-test-$$
-BASE=docker.io/library/debian:bookworm
+BASE=debian:bookworm             # deploy/docker/Dockerfile's ARG BASE, a short name
+LOCAL_BASE=localhost/$BASE       # what an import is tagged, found by short-name resolution
 CACHE=${SYNTH_DEPLOY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/synth-deploy}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/$RUN.XXXXXX")
 # This host caps rlimits below podman's defaults (nofile 1048576): ask for less, explicitly.
@@ -39,7 +43,7 @@ cleanup() {
   podman network rm "$RUN-net" >/dev/null 2>&1
   podman secret rm "$RUN-token" "$RUN-pool-pass" >/dev/null 2>&1
   podman rmi -f "$MASTER_IMAGE" "$WORKER_IMAGE" >/dev/null 2>&1
-  [ "$created_base" = 1 ] && podman rmi -f "$BASE" >/dev/null 2>&1
+  [ "$created_base" = 1 ] && podman rmi -f "$LOCAL_BASE" >/dev/null 2>&1
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -55,9 +59,12 @@ fail() {
 }
 
 # 1. The base image.
+base_id() { podman image inspect -f '{{.Id}}' "$1" 2>/dev/null; }
 make_base() {
+  grep -qx "ARG BASE=$BASE" deploy/docker/Dockerfile || fail "deploy/docker/Dockerfile's ARG BASE is not $BASE"
+  # `podman image exists` and `image inspect` look in local storage only, never pull.
   if podman image exists "$BASE"; then
-    log "base $BASE exists; using it"
+    log "base $BASE exists locally: $(podman image inspect -f '{{.RepoTags}} {{.Id}}' "$BASE" | cut -c1-120); using it"
     return
   fi
   mkdir -p "$CACHE"
@@ -74,15 +81,17 @@ make_base() {
       mv "$CACHE/debian-bookworm.tar.part" "$CACHE/debian-bookworm.tar"
     rm -rf "$TMP/rootfs"
   fi
-  podman import --change 'CMD ["bash"]' "$CACHE/debian-bookworm.tar" "$BASE" >/dev/null ||
+  podman import --change 'CMD ["bash"]' "$CACHE/debian-bookworm.tar" "$LOCAL_BASE" >/dev/null ||
     fail "podman import"
   created_base=1
-  log "imported $BASE"
+  [ -n "$(base_id "$LOCAL_BASE")" ] && [ "$(base_id "$BASE")" = "$(base_id "$LOCAL_BASE")" ] ||
+    fail "the short name $BASE does not resolve to the imported $LOCAL_BASE"
+  log "imported $LOCAL_BASE; $BASE resolves to it"
 }
 
 # 2. The images. --format docker keeps HEALTHCHECK (OCI images have none).
 build_images() {
-  local args=(--format docker "${ULIMITS[@]}" -f deploy/docker/Dockerfile)
+  local args=(--format docker --pull=never "${ULIMITS[@]}" -f deploy/docker/Dockerfile)
   local host_cache
   host_cache=$(ccache -k cache_dir 2>/dev/null)
   if [ -n "$host_cache" ] && [ -d "$host_cache" ]; then
