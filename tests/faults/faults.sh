@@ -61,7 +61,7 @@ start_master() {
 start_worker() {
   local name=$1
   shift
-  start_bg "$name" ${WORKER_PREFIX:-} "$SYNTH_WORKER" --master "$MASTER_ADDR" --devices cpu \
+  start_bg "$name" ${WORKER_PREFIX:-} "$SYNTH_WORKER" --master "${WORKER_MASTER_ADDR:-$MASTER_ADDR}" --devices cpu \
     --threads 1 --id "$name" --status-seconds 1 "${TOKEN_ARGS[@]}" "$@"
 }
 
@@ -420,16 +420,69 @@ scenario_netns_loss() {
 }
 
 scenario_netns_delay() {
-  RESULT_HOW="netns + veth; tc netem delay 200ms loss 5%"
   RESULT_EXPECTED="shares keep being accepted with delay; ledger reconciles"
   netns_setup
-  ip netns exec "$NS_W" tc qdisc add dev "${VETH}w" root netem delay 200ms loss 5% 2>/dev/null \
-    || skip "tc netem not available (no sch_netem kernel module)"
+  if ip netns exec "$NS_W" tc qdisc add dev "${VETH}w" root netem delay 200ms loss 5% 2>/dev/null
+  then
+    RESULT_HOW="netns + veth; tc netem delay 200ms loss 5%"
+  else
+    # No sch_netem in this kernel: the same delay from a userspace relay in the workers'
+    # namespace (every byte held 200 ms each way), the loss from iptables on the veth.
+    command -v iptables >/dev/null || skip "neither tc netem nor iptables available"
+    RESULT_HOW="netns + veth; no sch_netem here, so +200 ms each way by tests/faults/delay_relay.py in the worker netns and iptables random DROP 5% both ways"
+    local relay_port=$(( MASTER_PORT + 1 ))
+    start_bg relay ip netns exec "$NS_W" python3 tests/faults/delay_relay.py \
+      "127.0.0.1:$relay_port" "$MASTER_ADDR" 200 170
+    WORKER_MASTER_ADDR="127.0.0.1:$relay_port"
+    ip netns exec "$NS_W" iptables -A OUTPUT -o "${VETH}w" -m statistic --mode random \
+      --probability 0.05 -j DROP || skip "iptables statistic match not available"
+    ip netns exec "$NS_W" iptables -A INPUT -i "${VETH}w" -m statistic --mode random \
+      --probability 0.05 -j DROP
+  fi
   netns_start
+  # The delay is real: an HTTP/2 PING to the master's gRPC port is answered a full round trip
+  # later (>= 400 ms with 200 ms each way).
+  local rtt_ms
+  rtt_ms=$(ip netns exec "$NS_W" python3 - "${WORKER_MASTER_ADDR:-$MASTER_ADDR}" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+def recv_exact(s, n):
+    b = b""
+    while len(b) < n:
+        chunk = s.recv(n - len(b))
+        if not chunk:
+            raise EOFError
+        b += chunk
+    return b
+best = None
+for _ in range(3):
+    try:
+        s = socket.create_connection((host, int(port)), timeout=5)
+        s.settimeout(5)
+        settings = bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])
+        ping = bytes([0, 0, 8, 6, 0, 0, 0, 0, 0]) + b"synthrtt"
+        t0 = time.monotonic()
+        s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + settings + ping)
+        while True:
+            h = recv_exact(s, 9)
+            length, ftype, flags = int.from_bytes(h[:3], "big"), h[3], h[4]
+            payload = recv_exact(s, length)
+            if ftype == 6 and flags & 1 and payload == b"synthrtt":
+                ms = (time.monotonic() - t0) * 1000
+                best = ms if best is None else min(best, ms)
+                break
+        s.close()
+    except (OSError, EOFError):
+        pass
+print("%.0f" % (best if best is not None else -1))
+PY
+)
+  [ "${rtt_ms:--1}" -ge 380 ] || fail "round trip to the master is ${rtt_ms} ms: the delay is not in place"
   local t0 before
   t0=$(now); before=$(pool_count "$POOL_STATS" accepted)
   recover_after "$t0" "$POOL_STATS" "$before" 30
   sleep 10
+  RESULT_NOTE="round trip worker->master ${rtt_ms} ms"
   settle w1
   assert_ledger "$POOL_STATS"
 }
