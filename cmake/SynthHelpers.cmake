@@ -14,6 +14,21 @@ if(SYNTH_SANITIZE)
     $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${_synth_san} -fno-omit-frame-pointer -fno-sanitize-recover=undefined>)
   target_link_options(synth_sanitizers INTERFACE -fsanitize=${_synth_san})
 endif()
+# TSan cannot see into Debian's uninstrumented abseil: common/tsan_absl_sync.cc re-declares its
+# Mutex/CondVar/Notification entry points with TSan annotations. Linked into every executable of
+# a thread-sanitizer build (object files, so they interpose the shared library's definitions).
+if(SYNTH_SANITIZE MATCHES "thread")
+  add_library(synth_tsan_absl_sync OBJECT ${PROJECT_SOURCE_DIR}/common/tsan_absl_sync.cc)
+  target_link_libraries(synth_tsan_absl_sync PRIVATE absl::synchronization synth_sanitizers)
+  set(SYNTH_EXE_EXTRA synth_tsan_absl_sync)
+else()
+  set(SYNTH_EXE_EXTRA "")
+endif()
+
+# Every sanitizer report ends in "SUMMARY: <Name>Sanitizer: ...". A test judged by
+# PASS_REGULAR_EXPRESSION ignores its exit status, so it also gets this FAIL_REGULAR_EXPRESSION:
+# a report after the expected output still fails it.
+set(SYNTH_SANITIZER_REPORT_REGEX "SUMMARY: [A-Za-z]+Sanitizer")
 # A fuzz build (clang) gives every library libFuzzer's coverage instrumentation, so the fuzzers
 # that link them (tests/fuzz) are guided through the master's code too.
 if(SYNTH_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -34,7 +49,7 @@ function(synth_binary name)
   cmake_parse_arguments(A "" "" "SRCS;DEPS" ${ARGN})
   add_executable(${name} ${A_SRCS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
-  target_link_libraries(${name} PRIVATE ${A_DEPS} synth_warnings synth_sanitizers)
+  target_link_libraries(${name} PRIVATE ${A_DEPS} synth_warnings synth_sanitizers ${SYNTH_EXE_EXTRA})
 endfunction()
 
 # synth_test(NAME SRCS foo_test.cc [DEPS ...] [LABELS unit ...] [TIMEOUT s])
@@ -48,7 +63,7 @@ function(synth_test name)
   add_executable(${name} ${A_SRCS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
   target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main GTest::gmock
-                        synth_warnings synth_sanitizers)
+                        synth_warnings synth_sanitizers ${SYNTH_EXE_EXTRA})
   add_test(NAME ${name} COMMAND ${name})
   if(NOT A_LABELS)
     set(A_LABELS unit)

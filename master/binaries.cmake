@@ -22,3 +22,10 @@ if(TARGET synth_master_http)
   target_link_libraries(synth-master PRIVATE synth_master_http)
   target_compile_definitions(synth-master PRIVATE SYNTH_HAVE_MASTER_HTTP)
 endif()
+
+# --max-share-rate is checked before anything starts: a negative or non-finite value exits 2.
+if(SYNTH_BUILD_TESTS)
+  add_test(NAME synth_master_bad_max_share_rate
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/bad_flag_test.sh $<TARGET_FILE:synth-master>)
+  set_tests_properties(synth_master_bad_max_share_rate PROPERTIES LABELS unit TIMEOUT 30)
+endif()

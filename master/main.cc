@@ -2,6 +2,7 @@
 //
 //   synth-master [--pool stratum+tcp://HOST:PORT ...] [--user U] [--pass P]
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
+//                [--max-share-rate N]
 //                [--http-listen HOST:PORT]   (monitoring, when master/http is built)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
@@ -10,6 +11,7 @@
 // Flags may be spelled with dashes or underscores.
 #include <pthread.h>
 
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <memory>
@@ -52,6 +54,10 @@ ABSL_FLAG(bool, insecure, false,
 ABSL_FLAG(double, lease_seconds, 5.0, "Seconds of work per lease at each worker's rate");
 ABSL_FLAG(double, lease_expiry_seconds, 30.0, "Unreported leased units are re-queued after this");
 ABSL_FLAG(double, status_every, 10.0, "Seconds between status lines in the log (0: none)");
+ABSL_FLAG(double, max_share_rate, 1000,
+          "Share flood limit per worker, shares/s: shares beyond it are counted rate_limited, not "
+          "verified (a worker's limit grows with its plausible share rate, up to 64x this; "
+          "0: no limit)");
 #ifdef SYNTH_HAVE_MASTER_HTTP
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
@@ -104,6 +110,12 @@ int main(int argc, char** argv) {
   std::vector<char*> args = Normalize(argc, argv, &storage);
   synth::ParseCommandLineWithConfig(static_cast<int>(args.size()), args.data());
   synth::InitLogging(argv[0]);
+  const double max_share_rate = absl::GetFlag(FLAGS_max_share_rate);
+  if (!std::isfinite(max_share_rate) || max_share_rate < 0) {
+    LOG(ERROR) << "--max-share-rate must be a finite number >= 0 (0: no limit), got "
+               << max_share_rate;
+    return 2;
+  }
 
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
@@ -127,6 +139,7 @@ int main(int argc, char** argv) {
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
+  options.max_share_rate = max_share_rate;
 #ifdef SYNTH_HAVE_MASTER_HTTP
   synth::http::MasterHistograms histograms;  // Outlives the Cluster and the HTTP server.
   options.on_lease_granted = [&](double s) { histograms.lease_duration().Observe(s); };

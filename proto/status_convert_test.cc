@@ -28,9 +28,13 @@ TEST(StatusConvertTest, SpecificCodesMatchByName) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// grpc::StatusCode has no fixed underlying type, so only values its enumerators' range holds
+// (DO_NOT_USE = -1 .. 16: -32..31) may be cast to it; 99 was undefined behaviour (UBSan).
 TEST(StatusConvertTest, OutOfRangeCodeBecomesUnknown) {
-  grpc::Status g(static_cast<grpc::StatusCode>(99), "weird");
-  EXPECT_EQ(FromGrpcStatus(g).code(), absl::StatusCode::kUnknown);
+  grpc::Status above(static_cast<grpc::StatusCode>(20), "weird");
+  EXPECT_EQ(FromGrpcStatus(above).code(), absl::StatusCode::kUnknown);
+  grpc::Status negative(grpc::StatusCode::DO_NOT_USE, "weirder");
+  EXPECT_EQ(FromGrpcStatus(negative).code(), absl::StatusCode::kUnknown);
 }
 
 TEST(ProtoTest, GeneratedMessagesRoundTrip) {

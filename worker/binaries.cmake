@@ -25,9 +25,11 @@ if(SYNTH_BUILD_TESTS)
     COMMAND synth-worker --benchmark --json --seconds=0.2 --threads=1 --hash-core=scalar
             --devices=cpu)
   set_tests_properties(synth_worker_benchmark_json PROPERTIES LABELS unit TIMEOUT 60
+    FAIL_REGULAR_EXPRESSION "${SYNTH_SANITIZER_REPORT_REGEX}"
     PASS_REGULAR_EXPRESSION "\"impl\":\"scalar\".*\"total_hashes_per_second\":[1-9]")
   add_test(NAME synth_worker_bad_hash_core COMMAND synth-worker --benchmark --hash-core=nope)
   set_tests_properties(synth_worker_bad_hash_core PROPERTIES LABELS unit TIMEOUT 60
+    FAIL_REGULAR_EXPRESSION "${SYNTH_SANITIZER_REPORT_REGEX}"
     PASS_REGULAR_EXPRESSION "INVALID_ARGUMENT: unknown hash core 'nope'; known: auto,")
 endif()
 
@@ -36,9 +38,11 @@ if(SYNTH_BUILD_TESTS)
   add_test(NAME synth_worker_replay_block100000
     COMMAND synth-worker replay ${PROJECT_SOURCE_DIR}/tests/data/replay/block100000.json)
   set_tests_properties(synth_worker_replay_block100000 PROPERTIES LABELS unit TIMEOUT 60
+    FAIL_REGULAR_EXPRESSION "${SYNTH_SANITIZER_REPORT_REGEX}"
     PASS_REGULAR_EXPRESSION "\"0602\",\"4d1b2237\",\"10572b0f\"\\],\"hash\":\"000000000003ba27aa200b1cecaad478d2b00432346c3f1f3986da1afd33e506\"")
   add_test(NAME synth_worker_replay_bad_input
     COMMAND synth-worker replay ${PROJECT_SOURCE_DIR}/tests/data/replay/bad_difficulty.json)
   set_tests_properties(synth_worker_replay_bad_input PROPERTIES LABELS unit TIMEOUT 60
+    FAIL_REGULAR_EXPRESSION "${SYNTH_SANITIZER_REPORT_REGEX}"
     PASS_REGULAR_EXPRESSION "replay: difficulty: difficulty must be finite and > 0")
 endif()

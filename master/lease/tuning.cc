@@ -1,6 +1,7 @@
 #include "master/lease/tuning.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/logging.h"
 
@@ -30,7 +31,7 @@ void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate
   if (it == workers_.end()) return;
   DeviceRecord& d = it->second.devices[device];
   d.name = device;
-  d.reported_rate_hps = std::max(0.0, rate_hps);
+  d.reported_rate_hps = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
   d.batch_latency_ms = batch_latency_ms;
 }
 

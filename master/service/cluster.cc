@@ -1,6 +1,7 @@
 #include "master/service/cluster.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -58,11 +59,21 @@ absl::StatusOr<uint64_t> Cluster::Connect(const v1::Hello& hello, const std::str
   std::vector<lease::DeviceRecord> devices;
   double rate = 0;
   for (const v1::DeviceInfo& d : hello.devices()) {
+    // A broken benchmark (NaN, inf, negative) must not poison the cluster rate or size an
+    // endless lease: such a device counts as "rate unknown" (0) until its telemetry reports
+    // one, which is what LeaseManager does for a worker without a rate.
+    double benchmarked = d.benchmarked_rate_hps();
+    if (!std::isfinite(benchmarked) || benchmarked < 0) {
+      LOG(WARNING) << "worker " << hello.worker_id() << " device " << d.name()
+                   << ": benchmarked rate " << benchmarked << " H/s is not a finite rate >= 0;"
+                   << " using 0 (unknown) until its telemetry reports one";
+      benchmarked = 0;
+    }
     devices.push_back({.name = d.name(),
                        .kind = d.kind() == v1::DEVICE_KIND_CUDA ? "cuda" : "cpu",
                        .impl = d.impl(),
-                       .benchmarked_rate_hps = d.benchmarked_rate_hps()});
-    rate += d.benchmarked_rate_hps();
+                       .benchmarked_rate_hps = benchmarked});
+    rate += benchmarked;
   }
   tuning_.AddWorker(s->id, std::move(devices));
   leases_.AddWorker(s->id, rate);
@@ -113,7 +124,8 @@ void Cluster::OnMessage(uint64_t session, const v1::WorkerMessage& msg) {
     switch (msg.msg_case()) {
       case v1::WorkerMessage::kLeaseRequest: {
         const v1::LeaseRequest& r = msg.lease_request();
-        if (r.rate_hps() > 0 && tuning_.ReportedRate(session) <= 0) {
+        if (r.rate_hps() > 0 && std::isfinite(r.rate_hps()) &&
+            tuning_.ReportedRate(session) <= 0) {
           leases_.SetRate(session, r.rate_hps());
         }
         GrantLocked(s, r.seconds_wanted(), r.hashes_wanted(), /*answers_request=*/true);

@@ -1,5 +1,11 @@
 #include "master/service/cluster.h"
 
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
@@ -284,6 +290,62 @@ TEST_F(ClusterTest, TelemetrySizesLeasesAndBadSharesBackOff) {
   cluster_.OnMessage(s, Request());
   g = sink.Take(v1::MasterMessage::kLeaseGrant)[0].lease_grant();
   EXPECT_EQ(g.units(0).nonce_count(), 10'000'000u);  // Backed off to 10% of its rate.
+}
+
+// A worker whose benchmark came out NaN, inf or negative still joins, counted at rate 0
+// (unknown), and never makes the cluster's rate NaN or inf; a finite telemetry rate then sizes
+// its leases as usual, and a non-finite one counts 0.
+TEST_F(ClusterTest, NonFiniteOrNegativeBenchmarkedRateCountsAsUnknown) {
+  upstream_.Notify(jobs::TestJob("p1", 1, 1, true));
+  const double bad[] = {std::nan(""), std::numeric_limits<double>::infinity(),
+                        -std::numeric_limits<double>::infinity(), -5e6};
+  std::vector<std::unique_ptr<FakeSink>> sinks;
+  std::vector<uint64_t> ids;
+  for (size_t i = 0; i < std::size(bad); ++i) {
+    sinks.push_back(std::make_unique<FakeSink>());
+    absl::StatusOr<uint64_t> id = cluster_.Connect(
+        MakeHello("bad" + std::to_string(i), bad[i]), "ipv4:127.0.0.1:1", sinks.back().get());
+    ASSERT_TRUE(id.ok()) << id.status();
+    ids.push_back(*id);
+  }
+  FakeSink good;
+  Join("good", &good);  // 1 MH/s.
+  v1::StatusResponse st;
+  cluster_.FillStatus(&st);
+  EXPECT_EQ(st.workers(), 5u);
+  EXPECT_DOUBLE_EQ(st.reported_rate_hps(), 1e6);
+  v1::WorkersResponse w;
+  cluster_.FillWorkers(&w);
+  for (const v1::WorkerStatus& ws : w.workers()) {
+    EXPECT_TRUE(std::isfinite(ws.reported_rate_hps())) << ws.worker_id();
+    EXPECT_GE(ws.reported_rate_hps(), 0) << ws.worker_id();
+  }
+  // Telemetry with inf is 0 too; a finite telemetry rate counts.
+  v1::WorkerMessage tel;
+  v1::DeviceTelemetry* d = tel.mutable_telemetry()->add_devices();
+  d->set_device("cpu0");
+  d->set_rate_hps(std::numeric_limits<double>::infinity());
+  cluster_.OnMessage(ids[0], tel);
+  d->set_rate_hps(2e6);
+  cluster_.OnMessage(ids[1], tel);
+  st.Clear();
+  cluster_.FillStatus(&st);
+  EXPECT_DOUBLE_EQ(st.reported_rate_hps(), 3e6);
+  // A lease request claiming an infinite rate is sized like one that names no rate.
+  auto granted = [&](size_t i) {
+    uint64_t hashes = 0;
+    for (const v1::MasterMessage& m : sinks[i]->Take(v1::MasterMessage::kLeaseGrant)) {
+      for (const v1::WorkUnit& u : m.lease_grant().units()) hashes += u.nonce_count();
+    }
+    return hashes;
+  };
+  v1::WorkerMessage req = Request();
+  req.mutable_lease_request()->set_rate_hps(std::numeric_limits<double>::infinity());
+  cluster_.OnMessage(ids[2], req);
+  cluster_.OnMessage(ids[3], Request());
+  uint64_t inf_claim = granted(2);
+  EXPECT_GT(inf_claim, 0u);
+  EXPECT_EQ(inf_claim, granted(3));
 }
 
 }  // namespace

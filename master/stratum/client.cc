@@ -34,8 +34,7 @@ void Client::Impl::Start() {
 }
 
 void Client::Impl::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
+  if (stopped_.exchange(true)) return;
   if (!thread_.joinable()) return;
   std::promise<void> done;
   asio::post(io_, [&] {

@@ -2,6 +2,7 @@
 #ifndef SYNTH_MASTER_STRATUM_CLIENT_INTERNAL_H_
 #define SYNTH_MASTER_STRATUM_CLIENT_INTERNAL_H_
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -102,7 +103,9 @@ class Client::Impl {
   asio::steady_timer connect_timer_{io_};
   std::thread thread_;
   bool started_ = false;
-  bool stopped_ = false;
+  // Set by Stop() on the caller's thread, read by the io thread's handlers (so they stop
+  // rescheduling): atomic, or the read raced with the write (TSan, stratum_loopback_test).
+  std::atomic<bool> stopped_{false};
 
   // ---- io thread ----
   std::unique_ptr<Conn> active_;
