@@ -35,6 +35,19 @@ class LeaseManagerTest : public ::testing::Test {
   std::vector<std::string> dead_;
 };
 
+// Checks that each midstate's handed-out ranges tile [0, end) without overlap, end <= 2^32.
+void ExpectEachMidstateTiled(std::map<uint64_t, std::vector<std::pair<uint64_t, uint64_t>>>& seen) {
+  for (auto& [id, ranges] : seen) {
+    std::sort(ranges.begin(), ranges.end());
+    uint64_t expect = 0;
+    for (auto [s, e] : ranges) {
+      EXPECT_EQ(s, expect) << "midstate " << id;
+      expect = e;
+    }
+    EXPECT_LE(expect, uint64_t{1} << 32);
+  }
+}
+
 TEST_F(LeaseManagerTest, NoJobGivesEmptyLease) {
   leases_.AddWorker(1, 1e6);
   Lease lease = leases_.Grant(1, 0, 0);
@@ -75,15 +88,7 @@ TEST_F(LeaseManagerTest, CoverageHasNoOverlapAndNoGap) {
     }
   }
   ASSERT_GE(seen.size(), 3u);
-  for (auto& [id, ranges] : seen) {
-    std::sort(ranges.begin(), ranges.end());
-    uint64_t expect = 0;
-    for (auto [s, e] : ranges) {
-      EXPECT_EQ(s, expect) << "midstate " << id;
-      expect = e;
-    }
-    EXPECT_LE(expect, uint64_t{1} << 32);
-  }
+  ExpectEachMidstateTiled(seen);
   EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
 }
 
@@ -113,15 +118,7 @@ TEST_F(LeaseManagerTest, VersionRollingCutsRowsOfSiblingMidstates) {
   }
   // 12 leases x 2e9 hashes = 24e9 > 4 x 2^32: the first group is used up to 2^32, then the next.
   ASSERT_GE(seen.size(), 8u);
-  for (auto& [id, ranges] : seen) {
-    std::sort(ranges.begin(), ranges.end());
-    uint64_t expect = 0;
-    for (auto [s, e] : ranges) {
-      EXPECT_EQ(s, expect) << "midstate " << id;
-      expect = e;
-    }
-    EXPECT_LE(expect, uint64_t{1} << 32);
-  }
+  ExpectEachMidstateTiled(seen);
   EXPECT_EQ(seen.begin()->second.back().second, uint64_t{1} << 32);
   EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
 }

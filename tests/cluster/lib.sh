@@ -184,3 +184,18 @@ for part in key.split("."):
 print(obj)
 PY
 }
+
+# start_pool_and_master USER: synth-pool (difficulty 0.002) and synth-master for it on this
+# host's loopback, both listening when it returns. Sets POOL_PORT, MASTER_PORT, HTTP_PORT (free,
+# for a worker's /healthz) and STATS (the pool's --stats_json file).
+start_pool_and_master() {
+  POOL_PORT=$(free_port)
+  MASTER_PORT=$(free_port)
+  HTTP_PORT=$(free_port)
+  STATS=$SYNTH_TMP/pool_stats.json
+  start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty 0.002 --stats_json "$STATS"
+  wait_port "$POOL_PORT" 15 || fail "synth-pool did not listen"
+  start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$POOL_PORT" --user "$1" \
+    --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2
+  wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen"
+}

@@ -89,15 +89,7 @@ grep -Eq '^scalar +ok$' "$SYNTH_TMP/cores.txt" || { cat "$SYNTH_TMP/cores.txt"; 
 echo "hash cores: $(grep -c ' ok$' "$SYNTH_TMP/cores.txt") pass their self-test in the root"
 
 # 3c. Mining for a master on this host, and the HEALTHCHECK probe.
-POOL_PORT=$(free_port)
-MASTER_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-STATS=$SYNTH_TMP/pool_stats.json
-start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty 0.002 --stats_json "$STATS"
-wait_port "$POOL_PORT" 15 || fail "synth-pool did not listen"
-start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$POOL_PORT" --user bundle \
-  --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2
-wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen"
+start_pool_and_master bundle
 rm -f "$ROOT.pids"
 start_bg worker "${IN_ROOT[@]}" /opt/synth/bin/synth-worker --master "127.0.0.1:$MASTER_PORT" \
   --devices cpu --threads 1 --id bundled --status-seconds 1 --http-listen "127.0.0.1:$HTTP_PORT"

@@ -70,15 +70,7 @@ for e in NVIDIA_DRIVER_CAPABILITIES=compute,utility 'NVIDIA_REQUIRE_CUDA=cuda>=1
 done
 
 # 3. The container mines for a master on this host.
-POOL_PORT=$(free_port)
-MASTER_PORT=$(free_port)
-HTTP_PORT=$(free_port)
-STATS=$SYNTH_TMP/pool_stats.json
-start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty 0.002 --stats_json "$STATS"
-wait_port "$POOL_PORT" 15 || fail "synth-pool did not listen"
-start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$POOL_PORT" --user cuda-rt \
-  --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2
-wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen"
+start_pool_and_master cuda-rt
 # SYNTH_DEVICES=all (the image's) is the CPU only in a build without CUDA.
 podman run -d --name "$RUN" --network host "${ULIMITS[@]}" \
   -e "SYNTH_HTTP_LISTEN=127.0.0.1:$HTTP_PORT" "$IMAGE" \
