@@ -38,6 +38,9 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
     // every nonce a share (fake devices); 0x0000ffff about one in 65536 (real devices).
     uint32_t target_top_word = 0xffffffff;
     std::string token;  // Required bearer token; "" accepts any.
+    // Announce small HTTP/2 windows (no BDP probing), so that a worker's writes block after
+    // about 64 KiB when the master stops reading, not after megabytes.
+    bool small_windows = false;
   };
   struct Seen {
     std::vector<synth::v1::Hello> hellos;
@@ -58,6 +61,10 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
     builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials(),
                              &bound);
     builder.RegisterService(this);
+    if (script_.small_windows) {
+      builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+      builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 * 1024);
+    }
     server_ = builder.BuildAndStart();
     if (server_ == nullptr || bound == 0) return absl::UnavailableError("cannot listen");
     port_ = bound;
@@ -78,6 +85,13 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
     absl::MutexLock lock(&mu_);
     if (stream_ == nullptr) return false;
     return stream_->Write(msg);
+  }
+
+  // While paused the master keeps the stream open but reads nothing (a wedged master), so the
+  // worker's writes back up once flow control's windows are full.
+  void PauseReading(bool paused) {
+    absl::MutexLock lock(&mu_);
+    paused_ = paused;
   }
 
   Seen Snapshot() {
@@ -118,7 +132,17 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
       welcome.mutable_welcome()->set_telemetry_interval_ms(100);
       stream->Write(welcome);
     }
-    while (stream->Read(&in)) Handle(in);
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        while (paused_ && !context->IsCancelled()) {
+          mu_.AwaitWithTimeout(absl::Condition(+[](bool* p) { return !*p; }, &paused_),
+                               absl::Milliseconds(10));
+        }
+      }
+      if (!stream->Read(&in)) break;
+      Handle(in);
+    }
     absl::MutexLock lock(&mu_);
     if (stream_ == stream) stream_ = nullptr;
     return grpc::Status::OK;
@@ -167,6 +191,7 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
   grpc::ServerReaderWriter<synth::v1::MasterMessage, synth::v1::WorkerMessage>* stream_
       ABSL_GUARDED_BY(mu_) = nullptr;
   Seen seen_ ABSL_GUARDED_BY(mu_);
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_unit_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t next_midstate_ ABSL_GUARDED_BY(mu_) = 1;
 };

@@ -172,6 +172,7 @@ void MasterConnection::Tick(Session* session) {
     lease_outstanding_ = stream_->Send(std::move(msg));
     session->next_lease_ok = now + absl::Milliseconds(50);  // Empty grants: no request storm.
   }
+  if (outbox_.HasUnsent()) FlushSharesLocked();  // Held back while the write queue was full.
   if (!progress_.empty() && (flush_now_ || now - session->last_progress >=
                                                options_.progress_interval)) {
     FlushProgressLocked();

@@ -66,6 +66,10 @@ struct ConnectionOptions {
   absl::Duration keepalive_time = absl::Seconds(15);
   absl::Duration keepalive_timeout = absl::Seconds(5);
   size_t outbox_capacity = 100000;        // Unanswered shares held at most.
+  // Messages queued for writing at most before shares and progress wait (in the outbox and
+  // the progress list) instead: a master that stays connected but stops reading cannot grow
+  // the write queue without bound.
+  size_t max_write_backlog = 256;
 };
 
 // What the connection has seen, for logs, demos and tests.
@@ -84,6 +88,8 @@ struct ConnectionStats {
                                  // unknown unit, pool down).
   std::map<std::string, uint64_t> verdicts;  // ShareState name -> count.
   OutboxCounts outbox;
+  uint64_t writes_deferred = 0;  // Flushes held back because the write queue was full.
+  size_t write_backlog = 0;      // Messages queued for writing now.
   std::string last_error;       // Status of the last stream that ended, "" if none.
 };
 
@@ -123,6 +129,9 @@ class MasterConnection {
   void OnVerdict(const synth::v1::ShareVerdict& verdict);
   void OnShare(FoundShare share);
   void OnUnitDone(UnitOutcome outcome);
+  // True (and counted, logged now and then) when the stream's write queue is at
+  // max_write_backlog: shares and progress then wait for a later tick.
+  bool WriteQueueFullLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushSharesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushProgressLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

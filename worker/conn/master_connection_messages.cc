@@ -143,9 +143,23 @@ void MasterConnection::OnUnitDone(UnitOutcome outcome) {
   if (returned) FlushProgressLocked();
 }
 
+bool MasterConnection::WriteQueueFullLocked() {
+  if (stream_->Backlog() < options_.max_write_backlog) return false;
+  if (stats_.writes_deferred++ % 1000 == 0) {
+    LOG(WARNING) << "master " << options_.master << " is not reading (" << stream_->Backlog()
+                 << " messages queued): shares wait in the outbox ("
+                 << outbox_.Counts().unsent << " unsent), progress in memory ("
+                 << progress_.size() << " units); deferred " << stats_.writes_deferred
+                 << " time(s)";
+  }
+  return true;
+}
+
 void MasterConnection::FlushSharesLocked() {
   if (stream_ == nullptr || !welcomed_) return;  // Held until the next welcome.
-  for (const PendingShare& p : outbox_.TakeUnsent()) {
+  if (WriteQueueFullLocked()) return;            // Sent by a later tick.
+  for (const PendingShare& p :
+       outbox_.TakeUnsent(options_.max_write_backlog - stream_->Backlog())) {
     // A failed Send means the stream just ended; EndStreamLocked requeues it.
     stream_->Send(ShareMessage(p));
   }
@@ -153,6 +167,7 @@ void MasterConnection::FlushSharesLocked() {
 
 void MasterConnection::FlushProgressLocked() {
   if (stream_ == nullptr || !welcomed_ || progress_.empty()) return;
+  if (WriteQueueFullLocked()) return;
   stream_->Send(ProgressMessage(progress_));
   progress_.clear();
   flush_now_ = false;
@@ -189,6 +204,7 @@ ConnectionStats MasterConnection::Stats() const {
   absl::MutexLock lock(&mu_);
   ConnectionStats s = stats_;
   s.outbox = outbox_.Counts();
+  s.write_backlog = stream_ != nullptr ? stream_->Backlog() : 0;
   return s;
 }
 

@@ -1,5 +1,6 @@
 #include "worker/conn/master_connection.h"
 
+#include <algorithm>
 #include <memory>
 #include <set>
 #include <vector>
@@ -19,8 +20,9 @@ using ::testing::HasSubstr;
 // A worker (scheduler over fake devices + connection) pointed at a fake master.
 struct Worker {
   explicit Worker(const std::string& address, FakeDevice::Script script = {},
-                  std::string token = "tok") {
+                  std::string token = "tok", size_t outbox_capacity = 100000) {
     ConnectionOptions options;
+    options.outbox_capacity = outbox_capacity;
     options.master = address;
     options.token = std::move(token);
     options.worker_id = "w1";
@@ -170,6 +172,53 @@ TEST(MasterConnectionTest, ShutdownReturnsUnfinishedUnits) {
   int returned = 0;
   for (const auto& p : seen.progress) returned += p.state() == v1::UNIT_STATE_RETURNED;
   EXPECT_GE(returned, 2);
+}
+
+// A master that stays connected but stops reading: the worker's write queue stops at
+// max_write_backlog, shares wait in the outbox, and once the master reads again every share
+// found arrives, none twice.
+TEST(MasterConnectionTest, AMasterThatStopsReadingBoundsTheWriteQueueAndLosesNoShare) {
+  FakeMaster master(
+      {.units_per_grant = 4, .unit_nonces = uint64_t{1} << 31, .small_windows = true});
+  ASSERT_TRUE(master.Start(0).ok());
+  Worker worker(master.Address(), FakeDevice::Script{.rate_hps = 1e7, .share_every = 1 << 16},
+                "tok", /*outbox_capacity=*/1'000'000);
+  ASSERT_TRUE(master.WaitFor([](const FakeMaster::Seen& s) { return s.shares.size() >= 10; }));
+  master.PauseReading(true);
+  // Writes back up once flow control's windows and the socket buffers fill; from then on
+  // shares wait in the outbox and the write queue stays at its bound.
+  size_t most = 0;
+  bool held = false;
+  for (int i = 0; i < 2000 && !held; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    ConnectionStats s = worker.conn->Stats();
+    most = std::max(most, s.write_backlog);
+    held = s.outbox.unsent > 100;
+  }
+  ASSERT_TRUE(held) << "shares never backed up into the outbox";
+  for (int i = 0; i < 50; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+    most = std::max(most, worker.conn->Stats().write_backlog);
+  }
+  ConnectionStats during = worker.conn->Stats();
+  EXPECT_LE(most, 256u) << "the write queue passed max_write_backlog";
+  EXPECT_GT(during.writes_deferred, 0u);
+  EXPECT_EQ(during.outbox.dropped, 0u);
+  // Stop finding shares, then every share found must reach the master exactly once.
+  worker.sched->Stop();
+  master.PauseReading(false);
+  ASSERT_TRUE(master.WaitFor(
+      [&](const FakeMaster::Seen& s) {
+        return s.shares.size() >= worker.conn->Stats().outbox.found;
+      },
+      absl::Seconds(30)));
+  absl::SleepFor(absl::Milliseconds(200));
+  FakeMaster::Seen seen = master.Snapshot();
+  ConnectionStats after = worker.conn->Stats();
+  std::set<uint64_t> ids;
+  for (const auto& sh : seen.shares) EXPECT_TRUE(ids.insert(sh.share_id()).second) << "twice";
+  EXPECT_EQ(ids.size(), after.outbox.found);
+  EXPECT_EQ(after.outbox.dropped, 0u);
 }
 
 }  // namespace

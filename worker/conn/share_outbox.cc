@@ -22,16 +22,16 @@ uint64_t ShareOutbox::Add(FoundShare share) {
   return id;
 }
 
-std::vector<PendingShare> ShareOutbox::TakeUnsent() {
+std::vector<PendingShare> ShareOutbox::TakeUnsent(size_t max) {
   std::vector<PendingShare> out;
   absl::MutexLock lock(&mu_);
-  for (uint64_t id : unsent_) {
-    auto it = pending_.find(id);
+  while (!unsent_.empty() && out.size() < max) {
+    auto it = pending_.find(unsent_.front());
+    unsent_.pop_front();
     if (it == pending_.end()) continue;
     out.push_back(it->second);
     if (it->second.sends++ > 0) ++counts_.resent;
   }
-  unsent_.clear();
   return out;
 }
 

@@ -52,9 +52,9 @@ class ShareOutbox {
 
   // Holds a share; returns its share_id.
   uint64_t Add(FoundShare share);
-  // Returns the shares not yet written on the current stream, oldest first, and marks them
-  // written.
-  std::vector<PendingShare> TakeUnsent();
+  // Returns the shares not yet written on the current stream, oldest first (at most `max`),
+  // and marks them written.
+  std::vector<PendingShare> TakeUnsent(size_t max = SIZE_MAX);
   // Forgets a share the master answered. Returns false for an unknown id (already answered
   // or never sent).
   bool Ack(uint64_t share_id);
