@@ -13,20 +13,14 @@
 #include "asio/post.hpp"
 #include "gtest/gtest.h"
 #include "master/stratum/session.h"
+#include "tests/wait_for.h"
 
 namespace synth::stratum {
 namespace {
 
 using nlohmann::json;
 
-bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 5000) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return cond();
-}
+using ::synth::testing::WaitFor;
 
 // What the scripted pool saw and what the test lets it answer. Shared by the test thread and
 // the client's io thread.

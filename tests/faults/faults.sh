@@ -65,6 +65,17 @@ start_worker() {
     --threads 1 --id "$name" --status-seconds 1 "${TOKEN_ARGS[@]}" "$@"
 }
 
+# start_master_and_workers N MIN_SHARES [MASTER ARGS...]: the master (for the pool already
+# started), workers w1..wN, and a wait for MIN_SHARES accepted shares before the fault.
+start_master_and_workers() {
+  local n=$1 min=$2 i
+  shift 2
+  start_master "$@"
+  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
+  for i in $(seq 1 "$n"); do start_worker "w$i"; done
+  wait_pool_accepted "$POOL_STATS" "$min" 40 || fail "fewer than $min shares before the fault"
+}
+
 # ---- counters ------------------------------------------------------------------------------
 
 # pool_count STATS KEY: a pool counter, 0 when the file is not there yet.
@@ -181,11 +192,7 @@ scenario_worker_sigkill() {
   RESULT_HOW="SIGKILL one of two workers mid-lease"
   RESULT_EXPECTED="the other worker keeps finding shares; ledger reconciles"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
-  start_master
-  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
-  start_worker w1
-  start_worker w2
-  wait_pool_accepted "$POOL_STATS" 10 40 || fail "fewer than 10 shares before the fault"
+  start_master_and_workers 2 10
   kill9 "$(pid_of w1)"
   local t0 before
   t0=$(now); before=$(pool_count "$POOL_STATS" accepted)
@@ -198,11 +205,7 @@ scenario_worker_sigstop() {
   RESULT_HOW="SIGSTOP one of two workers (hung) for 8 s, lease expiry 3 s, then SIGCONT"
   RESULT_EXPECTED="its lease expires and is re-leased to the other worker; it resumes after SIGCONT"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
-  start_master --lease_expiry_seconds 3 --lease_seconds 2
-  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
-  start_worker w1
-  start_worker w2
-  wait_pool_accepted "$POOL_STATS" 10 40 || fail "fewer than 10 shares before the fault"
+  start_master_and_workers 2 10 --lease_expiry_seconds 3 --lease_seconds 2
   kill -STOP "$(pid_of w1)"
   local t0 before
   t0=$(now); before=$(pool_count "$POOL_STATS" accepted)
@@ -222,10 +225,7 @@ scenario_master_restart() {
   RESULT_HOW="SIGKILL the master, restart it on the same port after 1 s"
   RESULT_EXPECTED="the worker reconnects (jittered backoff) and shares are accepted within 5 s"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
-  start_master
-  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
-  start_worker w1
-  wait_pool_accepted "$POOL_STATS" 5 40 || fail "no shares before the fault"
+  start_master_and_workers 1 5
   kill9 "$(pid_of master)"
   local pool_before_restart t0 before
   sleep 1
@@ -250,11 +250,7 @@ pool_fault() {
   RESULT_HOW="synth-pool --fault $mode --fault_every $every"
   RESULT_EXPECTED="the master reconnects/recovers; accepted shares keep increasing"
   start_pool pool "$POOL_PORT" "$POOL_STATS" --fault "$mode" --fault_every "$every"
-  start_master
-  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
-  start_worker w1
-  start_worker w2
-  wait_pool_accepted "$POOL_STATS" 5 40 || fail "no shares before the first fault"
+  start_master_and_workers 2 5
   local t0 before
   t0=$(now)
   sleep "$window"   # several faults
@@ -275,10 +271,7 @@ scenario_pool_restart() {
   RESULT_HOW="stop synth-pool (SIGTERM: it writes its final counters), restart it on the same port after 3 s"
   RESULT_EXPECTED="the master reconnects; held shares of dead jobs counted pool_down; shares accepted again"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
-  start_master
-  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
-  start_worker w1
-  wait_pool_accepted "$POOL_STATS" 5 40 || fail "no shares before the fault"
+  start_master_and_workers 1 5
   local first_acc
   stop_pid "$(pid_of pool)" TERM
   first_acc=$(json_get "$POOL_STATS" accepted 2>/dev/null || echo 0)
@@ -299,10 +292,8 @@ scenario_pool_failover() {
   RESULT_EXPECTED="the master fails over to B, then back to A; shares accepted throughout"
   start_pool pool "$POOL_PORT" "$POOL_STATS"
   start_pool pool2 "$POOL2_PORT" "$POOL2_STATS"
-  MASTER_POOLS="stratum+tcp://127.0.0.1:$POOL_PORT,stratum+tcp://127.0.0.1:$POOL2_PORT" start_master
-  wait_port "$MASTER_PORT" 15 || fail "master did not listen"
-  start_worker w1
-  wait_pool_accepted "$POOL_STATS" 5 40 || fail "no shares on the primary"
+  MASTER_POOLS="stratum+tcp://127.0.0.1:$POOL_PORT,stratum+tcp://127.0.0.1:$POOL2_PORT" \
+    start_master_and_workers 1 5
   local a_first t0 t1
   stop_pid "$(pid_of pool)" TERM
   a_first=$(pool_count "$POOL_STATS" accepted)

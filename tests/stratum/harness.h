@@ -19,20 +19,13 @@
 #include "master/pool/find_share.h"
 #include "master/pool/server.h"
 #include "master/stratum/client.h"
+#include "tests/wait_for.h"
 
 namespace synth::stratum::testing {
 
 inline constexpr double kTinyDiff = 1e-5;  // ~43k hashes per share.
 
-// Polls `cond` every 5 ms for up to `timeout_ms`.
-inline bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 5000) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return cond();
-}
+using ::synth::testing::WaitFor;
 
 inline std::unique_ptr<pool::PoolServer> StartPool(double difficulty = kTinyDiff, int port = 0) {
   pool::PoolOptions o;
