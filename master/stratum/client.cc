@@ -86,6 +86,7 @@ void Client::Impl::Connect(int pool, bool probe) {
   c->probe = probe;
   c->url = (!probe && pool == current_ && redirect_) ? *redirect_ : urls_[pool];
   SessionConfig config = options_.session;
+  if (suggested_difficulty_) config.suggest_difficulty = suggested_difficulty_;
   config.user = pools_[pool].user;
   config.pass = pools_[pool].pass;
   if (resume_[pool]) {

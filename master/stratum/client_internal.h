@@ -108,6 +108,8 @@ class Client::Impl {
   std::atomic<bool> stopped_{false};
 
   // ---- io thread ----
+  // The latest SuggestDifficulty: every session made after it asks for it in its handshake.
+  std::optional<double> suggested_difficulty_;
   std::unique_ptr<Conn> active_;
   std::unique_ptr<Conn> probe_;
   std::vector<std::unique_ptr<Conn>> draining_;

@@ -143,8 +143,13 @@ void Client::Impl::Submit(const ClientShare& share, Session::SubmitDone done) {
 }
 
 void Client::Impl::SuggestDifficulty(double difficulty) {
+  // Kept for every later session (reconnects, failover, probes) and given to the ones that
+  // exist now, ready or still in their handshake: a suggestion made while connecting is not lost.
   asio::post(io_, [this, difficulty] {
-    if (active_ && active_->session->ready()) active_->session->SuggestDifficulty(difficulty);
+    suggested_difficulty_ = difficulty;
+    for (Conn* c : {active_.get(), probe_.get()}) {
+      if (c != nullptr) c->session->SuggestDifficulty(difficulty);
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 // loopback, made deterministic.
 #include "master/stratum/client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -102,41 +103,58 @@ void ReleaseAuthorize(Script& s) {
   s.deliver(std::move(line));
 }
 
+// A client on a ScriptedPool, started, with the first job received and the authorize answer
+// held (the session's handshake has begun; it is not ready).
+struct ScriptedClient {
+  std::shared_ptr<Script> script = std::make_shared<Script>();
+  absl::Mutex mu;
+  std::vector<ClientJob> jobs ABSL_GUARDED_BY(mu);
+  std::unique_ptr<Client> client;
+
+  void StartUntilAuthorizeHeld() {
+    ClientOptions o;
+    o.pools = {{"stratum+tcp://pool.test:3333", "w", "x", 0}};
+    o.tick = absl::Milliseconds(20);
+    o.session.submit_timeout = absl::Seconds(3);
+    o.transport = [s = script](asio::io_context& io, const PoolUrl&) {
+      return std::make_unique<ScriptedPool>(io, s);
+    };
+    ClientCallbacks cb;
+    cb.on_job = [this](const ClientJob& j) {
+      absl::MutexLock lock(&mu);
+      jobs.push_back(j);
+    };
+    absl::StatusOr<std::unique_ptr<Client>> c = Client::Create(o, cb);
+    ASSERT_TRUE(c.ok()) << c.status();
+    client = std::move(*c);
+    client->Start();
+    ASSERT_TRUE(WaitFor([&] {
+      absl::MutexLock lock(&mu);
+      return !jobs.empty();
+    }));
+    ASSERT_TRUE(WaitFor([&] {
+      absl::MutexLock lock(&script->mu);
+      return script->authorize_id.has_value();
+    }));
+    EXPECT_FALSE(client->Status().connected);
+  }
+
+  bool Sent(const std::string& method) {
+    absl::MutexLock lock(&script->mu);
+    return std::find(script->methods.begin(), script->methods.end(), method) !=
+           script->methods.end();
+  }
+};
+
 // A share found on a job that came before the authorize answer belongs to this very session:
 // it is sent once the session is ready, not expired as if it were left from a dropped one.
 TEST(ClientTest, ShareOnAJobNotifiedBeforeTheAuthorizeAnswerIsSentWhenReady) {
-  auto script = std::make_shared<Script>();
-  ClientOptions o;
-  o.pools = {{"stratum+tcp://pool.test:3333", "w", "x", 0}};
-  o.tick = absl::Milliseconds(20);
-  o.session.submit_timeout = absl::Seconds(3);
-  o.transport = [script](asio::io_context& io, const PoolUrl&) {
-    return std::make_unique<ScriptedPool>(io, script);
-  };
-  absl::Mutex mu;
-  std::vector<ClientJob> jobs;
-  ClientCallbacks cb;
-  cb.on_job = [&](const ClientJob& j) {
-    absl::MutexLock lock(&mu);
-    jobs.push_back(j);
-  };
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(o, cb);
-  ASSERT_TRUE(client.ok()) << client.status();
-  (*client)->Start();
-  ASSERT_TRUE(WaitFor([&] {
-    absl::MutexLock lock(&mu);
-    return !jobs.empty();
-  }));
-  ASSERT_TRUE(WaitFor([&] {
-    absl::MutexLock lock(&script->mu);
-    return script->authorize_id.has_value();
-  }));
-  EXPECT_FALSE((*client)->Status().connected);
-
+  ScriptedClient sc;
+  ASSERT_NO_FATAL_FAILURE(sc.StartUntilAuthorizeHeld());
   auto verdict = std::make_shared<std::optional<SubmitResult>>();
   auto vmu = std::make_shared<absl::Mutex>();
   ClientShare share{"j1", {0, 0, 0, 1}, 0x60000000, 12345, 0x20000000};
-  (*client)->Submit(share, [verdict, vmu](const SubmitResult& r) {
+  sc.client->Submit(share, [verdict, vmu](const SubmitResult& r) {
     absl::MutexLock lock(vmu.get());
     *verdict = r;
   });
@@ -145,7 +163,7 @@ TEST(ClientTest, ShareOnAJobNotifiedBeforeTheAuthorizeAnswerIsSentWhenReady) {
     absl::MutexLock lock(vmu.get());
     EXPECT_FALSE(verdict->has_value()) << "answered before the session was ready";
   }
-  ReleaseAuthorize(*script);
+  ReleaseAuthorize(*sc.script);
   ASSERT_TRUE(WaitFor([&] {
     absl::MutexLock lock(vmu.get());
     return verdict->has_value();
@@ -154,12 +172,20 @@ TEST(ClientTest, ShareOnAJobNotifiedBeforeTheAuthorizeAnswerIsSentWhenReady) {
     absl::MutexLock lock(vmu.get());
     EXPECT_EQ((*verdict)->outcome, SubmitOutcome::kAccepted) << (*verdict)->reason;
   }
-  {
-    absl::MutexLock lock(&script->mu);
-    EXPECT_NE(std::find(script->methods.begin(), script->methods.end(), "mining.submit"),
-              script->methods.end());
-  }
-  (*client)->Stop();
+  EXPECT_TRUE(sc.Sent("mining.submit"));
+  sc.client->Stop();
+}
+
+// A difficulty suggested while the session is still in its handshake reaches the pool (it was
+// dropped when the session was not ready yet; stratum_loopback_test flaked on it under load).
+TEST(ClientTest, DifficultySuggestedDuringTheHandshakeIsSent) {
+  ScriptedClient sc;
+  ASSERT_NO_FATAL_FAILURE(sc.StartUntilAuthorizeHeld());
+  sc.client->SuggestDifficulty(5e-4);
+  EXPECT_TRUE(WaitFor([&] { return sc.Sent("mining.suggest_difficulty"); }));
+  ReleaseAuthorize(*sc.script);
+  EXPECT_TRUE(WaitFor([&] { return sc.client->Status().connected; }));
+  sc.client->Stop();
 }
 
 }  // namespace

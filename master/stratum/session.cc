@@ -50,10 +50,15 @@ void Session::Begin(absl::Time now) {
   if (config_.extranonce_subscribe) {
     Request("mining.extranonce.subscribe", json::array(), deadline);
   }
-  if (config_.suggest_difficulty) SuggestDifficulty(*config_.suggest_difficulty);
+  if (config_.suggest_difficulty) SendSuggestDifficulty(*config_.suggest_difficulty);
 }
 
 void Session::SuggestDifficulty(double difficulty) {
+  config_.suggest_difficulty = difficulty;
+  if (begun_ != absl::InfiniteFuture()) SendSuggestDifficulty(difficulty);
+}
+
+void Session::SendSuggestDifficulty(double difficulty) {
   Request("mining.suggest_difficulty", json::array({difficulty}),
           absl::Now() + config_.request_timeout);
 }

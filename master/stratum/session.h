@@ -94,6 +94,8 @@ class Session {
     absl::Time deadline;
   };
   std::vector<Unanswered> TakePendingSubmits();
+  // Asks the pool for `difficulty`: sent now once the handshake has begun (pipelined behind it),
+  // else with the handshake when the connection comes up.
   void SuggestDifficulty(double difficulty);
 
   bool ready() const { return subscribed_ && authorized_; }
@@ -117,6 +119,7 @@ class Session {
     double difficulty = 0;
     ClientShare share;
   };
+  void SendSuggestDifficulty(double difficulty);
   int64_t Request(const std::string& method, const nlohmann::json& params, absl::Time deadline,
                   SubmitDone done = nullptr, double difficulty = 0, ClientShare share = {});
   absl::Status OnResponse(const Message& m, absl::Time now);
@@ -126,7 +129,7 @@ class Session {
   void OnSubmitResponse(Pending& p, const Message& m);
   void RememberJob(const std::string& job_id, bool clean);
 
-  const SessionConfig config_;
+  SessionConfig config_;  // suggest_difficulty changes with SuggestDifficulty.
   Delegate* const delegate_;
   const uint64_t connection_;
   const std::string url_;
