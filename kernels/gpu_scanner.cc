@@ -112,9 +112,11 @@ absl::StatusOr<std::unique_ptr<GpuScanner>> GpuScanner::Create(int ordinal,
   KernelTuning tuning =
       options.override_tuning ? options.tuning : TuningFor(prop.major, prop.minor);
   if (options.target_batch_ms > 0) tuning.target_batch_ms = options.target_batch_ms;
-  if (!AddModeAvailable(prop.major * 10 + prop.minor, tuning.add_mode)) {
+  if (!AddModeAvailable(prop.major * 10 + prop.minor, tuning.add_mode) ||
+      !AddModeAvailable(prop.major * 10 + prop.minor, tuning.rolling_add_mode)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "add mode ", tuning.add_mode, " is not compiled for sm_", prop.major, prop.minor));
+        "add mode ", tuning.add_mode, " or ", tuning.rolling_add_mode,
+        " is not compiled for sm_", prop.major, prop.minor));
   }
   std::unique_ptr<GpuScanner> s(new GpuScanner(std::move(info), tuning, options));
   Impl& impl = *s->impl_;
@@ -222,7 +224,7 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, u
   args.capacity = options_.ring_capacity;
 
   // Launches come in whole waves (every SM busy until the launch's end), except the last.
-  const int per_sm = std::max(1, BlocksPerSm(g, tuning_.threads_per_block, tuning_.add_mode));
+  const int per_sm = std::max(1, BlocksPerSm(g, tuning_.threads_per_block, tuning_.AddModeFor(g)));
   const uint64_t granule = uint64_t(tuning_.threads_per_block) * tuning_.nonces_per_thread *
                            (options_.whole_waves ? per_sm * std::max(1, info_.multiprocessors) : 1);
   uint64_t next = start;
@@ -250,7 +252,7 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, u
       SYNTH_CUDA_RETURN(cudaEventRecord(slot.start, impl.stream));
       SYNTH_CUDA_RETURN(cudaMemsetAsync(slot.dev_ring, 0, sizeof(uint32_t), impl.stream));
       SYNTH_CUDA_RETURN(
-          LaunchSha256dScan(args, tuning_.threads_per_block, tuning_.add_mode, impl.stream));
+          LaunchSha256dScan(args, tuning_.threads_per_block, tuning_.AddModeFor(g), impl.stream));
       SYNTH_CUDA_RETURN(cudaMemcpyAsync(slot.host_ring, slot.dev_ring,
                                         (1 + 2 * CopiedEntries(slot)) * sizeof(uint32_t),
                                         cudaMemcpyDeviceToHost, impl.stream));
@@ -316,7 +318,7 @@ absl::Status GpuScanner::Rescan(LaunchSlot& slot, uint32_t first_index, uint32_t
     args.count = static_cast<uint32_t>(
         std::min<uint64_t>(step, uint64_t{slot.first_nonce} + slot.nonces - at));
     SYNTH_CUDA_RETURN(cudaMemsetAsync(slot.dev_ring, 0, sizeof(uint32_t), impl_->stream));
-    SYNTH_CUDA_RETURN(LaunchSha256dScan(args, 32, tuning_.add_mode, impl_->stream));
+    SYNTH_CUDA_RETURN(LaunchSha256dScan(args, 32, tuning_.AddModeFor(g), impl_->stream));
     SYNTH_CUDA_RETURN(cudaMemcpyAsync(ring.data(), slot.dev_ring, ring.size() * sizeof(uint32_t),
                                       cudaMemcpyDeviceToHost, impl_->stream));
     SYNTH_CUDA_RETURN(cudaStreamSynchronize(impl_->stream));

@@ -67,11 +67,12 @@ SYNTH_HD uint32_t Bswap32(uint32_t x) {
 #endif
 }
 
-// Kernel-parameter values that ptxas cannot see through: one = 1, pow2[k] = 2^k. Multiplying by
+// Kernel-parameter values that ptxas cannot see through: one = ones[i] = 1, pow2[k] = 2^k. Multiplying by
 // them keeps additions, shifts and rotations on the FMA pipe (see sha256_rounds.cuh).
 struct Opaque {
   uint32_t one;
   uint32_t pow2[32];
+  uint32_t ones[64];  // All 1: one per round (add mode 6).
 };
 
 // Per-midstate values of the header's second block (computed on the host, see

@@ -18,7 +18,8 @@
 //   2: as 1, and the three-input sums (T1, a, the schedule) as IMAD chains too;
 //   3: as 2, and the small sigmas' plain shifts as IMAD.HI;
 //   4: as 3, and two of the three rotations of each big Sigma as IMAD.WIDE halves;
-//   5: as 3, and two rotations of Sigma1 only.
+//   5: as 3, and two rotations of Sigma1 only;
+//   6: as 2, with a multiplier per round (see BaseMode below): the default for one midstate.
 //
 // Thread-safety: pure functions.
 #ifndef SYNTH_KERNELS_SHA256_ROUNDS_CUH_
@@ -57,9 +58,29 @@ __host__ __device__ constexpr uint32_t KwTable(int block, int i) {
 __constant__ uint32_t kDevKw1[64] = SYNTH_KW_TABLE(1);
 __constant__ uint32_t kDevKw2[64] = SYNTH_KW_TABLE(2);
 
+// Mode 6 is mode 2 with a multiplier per round: each round's adds read their own `one`
+// (Opaque::ones[i]). With a single `one`, ptxas holds it in a vector register and every IMAD
+// reads three vector registers; the SM's register file then limits the issue rate before the
+// ALU pipe does (measured in mode 2: ALU pipe 81% busy, warps waiting on the pipe). With 64
+// different (all 1) values ptxas takes the multiplier from a uniform register or the constant
+// bank: one vector-register read fewer per IMAD, and the ALU pipe reaches 92% (docs/GPU.md).
+__host__ __device__ constexpr int BaseMode(int mode) { return mode == 6 ? 2 : mode; }
+
+// What the per-round helpers read: `one` (the multiplier of an add kept on the FMA pipe) and the
+// powers of two 2^(32-k) for the shifts and rotations that modes 3..5 put there.
+struct QView {
+  const uint32_t& one;
+  const uint32_t* pow2;
+};
+
+template <int kAddMode, int kI>
+__device__ __forceinline__ QView RoundView(const Opaque& q) {
+  return QView{kAddMode == 6 ? q.ones[kI & 63] : q.one, q.pow2};
+}
+
 // x + y, on the FMA pipe when kFma (q.one is 1 at run time).
 template <bool kFma>
-__device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, const Opaque& q) {
+__device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, const QView& q) {
   if constexpr (kFma) {
     return x * q.one + y;
   } else {
@@ -67,10 +88,10 @@ __device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, const Opaque& q)
   }
 }
 
-// x >> k: on the FMA pipe (IMAD.HI by an opaque 2^(32-k)) from mode 3 on.
+// x >> k: on the FMA pipe (IMAD.HI by an opaque 2^(32-k)) in modes 3..5.
 template <int kAddMode, int k>
-__device__ __forceinline__ uint32_t Shr(uint32_t x, const Opaque& q) {
-  if constexpr (kAddMode >= 3) {
+__device__ __forceinline__ uint32_t Shr(uint32_t x, const QView& q) {
+  if constexpr (BaseMode(kAddMode) >= 3) {
     return __umulhi(x, q.pow2[32 - k]);
   } else {
     return x >> k;
@@ -80,14 +101,14 @@ __device__ __forceinline__ uint32_t Shr(uint32_t x, const Opaque& q) {
 // Rotr(x, k) as the two halves of one IMAD.WIDE by an opaque 2^(32-k): their XOR (or OR) is
 // the rotation, and the halves fold into the LOP3 that combines a Sigma's terms.
 template <int k>
-__device__ __forceinline__ uint32_t RotrWideXor(uint32_t x, uint32_t other, const Opaque& q) {
+__device__ __forceinline__ uint32_t RotrWideXor(uint32_t x, uint32_t other, const QView& q) {
   const uint64_t p = static_cast<uint64_t>(x) * q.pow2[32 - k];
   return static_cast<uint32_t>(p) ^ static_cast<uint32_t>(p >> 32) ^ other;
 }
 
 template <int kAddMode>
-__device__ __forceinline__ uint32_t Sigma0(uint32_t a, const Opaque& q) {
-  if constexpr (kAddMode == 4) {
+__device__ __forceinline__ uint32_t Sigma0(uint32_t a, const QView& q) {
+  if constexpr (BaseMode(kAddMode) == 4) {
     return RotrWideXor<2>(a, RotrWideXor<13>(a, Rotr(a, 22), q), q);
   } else {
     return BigSigma0(a);
@@ -95,8 +116,8 @@ __device__ __forceinline__ uint32_t Sigma0(uint32_t a, const Opaque& q) {
 }
 
 template <int kAddMode>
-__device__ __forceinline__ uint32_t Sigma1(uint32_t e, const Opaque& q) {
-  if constexpr (kAddMode >= 4) {
+__device__ __forceinline__ uint32_t Sigma1(uint32_t e, const QView& q) {
+  if constexpr (BaseMode(kAddMode) >= 4) {
     return RotrWideXor<6>(e, RotrWideXor<11>(e, Rotr(e, 25), q), q);
   } else {
     return BigSigma1(e);
@@ -104,12 +125,12 @@ __device__ __forceinline__ uint32_t Sigma1(uint32_t e, const Opaque& q) {
 }
 
 template <int kAddMode>
-__device__ __forceinline__ uint32_t SmallS0(uint32_t x, const Opaque& q) {
+__device__ __forceinline__ uint32_t SmallS0(uint32_t x, const QView& q) {
   return Rotr(x, 7) ^ Rotr(x, 18) ^ Shr<kAddMode, 3>(x, q);
 }
 
 template <int kAddMode>
-__device__ __forceinline__ uint32_t SmallS1(uint32_t x, const Opaque& q) {
+__device__ __forceinline__ uint32_t SmallS1(uint32_t x, const QView& q) {
   return Rotr(x, 17) ^ Rotr(x, 19) ^ Shr<kAddMode, 10>(x, q);
 }
 
@@ -127,7 +148,7 @@ __device__ __forceinline__ void Shift(uint32_t s[8], uint32_t a, uint32_t e) {
 
 // One SHA-256 round given hkw = h + K[i] + W[i].
 template <int kAddMode>
-__device__ __forceinline__ void RoundHkw(uint32_t s[8], uint32_t hkw, const Opaque& q) {
+__device__ __forceinline__ void RoundHkw(uint32_t s[8], uint32_t hkw, const QView& q) {
   const uint32_t s1 = Sigma1<kAddMode>(s[4], q);
   const uint32_t ch = Ch(s[4], s[5], s[6]);
   const uint32_t s0 = Sigma0<kAddMode>(s[0], q);
@@ -146,7 +167,7 @@ __device__ __forceinline__ void RoundHkw(uint32_t s[8], uint32_t hkw, const Opaq
 // h + K[i] + W[i] for a variable W; kw_dev is K[i] from constant memory (mode >= 1).
 template <int kAddMode>
 __device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uint32_t k_dev,
-                                        uint32_t w, const Opaque& q) {
+                                        uint32_t w, const QView& q) {
   if constexpr (kAddMode >= 1) {
     return Add<true>(w, Add<true>(s[7], k_dev, q), q);
   } else {
@@ -157,7 +178,7 @@ __device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uin
 // h + (K[i] + W[i]) for a constant W.
 template <int kAddMode>
 __device__ __forceinline__ uint32_t HkwConst(const uint32_t s[8], uint32_t kw_lit, uint32_t kw_dev,
-                                             const Opaque& q) {
+                                             const QView& q) {
   if constexpr (kAddMode >= 1) {
     return Add<true>(s[7], kw_dev, q);
   } else {
@@ -167,7 +188,7 @@ __device__ __forceinline__ uint32_t HkwConst(const uint32_t s[8], uint32_t kw_li
 
 // The last rounds of the second hash compute e only (a is never read again).
 template <int kAddMode>
-__device__ __forceinline__ void RoundEOnly(uint32_t s[8], uint32_t hkw, const Opaque& q) {
+__device__ __forceinline__ void RoundEOnly(uint32_t s[8], uint32_t hkw, const QView& q) {
   const uint32_t t1 = hkw + Sigma1<kAddMode>(s[4], q) + Ch(s[4], s[5], s[6]);
   Shift(s, 0, Add<(kAddMode >= 1)>(s[3], t1, q));
 }
@@ -175,7 +196,7 @@ __device__ __forceinline__ void RoundEOnly(uint32_t s[8], uint32_t hkw, const Op
 // W[i] = sigma1(W[i-2]) + W[i-7] + sigma0(W[i-15]) + W[i-16].
 template <int kAddMode>
 __device__ __forceinline__ uint32_t Schedule(uint32_t w2, uint32_t w7, uint32_t w15, uint32_t w16,
-                                             const Opaque& q) {
+                                             const QView& q) {
   const uint32_t u = Add<(kAddMode >= 1)>(w7, w16, q);
   if constexpr (kAddMode >= 2) {
     return Add<true>(SmallS1<kAddMode>(w2, q), Add<true>(SmallS0<kAddMode>(w15, q), u, q), q);
@@ -187,7 +208,7 @@ __device__ __forceinline__ uint32_t Schedule(uint32_t w2, uint32_t w7, uint32_t 
 // The header block's schedule word i >= 16 over the window w[i & 15] (W0..W2 never read).
 template <int kAddMode, int i>
 __device__ __forceinline__ uint32_t FirstSchedule(const uint32_t w[16], const TailPre& tp,
-                                                  const Opaque& q) {
+                                                  const QView& q) {
   constexpr bool kF = kAddMode >= 1;
   if constexpr (i == 16) return tp.w16;
   if constexpr (i == 17) return tp.w17;
@@ -205,17 +226,18 @@ template <int kMids, int kAddMode, int i>
 __device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16], const TailPre& tp,
                                             const Opaque& q) {
   if constexpr (i < 64) {
-    if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, q);
+    const QView qi = RoundView<kAddMode, i>(q);
+    if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, qi);
 #pragma unroll
     for (int m = 0; m < kMids; ++m) {
       uint32_t hkw;
       if constexpr (i < 16) {
         constexpr uint32_t kWc = i == 4 ? 0x80000000u : (i == 15 ? 640u : 0u);
-        hkw = HkwConst<kAddMode>(s[m], KConst(i) + kWc, kDevKw1[i], q);
+        hkw = HkwConst<kAddMode>(s[m], KConst(i) + kWc, kDevKw1[i], qi);
       } else {
-        hkw = Hkw<kAddMode>(s[m], KConst(i), kDevKw1[i], w[i & 15], q);
+        hkw = Hkw<kAddMode>(s[m], KConst(i), kDevKw1[i], w[i & 15], qi);
       }
-      RoundHkw<kAddMode>(s[m], hkw, q);
+      RoundHkw<kAddMode>(s[m], hkw, qi);
     }
     FirstRounds<kMids, kAddMode, i + 1>(s, w, tp, q);
   }
@@ -227,42 +249,44 @@ template <int kMids, int kAddMode>
 __device__ __forceinline__ void FirstHash(const MidstatePre* pre, const TailPre& tp, uint32_t w3,
                                           const Opaque& q, uint32_t out[kMids][8]) {
   constexpr bool kF = kAddMode >= 1;
+  const QView q3 = RoundView<kAddMode, 3>(q), q64 = RoundView<kAddMode, 0>(q);
   uint32_t s[kMids][8];
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
 #pragma unroll
     for (int j = 0; j < 8; ++j) s[m][j] = pre[m].s4[j];
-    s[m][0] = Add<kF>(w3, s[m][0], q);
-    s[m][4] = Add<kF>(w3, s[m][4], q);
+    s[m][0] = Add<kF>(w3, s[m][0], q3);
+    s[m][4] = Add<kF>(w3, s[m][4], q3);
   }
   uint32_t w[16] = {0, 0, 0, w3, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640};
   FirstRounds<kMids, kAddMode, 4>(s, w, tp, q);
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
 #pragma unroll
-    for (int j = 0; j < 8; ++j) out[m][j] = Add<kF>(s[m][j], pre[m].mid[j], q);
+    for (int j = 0; j < 8; ++j) out[m][j] = Add<kF>(s[m][j], pre[m].mid[j], q64);
   }
 }
 
 template <int kAddMode, int i>
 __device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], const Opaque& q) {
   if constexpr (i < 61) {
+    const QView qi = RoundView<kAddMode, i>(q);
     if constexpr (i >= 16) {
       w[i & 15] = Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
-                                     w[(i - 16) & 15], q);
+                                     w[(i - 16) & 15], qi);
     }
     if constexpr (i < 4) {
       // h is still a constant of the IV: h + K folds into q immediate.
-      RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], q);
+      RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], qi);
     } else if constexpr (i < 8) {
-      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i], q), q);
+      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i], qi), qi);
     } else if constexpr (i < 16) {
       constexpr uint32_t kWc = i == 8 ? 0x80000000u : (i == 15 ? 256u : 0u);
-      RoundHkw<kAddMode>(s, HkwConst<kAddMode>(s, KConst(i) + kWc, kDevKw2[i], q), q);
+      RoundHkw<kAddMode>(s, HkwConst<kAddMode>(s, KConst(i) + kWc, kDevKw2[i], qi), qi);
     } else if constexpr (i < 57) {
-      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], q), q);
+      RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], qi), qi);
     } else {
-      RoundEOnly<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], q), q);
+      RoundEOnly<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], qi), qi);
     }
     SecondRounds<kAddMode, i + 1>(s, w, q);
   }

@@ -9,12 +9,24 @@
 namespace synth::kernels {
 namespace {
 
-constexpr int kDefaultAddMode = 2;  // Compiled for every architecture (fastest on the H100).
+// The defaults (kernels/tuning.cc), compiled for every architecture: mode 6 for one midstate,
+// mode 2 for several (mode 6 with 2..4 midstates spills at the 128-register cap).
+constexpr int kDefaultAddMode = 6;
+constexpr int kDefaultRollingAddMode = 2;
+constexpr int kMaxAddMode = 6;
 
-// Which (arch, add mode) pairs get a kernel body: every mode on sm_90 (and its PTX), the
-// default mode elsewhere. Keeps the build at one ptxas pass per architecture and variant used.
+// Which (arch, add mode, midstates) get a kernel body: on sm_90 (and its PTX) every mode, with
+// modes 1, 4 and 5 (measured losers, kept for the record) for one midstate only; elsewhere the
+// defaults. Keeps the build at one ptxas pass per architecture and variant used.
 __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode) {
-  return arch == 900 || add_mode == kDefaultAddMode;
+  return arch == 900 || add_mode == kDefaultAddMode || add_mode == kDefaultRollingAddMode;
+}
+__host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode, int mids) {
+  if (arch != 900) {
+    return add_mode == kDefaultAddMode ? mids == 1 : add_mode == kDefaultRollingAddMode;
+  }
+  const bool loser = add_mode == 1 || add_mode == 4 || add_mode == 5;
+  return loser ? mids == 1 : add_mode != 6 || mids <= 4;
 }
 
 // Eight interleaved midstates need more than the 128 registers that 512-thread blocks allow.
@@ -27,7 +39,7 @@ template <int kMids, int kAddMode>
 __global__ void __launch_bounds__(MaxThreads(kMids), MinBlocks(kMids))
     Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
 #if defined(__CUDA_ARCH__)
-  if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode)) {
+  if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode, kMids)) {
     uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
     for (uint32_t i = 0; i < a.npt; ++i, off += blockDim.x) {
       if (off >= a.count) return;
@@ -75,6 +87,9 @@ cudaError_t LaunchMids(const LaunchArgs& args, dim3 grid, dim3 block, int add_mo
     case 5:
       Sha256dScanKernel<kMids, 5><<<grid, block, 0, stream>>>(args);
       break;
+    case 6:
+      Sha256dScanKernel<kMids, 6><<<grid, block, 0, stream>>>(args);
+      break;
     default:
       return cudaErrorInvalidValue;
   }
@@ -108,6 +123,10 @@ int BlocksPerSmMids(int threads, int add_mode) {
       break;
     case 5:
       err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 5>,
+                                                          threads, 0);
+      break;
+    case 6:
+      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 6>,
                                                           threads, 0);
       break;
     default:
@@ -146,7 +165,7 @@ void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail) {
 }
 
 bool AddModeAvailable(int cc, int add_mode) {
-  if (add_mode < 0 || add_mode > 5) return false;
+  if (add_mode < 0 || add_mode > kMaxAddMode) return false;
   return BodyCompiled(cc * 10, add_mode);
 }
 
@@ -170,6 +189,7 @@ cudaError_t LaunchSha256dScan(const LaunchArgs& in, int threads, int add_mode,
   LaunchArgs args = in;
   args.q.one = 1;
   for (int k = 0; k < 32; ++k) args.q.pow2[k] = 1u << k;
+  for (uint32_t& one : args.q.ones) one = 1;
   if (args.count == 0 || args.count > (1u << 31) || args.npt == 0 || args.ring == nullptr ||
       threads < 32 || threads > kMaxThreadsPerBlock || threads % 32 != 0) {
     return cudaErrorInvalidValue;

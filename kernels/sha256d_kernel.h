@@ -65,7 +65,7 @@ int BlocksPerSm(int nmids, int threads, int add_mode);
 
 // Enqueues one search launch on `stream`. cudaErrorInvalidValue for bad arguments (nmids not
 // 1/2/4/8, count 0 or > 2^31, threads not a multiple of 32 in 32..512 (..256 for
-// 8 midstates), add_mode not 0..5).
+// 8 midstates), add_mode not 0..6).
 cudaError_t LaunchSha256dScan(const LaunchArgs& args, int threads, int add_mode,
                               cudaStream_t stream);
 

@@ -19,10 +19,14 @@ struct KernelTuning {
   int cc = 0;                   // major * 10 + minor this row is for (0: the fallback row).
   int threads_per_block = 256;  // Multiple of 32, <= 512.
   int nonces_per_thread = 16;   // Loop count inside one thread.
-  int add_mode = 2;             // 0..5, see kernels/sha256_rounds.cuh.
+  int add_mode = 6;             // One midstate per launch: 0..6, see kernels/sha256_rounds.cuh.
+  int rolling_add_mode = 2;     // Several midstates per launch (version rolling).
   uint64_t launch_nonces = uint64_t{1} << 24;  // First launch's size (then adapted).
   double target_batch_ms = 15;                 // The feeder sizes launches to take about this long.
   int max_mids = 4;  // Midstates per launch with version rolling: 1, 2, 4 or 8.
+
+  // The add mode of a launch of `mids` midstates.
+  int AddModeFor(int mids) const { return mids > 1 ? rolling_add_mode : add_mode; }
 };
 
 // Returns the row for compute capability major.minor (the closest older row of the same major

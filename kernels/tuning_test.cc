@@ -9,7 +9,8 @@ namespace {
 TEST(TuningTest, ExactRowForTheH100) {
   const KernelTuning t = TuningFor(9, 0);
   EXPECT_EQ(t.cc, 90);
-  EXPECT_EQ(t.add_mode, 2);
+  EXPECT_EQ(t.add_mode, 6);
+  EXPECT_EQ(t.rolling_add_mode, 2);
   EXPECT_EQ(t.max_mids, 4);
   EXPECT_EQ(t.launch_nonces, uint64_t{1} << 26);
 }
@@ -34,7 +35,9 @@ TEST(TuningTest, EveryRowIsLaunchable) {
     EXPECT_LE(t.threads_per_block, 512) << cc;
     EXPECT_GE(t.nonces_per_thread, 1) << cc;
     EXPECT_GE(t.add_mode, 0) << cc;
-    EXPECT_LE(t.add_mode, 5) << cc;
+    EXPECT_LE(t.add_mode, 6) << cc;
+    EXPECT_EQ(t.AddModeFor(1), t.add_mode) << cc;
+    EXPECT_EQ(t.AddModeFor(4), t.rolling_add_mode) << cc;
     EXPECT_GT(t.target_batch_ms, 0) << cc;
     EXPECT_TRUE(t.max_mids == 1 || t.max_mids == 2 || t.max_mids == 4 || t.max_mids == 8) << cc;
   }

@@ -15,7 +15,7 @@
 #                                                  # cuda, tests/bench/demo.sh) without and
 #                                                  # with version rolling
 #
-# SKIP_TESTS=1 / SKIP_KERNELS=1 / SKIP_HASHCAT=1 / SKIP_WORKER=1 / SKIP_LIVE=1 leave those parts out (LIVE_SECONDS=30 each) (kernel iterations). `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
+# NCU=1 adds Nsight Compute profiles (below). SKIP_TESTS=1 / SKIP_KERNELS=1 / SKIP_HASHCAT=1 / SKIP_WORKER=1 / SKIP_LIVE=1 leave those parts out (LIVE_SECONDS=30 each) (kernel iterations). `run` prints a table last and writes logs to $OUT (default /tmp/gpu_bench). hashcat comes from
 # Debian's .debs (`apt-get download hashcat hashcat-data libminizip1 libxxhash0
 # ocl-icd-libopencl1` into .device/debs), unpacked into a temp dir on the GPU machine.
 set -uo pipefail
@@ -90,6 +90,30 @@ PY
 
 echo "== kernel variants and feeder"
 "$bin/synth_gpu_bench" 5 "$OUT/bench.tsv" 2>&1 | tee "$OUT/bench.txt"
+fi
+
+# NCU=1: Nsight Compute profiles (--set full, boost clocks) of the NCU_VARIANTS kernels
+# (mode,mids,tpb,npt ...), each one launch of 2^28 hashes: issue activity, pipe utilization and
+# warp stall reasons per variant, and the stall samples by SASS opcode (tests/bench/ncu_summary.py)
+# in $OUT/ncu_summary.txt; the reports stay in a temp dir (NCU_KEEP=1 copies the per-instruction
+# source tables to $OUT).
+if [[ -n ${NCU:-} ]] && command -v ncu >/dev/null; then
+  echo "== ncu profiles"
+  ncu_dir=$(mktemp -d)
+  pairs=()
+  for v in ${NCU_VARIANTS:-0,1,256,16 2,1,256,16 2,4,256,16 3,1,256,16 4,1,256,16}; do
+    tag=ncu_${v//,/_}
+    SYNTH_GPU_BENCH_ONLY=$v timeout 300 ncu --clock-control none --set full --import-source no \
+      --kernel-name regex:Sha256dScan --launch-skip 1 --launch-count 1 -f -o "$ncu_dir/$tag" \
+      "$bin/synth_gpu_bench" > "$ncu_dir/$tag.log" 2>&1 || { echo "ncu $v failed"; tail -5 "$ncu_dir/$tag.log"; continue; }
+    ncu --import "$ncu_dir/$tag.ncu-rep" --page raw --csv > "$ncu_dir/$tag.raw.csv" 2>&1
+    ncu --import "$ncu_dir/$tag.ncu-rep" --page source --csv --print-source sass \
+      > "$ncu_dir/$tag.source.csv" 2>&1
+    pairs+=("$ncu_dir/$tag.raw.csv" "$ncu_dir/$tag.source.csv")
+    [[ -n ${NCU_KEEP:-} ]] && cp "$ncu_dir/$tag.source.csv" "$OUT/"
+  done
+  python3 tests/bench/ncu_summary.py "${pairs[@]}" | tee "$OUT/ncu_summary.txt"
+  rm -rf "$ncu_dir"
 fi
 
 if [[ -z ${SKIP_HASHCAT:-} ]]; then

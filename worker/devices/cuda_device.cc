@@ -92,7 +92,8 @@ class CudaDevice final : public Device {
     const kernels::GpuInfo& gi = scanner_->Info();
     info_.name = absl::StrCat("cuda", gi.ordinal);
     info_.kind = DeviceKind::kCuda;
-    info_.impl = absl::StrCat(gi.name, " sha256d/m", scanner_->Tuning().add_mode);
+    info_.impl = absl::StrCat(gi.name, " sha256d/m", scanner_->Tuning().add_mode, "/m",
+                              scanner_->Tuning().rolling_add_mode);
     if (Nvml* nvml = Nvml::Get(); nvml != nullptr && !gi.pci_bus_id.empty()) {
       nvml_device_ = nvml->ByPciBusId(gi.pci_bus_id);
     }
