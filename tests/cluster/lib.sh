@@ -123,16 +123,32 @@ stop_pid() {
   return 0
 }
 
+# Sanitizer builds (the asan/tsan presets run these scripts too): a report in any process's log
+# fails the test, whatever the script concluded; the report's head is printed.
+SYNTH_SANITIZER_RE='SUMMARY: [A-Za-z]+Sanitizer|^WARNING: ThreadSanitizer|^==[0-9]+==ERROR: |runtime error: '
+
+# The EXIT trap: ends every process started with start_bg, runs SYNTH_CLEANUP_HOOKS (commands a
+# script adds, e.g. removing its network namespaces), then fails on a sanitizer report; else
+# keeps the script's exit status.
+SYNTH_CLEANUP_HOOKS=()
 synth_cleanup() {
-  local i
+  local rc=$? i f found=0
   for ((i = ${#SYNTH_PIDS[@]} - 1; i >= 0; i--)); do
     stop_pid "${SYNTH_PIDS[$i]}"
   done
+  for f in "${SYNTH_CLEANUP_HOOKS[@]}"; do $f; done
+  while IFS= read -r f; do
+    found=1
+    echo "FAIL: sanitizer report in $(basename "$f"):" >&2
+    grep -m 1 -A 60 -E "$SYNTH_SANITIZER_RE" "$f" | sed 's/^/    /' >&2
+  done < <(grep -rlE "$SYNTH_SANITIZER_RE" --include='*.log' "${SYNTH_TMP:-/nonexistent}" 2>/dev/null)
   if [ -n "${SYNTH_KEEP_TMP:-}" ]; then
     echo "logs kept in $SYNTH_TMP" >&2
   else
     rm -rf "$SYNTH_TMP"
   fi
+  [ "$found" = 1 ] && exit 1
+  exit "$rc"
 }
 
 # wait_port PORT SECONDS: waits until 127.0.0.1:PORT accepts connections.

@@ -33,7 +33,7 @@ podman_cleanup() {
   podman rm -f -t 3 "$RUN" >/dev/null 2>&1
   podman rmi -f "$IMAGE" >/dev/null 2>&1
 }
-trap 'podman_cleanup; synth_cleanup' EXIT
+SYNTH_CLEANUP_HOOKS+=(podman_cleanup)
 
 default_base=$(sed -n 's/^ARG RUNTIME_BASE=//p' "$DOCKERFILE")
 base=""

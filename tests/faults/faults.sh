@@ -332,7 +332,7 @@ netns_setup() {
   NS_M="synthf-m-$$" NS_W="synthf-w-$$" VETH="sf$$"
   ip netns add "$NS_M" 2>/dev/null || skip "cannot create network namespaces"
   ip netns add "$NS_W" || skip "cannot create network namespaces"
-  trap 'synth_cleanup; netns_cleanup' EXIT
+  SYNTH_CLEANUP_HOOKS+=(netns_cleanup)
   ip link add "${VETH}m" type veth peer name "${VETH}w" || skip "cannot create veth pair"
   ip link set "${VETH}m" netns "$NS_M"
   ip link set "${VETH}w" netns "$NS_W"
