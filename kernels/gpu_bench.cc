@@ -5,6 +5,8 @@
 //   synth_gpu_bench [seconds_per_feeder_run] [tsv_out]
 //   SYNTH_GPU_BENCH_ONLY=mode,mids,tpb,npt synth_gpu_bench   # that variant only: checked, then
 //                                          # two timed launches, no feeder (for ncu profiles)
+//
+// npt 1 selects the kernel without the per-thread loop, npt > 1 the looped one.
 #include <cuda_runtime_api.h>
 #include <time.h>
 
@@ -179,10 +181,18 @@ int Main(int argc, char** argv) {
   for (int tpb : {128, 512}) variants.push_back({2, 1, tpb, 16});
   for (int tpb : {128, 512}) variants.push_back({2, 4, tpb, 16});
   for (int npt : {1, 4}) variants.push_back({2, 1, 256, npt});
-  for (int npt : {1, 4}) variants.push_back({2, 4, 256, npt});
+  variants.push_back({2, 4, 256, 4});
   for (int mids : {1, 2, 4}) variants.push_back({6, mids, 256, 16});
   for (int tpb : {128, 512}) variants.push_back({6, 1, tpb, 16});
-  for (int npt : {1, 4}) variants.push_back({6, 1, 256, npt});
+  variants.push_back({6, 1, 256, 4});
+  // npt 1: the kernel without the per-thread loop.
+  for (int mids : {2, 4, 8}) variants.push_back({2, mids, 256, 1});
+  for (int mids : {1, 2, 4, 8}) variants.push_back({6, mids, 256, 1});
+  for (int tpb : {128, 512}) variants.push_back({6, 1, tpb, 1});
+  for (int tpb : {128, 512}) variants.push_back({6, 4, tpb, 1});
+  for (int npt : {1, 16}) variants.push_back({6, 1, 384, npt});
+  for (int mode : {7, 8})
+    for (int mids : {1, 4}) variants.push_back({mode, mids, 256, 1});
   const char* only = std::getenv("SYNTH_GPU_BENCH_ONLY");
   int reps = 7;
   if (only != nullptr) {
@@ -197,7 +207,7 @@ int Main(int argc, char** argv) {
   std::printf("%-5s %-5s %-5s %-5s %-6s %10s\n", "mode", "mids", "tpb", "npt", "check", "GH/s");
   bool all_ok = true;
   for (const V& v : variants) {
-    if (!AddModeAvailable(cc, v.mode)) continue;
+    if (!VariantAvailable(cc, v.mode, v.mids, v.npt)) continue;
     const bool ok = Check(v.mode, v.mids, v.tpb, v.npt, ring);
     all_ok &= ok;
     const double rate = TimeRaw(v.mode, v.mids, v.tpb, v.npt, ring, reps);

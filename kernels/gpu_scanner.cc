@@ -8,6 +8,8 @@
 #include <deque>
 #include <thread>
 
+#include <sys/prctl.h>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "kernels/sha256d_kernel.h"
@@ -52,6 +54,7 @@ struct GpuScanner::Impl {
   cudaStream_t stream = nullptr;
   std::vector<LaunchSlot> slots;
   LaunchArgs args{};
+  int blocks_per_sm[kMaxMids + 1] = {};  // By midstates per launch; 0 until first asked.
   ~Impl() {
     cudaSetDevice(ordinal);
     if (stream) cudaStreamSynchronize(stream);
@@ -112,11 +115,22 @@ absl::StatusOr<std::unique_ptr<GpuScanner>> GpuScanner::Create(int ordinal,
   KernelTuning tuning =
       options.override_tuning ? options.tuning : TuningFor(prop.major, prop.minor);
   if (options.target_batch_ms > 0) tuning.target_batch_ms = options.target_batch_ms;
-  if (!AddModeAvailable(prop.major * 10 + prop.minor, tuning.add_mode) ||
-      !AddModeAvailable(prop.major * 10 + prop.minor, tuning.rolling_add_mode)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "add mode ", tuning.add_mode, " or ", tuning.rolling_add_mode,
-        " is not compiled for sm_", prop.major, prop.minor));
+  // Every launch this tuning makes (and the one-nonce-per-thread rescans) must be compiled.
+  for (int mids : {1, 2, 4, 8}) {
+    if (mids > std::max(1, tuning.max_mids)) break;
+    const int mode = tuning.AddModeFor(mids);
+    const int npt = tuning.NoncesPerThreadFor(mids);
+    const int threads = tuning.ThreadsPerBlockFor(mids);
+    if (threads < 32 || threads > kMaxThreadsPerBlock || threads % 32 != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "threads per block must be a multiple of 32 in 32..512, got ", threads));
+    }
+    if (npt < 1 || !VariantAvailable(prop.major * 10 + prop.minor, mode, mids, npt) ||
+        !VariantAvailable(prop.major * 10 + prop.minor, mode, mids, 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("kernel (add mode ", mode, ", ", mids, " midstates, ", npt,
+                       " nonces per thread) is not compiled for sm_", prop.major, prop.minor));
+    }
   }
   std::unique_ptr<GpuScanner> s(new GpuScanner(std::move(info), tuning, options));
   Impl& impl = *s->impl_;
@@ -162,8 +176,10 @@ void AppendEntries(const uint32_t* entries, uint32_t n, uint32_t first_index,
 }
 
 // Waits for `slot`'s launch: sleeps until shortly before its estimated end (in naps of at most
-// 1 ms, watching `cancel`), then polls finely, so the host notices the end within ~50 us
-// without spinning a core.
+// 1 ms, watching `cancel`), then polls every ~20 us, so the host notices the end of a Scan's
+// last launch (after which the GPU idles until the next Scan) within ~25 us without spinning a
+// core. Linux's default 50 us timer slack would stretch each poll to ~70-100 us: the Scan
+// thread lowers its own slack to 1 us (ScanThreadSetup).
 cudaError_t WaitFor(const LaunchSlot& slot, const std::atomic<bool>* cancel, bool* cancelled) {
   using std::chrono::microseconds;
   cudaError_t err;
@@ -174,9 +190,17 @@ cudaError_t WaitFor(const LaunchSlot& slot, const std::atomic<bool>* cancel, boo
     const auto left = std::chrono::duration_cast<microseconds>(slot.expect_done -
                                                                std::chrono::steady_clock::now());
     std::this_thread::sleep_for(
-        std::clamp(left - microseconds(150), microseconds(40), microseconds(1000)));
+        std::clamp(left - microseconds(150), microseconds(20), microseconds(1000)));
   }
   return err;
+}
+
+void ScanThreadSetup() {
+  thread_local bool done = false;
+  if (!done) {
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);  // Nanoseconds; this thread only.
+    done = true;
+  }
 }
 
 // Ring entries copied back with the launch (never past the device ring's end).
@@ -189,6 +213,7 @@ absl::StatusOr<uint64_t> GpuScanner::Scan(std::span<const GpuWork> works, uint32
                                           std::vector<GpuCandidate>* out) {
   if (absl::Status st = ValidateWorks(works, start, count); !st.ok()) return st;
   SYNTH_CUDA_RETURN(cudaSetDevice(impl_->ordinal));
+  ScanThreadSetup();
   uint64_t hashes = 0;
   size_t index = 0;
   while (index < works.size() && count > 0) {
@@ -219,13 +244,17 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, u
   }
   const uint32_t g = static_cast<uint32_t>(works.size());
   args.nmids = g;
-  args.npt = static_cast<uint32_t>(tuning_.nonces_per_thread);
+  const int npt = tuning_.NoncesPerThreadFor(static_cast<int>(g));
+  args.npt = static_cast<uint32_t>(npt);
   args.target7 = works[0].target[7];
   args.capacity = options_.ring_capacity;
 
   // Launches come in whole waves (every SM busy until the launch's end), except the last.
-  const int per_sm = std::max(1, BlocksPerSm(g, tuning_.threads_per_block, tuning_.AddModeFor(g)));
-  const uint64_t granule = uint64_t(tuning_.threads_per_block) * tuning_.nonces_per_thread *
+  const int threads =
+      std::min(tuning_.ThreadsPerBlockFor(static_cast<int>(g)), MaxThreadsPerBlock(g));
+  int& per_sm = impl.blocks_per_sm[g];  // Asked once: the occupancy query is not free.
+  if (per_sm == 0) per_sm = std::max(1, BlocksPerSm(g, threads, tuning_.AddModeFor(g), npt));
+  const uint64_t granule = uint64_t(threads) * npt *
                            (options_.whole_waves ? per_sm * std::max(1, info_.multiprocessors) : 1);
   uint64_t next = start;
   const uint64_t end = uint64_t{start} + count;
@@ -252,7 +281,7 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, u
       SYNTH_CUDA_RETURN(cudaEventRecord(slot.start, impl.stream));
       SYNTH_CUDA_RETURN(cudaMemsetAsync(slot.dev_ring, 0, sizeof(uint32_t), impl.stream));
       SYNTH_CUDA_RETURN(
-          LaunchSha256dScan(args, tuning_.threads_per_block, tuning_.AddModeFor(g), impl.stream));
+          LaunchSha256dScan(args, threads, tuning_.AddModeFor(g), impl.stream));
       SYNTH_CUDA_RETURN(cudaMemcpyAsync(slot.host_ring, slot.dev_ring,
                                         (1 + 2 * CopiedEntries(slot)) * sizeof(uint32_t),
                                         cudaMemcpyDeviceToHost, impl.stream));

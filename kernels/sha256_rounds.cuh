@@ -19,7 +19,9 @@
 //   3: as 2, and the small sigmas' plain shifts as IMAD.HI;
 //   4: as 3, and two of the three rotations of each big Sigma as IMAD.WIDE halves;
 //   5: as 3, and two rotations of Sigma1 only;
-//   6: as 2, with a multiplier per round (see BaseMode below): the default for one midstate.
+//   6: as 2, with a multiplier per round (see BaseMode below): the default;
+//   7: as 6, and the small sigmas' plain shifts as IMAD.HI by a per-round 2^29 / 2^22;
+//   8: as 7 for sigma0's >> 3 only (half the shifts: balances the two pipes).
 //
 // Thread-safety: pure functions.
 #ifndef SYNTH_KERNELS_SHA256_ROUNDS_CUH_
@@ -64,18 +66,25 @@ __constant__ uint32_t kDevKw2[64] = SYNTH_KW_TABLE(2);
 // ALU pipe does (measured in mode 2: ALU pipe 81% busy, warps waiting on the pipe). With 64
 // different (all 1) values ptxas takes the multiplier from a uniform register or the constant
 // bank: one vector-register read fewer per IMAD, and the ALU pipe reaches 92% (docs/GPU.md).
-__host__ __device__ constexpr int BaseMode(int mode) { return mode == 6 ? 2 : mode; }
+// Modes 7 and 8 do the same for the IMAD.HI shifts: per-round copies of 2^29 and 2^22.
+__host__ __device__ constexpr int BaseMode(int mode) {
+  return mode == 6 ? 2 : (mode == 7 || mode == 8) ? 3 : mode;
+}
 
 // What the per-round helpers read: `one` (the multiplier of an add kept on the FMA pipe) and the
 // powers of two 2^(32-k) for the shifts and rotations that modes 3..5 put there.
 struct QView {
   const uint32_t& one;
   const uint32_t* pow2;
+  const uint32_t& p29;  // 2^29 (x >> 3) and 2^22 (x >> 10): per round in modes 7 and 8.
+  const uint32_t& p22;
 };
 
 template <int kAddMode, int kI>
 __device__ __forceinline__ QView RoundView(const Opaque& q) {
-  return QView{kAddMode == 6 ? q.ones[kI & 63] : q.one, q.pow2};
+  constexpr bool kPerRound = kAddMode >= 7;
+  return QView{kAddMode >= 6 ? q.ones[kI & 63] : q.one, q.pow2,
+               kPerRound ? q.shr3[kI & 63] : q.pow2[29], kPerRound ? q.shr10[kI & 63] : q.pow2[22]};
 }
 
 // x + y, on the FMA pipe when kFma (q.one is 1 at run time).
@@ -88,10 +97,14 @@ __device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, const QView& q) 
   }
 }
 
-// x >> k: on the FMA pipe (IMAD.HI by an opaque 2^(32-k)) in modes 3..5.
+// x >> k: on the FMA pipe (IMAD.HI by an opaque 2^(32-k)) in modes 3..5, 7 and (k = 3) 8.
 template <int kAddMode, int k>
 __device__ __forceinline__ uint32_t Shr(uint32_t x, const QView& q) {
-  if constexpr (BaseMode(kAddMode) >= 3) {
+  if constexpr (kAddMode == 8 && k != 3) {
+    return x >> k;
+  } else if constexpr (kAddMode >= 7) {
+    return __umulhi(x, k == 3 ? q.p29 : q.p22);
+  } else if constexpr (BaseMode(kAddMode) >= 3) {
     return __umulhi(x, q.pow2[32 - k]);
   } else {
     return x >> k;

@@ -9,22 +9,32 @@
 namespace synth::kernels {
 namespace {
 
-// The defaults (kernels/tuning.cc), compiled for every architecture: mode 6 for one midstate,
-// mode 2 for several (mode 6 with 2..4 midstates spills at the 128-register cap).
+// The defaults (kernels/tuning.cc), compiled for every architecture: mode 6 for one midstate
+// (npt nonces per thread in a loop), mode 6 for several midstates with one nonce per thread.
+// With the loop, ptxas keeps the midstates' nonce-independent values live across iterations
+// and 2..4 midstates spill at the 128-register cap; without it 4 midstates fit in 64 registers.
 constexpr int kDefaultAddMode = 6;
-constexpr int kDefaultRollingAddMode = 2;
-constexpr int kMaxAddMode = 6;
+constexpr int kDefaultRollingAddMode = 6;
+constexpr int kMaxAddMode = 8;
 
-// Which (arch, add mode, midstates) get a kernel body: on sm_90 (and its PTX) every mode, with
-// modes 1, 4 and 5 (measured losers, kept for the record) for one midstate only; elsewhere the
-// defaults. Keeps the build at one ptxas pass per architecture and variant used.
+// Which (arch, add mode, midstates, loop) get a kernel body. On sm_90 (the bench compares them
+// there): the looped kernel in modes 0..6, with modes 1, 4 and 5 (measured losers, kept for the
+// record) for one midstate only and mode 6 for up to four; one nonce per thread in modes 2 and
+// 6 (and the losers 7, 8 for 1 and 4 midstates). Elsewhere the defaults: one midstate looped
+// and one nonce per thread (the rescan of an overflowed launch runs one nonce per thread),
+// several one nonce per thread. Keeps the build at one ptxas pass per architecture and variant
+// used.
 __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode) {
   return arch == 900 || add_mode == kDefaultAddMode || add_mode == kDefaultRollingAddMode;
 }
-__host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode, int mids) {
+__host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode, int mids, bool loop) {
   if (arch != 900) {
-    return add_mode == kDefaultAddMode ? mids == 1 : add_mode == kDefaultRollingAddMode;
+    return mids == 1 ? add_mode == kDefaultAddMode : !loop && add_mode == kDefaultRollingAddMode;
   }
+  if (!loop) {
+    return add_mode == 2 || add_mode == 6 || (add_mode >= 7 && (mids == 1 || mids == 4));
+  }
+  if (add_mode >= 7) return false;
   const bool loser = add_mode == 1 || add_mode == 4 || add_mode == 5;
   return loser ? mids == 1 : add_mode != 6 || mids <= 4;
 }
@@ -33,30 +43,49 @@ __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode, int mids
 constexpr int MaxThreads(int mids) { return mids >= 8 ? 256 : kMaxThreadsPerBlock; }
 // Two blocks per SM for 8 midstates: a 128-register cap (some spills) instead of ~200
 // registers at one block per SM, which halved the rate.
-constexpr int MinBlocks(int mids) { return mids >= 8 ? 2 : 0; }  // 0: no minimum.
+// Modes 7 and 8 with one midstate: two 512-thread blocks (64 registers), else ptxas holds the
+// per-round multipliers in registers (109 with mode 7).
+constexpr int MinBlocks(int mids, int add_mode) {
+  return mids >= 8 || (mids == 1 && add_mode >= 7) ? 2 : 0;  // 0: no minimum.
+}
 
+// One nonce: the first hash of every midstate from one message schedule, then each second hash
+// up to the early-exit word, its candidate appended to the ring. The check after each second
+// hash ends a basic block, so ptxas runs the second hashes one after another (interleaving
+// them took 128 registers instead of 64 for 4 midstates, and lost 12%).
 template <int kMids, int kAddMode>
-__global__ void __launch_bounds__(MaxThreads(kMids), MinBlocks(kMids))
+__device__ __forceinline__ void ScanNonce(const LaunchArgs& a, uint32_t nonce) {
+  uint32_t d[kMids][8];
+  FirstHash<kMids, kAddMode>(a.mids, a.tail, Bswap32(nonce), a.q, d);
+#pragma unroll
+  for (int m = 0; m < kMids; ++m) {
+    const uint32_t h7 = SecondHashH7<kAddMode>(d[m], a.q);
+    if (Bswap32(h7) <= a.target7) {
+      const uint32_t slot = atomicAdd(a.ring, 1u);
+      if (slot < a.capacity) {
+        a.ring[1 + 2 * slot] = nonce;
+        a.ring[2 + 2 * slot] = m;
+      }
+    }
+  }
+}
+
+// kLoop: each thread hashes a.npt nonces, a block covering blockDim.x * npt consecutive ones;
+// otherwise one nonce per thread (a.npt is 1).
+template <int kMids, int kAddMode, bool kLoop>
+__global__ void __launch_bounds__(MaxThreads(kMids), MinBlocks(kMids, kAddMode))
     Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
 #if defined(__CUDA_ARCH__)
-  if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode, kMids)) {
-    uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
-    for (uint32_t i = 0; i < a.npt; ++i, off += blockDim.x) {
-      if (off >= a.count) return;
-      const uint32_t nonce = a.start + off;
-      uint32_t d[kMids][8];
-      FirstHash<kMids, kAddMode>(a.mids, a.tail, Bswap32(nonce), a.q, d);
-#pragma unroll
-      for (int m = 0; m < kMids; ++m) {
-        const uint32_t h7 = SecondHashH7<kAddMode>(d[m], a.q);
-        if (Bswap32(h7) <= a.target7) {
-          const uint32_t slot = atomicAdd(a.ring, 1u);
-          if (slot < a.capacity) {
-            a.ring[1 + 2 * slot] = nonce;
-            a.ring[2 + 2 * slot] = m;
-          }
-        }
+  if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode, kMids, kLoop)) {
+    if constexpr (kLoop) {
+      uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
+      for (uint32_t i = 0; i < a.npt; ++i, off += blockDim.x) {
+        if (off >= a.count) return;
+        ScanNonce<kMids, kAddMode>(a, a.start + off);
       }
+    } else {
+      const uint32_t off = blockIdx.x * blockDim.x + threadIdx.x;
+      if (off < a.count) ScanNonce<kMids, kAddMode>(a, a.start + off);
     }
   } else {
     __trap();
@@ -64,75 +93,53 @@ __global__ void __launch_bounds__(MaxThreads(kMids), MinBlocks(kMids))
 #endif
 }
 
-template <int kMids>
-cudaError_t LaunchMids(const LaunchArgs& args, dim3 grid, dim3 block, int add_mode,
-                       cudaStream_t stream) {
-  if (static_cast<int>(block.x) > MaxThreads(kMids)) return cudaErrorInvalidValue;
+using KernelFn = void (*)(const LaunchArgs);
+
+template <int kMids, bool kLoop>
+KernelFn KernelForMode(int add_mode) {
   switch (add_mode) {
     case 0:
-      Sha256dScanKernel<kMids, 0><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 0, kLoop>;
     case 1:
-      Sha256dScanKernel<kMids, 1><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 1, kLoop>;
     case 2:
-      Sha256dScanKernel<kMids, 2><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 2, kLoop>;
     case 3:
-      Sha256dScanKernel<kMids, 3><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 3, kLoop>;
     case 4:
-      Sha256dScanKernel<kMids, 4><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 4, kLoop>;
     case 5:
-      Sha256dScanKernel<kMids, 5><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 5, kLoop>;
     case 6:
-      Sha256dScanKernel<kMids, 6><<<grid, block, 0, stream>>>(args);
-      break;
+      return Sha256dScanKernel<kMids, 6, kLoop>;
+    case 7:
+      return Sha256dScanKernel<kMids, 7, kLoop>;
+    case 8:
+      return Sha256dScanKernel<kMids, 8, kLoop>;
     default:
-      return cudaErrorInvalidValue;
+      return nullptr;
   }
-  return cudaGetLastError();
 }
 
-template <int kMids>
-int BlocksPerSmMids(int threads, int add_mode) {
-  int blocks = 0;
-  cudaError_t err = cudaErrorInvalidValue;
-  switch (add_mode) {
-    case 0:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 0>,
-                                                          threads, 0);
-      break;
+template <bool kLoop>
+KernelFn KernelForMids(int nmids, int add_mode) {
+  switch (nmids) {
     case 1:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 1>,
-                                                          threads, 0);
-      break;
+      return KernelForMode<1, kLoop>(add_mode);
     case 2:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 2>,
-                                                          threads, 0);
-      break;
-    case 3:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 3>,
-                                                          threads, 0);
-      break;
+      return KernelForMode<2, kLoop>(add_mode);
     case 4:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 4>,
-                                                          threads, 0);
-      break;
-    case 5:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 5>,
-                                                          threads, 0);
-      break;
-    case 6:
-      err = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, Sha256dScanKernel<kMids, 6>,
-                                                          threads, 0);
-      break;
+      return KernelForMode<4, kLoop>(add_mode);
+    case 8:
+      return KernelForMode<8, kLoop>(add_mode);
     default:
-      break;
+      return nullptr;
   }
-  return err == cudaSuccess ? blocks : 0;
+}
+
+// The kernel for a launch of `npt` nonces per thread (the looped one unless npt is 1).
+KernelFn KernelFor(int nmids, int add_mode, uint32_t npt) {
+  return npt > 1 ? KernelForMids<true>(nmids, add_mode) : KernelForMids<false>(nmids, add_mode);
 }
 
 void HostRound(uint32_t s[8], uint32_t k, uint32_t w) {
@@ -169,20 +176,22 @@ bool AddModeAvailable(int cc, int add_mode) {
   return BodyCompiled(cc * 10, add_mode);
 }
 
-int BlocksPerSm(int nmids, int threads, int add_mode) {
-  switch (nmids) {
-    case 1:
-      return BlocksPerSmMids<1>(threads, add_mode);
-    case 2:
-      return BlocksPerSmMids<2>(threads, add_mode);
-    case 4:
-      return BlocksPerSmMids<4>(threads, add_mode);
-    case 8:
-      return BlocksPerSmMids<8>(threads, add_mode);
-    default:
-      return 0;
-  }
+bool VariantAvailable(int cc, int add_mode, int nmids, uint32_t npt) {
+  return AddModeAvailable(cc, add_mode) && KernelFor(nmids, add_mode, npt) != nullptr &&
+         BodyCompiled(cc * 10, add_mode, nmids, npt > 1);
 }
+
+int BlocksPerSm(int nmids, int threads, int add_mode, uint32_t npt) {
+  const KernelFn fn = KernelFor(nmids, add_mode, npt);
+  int blocks = 0;
+  if (fn == nullptr ||
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocks, fn, threads, 0) != cudaSuccess) {
+    return 0;
+  }
+  return blocks;
+}
+
+int MaxThreadsPerBlock(int nmids) { return MaxThreads(nmids); }
 
 cudaError_t LaunchSha256dScan(const LaunchArgs& in, int threads, int add_mode,
                               cudaStream_t stream) {
@@ -190,26 +199,24 @@ cudaError_t LaunchSha256dScan(const LaunchArgs& in, int threads, int add_mode,
   args.q.one = 1;
   for (int k = 0; k < 32; ++k) args.q.pow2[k] = 1u << k;
   for (uint32_t& one : args.q.ones) one = 1;
+  for (uint32_t& p : args.q.shr3) p = 1u << 29;
+  for (uint32_t& p : args.q.shr10) p = 1u << 22;
   if (args.count == 0 || args.count > (1u << 31) || args.npt == 0 || args.ring == nullptr ||
       threads < 32 || threads > kMaxThreadsPerBlock || threads % 32 != 0) {
+    return cudaErrorInvalidValue;
+  }
+  const KernelFn fn = KernelFor(static_cast<int>(args.nmids), add_mode, args.npt);
+  if (fn == nullptr || threads > MaxThreads(static_cast<int>(args.nmids))) {
     return cudaErrorInvalidValue;
   }
   const uint64_t per_block = uint64_t{static_cast<uint32_t>(threads)} * args.npt;
   const uint64_t blocks = (args.count + per_block - 1) / per_block;
   if (blocks > 0x7fffffffu) return cudaErrorInvalidValue;
-  const dim3 grid(static_cast<unsigned>(blocks)), block(threads);
-  switch (args.nmids) {
-    case 1:
-      return LaunchMids<1>(args, grid, block, add_mode, stream);
-    case 2:
-      return LaunchMids<2>(args, grid, block, add_mode, stream);
-    case 4:
-      return LaunchMids<4>(args, grid, block, add_mode, stream);
-    case 8:
-      return LaunchMids<8>(args, grid, block, add_mode, stream);
-    default:
-      return cudaErrorInvalidValue;
-  }
+  void* params[] = {&args};
+  const cudaError_t err = cudaLaunchKernel(reinterpret_cast<const void*>(fn),
+                                           dim3(static_cast<unsigned>(blocks)), dim3(threads),
+                                           params, 0, stream);
+  return err != cudaSuccess ? err : cudaGetLastError();
 }
 
 }  // namespace synth::kernels

@@ -55,17 +55,26 @@ void PrecomputeMidstate(const uint32_t midstate[8], const uint32_t tail_words[3]
 void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail);
 
 // Returns true when this build holds machine code for (compute capability major*10+minor,
-// add_mode); add modes other than the default are compiled for sm_90 only (the bench compares
-// them there).
+// add_mode) for some midstate count; add modes other than the default are compiled for sm_90
+// only (the bench compares them there).
 bool AddModeAvailable(int cc, int add_mode);
 
-// Returns how many blocks of `threads` of the (nmids, add_mode) kernel one multiprocessor of the
-// current device runs at once (0 on error); the feeder sizes launches in whole waves with it.
-int BlocksPerSm(int nmids, int threads, int add_mode);
+// Returns true when this build holds machine code for launches of (add_mode, nmids, npt) on
+// compute capability `cc`: npt 1 runs the kernel without the per-thread loop, npt > 1 the
+// looped one; off sm_90 only the tuning table's defaults are compiled.
+bool VariantAvailable(int cc, int add_mode, int nmids, uint32_t npt);
+
+// Returns how many blocks of `threads` of the (nmids, add_mode, npt) kernel one multiprocessor
+// of the current device runs at once (0 on error); the feeder sizes launches in whole waves
+// with it.
+int BlocksPerSm(int nmids, int threads, int add_mode, uint32_t npt);
+
+// Returns the largest block the kernel of `nmids` midstates takes (512, or 256 for 8).
+int MaxThreadsPerBlock(int nmids);
 
 // Enqueues one search launch on `stream`. cudaErrorInvalidValue for bad arguments (nmids not
 // 1/2/4/8, count 0 or > 2^31, threads not a multiple of 32 in 32..512 (..256 for
-// 8 midstates), add_mode not 0..6).
+// 8 midstates), add_mode not 0..8). A launch of a variant that VariantAvailable denies traps.
 cudaError_t LaunchSha256dScan(const LaunchArgs& args, int threads, int add_mode,
                               cudaStream_t stream);
 

@@ -10,7 +10,10 @@ TEST(TuningTest, ExactRowForTheH100) {
   const KernelTuning t = TuningFor(9, 0);
   EXPECT_EQ(t.cc, 90);
   EXPECT_EQ(t.add_mode, 6);
-  EXPECT_EQ(t.rolling_add_mode, 2);
+  EXPECT_EQ(t.rolling_add_mode, 6);
+  EXPECT_EQ(t.rolling_nonces_per_thread, 1);
+  EXPECT_EQ(t.NoncesPerThreadFor(1), t.nonces_per_thread);
+  EXPECT_EQ(t.NoncesPerThreadFor(4), 1);
   EXPECT_EQ(t.max_mids, 4);
   EXPECT_EQ(t.launch_nonces, uint64_t{1} << 26);
 }
@@ -33,7 +36,12 @@ TEST(TuningTest, EveryRowIsLaunchable) {
     const KernelTuning t = TuningFor(cc / 10, cc % 10);
     EXPECT_EQ(t.threads_per_block % 32, 0) << cc;
     EXPECT_LE(t.threads_per_block, 512) << cc;
+    EXPECT_EQ(t.rolling_threads_per_block % 32, 0) << cc;
+    EXPECT_LE(t.rolling_threads_per_block, 512) << cc;
+    EXPECT_EQ(t.ThreadsPerBlockFor(1), t.threads_per_block) << cc;
+    EXPECT_EQ(t.ThreadsPerBlockFor(4), t.rolling_threads_per_block) << cc;
     EXPECT_GE(t.nonces_per_thread, 1) << cc;
+    EXPECT_GE(t.rolling_nonces_per_thread, 1) << cc;
     EXPECT_GE(t.add_mode, 0) << cc;
     EXPECT_LE(t.add_mode, 6) << cc;
     EXPECT_EQ(t.AddModeFor(1), t.add_mode) << cc;

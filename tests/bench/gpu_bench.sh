@@ -70,22 +70,25 @@ for line in open(sys.argv[2]).read().split('Function ')[1:]:
     m = re.match(r'(\S+):.*?REG:(\d+).*?STACK:(\d+)', line, re.S)
     if m: regs[m.group(1)] = (m.group(2), m.group(3))
 alu = ('LOP3', 'SHF', 'IADD3', 'PRMT', 'SHL', 'SHR', 'LEA', 'ISETP', 'SEL', 'IABS', 'MOV', 'LOP')
-print('%-10s %4s %5s %6s %7s %7s %6s %6s %6s %6s' % ('variant', 'regs', 'stack', 'ALU/h', 'FMA/h',
-      'total/h', 'LOP3', 'SHF', 'IADD3', 'IMAD'))
+print('%-16s %4s %5s %6s %7s %7s %6s %6s %6s  %s' % ('variant', 'regs', 'stack', 'ALU/h', 'FMA/h',
+      'total/h', 'LOP3', 'SHF', 'IADD3', 'most frequent other opcodes /h'))
 for f in sass:
     name = f.split('\n', 1)[0].strip()
-    m = re.search(r'Sha256dScanKernelILi(\d)ELi(\d)E', name)
+    m = re.search(r'Sha256dScanKernelILi(\d)ELi(\d)ELb([01])E', name)
     if not m: continue
-    mids, mode = int(m.group(1)), int(m.group(2))
+    mids, mode, shape = int(m.group(1)), int(m.group(2)), ('npt1', 'loop')[int(m.group(3))]
     ops = collections.Counter(re.findall(r'/\*[0-9a-f]{4,6}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)', f))
     if ops['BPT'] + ops['TRAP'] and sum(ops.values()) < 50: continue
     a = sum(v for k, v in ops.items() if k in alu)
     fm = sum(v for k, v in ops.items() if k.startswith('IMAD'))
     tot = sum(ops.values())
     r, st = regs.get(name, ('?', '?'))
-    print('m%d mids%d   %4s %5s %6.0f %7.0f %7.0f %6.0f %6.0f %6.0f %6.0f' % (mode, mids, r, st,
-          a / mids, fm / mids, tot / mids, ops['LOP3'] / mids, ops['SHF'] / mids,
-          ops['IADD3'] / mids, fm / mids))
+    per = mids  # hashes per thread body
+    other = sorted(((v, k) for k, v in ops.items() if k not in alu and not k.startswith('IMAD')),
+                   reverse=True)[:4]
+    print('m%d mids%d %-5s %4s %5s %6.0f %7.0f %7.0f %6.0f %6.0f %6.0f  %s' % (mode, mids, shape, r,
+          st, a / per, fm / per, tot / per, ops['LOP3'] / per, ops['SHF'] / per, ops['IADD3'] / per,
+          ' '.join('%s:%.0f' % (k, v / per) for v, k in other)))
 PY
 
 echo "== kernel variants and feeder"
