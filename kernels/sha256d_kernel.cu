@@ -15,7 +15,6 @@ namespace {
 // and 2..4 midstates spill at the 128-register cap; without it 4 midstates fit in 64 registers.
 constexpr int kDefaultAddMode = 6;
 constexpr int kDefaultRollingAddMode = 6;
-constexpr int kMaxAddMode = 8;
 
 // Which (arch, add mode, midstates, loop) get a kernel body. On sm_90 (the bench compares them
 // there): the looped kernel in modes 0..6, with modes 1, 4 and 5 (measured losers, kept for the
@@ -24,9 +23,6 @@ constexpr int kMaxAddMode = 8;
 // and one nonce per thread (the rescan of an overflowed launch runs one nonce per thread),
 // several one nonce per thread. Keeps the build at one ptxas pass per architecture and variant
 // used.
-__host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode) {
-  return arch == 900 || add_mode == kDefaultAddMode || add_mode == kDefaultRollingAddMode;
-}
 __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode, int mids, bool loop) {
   if (arch != 900) {
     return mids == 1 ? add_mode == kDefaultAddMode : !loop && add_mode == kDefaultRollingAddMode;
@@ -171,13 +167,8 @@ void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail) {
   tail->w32c = SmallSigma0(tail->w17) + tail->w16;
 }
 
-bool AddModeAvailable(int cc, int add_mode) {
-  if (add_mode < 0 || add_mode > kMaxAddMode) return false;
-  return BodyCompiled(cc * 10, add_mode);
-}
-
 bool VariantAvailable(int cc, int add_mode, int nmids, uint32_t npt) {
-  return AddModeAvailable(cc, add_mode) && KernelFor(nmids, add_mode, npt) != nullptr &&
+  return KernelFor(nmids, add_mode, npt) != nullptr &&
          BodyCompiled(cc * 10, add_mode, nmids, npt > 1);
 }
 

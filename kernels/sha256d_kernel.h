@@ -54,13 +54,8 @@ void PrecomputeMidstate(const uint32_t midstate[8], const uint32_t tail_words[3]
 // Fills the schedule words of the second block that depend on the tail only.
 void PrecomputeTail(const uint32_t tail_words[3], TailPre* tail);
 
-// Returns true when this build holds machine code for (compute capability major*10+minor,
-// add_mode) for some midstate count; add modes other than the default are compiled for sm_90
-// only (the bench compares them there).
-bool AddModeAvailable(int cc, int add_mode);
-
 // Returns true when this build holds machine code for launches of (add_mode, nmids, npt) on
-// compute capability `cc`: npt 1 runs the kernel without the per-thread loop, npt > 1 the
+// compute capability `cc` (major*10+minor): npt 1 runs the kernel without the per-thread loop, npt > 1 the
 // looped one; off sm_90 only the tuning table's defaults are compiled.
 bool VariantAvailable(int cc, int add_mode, int nmids, uint32_t npt);
 

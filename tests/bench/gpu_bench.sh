@@ -83,12 +83,11 @@ for f in sass:
     fm = sum(v for k, v in ops.items() if k.startswith('IMAD'))
     tot = sum(ops.values())
     r, st = regs.get(name, ('?', '?'))
-    per = mids  # hashes per thread body
     other = sorted(((v, k) for k, v in ops.items() if k not in alu and not k.startswith('IMAD')),
                    reverse=True)[:4]
     print('m%d mids%d %-5s %4s %5s %6.0f %7.0f %7.0f %6.0f %6.0f %6.0f  %s' % (mode, mids, shape, r,
-          st, a / per, fm / per, tot / per, ops['LOP3'] / per, ops['SHF'] / per, ops['IADD3'] / per,
-          ' '.join('%s:%.0f' % (k, v / per) for v, k in other)))
+          st, a / mids, fm / mids, tot / mids, ops['LOP3'] / mids, ops['SHF'] / mids, ops['IADD3'] / mids,
+          ' '.join('%s:%.0f' % (k, v / mids) for v, k in other)))
 PY
 
 echo "== kernel variants and feeder"
