@@ -16,6 +16,17 @@
 #include "worker/devices/registry.h"
 
 namespace synth::worker {
+
+uint64_t GpuBenchmarkChunk(double nonces_per_second, uint64_t next_nonce) {
+  constexpr uint64_t kSpace = uint64_t{1} << 32;
+  const uint64_t chunk =
+      nonces_per_second > 0
+          ? std::clamp<uint64_t>(static_cast<uint64_t>(nonces_per_second * 0.05),
+                                 uint64_t{1} << 20, kSpace)
+          : uint64_t{1} << 26;
+  return std::min(chunk, kSpace - std::min(next_nonce, kSpace - 1));
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -39,28 +50,22 @@ std::vector<hash::ScanWork> BenchWorks(size_t device_index, int versions) {
 absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
                                      const std::atomic<bool>* stop) {
   const std::vector<hash::ScanWork> works = BenchWorks(index, versions);
-  // A GPU's Scan drains its launch pipeline at the end, as the scheduler's batches do: chunks
-  // take about the default batch latency of mining (--batch_ms, 50 ms) once the rate is
-  // known, so the drain weighs what it weighs when mining.
   const bool gpu = device->Info().kind == DeviceKind::kCuda;
-  uint64_t chunk = gpu ? uint64_t{1} << 26 : uint64_t{1} << 22;
   DeviceRate rate{device->Info().name, device->Info().kind, device->Info().impl, versions};
   std::vector<FoundNonce> found;
   uint64_t next = 0;
   const Clock::time_point start = Clock::now();
   while (!stop->load(std::memory_order_relaxed)) {
     found.clear();
-    const uint64_t n = std::min(chunk, (uint64_t{1} << 32) - next);  // Within the nonce space.
+    uint64_t n = uint64_t{1} << 22;
+    if (gpu) {
+      const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+      n = GpuBenchmarkChunk(elapsed > 0 ? double(rate.hashes) / versions / elapsed : 0, next);
+    }
     ASSIGN_OR_RETURN(uint64_t done,
                      device->Scan(works, static_cast<uint32_t>(next), n, stop, &found));
     rate.hashes += done;
     next = (next + n) & 0xffffffffu;
-    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    if (gpu && elapsed > 0 && rate.hashes > 0) {
-      const double per_version = double(rate.hashes) / versions / elapsed;  // Nonces per second.
-      chunk = std::clamp<uint64_t>(static_cast<uint64_t>(per_version * 0.05), uint64_t{1} << 20,
-                                   uint64_t{1} << 32);
-    }
   }
   rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   rate.hashes_per_second = rate.seconds > 0 ? rate.hashes / rate.seconds : 0;

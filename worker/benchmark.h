@@ -88,6 +88,12 @@ std::string ReportTable(const BenchmarkReport& report);
 // Renders the report as one JSON object (see the file comment).
 std::string ReportJson(const BenchmarkReport& report);
 
+// Nonces for a GPU's next benchmark Scan at `nonces_per_second` (0 while unknown) starting at
+// `next_nonce`: about 50 ms of work, the mining default (--batch_ms), as a GPU Scan drains its
+// launch pipeline at the end as mining batches do; 2^26 while the rate is unknown, never past
+// the end of the nonce space (start + count <= 2^32).
+uint64_t GpuBenchmarkChunk(double nonces_per_second, uint64_t next_nonce);
+
 }  // namespace synth::worker
 
 #endif  // SYNTH_WORKER_BENCHMARK_H_

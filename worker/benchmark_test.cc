@@ -49,5 +49,16 @@ TEST(BenchmarkTest, RejectsBadOptions) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(BenchmarkTest, GpuChunksTakeAboutFiftyMillisecondsAndStayInTheNonceSpace) {
+  constexpr uint64_t kSpace = uint64_t{1} << 32;
+  EXPECT_EQ(GpuBenchmarkChunk(0, 0), uint64_t{1} << 26);  // Rate not known yet.
+  EXPECT_EQ(GpuBenchmarkChunk(8.4e9, 0), uint64_t{420000000});
+  EXPECT_EQ(GpuBenchmarkChunk(1e3, 0), uint64_t{1} << 20);  // Floor.
+  EXPECT_EQ(GpuBenchmarkChunk(1e12, 0), kSpace);           // Ceiling: the whole space.
+  // Near the end of the space the chunk stops at 2^32 (Scan rejects start + count > 2^32).
+  EXPECT_EQ(GpuBenchmarkChunk(8.4e9, kSpace - 5), uint64_t{5});
+  EXPECT_EQ(GpuBenchmarkChunk(0, kSpace - 1000), uint64_t{1000});
+}
+
 }  // namespace
 }  // namespace synth::worker
