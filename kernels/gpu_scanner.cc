@@ -230,6 +230,24 @@ absl::StatusOr<uint64_t> GpuScanner::Scan(std::span<const GpuWork> works, uint32
   return hashes;
 }
 
+int GpuScanner::ThreadsFor(uint32_t mids) const {
+  return std::min(tuning_.ThreadsPerBlockFor(static_cast<int>(mids)),
+                  MaxThreadsPerBlock(static_cast<int>(mids)));
+}
+
+uint64_t GpuScanner::WaveNonces(int mids) {
+  if (!options_.whole_waves || mids < 1 || mids > kMaxMids || (mids & (mids - 1)) != 0) return 1;
+  const int threads = ThreadsFor(static_cast<uint32_t>(mids));
+  const int npt = tuning_.NoncesPerThreadFor(mids);
+  int& per_sm = impl_->blocks_per_sm[mids];  // Asked once: the occupancy query is not free.
+  if (per_sm == 0) {
+    if (cudaSetDevice(impl_->ordinal) != cudaSuccess) return 1;
+    per_sm = std::max(1, BlocksPerSm(mids, threads, tuning_.AddModeFor(mids),
+                                     static_cast<uint32_t>(npt)));
+  }
+  return uint64_t(threads) * npt * per_sm * std::max(1, info_.multiprocessors);
+}
+
 absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, uint32_t first_index,
                                                uint32_t start, uint64_t count,
                                                const std::atomic<bool>* cancel,
@@ -250,12 +268,8 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, u
   args.capacity = options_.ring_capacity;
 
   // Launches come in whole waves (every SM busy until the launch's end), except the last.
-  const int threads =
-      std::min(tuning_.ThreadsPerBlockFor(static_cast<int>(g)), MaxThreadsPerBlock(g));
-  int& per_sm = impl.blocks_per_sm[g];  // Asked once: the occupancy query is not free.
-  if (per_sm == 0) per_sm = std::max(1, BlocksPerSm(g, threads, tuning_.AddModeFor(g), npt));
-  const uint64_t granule = uint64_t(threads) * npt *
-                           (options_.whole_waves ? per_sm * std::max(1, info_.multiprocessors) : 1);
+  const int threads = ThreadsFor(g);
+  const uint64_t granule = options_.whole_waves ? WaveNonces(g) : uint64_t(threads) * npt;
   uint64_t next = start;
   const uint64_t end = uint64_t{start} + count;
   uint64_t done = 0;

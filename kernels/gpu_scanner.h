@@ -95,6 +95,11 @@ class GpuScanner {
   absl::StatusOr<uint64_t> Scan(std::span<const GpuWork> works, uint32_t start, uint64_t count,
                                 const std::atomic<bool>* cancel, std::vector<GpuCandidate>* out);
 
+  // Nonces in one whole wave of blocks for a Scan of `mids` works in lockstep (1, 2, 4 or 8;
+  // every SM full): a Scan whose count is a multiple of it ends without a partial wave, which
+  // leaves SMs idle. 1 when whole-wave launches are off or `mids` is not a launch size.
+  uint64_t WaveNonces(int mids);
+
   // Current launch size in nonces (adapted to the target batch latency).
   uint64_t LaunchNonces() const { return launch_nonces_; }
   const GpuScanStats& Stats() const { return stats_; }
@@ -103,6 +108,7 @@ class GpuScanner {
   struct Impl;
   GpuScanner(GpuInfo info, KernelTuning tuning, const Options& options);
 
+  int ThreadsFor(uint32_t mids) const;  // Block size of a launch of `mids` midstates.
   absl::StatusOr<uint64_t> ScanGroup(std::span<const GpuWork> works, uint32_t first_index,
                                      uint32_t start, uint64_t count,
                                      const std::atomic<bool>* cancel,

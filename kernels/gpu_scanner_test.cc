@@ -105,6 +105,23 @@ TEST_F(GpuScannerTest, DefaultTuningMatchesReference) {
   EXPECT_EQ(Gpu(**s, works, 0xfff00000u, 300000), Reference(works, 0xfff00000u, 300000));
 }
 
+TEST_F(GpuScannerTest, WholeWaveScansLaunchOnlyWholeWaves) {
+  auto s = GpuScanner::Create(0, {});
+  ASSERT_TRUE(s.ok()) << s.status();
+  GpuScanner& g = **s;
+  const KernelTuning& t = g.Tuning();
+  for (int mids : {1, 2, 4}) {
+    const uint64_t wave = g.WaveNonces(mids);
+    const uint64_t block = uint64_t(t.ThreadsPerBlockFor(mids)) * t.NoncesPerThreadFor(mids);
+    EXPECT_EQ(wave % (block * g.Info().multiprocessors), 0u) << mids;  // Whole blocks, all SMs.
+  }
+  EXPECT_EQ(g.WaveNonces(3), 1u);  // Not a launch size.
+  // A Scan of whole waves is hashed completely and matches the reference.
+  std::vector<GpuWork> works = RandomWorks(17, 1, 0x0000ffff);
+  const uint64_t count = 2 * g.WaveNonces(1);
+  EXPECT_EQ(Gpu(g, works, 1000, count), Reference(works, 1000, count));
+}
+
 TEST_F(GpuScannerTest, RangeEndingAtTopNonce) {
   auto s = Small();
   std::vector<GpuWork> works = RandomWorks(9, 2, 0x000fffff);

@@ -17,13 +17,14 @@
 
 namespace synth::worker {
 
-uint64_t GpuBenchmarkChunk(double nonces_per_second, uint64_t next_nonce) {
+uint64_t GpuBenchmarkChunk(double nonces_per_second, uint64_t next_nonce, uint64_t multiple) {
   constexpr uint64_t kSpace = uint64_t{1} << 32;
-  const uint64_t chunk =
+  uint64_t chunk =
       nonces_per_second > 0
           ? std::clamp<uint64_t>(static_cast<uint64_t>(nonces_per_second * 0.05),
                                  uint64_t{1} << 20, kSpace)
           : uint64_t{1} << 26;
+  if (multiple > 1 && chunk >= multiple) chunk -= chunk % multiple;
   return std::min(chunk, kSpace - std::min(next_nonce, kSpace - 1));
 }
 
@@ -60,7 +61,8 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
     uint64_t n = uint64_t{1} << 22;
     if (gpu) {
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      n = GpuBenchmarkChunk(elapsed > 0 ? double(rate.hashes) / versions / elapsed : 0, next);
+      n = GpuBenchmarkChunk(elapsed > 0 ? double(rate.hashes) / versions / elapsed : 0, next,
+                            device->ScanMultiple(versions));
     }
     ASSIGN_OR_RETURN(uint64_t done,
                      device->Scan(works, static_cast<uint32_t>(next), n, stop, &found));

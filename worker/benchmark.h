@@ -91,8 +91,9 @@ std::string ReportJson(const BenchmarkReport& report);
 // Nonces for a GPU's next benchmark Scan at `nonces_per_second` (0 while unknown) starting at
 // `next_nonce`: about 50 ms of work, the mining default (--batch_ms), as a GPU Scan drains its
 // launch pipeline at the end as mining batches do; 2^26 while the rate is unknown, never past
-// the end of the nonce space (start + count <= 2^32).
-uint64_t GpuBenchmarkChunk(double nonces_per_second, uint64_t next_nonce);
+// the end of the nonce space (start + count <= 2^32). Rounded down to a multiple of `multiple`
+// (the device's ScanMultiple: a GPU's whole wave) where the chunk holds one.
+uint64_t GpuBenchmarkChunk(double nonces_per_second, uint64_t next_nonce, uint64_t multiple = 1);
 
 }  // namespace synth::worker
 

@@ -60,5 +60,15 @@ TEST(BenchmarkTest, GpuChunksTakeAboutFiftyMillisecondsAndStayInTheNonceSpace) {
   EXPECT_EQ(GpuBenchmarkChunk(0, kSpace - 1000), uint64_t{1000});
 }
 
+TEST(BenchmarkTest, GpuChunksComeInWholeWaves) {
+  constexpr uint64_t kSpace = uint64_t{1} << 32;
+  constexpr uint64_t kWave = 256 * 16 * 4 * 132;  // An H100's wave of the 1-midstate kernel.
+  EXPECT_EQ(GpuBenchmarkChunk(8.4e9, 0, kWave), 194 * kWave);  // 420e6 rounded down.
+  EXPECT_EQ(GpuBenchmarkChunk(0, 0, kWave) % kWave, 0u);
+  // A chunk smaller than one wave stays as it is, and the end of the space still wins.
+  EXPECT_EQ(GpuBenchmarkChunk(1e3, 0, kWave), uint64_t{1} << 20);
+  EXPECT_EQ(GpuBenchmarkChunk(8.4e9, kSpace - 5, kWave), uint64_t{5});
+}
+
 }  // namespace
 }  // namespace synth::worker

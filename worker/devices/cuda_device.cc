@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 
+#include <array>
 #include <memory>
 #include <set>
 #include <string>
@@ -94,6 +95,9 @@ class CudaDevice final : public Device {
     info_.kind = DeviceKind::kCuda;
     info_.impl = absl::StrCat(gi.name, " sha256d/m", scanner_->Tuning().add_mode, "/m",
                               scanner_->Tuning().rolling_add_mode);
+    for (int g = 1; g < static_cast<int>(wave_nonces_.size()); g *= 2) {
+      wave_nonces_[g] = scanner_->WaveNonces(g);
+    }
     if (Nvml* nvml = Nvml::Get(); nvml != nullptr && !gi.pci_bus_id.empty()) {
       nvml_device_ = nvml->ByPciBusId(gi.pci_bus_id);
     }
@@ -125,6 +129,12 @@ class CudaDevice final : public Device {
 
   int MaxWorksPerScan() const override { return scanner_->Tuning().max_mids; }
 
+  uint64_t ScanMultiple(int works) const override {
+    return works > 0 && works < static_cast<int>(wave_nonces_.size()) && wave_nonces_[works] > 0
+               ? wave_nonces_[works]
+               : 1;
+  }
+
   DeviceTelemetry Telemetry() const override {
     if (nvml_device_ == nullptr) return {};
     return Nvml::Get()->Read(nvml_device_);
@@ -133,6 +143,7 @@ class CudaDevice final : public Device {
  private:
   // Constant after construction.
   DeviceInfo info_;
+  std::array<uint64_t, 9> wave_nonces_{};  // By works per Scan (1, 2, 4, 8).
   std::unique_ptr<kernels::GpuScanner> scanner_;
   Nvml::Device nvml_device_ = nullptr;
   // Touched by the driving thread only.

@@ -70,6 +70,12 @@ class Device {
   // units (same tail and target) in groups of a power of two up to this. The default is 1.
   virtual int MaxWorksPerScan() const { return 1; }
 
+  // The nonce count that a Scan of `works` works (a power of two up to MaxWorksPerScan) is best
+  // a multiple of: a GPU's whole wave of blocks, since a Scan that ends in a partial wave leaves
+  // multiprocessors idle. Callers size batches in multiples of it where the range allows.
+  // Thread-safe and cheap. The default is 1.
+  virtual uint64_t ScanMultiple(int works) const { return 1; }
+
   // Returns current hardware readings; the default knows none.
   virtual DeviceTelemetry Telemetry() const { return {}; }
 };

@@ -55,6 +55,7 @@ class FakeDevice : public Device {
     // Real time each Scan takes at least, so that concurrent devices all get turns.
     absl::Duration real_delay = absl::Microseconds(100);
     int max_works = 1;              // MaxWorksPerScan(); works advance in lockstep.
+    uint64_t multiple = 1;          // ScanMultiple(k) for every k (a GPU's wave).
   };
 
   FakeDevice(std::string name, Script script, DeviceKind kind = DeviceKind::kCpu)
@@ -62,6 +63,7 @@ class FakeDevice : public Device {
 
   const DeviceInfo& Info() const override { return info_; }
   int MaxWorksPerScan() const override { return script_.max_works; }
+  uint64_t ScanMultiple(int /*works*/) const override { return script_.multiple; }
 
   absl::StatusOr<uint64_t> Scan(std::span<const hash::ScanWork> works, uint32_t start,
                                 uint64_t count, const std::atomic<bool>* cancel,

@@ -42,6 +42,7 @@ struct Scheduler::Slot {
   std::thread thread;
   std::atomic<bool> cancel{false};
   size_t max_works = 1;          // Device::MaxWorksPerScan() rounded down to a power of two.
+  std::vector<uint64_t> multiple;  // Device::ScanMultiple(k), k = 0..max_works.
   std::vector<Unit*> current;    // Units of the Scan in flight.
   TelemetryWindow window;
   uint64_t batch = 0;
@@ -63,6 +64,10 @@ Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOpti
                              options_.min_batch, options_.max_batch);
     while (slot->max_works * 2 <= static_cast<size_t>(std::max(1, device->MaxWorksPerScan()))) {
       slot->max_works *= 2;
+    }
+    slot->multiple.assign(slot->max_works + 1, 1);
+    for (size_t k = 1; k <= slot->max_works; k *= 2) {
+      slot->multiple[k] = std::max<uint64_t>(1, device->ScanMultiple(static_cast<int>(k)));
     }
     slot->device = std::move(device);
     slots_.push_back(std::move(slot));
@@ -214,7 +219,9 @@ bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
   }
   const uint64_t k = chunk->units.size();
   // slot.batch counts hashes: k works of n nonces take about as long as one of k * n.
-  const uint64_t n = std::min(std::max<uint64_t>(1, slot.batch / k), end - begin);
+  uint64_t n = std::min(std::max<uint64_t>(1, slot.batch / k), end - begin);
+  // In whole multiples of the device's preferred size (a GPU's wave), unless the range ends first.
+  if (const uint64_t m = slot.multiple[k]; m > 1 && n >= m && n < end - begin) n -= n % m;
   chunk->begin = begin;
   chunk->end = begin + n;
   chunk->new_job = false;

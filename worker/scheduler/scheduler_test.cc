@@ -245,6 +245,37 @@ TEST(SchedulerTest, SiblingUnitsShareOneScanOnALockstepDevice) {
   EXPECT_EQ(sched.Stats()[0].hashes_total, 8 * kCount);
 }
 
+TEST(SchedulerTest, BatchesComeInMultiplesOfTheDevicesWaveUntilTheRangeEnds) {
+  constexpr uint64_t kWave = 10'000;
+  std::vector<std::unique_ptr<Device>> devices;
+  auto d = std::make_unique<FakeDevice>(
+      "cuda0", FakeDevice::Script{.rate_hps = 1e9, .multiple = kWave}, DeviceKind::kCuda);
+  FakeDevice* spy = d.get();
+  devices.push_back(std::move(d));
+  Sink sink;
+  SchedulerOptions options = FastOptions();
+  options.initial_cuda_batch = 123'456;                    // Neither is a multiple of kWave.
+  options.target_batch_latency = absl::Microseconds(123);  // ~123'000 nonces at 1 GH/s.
+  Scheduler sched(std::move(devices), options, sink.Callbacks());
+  const uint64_t kCount = 1'000'003;
+  ASSERT_TRUE(sched.AddUnits({Unit(1, "j", 5, kCount)}).ok());
+  sched.Start();
+  ASSERT_TRUE(sink.WaitForOutcomes(1));
+  EXPECT_EQ(sink.Outcomes()[0].hashes_done, kCount);
+  const std::vector<std::pair<uint64_t, uint64_t>> batches = spy->Batches();
+  ASSERT_GE(batches.size(), 3u);
+  uint64_t next = 5;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    EXPECT_EQ(batches[i].first, next) << "batch " << i;
+    next += batches[i].second;
+    // Every batch but the one that ends the unit's range is whole waves.
+    if (i + 1 < batches.size()) {
+      EXPECT_EQ(batches[i].second % kWave, 0u) << "batch " << i << " of " << batches[i].second;
+    }
+  }
+  EXPECT_EQ(next, 5 + kCount);
+}
+
 TEST(SchedulerTest, CancellingOneSiblingInFlightLetsTheOthersFinish) {
   std::vector<std::unique_ptr<Device>> devices;
   auto d = std::make_unique<FakeDevice>(
