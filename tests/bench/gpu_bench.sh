@@ -74,7 +74,7 @@ print('%-16s %4s %5s %6s %7s %7s %6s %6s %6s  %s' % ('variant', 'regs', 'stack',
       'total/h', 'LOP3', 'SHF', 'IADD3', 'most frequent other opcodes /h'))
 for f in sass:
     name = f.split('\n', 1)[0].strip()
-    m = re.search(r'Sha256dScanKernelILi(\d)ELi(\d)ELb([01])E', name)
+    m = re.search(r'Sha256dScanKernelILi(\d)ELi(\d+)ELb([01])E', name)
     if not m: continue
     mids, mode, shape = int(m.group(1)), int(m.group(2)), ('npt1', 'loop')[int(m.group(3))]
     ops = collections.Counter(re.findall(r'/\*[0-9a-f]{4,6}\*/\s+(?:@!?U?P\w+\s+)?([A-Z][A-Z0-9_]*)', f))
@@ -90,8 +90,22 @@ for f in sass:
           ' '.join('%s:%.0f' % (k, v / mids) for v, k in other)))
 PY
 
+# SASS_KEEP=REGEX keeps the SASS of the kernels whose mangled name matches it
+# ($OUT/sass_keep.txt), e.g. 'ILi1ELi[69]ELb0E' for one midstate, modes 6 and 9, no loop.
+if [[ -n ${SASS_KEEP:-} ]]; then
+  python3 - "$OUT/sass.txt" "$SASS_KEEP" > "$OUT/sass_keep.txt" <<'PY'
+import re, sys
+for f in open(sys.argv[1]).read().split('Function : ')[1:]:
+    if re.search(sys.argv[2], f.split('\n', 1)[0]):
+        print('Function : ' + f)
+PY
+fi
+
 echo "== kernel variants and feeder"
-"$bin/synth_gpu_bench" 5 "$OUT/bench.tsv" 2>&1 | tee "$OUT/bench.txt"
+# BENCH_VARIANTS="mode,mids,tpb,npt ..." times only those, BENCH_ROUNDS times in turn;
+# FEEDER_SECONDS=0 leaves the feeder out.
+SYNTH_GPU_BENCH_VARIANTS=${BENCH_VARIANTS:-} SYNTH_GPU_BENCH_ROUNDS=${BENCH_ROUNDS:-1} \
+  "$bin/synth_gpu_bench" "${FEEDER_SECONDS:-5}" "$OUT/bench.tsv" 2>&1 | tee "$OUT/bench.txt"
 fi
 
 # NCU=1: Nsight Compute profiles (--set full, boost clocks) of the NCU_VARIANTS kernels
