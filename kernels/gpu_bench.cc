@@ -5,6 +5,9 @@
 //   synth_gpu_bench [seconds_per_feeder_run] [tsv_out]
 //   SYNTH_GPU_BENCH_ONLY=mode,mids,tpb,npt synth_gpu_bench   # that variant only: checked, then
 //                                          # two timed launches, no feeder (for ncu profiles)
+//   SYNTH_GPU_BENCH_VARIANTS="6,1,256,16 9,1,256,16" SYNTH_GPU_BENCH_ROUNDS=3 synth_gpu_bench 0
+//                                          # those variants, timed in turn ROUNDS times (so that
+//                                          # clock drift hits each alike); seconds 0: no feeder
 //
 // npt 1 selects the kernel without the per-thread loop, npt > 1 the looped one.
 #include <cuda_runtime_api.h>
@@ -193,8 +196,33 @@ int Main(int argc, char** argv) {
   for (int npt : {1, 16}) variants.push_back({6, 1, 384, npt});
   for (int mode : {7, 8})
     for (int mids : {1, 4}) variants.push_back({mode, mids, 256, 1});
+  // Modes 9 and 13 (register-held 1 for constant adds; 64 / 32 per-round multipliers).
+  for (int mode : {9, 13}) {
+    variants.push_back({mode, 1, 512, 1});
+    variants.push_back({mode, 1, 256, 16});
+  }
+  for (int npt : {2, 4, 8}) variants.push_back({13, 1, 256, npt});
+  for (int tpb : {384, 512}) variants.push_back({13, 1, tpb, 8});
+  for (int mids : {2, 4}) variants.push_back({13, mids, 512, 1});
   const char* only = std::getenv("SYNTH_GPU_BENCH_ONLY");
-  int reps = 7;
+  const char* list = std::getenv("SYNTH_GPU_BENCH_VARIANTS");
+  int reps = 7, rounds = 1;
+  if (list != nullptr && *list != '\0' && only == nullptr) {
+    variants.clear();
+    for (const char* p = list; *p != '\0';) {
+      V v{};
+      int used = 0;
+      if (std::sscanf(p, " %d,%d,%d,%d%n", &v.mode, &v.mids, &v.tpb, &v.npt, &used) != 4) {
+        std::fprintf(stderr, "SYNTH_GPU_BENCH_VARIANTS: bad entry at '%s'\n", p);
+        return 2;
+      }
+      variants.push_back(v);
+      p += used;
+      while (*p == ' ') ++p;
+    }
+    const char* r = std::getenv("SYNTH_GPU_BENCH_ROUNDS");
+    rounds = r != nullptr ? std::max(1, std::atoi(r)) : 1;
+  }
   if (only != nullptr) {
     V v{};
     if (std::sscanf(only, "%d,%d,%d,%d", &v.mode, &v.mids, &v.tpb, &v.npt) != 4) {
@@ -206,7 +234,9 @@ int Main(int argc, char** argv) {
   }
   std::printf("%-5s %-5s %-5s %-5s %-6s %10s\n", "mode", "mids", "tpb", "npt", "check", "GH/s");
   bool all_ok = true;
-  for (const V& v : variants) {
+  std::vector<V> runs;
+  for (int r = 0; r < rounds; ++r) runs.insert(runs.end(), variants.begin(), variants.end());
+  for (const V& v : runs) {
     if (!VariantAvailable(cc, v.mode, v.mids, v.npt)) continue;
     const bool ok = Check(v.mode, v.mids, v.tpb, v.npt, ring);
     all_ok &= ok;
@@ -218,7 +248,7 @@ int Main(int argc, char** argv) {
                    ok ? "ok" : "FAIL", rate / 1e9);
     std::fflush(stdout);
   }
-  if (only == nullptr)
+  if (only == nullptr && seconds > 0)
     for (int mids : {1, 4, 8}) TimeFeeder(mids, seconds, tsv);
   if (tsv) std::fclose(tsv);
   cudaFree(ring);

@@ -72,7 +72,7 @@ SYNTH_HD uint32_t Bswap32(uint32_t x) {
 struct Opaque {
   uint32_t one;
   uint32_t pow2[32];
-  uint32_t ones[64];  // All 1: one per round (add modes 6..8).
+  uint32_t ones[64];  // All 1: one per round (add modes 6..9, 13).
   uint32_t shr3[64];  // All 2^29, one per round (add modes 7, 8).
   uint32_t shr10[64]; // All 2^22, one per round (add mode 7).
 };

@@ -21,7 +21,12 @@
 //   5: as 3, and two rotations of Sigma1 only;
 //   6: as 2, with a multiplier per round (see BaseMode below): the default;
 //   7: as 6, and the small sigmas' plain shifts as IMAD.HI by a per-round 2^29 / 2^22;
-//   8: as 7 for sigma0's >> 3 only (half the shifts: balances the two pipes).
+//   8: as 7 for sigma0's >> 3 only (half the shifts: balances the two pipes);
+//   9: as 6, and every add of a constant (K, K + W, the second hash's IV-folded values, IV[7])
+//      as an IMAD by a register-held 1 with the constant as immediate: no LDC of K and no
+//      VIADD;
+//  13: as 9 with 32 distinct per-round multipliers instead of 64 (ones[i % 32]): fewer
+//      uniform registers to reload (ULDC). The default for one midstate.
 //
 // Thread-safety: pure functions.
 #ifndef SYNTH_KERNELS_SHA256_ROUNDS_CUH_
@@ -68,8 +73,15 @@ __constant__ uint32_t kDevKw2[64] = SYNTH_KW_TABLE(2);
 // bank: one vector-register read fewer per IMAD, and the ALU pipe reaches 92% (docs/GPU.md).
 // Modes 7 and 8 do the same for the IMAD.HI shifts: per-round copies of 2^29 and 2^22.
 __host__ __device__ constexpr int BaseMode(int mode) {
-  return mode == 6 ? 2 : (mode == 7 || mode == 8) ? 3 : mode;
+  return (mode == 6 || mode == 9 || mode == 13) ? 2 : (mode == 7 || mode == 8) ? 3 : mode;
 }
+// Modes whose constant adds multiply a register-held 1 by an immediate (see AddConst).
+__host__ __device__ constexpr bool RegisterOneConsts(int mode) { return mode == 9 || mode == 13; }
+// Distinct per-round multipliers: round i reads ones[i % Multipliers(mode)]. Measured with one
+// midstate (docs/BENCHMARKS.md): 8 lose (ptxas holds some in vector registers, as with one
+// `one`), 16 / 24 / 32 / 48 / 64 run 8.57 / 8.61 / 8.65 / 8.63 / 8.36 GH/s looped.
+__host__ __device__ constexpr int Multipliers(int mode) { return mode == 13 ? 32 : 64; }
+__host__ __device__ constexpr bool PerRoundShr(int mode) { return mode == 7 || mode == 8; }
 
 // What the per-round helpers read: `one` (the multiplier of an add kept on the FMA pipe) and the
 // powers of two 2^(32-k) for the shifts and rotations that modes 3..5 put there.
@@ -78,14 +90,20 @@ struct QView {
   const uint32_t* pow2;
   const uint32_t& p29;  // 2^29 (x >> 3) and 2^22 (x >> 10): per round in modes 7 and 8.
   const uint32_t& p22;
+  uint32_t onev;        // 1 in a register (mode 9's constant adds).
 };
 
 template <int kAddMode, int kI>
-__device__ __forceinline__ QView RoundView(const Opaque& q) {
-  constexpr bool kPerRound = kAddMode >= 7;
-  return QView{kAddMode >= 6 ? q.ones[kI & 63] : q.one, q.pow2,
-               kPerRound ? q.shr3[kI & 63] : q.pow2[29], kPerRound ? q.shr10[kI & 63] : q.pow2[22]};
+__device__ __forceinline__ QView RoundView(const Opaque& q, uint32_t onev) {
+  constexpr bool kPerRound = PerRoundShr(kAddMode);
+  return QView{kAddMode >= 6 ? q.ones[kI % Multipliers(kAddMode)] : q.one, q.pow2,
+               kPerRound ? q.shr3[kI & 63] : q.pow2[29], kPerRound ? q.shr10[kI & 63] : q.pow2[22],
+               onev};
 }
+
+// The register-held 1 of mode 9: ptxas cannot see its value, so `onev * c + x` stays an IMAD
+// with `c` as immediate (a literal 1 would be turned into IADD3 or VIADD).
+__device__ __forceinline__ uint32_t RegisterOne(const Opaque& q) { return __popc(q.one); }
 
 // x + y, on the FMA pipe when kFma (q.one is 1 at run time).
 template <bool kFma>
@@ -97,12 +115,29 @@ __device__ __forceinline__ uint32_t Add(uint32_t x, uint32_t y, const QView& q) 
   }
 }
 
+// x + c for a constant c: in mode 9 one IMAD of the register-held 1 by the immediate c (written
+// as PTX so that no pass hoists the product out of a loop), in modes 1..8 an IMAD with c from
+// constant memory (c_dev), else a plain add.
+template <int kAddMode>
+__device__ __forceinline__ uint32_t AddConst(uint32_t x, uint32_t c_lit, uint32_t c_dev,
+                                             const QView& q) {
+  if constexpr (RegisterOneConsts(kAddMode)) {
+    uint32_t r;
+    asm("mad.lo.u32 %0, %1, %2, %3;" : "=r"(r) : "r"(q.onev), "r"(c_lit), "r"(x));
+    return r;
+  } else if constexpr (kAddMode >= 1) {
+    return x * q.one + c_dev;
+  } else {
+    return x + c_lit;
+  }
+}
+
 // x >> k: on the FMA pipe (IMAD.HI by an opaque 2^(32-k)) in modes 3..5, 7 and (k = 3) 8.
 template <int kAddMode, int k>
 __device__ __forceinline__ uint32_t Shr(uint32_t x, const QView& q) {
   if constexpr (kAddMode == 8 && k != 3) {
     return x >> k;
-  } else if constexpr (kAddMode >= 7) {
+  } else if constexpr (PerRoundShr(kAddMode)) {
     return __umulhi(x, k == 3 ? q.p29 : q.p22);
   } else if constexpr (BaseMode(kAddMode) >= 3) {
     return __umulhi(x, q.pow2[32 - k]);
@@ -182,7 +217,7 @@ template <int kAddMode>
 __device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uint32_t k_dev,
                                         uint32_t w, const QView& q) {
   if constexpr (kAddMode >= 1) {
-    return Add<true>(w, Add<true>(s[7], k_dev, q), q);
+    return Add<true>(w, AddConst<kAddMode>(s[7], k_lit, k_dev, q), q);
   } else {
     return s[7] + k_lit + w;
   }
@@ -192,11 +227,7 @@ __device__ __forceinline__ uint32_t Hkw(const uint32_t s[8], uint32_t k_lit, uin
 template <int kAddMode>
 __device__ __forceinline__ uint32_t HkwConst(const uint32_t s[8], uint32_t kw_lit, uint32_t kw_dev,
                                              const QView& q) {
-  if constexpr (kAddMode >= 1) {
-    return Add<true>(s[7], kw_dev, q);
-  } else {
-    return s[7] + kw_lit;
-  }
+  return AddConst<kAddMode>(s[7], kw_lit, kw_dev, q);
 }
 
 // The last rounds of the second hash compute e only (a is never read again).
@@ -237,9 +268,9 @@ __device__ __forceinline__ uint32_t FirstSchedule(const uint32_t w[16], const Ta
 
 template <int kMids, int kAddMode, int i>
 __device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16], const TailPre& tp,
-                                            const Opaque& q) {
+                                            const Opaque& q, uint32_t onev) {
   if constexpr (i < 64) {
-    const QView qi = RoundView<kAddMode, i>(q);
+    const QView qi = RoundView<kAddMode, i>(q, onev);
     if constexpr (i >= 16) w[i & 15] = FirstSchedule<kAddMode, i>(w, tp, qi);
 #pragma unroll
     for (int m = 0; m < kMids; ++m) {
@@ -252,7 +283,7 @@ __device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16]
       }
       RoundHkw<kAddMode>(s[m], hkw, qi);
     }
-    FirstRounds<kMids, kAddMode, i + 1>(s, w, tp, q);
+    FirstRounds<kMids, kAddMode, i + 1>(s, w, tp, q, onev);
   }
 }
 
@@ -260,9 +291,10 @@ __device__ __forceinline__ void FirstRounds(uint32_t s[kMids][8], uint32_t w[16]
 // byte-swapped nonce), then the midstate feed-forward: out[m] = the first hash's state words.
 template <int kMids, int kAddMode>
 __device__ __forceinline__ void FirstHash(const MidstatePre* pre, const TailPre& tp, uint32_t w3,
-                                          const Opaque& q, uint32_t out[kMids][8]) {
+                                          const Opaque& q, uint32_t onev,
+                                          uint32_t out[kMids][8]) {
   constexpr bool kF = kAddMode >= 1;
-  const QView q3 = RoundView<kAddMode, 3>(q), q64 = RoundView<kAddMode, 0>(q);
+  const QView q3 = RoundView<kAddMode, 3>(q, onev), q64 = RoundView<kAddMode, 0>(q, onev);
   uint32_t s[kMids][8];
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
@@ -272,7 +304,7 @@ __device__ __forceinline__ void FirstHash(const MidstatePre* pre, const TailPre&
     s[m][4] = Add<kF>(w3, s[m][4], q3);
   }
   uint32_t w[16] = {0, 0, 0, w3, 0x80000000u, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 640};
-  FirstRounds<kMids, kAddMode, 4>(s, w, tp, q);
+  FirstRounds<kMids, kAddMode, 4>(s, w, tp, q, onev);
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
 #pragma unroll
@@ -281,16 +313,21 @@ __device__ __forceinline__ void FirstHash(const MidstatePre* pre, const TailPre&
 }
 
 template <int kAddMode, int i>
-__device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], const Opaque& q) {
+__device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], const Opaque& q,
+                                             uint32_t onev) {
   if constexpr (i < 61) {
-    const QView qi = RoundView<kAddMode, i>(q);
+    const QView qi = RoundView<kAddMode, i>(q, onev);
     if constexpr (i >= 16) {
       w[i & 15] = Schedule<kAddMode>(w[(i - 2) & 15], w[(i - 7) & 15], w[(i - 15) & 15],
                                      w[(i - 16) & 15], qi);
     }
     if constexpr (i < 4) {
-      // h is still a constant of the IV: h + K folds into q immediate.
-      RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], qi);
+      // h is still a constant of the IV: h + K folds into one immediate.
+      if constexpr (RegisterOneConsts(kAddMode)) {
+        RoundHkw<kAddMode>(s, AddConst<kAddMode>(w[i], s[7] + KConst(i), 0, qi), qi);
+      } else {
+        RoundHkw<kAddMode>(s, s[7] + KConst(i) + w[i], qi);
+      }
     } else if constexpr (i < 8) {
       RoundHkw<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i], qi), qi);
     } else if constexpr (i < 16) {
@@ -301,7 +338,7 @@ __device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], cons
     } else {
       RoundEOnly<kAddMode>(s, Hkw<kAddMode>(s, KConst(i), kDevKw2[i], w[i & 15], qi), qi);
     }
-    SecondRounds<kAddMode, i + 1>(s, w, q);
+    SecondRounds<kAddMode, i + 1>(s, w, q, onev);
   }
 }
 
@@ -309,14 +346,19 @@ __device__ __forceinline__ void SecondRounds(uint32_t s[8], uint32_t w[16], cons
 // final state word 7 (= IV[7] + e after round 60). The hash's most significant 32 bits (as
 // Target256 word 7) are Bswap32 of it.
 template <int kAddMode>
-__device__ __forceinline__ uint32_t SecondHashH7(const uint32_t d[8], const Opaque& q) {
+__device__ __forceinline__ uint32_t SecondHashH7(const uint32_t d[8], const Opaque& q,
+                                                 uint32_t onev) {
   uint32_t w[16] = {d[0],        d[1], d[2], d[3], d[4], d[5], d[6], d[7],
                     0x80000000u, 0,    0,    0,    0,    0,    0,    256};
   uint32_t s[8];
 #pragma unroll
   for (int j = 0; j < 8; ++j) s[j] = IvConst(j);
-  SecondRounds<kAddMode, 0>(s, w, q);
-  return IvConst(7) + s[4];
+  SecondRounds<kAddMode, 0>(s, w, q, onev);
+  if constexpr (RegisterOneConsts(kAddMode)) {
+    return AddConst<kAddMode>(s[4], IvConst(7), 0, RoundView<kAddMode, 0>(q, onev));
+  } else {
+    return IvConst(7) + s[4];
+  }
 }
 
 }  // namespace synth::kernels

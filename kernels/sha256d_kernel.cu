@@ -9,24 +9,27 @@
 namespace synth::kernels {
 namespace {
 
-// The defaults (kernels/tuning.cc), compiled for every architecture: mode 6 for one midstate
+// The defaults (kernels/tuning.cc), compiled for every architecture: mode 13 for one midstate
 // (npt nonces per thread in a loop), mode 6 for several midstates with one nonce per thread.
 // With the loop, ptxas keeps the midstates' nonce-independent values live across iterations
 // and 2..4 midstates spill at the 128-register cap; without it 4 midstates fit in 64 registers.
-constexpr int kDefaultAddMode = 6;
+constexpr int kDefaultAddMode = 13;
 constexpr int kDefaultRollingAddMode = 6;
 
 // Which (arch, add mode, midstates, loop) get a kernel body. On sm_90 (the bench compares them
 // there): the looped kernel in modes 0..6, with modes 1, 4 and 5 (measured losers, kept for the
 // record) for one midstate only and mode 6 for up to four; one nonce per thread in modes 2 and
-// 6 (and the losers 7, 8 for 1 and 4 midstates). Elsewhere the defaults: one midstate looped
-// and one nonce per thread (the rescan of an overflowed launch runs one nonce per thread),
-// several one nonce per thread. Keeps the build at one ptxas pass per architecture and variant
-// used.
+// 6 (and the losers 7, 8 for 1 and 4 midstates); mode 9 for one midstate, mode 13 for one
+// (both shapes) and, one nonce per thread, two and four. Elsewhere the defaults: one midstate
+// looped and one nonce per thread (the rescan of an overflowed launch runs one nonce per
+// thread), several one nonce per thread. Keeps the build at one ptxas pass per architecture
+// and variant used.
 __host__ __device__ constexpr bool BodyCompiled(int arch, int add_mode, int mids, bool loop) {
   if (arch != 900) {
     return mids == 1 ? add_mode == kDefaultAddMode : !loop && add_mode == kDefaultRollingAddMode;
   }
+  if (add_mode == 9) return mids == 1;
+  if (add_mode == 13) return mids == 1 || (!loop && mids <= 4);
   if (!loop) {
     return add_mode == 2 || add_mode == 6 || (add_mode >= 7 && (mids == 1 || mids == 4));
   }
@@ -42,7 +45,7 @@ constexpr int MaxThreads(int mids) { return mids >= 8 ? 256 : kMaxThreadsPerBloc
 // Modes 7 and 8 with one midstate: two 512-thread blocks (64 registers), else ptxas holds the
 // per-round multipliers in registers (109 with mode 7).
 constexpr int MinBlocks(int mids, int add_mode) {
-  return mids >= 8 || (mids == 1 && add_mode >= 7) ? 2 : 0;  // 0: no minimum.
+  return mids >= 8 || (mids == 1 && (add_mode == 7 || add_mode == 8)) ? 2 : 0;  // 0: none.
 }
 
 // One nonce: the first hash of every midstate from one message schedule, then each second hash
@@ -50,12 +53,12 @@ constexpr int MinBlocks(int mids, int add_mode) {
 // hash ends a basic block, so ptxas runs the second hashes one after another (interleaving
 // them took 128 registers instead of 64 for 4 midstates, and lost 12%).
 template <int kMids, int kAddMode>
-__device__ __forceinline__ void ScanNonce(const LaunchArgs& a, uint32_t nonce) {
+__device__ __forceinline__ void ScanNonce(const LaunchArgs& a, uint32_t nonce, uint32_t onev) {
   uint32_t d[kMids][8];
-  FirstHash<kMids, kAddMode>(a.mids, a.tail, Bswap32(nonce), a.q, d);
+  FirstHash<kMids, kAddMode>(a.mids, a.tail, Bswap32(nonce), a.q, onev, d);
 #pragma unroll
   for (int m = 0; m < kMids; ++m) {
-    const uint32_t h7 = SecondHashH7<kAddMode>(d[m], a.q);
+    const uint32_t h7 = SecondHashH7<kAddMode>(d[m], a.q, onev);
     if (Bswap32(h7) <= a.target7) {
       const uint32_t slot = atomicAdd(a.ring, 1u);
       if (slot < a.capacity) {
@@ -73,15 +76,16 @@ __global__ void __launch_bounds__(MaxThreads(kMids), MinBlocks(kMids, kAddMode))
     Sha256dScanKernel(const __grid_constant__ LaunchArgs a) {
 #if defined(__CUDA_ARCH__)
   if constexpr (BodyCompiled(__CUDA_ARCH__, kAddMode, kMids, kLoop)) {
+    const uint32_t onev = RegisterOneConsts(kAddMode) ? RegisterOne(a.q) : 1;
     if constexpr (kLoop) {
       uint32_t off = blockIdx.x * blockDim.x * a.npt + threadIdx.x;
       for (uint32_t i = 0; i < a.npt; ++i, off += blockDim.x) {
         if (off >= a.count) return;
-        ScanNonce<kMids, kAddMode>(a, a.start + off);
+        ScanNonce<kMids, kAddMode>(a, a.start + off, onev);
       }
     } else {
       const uint32_t off = blockIdx.x * blockDim.x + threadIdx.x;
-      if (off < a.count) ScanNonce<kMids, kAddMode>(a, a.start + off);
+      if (off < a.count) ScanNonce<kMids, kAddMode>(a, a.start + off, onev);
     }
   } else {
     __trap();
@@ -112,6 +116,10 @@ KernelFn KernelForMode(int add_mode) {
       return Sha256dScanKernel<kMids, 7, kLoop>;
     case 8:
       return Sha256dScanKernel<kMids, 8, kLoop>;
+    case 9:
+      return Sha256dScanKernel<kMids, 9, kLoop>;
+    case 13:
+      return Sha256dScanKernel<kMids, 13, kLoop>;
     default:
       return nullptr;
   }

@@ -69,7 +69,7 @@ int MaxThreadsPerBlock(int nmids);
 
 // Enqueues one search launch on `stream`. cudaErrorInvalidValue for bad arguments (nmids not
 // 1/2/4/8, count 0 or > 2^31, threads not a multiple of 32 in 32..512 (..256 for
-// 8 midstates), add_mode not 0..8). A launch of a variant that VariantAvailable denies traps.
+// 8 midstates), add_mode not 0..9 or 13). A launch of a variant that VariantAvailable denies traps.
 cudaError_t LaunchSha256dScan(const LaunchArgs& args, int threads, int add_mode,
                               cudaStream_t stream);
 

@@ -18,8 +18,8 @@ namespace synth::kernels {
 struct KernelTuning {
   int cc = 0;                   // major * 10 + minor this row is for (0: the fallback row).
   int threads_per_block = 256;  // Multiple of 32, <= 512.
-  int nonces_per_thread = 16;   // One midstate per launch: loop count inside one thread.
-  int add_mode = 6;             // One midstate per launch: 0..6, see kernels/sha256_rounds.cuh.
+  int nonces_per_thread = 8;    // One midstate per launch: loop count inside one thread.
+  int add_mode = 13;            // One midstate per launch: see kernels/sha256_rounds.cuh.
   int rolling_add_mode = 6;     // Several midstates per launch (version rolling).
   int rolling_nonces_per_thread = 1;  // Several midstates: 1 = the kernel without the loop.
   int rolling_threads_per_block = 512;  // Several midstates (the kernel caps 8 at 256).
