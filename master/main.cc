@@ -3,7 +3,7 @@
 //   synth-master [--pool stratum+tcp://HOST:PORT ...] [--user U] [--pass P]
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
 //                [--max-share-rate N]
-//                [--http-listen HOST:PORT]   (monitoring, when master/http is built)
+//                [--http-listen HOST:PORT]   (monitoring)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
 // 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
@@ -29,10 +29,8 @@
 #include "master/service/cluster.h"
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
-#ifdef SYNTH_HAVE_MASTER_HTTP
 #include "master/http/master_histograms.h"
 #include "master/http/master_http.h"
-#endif
 
 ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
           "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
@@ -58,10 +56,8 @@ ABSL_FLAG(double, max_share_rate, 1000,
           "Share flood limit per worker, shares/s: shares beyond it are counted rate_limited, not "
           "verified (a worker's limit grows with its plausible share rate, up to 64x this; "
           "0: no limit)");
-#ifdef SYNTH_HAVE_MASTER_HTTP
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
-#endif
 
 namespace {
 
@@ -140,11 +136,9 @@ int main(int argc, char** argv) {
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
   options.max_share_rate = max_share_rate;
-#ifdef SYNTH_HAVE_MASTER_HTTP
   synth::http::MasterHistograms histograms;  // Outlives the Cluster and the HTTP server.
   options.on_lease_granted = [&](double s) { histograms.lease_duration().Observe(s); };
   options.on_clean_job_switched = [&](double s) { histograms.job_switch().Observe(s); };
-#endif
   synth::service::Cluster cluster(options, &clock, upstream->get());
 
   synth::service::MasterServer::Options server_options;
@@ -159,7 +153,6 @@ int main(int argc, char** argv) {
     LOG(ERROR) << server.status();
     return 2;
   }
-#ifdef SYNTH_HAVE_MASTER_HTTP
   std::unique_ptr<synth::http::MasterHttpServer> http;
   if (!absl::GetFlag(FLAGS_http_listen).empty()) {
     synth::http::HttpOptions hopts;
@@ -178,7 +171,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-#endif
   LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()
             << "), token " << synth::Redacted(token) << ", pools " << pools.size() << ", user "
             << absl::GetFlag(FLAGS_user) << " pass " << synth::Redacted(absl::GetFlag(FLAGS_pass));
@@ -202,9 +194,7 @@ int main(int argc, char** argv) {
 
   LOG(INFO) << "stopping: " << cluster.StatusLine();
   cluster.StopTicker();
-#ifdef SYNTH_HAVE_MASTER_HTTP
   if (http) http->Shutdown();
-#endif
   cluster.Shutdown();
   (*server)->Shutdown();
   (*upstream)->Stop();

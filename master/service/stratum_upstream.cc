@@ -2,9 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "master/jobs/synthetic_upstream.h"
-#ifdef SYNTH_HAVE_STRATUM_CLIENT
 #include "master/stratum/upstream_adapter.h"
-#endif
 
 namespace synth::service {
 
@@ -19,7 +17,6 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
     return std::unique_ptr<jobs::Upstream>(std::move(*up));
   }
   if (url.rfind("stratum+tcp://", 0) == 0 || url.rfind("stratum+ssl://", 0) == 0) {
-#ifdef SYNTH_HAVE_STRATUM_CLIENT
     stratum::ClientOptions options;
     options.session.stall_timeout = timeouts.stall;
     options.session.submit_timeout = timeouts.submit;
@@ -27,9 +24,6 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
       options.pools.push_back({pools[i].url, pools[i].user, pools[i].pass, static_cast<int>(i)});
     }
     return stratum::MakeClientUpstream(std::move(options));
-#else
-    return absl::UnimplementedError("synth-master was built without the Stratum client");
-#endif
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown pool URL scheme in '", url, "' (stratum+tcp:// or synthetic://)"));

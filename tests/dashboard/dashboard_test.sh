@@ -9,8 +9,8 @@
 #
 #   tests/dashboard/dashboard_test.sh MODE [POOL_BIN MASTER_BIN WORKER_BIN]
 #
-# Exit 0 pass, 1 fail, 77 skipped (binary not built, master without --http-listen, chromium
-# not installed). SYNTH_KEEP_TMP=1 keeps the logs, pages and screenshot.
+# Exit 0 pass, 1 fail, 77 skipped (binary not built, chromium not installed).
+# SYNTH_KEEP_TMP=1 keeps the logs, pages and screenshot.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:?usage: dashboard_test.sh metrics|chromium [POOL MASTER WORKER]}
@@ -21,11 +21,6 @@ require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER
 EXPO="python3 tests/dashboard/expo.py"
 SECRET="pw-must-not-leak-4711"
 
-master_help=$("$SYNTH_MASTER" --helpfull 2>&1 || true)
-if ! grep -q "http_listen" <<<"$master_help"; then
-  echo "SKIP: $SYNTH_MASTER has no --http-listen yet (master/http/master_http.h shows the wiring)"
-  exit 77
-fi
 CHROMIUM=""
 if [ "$mode" = chromium ]; then
   CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
