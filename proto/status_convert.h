@@ -1,6 +1,6 @@
 // File: proto/status_convert.h
 //
-// The one place where absl::Status and grpc::Status meet (STYLE.md rule 4): services convert at
+// The one place where absl::Status and grpc::Status meet (convert at the RPC edge only): services convert at
 // the RPC edge and nowhere else. Codes map one to one (both follow google.rpc.Code); messages are
 // copied.
 //

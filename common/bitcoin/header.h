@@ -1,6 +1,6 @@
 // File: common/bitcoin/header.h
 //
-// The 80-byte Bitcoin block header (DESIGN.md §3):
+// The 80-byte Bitcoin block header (docs/DESIGN.md §3):
 //   version LE u32 | prev hash 32 B internal order | merkle root 32 B internal order |
 //   ntime LE u32 | nbits LE u32 | nonce LE u32.
 //

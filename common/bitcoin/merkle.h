@@ -1,6 +1,6 @@
 // File: common/bitcoin/merkle.h
 //
-// Coinbase assembly and merkle roots as Stratum uses them (DESIGN.md §3):
+// Coinbase assembly and merkle roots as Stratum uses them (docs/DESIGN.md §3):
 //   coinbase = coinb1 ‖ extranonce1 ‖ extranonce2 ‖ coinb2;  root = sha256d(coinbase);
 //   for each branch hash b: root = sha256d(root ‖ b).
 //

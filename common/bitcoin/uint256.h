@@ -52,7 +52,7 @@ class Uint256 {
   hash::Target256 words_{};
 };
 
-// The difficulty-1 target, 0x00000000FFFF0000...0000 (DESIGN.md §3).
+// The difficulty-1 target, 0x00000000FFFF0000...0000 (docs/DESIGN.md §3).
 Uint256 Diff1Target();
 
 // Decodes a compact nBits value (mantissa * 256^(exponent-3)). Negative, zero (including a

@@ -9,7 +9,7 @@
 //   core->Scan(work, 0, uint64_t{1} << 20, &found);
 //   for (uint32_t n : found) CHECK(MeetsTarget(HashNonce(work, n), work.target));
 //
-// Byte orders (DESIGN.md §3): the header nonce is stored little-endian at bytes 76..79, so the
+// Byte orders (docs/DESIGN.md §3): the header nonce is stored little-endian at bytes 76..79, so the
 // second block's message word W3 is the byte-swapped nonce. A hash meets a target when its 32
 // bytes, read as a 256-bit little-endian number, are <= the target.
 #ifndef SYNTH_COMMON_HASH_SCAN_H_

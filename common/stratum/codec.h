@@ -19,7 +19,7 @@
 // InvalidArgument naming the method and the field ("mining.set_difficulty: difficulty -1 must be
 // finite and > 0"); nothing throws (nlohmann exceptions are caught here). Errors in responses may
 // be `[code, "msg", traceback]` (Slush), `{"code": c, "message": m}` (miningcore) or a bare string
-// (ckpool's reject reason); all three parse to RpcError. FIELD.md §3 has the wire facts.
+// (ckpool's reject reason); all three parse to RpcError. docs/DESIGN.md §7 has the wire facts.
 // Thread-safe: pure functions; a LineFramer belongs to one connection (not shared).
 #ifndef SYNTH_COMMON_STRATUM_CODEC_H_
 #define SYNTH_COMMON_STRATUM_CODEC_H_
@@ -68,7 +68,7 @@ struct RpcError {
   std::string raw;
 };
 
-// Slush's classic error codes (FIELD.md §3.3).
+// Slush's classic error codes (docs/DESIGN.md §7.2).
 inline constexpr int kErrOther = 20;
 inline constexpr int kErrJobNotFound = 21;  // Stale.
 inline constexpr int kErrDuplicate = 22;

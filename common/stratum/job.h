@@ -8,7 +8,7 @@
 //   RETURN_IF_ERROR(CheckExtranonce2Size(subscribe_result[2]));
 //   bitcoin::BlockHeader h = BuildHeader(job, en1, extranonce2, version, ntime, nonce);
 //
-// Byte orders (DESIGN.md §3, FIELD.md §3.2): `prevhash` on the wire is the internal-order hash
+// Byte orders (docs/DESIGN.md §3): `prevhash` on the wire is the internal-order hash
 // with each 4-byte word byte-reversed; version, nbits and ntime are 8-hex big-endian numbers;
 // branch entries are internal-order hashes. Every parse error is InvalidArgument naming the
 // field. Thread-safe: pure functions over value types.

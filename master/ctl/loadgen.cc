@@ -1,5 +1,5 @@
 // synth-loadgen: many simulated workers speaking the real WorkerService protocol against one
-// synth-master, to measure lease round-trips at scale (issue 5's scale bar).
+// synth-master, to measure lease round-trips at scale (docs/BENCHMARKS.md, scale).
 //
 //   synth-loadgen --master=127.0.0.1:4650 --workers=1000 --seconds=20 [--lease_ms=1000]
 //                 [--channels=16] [--master_pid=PID] [--sweep=250,500,1000,2000]

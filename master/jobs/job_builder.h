@@ -1,6 +1,6 @@
 // File: master/jobs/job_builder.h
 //
-// Turns one pool job into midstates (DESIGN.md §2): midstate number i of a job uses
+// Turns one pool job into midstates (docs/DESIGN.md §2): midstate number i of a job uses
 // extranonce2 = i / V and rolled version number i % V, where V = 2^(bits in the version mask),
 // capped at 2^16 (V = 1 without version rolling). Rolling order inside a job is therefore nonce
 // (inside units), then version bits, then extranonce2; every (extranonce2, version) pair gives one

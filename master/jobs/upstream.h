@@ -9,7 +9,7 @@
 //   for (const UpstreamPool& p : upstream->Pools()) ...       // synthctl pools
 //   absl::StatusOr<UpstreamPool> now = upstream->SwitchPool(1);  // synthctl pool switch 1
 //
-// Byte orders (DESIGN.md §3): UpstreamJob holds already-decoded values: prev_hash in header
+// Byte orders (docs/DESIGN.md §3): UpstreamJob holds already-decoded values: prev_hash in header
 // (internal) order, version/nbits/ntime as numbers, merkle branch entries in internal order.
 #ifndef SYNTH_MASTER_JOBS_UPSTREAM_H_
 #define SYNTH_MASTER_JOBS_UPSTREAM_H_

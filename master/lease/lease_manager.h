@@ -1,6 +1,6 @@
 // File: master/lease/lease_manager.h
 //
-// The global queue of WorkUnits and who holds which (DESIGN.md §2, §5). Units are carved on
+// The global queue of WorkUnits and who holds which (docs/DESIGN.md §2, §5). Units are carved on
 // demand from the job manager's midstates: a lease of H hashes takes re-queued units first, then
 // cuts fresh ranges of the current midstate (then the next midstates) until H is reached. H is
 // the worker's measured rate × the target lease duration (seconds of work, so a GPU box and a

@@ -2,7 +2,7 @@
 //
 // Per worker and per device: the rate the worker reports (telemetry), the rate its verified
 // shares imply (difficulty × 2^32 per share over a sliding window), hardware errors, and what
-// follows from them (DESIGN.md §5): the rate used to size the worker's leases, its work ratio
+// follows from them (docs/DESIGN.md §5): the rate used to size the worker's leases, its work ratio
 // (its share of the cluster's rate), and the backoff of devices whose shares fail verification
 // more than 5% of the time (flagged, and left out of the lease sizing rate).
 //

@@ -1,4 +1,4 @@
-// Bad input from workers over real gRPC (issue 8): a message over the 4 MiB receive cap, bytes
+// Bad input from workers over real gRPC (docs/RELIABILITY.md): a message over the 4 MiB receive cap, bytes
 // that are no WorkerMessage, and a share flood each get a clear answer on the offending stream
 // only; the master keeps serving everyone else and the offender can reconnect.
 #include <memory>

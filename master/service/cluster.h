@@ -74,7 +74,7 @@ class Cluster {
     // the master -> every worker sent its cancel and new work).
     std::function<void(double seconds)> on_lease_granted;
     std::function<void(double seconds)> on_clean_job_switched;
-    // Share flood limit per worker, a token bucket (DESIGN.md §6): a share beyond it is not
+    // Share flood limit per worker, a token bucket (docs/DESIGN.md §6): a share beyond it is not
     // verified but counted `rate_limited` in the ledger and answered SHARE_STATE_RATE_LIMITED,
     // and the worker is flagged for a minute. The allowed rate is the larger of max_share_rate
     // and 8x the share rate that its sizing rate and the current share difficulty make

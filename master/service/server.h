@@ -1,7 +1,7 @@
 // File: master/service/server.h
 //
 // Builds the master's gRPC server: WorkerService and ControlService on one listen address, with
-// the keepalive settings of docs/CLUSTER.md (FIELD.md §5): the master pings idle connections
+// the keepalive settings of docs/CLUSTER.md (docs/DESIGN.md §8): the master pings idle connections
 // every 20 s (10 s timeout) and tolerates client pings down to every 5 s, so workers may ping
 // every 10 s without being sent GOAWAY too_many_pings.
 //

@@ -1,6 +1,6 @@
 // File: master/shares/share_validator.h
 //
-// Verifies every share a worker reports before anything goes upstream (DESIGN.md §5, §6):
+// Verifies every share a worker reports before anything goes upstream (docs/DESIGN.md §5, §6):
 //   1. the unit must be a unit of a live job, with matching midstate and job, and the nonce in
 //      its range (UNKNOWN_UNIT; a unit of a job that has died is STALE);
 //   2. sha256d is recomputed from the midstate's header; a hash above the share target is

@@ -1,7 +1,7 @@
 // File: master/stratum/pool_url.h
 //
 // Pool addresses: `stratum+tcp://HOST:PORT` and `stratum+ssl://HOST:PORT` (TLS with certificate
-// verification), and the same-domain rule for client.reconnect (FIELD.md §3.5: a spoofed
+// verification), and the same-domain rule for client.reconnect (docs/DESIGN.md §7.4: a spoofed
 // reconnect may only move the miner within the pool's own domain).
 //
 //   ASSIGN_OR_RETURN(PoolUrl url, ParsePoolUrl("stratum+ssl://pool.example.com:443"));

@@ -14,7 +14,7 @@
 // does not finish within request_timeout, when nothing at all arrives for stall_timeout, or when
 // a submit goes unanswered for submit_timeout (that submit ends kTimedOut, reason "timeout: ...").
 //
-// Handshake (FIELD.md §3.1): mining.configure first (BIP 310 version rolling with the mask the
+// Handshake (docs/DESIGN.md §7.1): mining.configure first (BIP 310 version rolling with the mask the
 // pool narrows, minimum-difficulty), then mining.subscribe (with the previous session id to
 // resume), mining.authorize, mining.extranonce.subscribe, mining.suggest_difficulty; they are
 // pipelined. Ready once subscribed and authorized. Difficulty and extranonce changes apply to

@@ -16,7 +16,7 @@
 namespace synth::stratum {
 
 // One mining.notify with the terms in force when it arrived: a set_difficulty or
-// set_extranonce received later does not change an earlier job (FIELD.md §3.4, §3.5).
+// set_extranonce received later does not change an earlier job (docs/DESIGN.md §7.3, §7.4).
 struct ClientJob {
   StratumJob job;                    // job.clean_jobs: drop all earlier work now.
   double difficulty = 1;             // Share difficulty for this job.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cluster benchmark (issue 5's bars) on this machine, in one run. Prints a markdown table; every
+# Cluster benchmark (the cluster figures of docs/BENCHMARKS.md) on this machine, in one run. Prints a markdown table; every
 # process it starts is stopped by PID.
 #   1. efficiency: synth-pool (30 s jobs) + synth-master + 2 workers x 1 thread for SECONDS, at a
 #      difficulty giving thousands of shares; accepted work = the pool's accepted difficulty x

@@ -2,7 +2,7 @@
 # CPU hash-core benchmark table: every core synth-worker can dispatch to, on 1 and 2 threads,
 # run REPS times each (the machine is shared and noisy: the table shows the median and the best),
 # plus the same-run baseline: the non-hoisted SHA-NI core from synth_hash_bench. Ratios are
-# against cpuminer-opt's published --benchmark figures for this machine class (issue 2: 26.1 MH/s
+# against cpuminer-opt's --benchmark figures for this machine class (26.1 MH/s
 # on 1 thread, 51.8 MH/s on 2), which cannot be built here.
 #
 #   tests/bench/cpu_bench.sh [BUILD_DIR=build/release] [SECONDS=3] [REPS=3]

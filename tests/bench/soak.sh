@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak (a benchmark, not CI; issue 8): 1,000 simulated workers (synth-loadgen) and one real
+# Soak (a benchmark, not CI): 1,000 simulated workers (synth-loadgen) and one real
 # synth-worker against a real synth-master and synth-pool for --seconds (default 600, at most
 # 3600). Samples the master's RSS every --sample seconds and prints first/last/max and the slope
 # after warm-up; at the end checks that no lease is stuck (units_leased 0 once every worker is

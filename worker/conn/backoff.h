@@ -21,7 +21,7 @@ namespace synth::worker {
 
 struct BackoffPolicy {
   // Small on purpose: a restarted master must see its workers back within seconds
-  // (issue 8: resume within 5 s), and one reconnect attempt per worker per 2 s is cheap.
+  // (mining resumes within 5 s of its return, docs/RELIABILITY.md), and one reconnect attempt per worker per 2 s is cheap.
   absl::Duration initial = absl::Milliseconds(250);
   double multiplier = 1.6;
   double jitter = 0.2;                        // Fraction: each delay is d * [1 - j, 1 + j].

@@ -62,7 +62,7 @@ struct ConnectionOptions {
   BackoffPolicy backoff;
   absl::Duration progress_interval = absl::Milliseconds(100);
   absl::Duration tick = absl::Milliseconds(10);  // Session timer resolution.
-  // Keepalive: 15 s pings, 5 s timeout (FIELD.md §5); synth-master permits pings every >= 5 s.
+  // Keepalive: 15 s pings, 5 s timeout (docs/DESIGN.md §8); synth-master permits pings every >= 5 s.
   absl::Duration keepalive_time = absl::Seconds(15);
   absl::Duration keepalive_timeout = absl::Seconds(5);
   size_t outbox_capacity = 100000;        // Unanswered shares held at most.

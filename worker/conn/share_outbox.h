@@ -4,7 +4,7 @@
 // until the master answers it with a verdict. A share written on a stream that then broke has
 // an unknown fate, so on every (re)connect all unanswered shares are sent again; the master
 // deduplicates by (worker, share_id) identity and the share's own fields. Shares found while
-// the master is unreachable simply wait here (issue 8: held by the worker, sent on reconnect).
+// the master is unreachable simply wait here (held by the worker, sent on reconnect).
 //
 //   ShareOutbox outbox(/*capacity=*/100000);
 //   uint64_t id = outbox.Add(found);            // device thread

@@ -1,7 +1,7 @@
 // File: worker/scheduler/work_unit.h
 //
 // What the worker's scheduler hashes and what it hands back: WorkUnits leased by the master
-// (DESIGN.md §2: {unit_id, job_id, midstate_id, nonce_start, nonce_count} plus the midstate
+// (docs/DESIGN.md §2: {unit_id, job_id, midstate_id, nonce_start, nonce_count} plus the midstate
 // payload resolved to a ScanWork), the shares found in them, and each unit's final outcome.
 //
 //   WorkUnit unit{.unit_id = 7, .job_id = "j1", .midstate_id = 3,
