@@ -14,7 +14,7 @@ shift || true
 PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev
+  nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev libsecp256k1-dev
   clang libclang-rt-14-dev procps iproute2 iptables python3 chromium chromium-driver
   docker-compose python3-yaml systemd patchelf)
 # The deploy-lint tests render deploy/k8s with kubectl; another kubectl (e.g. a vendor package)
