@@ -35,6 +35,8 @@ inline constexpr uint32_t kRequiresWorkSelection = 1u << 1;
 inline constexpr uint32_t kRequiresVersionRolling = 1u << 2;
 inline constexpr uint32_t kRequiresFixedVersion = 1u << 0;  // SetupConnection.Success.flags
 inline constexpr uint32_t kRequiresExtendedChannels = 1u << 1;
+// extranonce_prefix + extranonce of a channel: SubmitSharesExtended.extranonce is a B0_32.
+inline constexpr size_t kMaxFullExtranonce = 32;
 
 #define SYNTH_SV2_MESSAGE(Struct, type, name, channel) \
   static constexpr uint8_t kType = type;               \

@@ -1,5 +1,6 @@
 #include "master/stratum/sv2_session.h"
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -12,7 +13,6 @@ namespace synth::stratum {
 namespace {
 
 constexpr uint32_t kOpenRequestId = 1;
-constexpr size_t kMaxFullExtranonce = 32;  // SubmitSharesExtended.extranonce is a B0_32.
 
 // SubmitShares.Error codes and the V1 verdicts they become (docs/DESIGN.md §9.3). The code is
 // matched up to its first ':' or space; unknown codes are "other".
@@ -86,10 +86,10 @@ absl::Status Sv2Session::OnFrame(const sv2::Frame& frame, absl::Time now) {
     return absl::OkStatus();
   }
   if (!m.ok()) return m.status();
-  return OnMessage(std::move(*m), now);
+  return OnMessage(std::move(*m));
 }
 
-absl::Status Sv2Session::OnMessage(sv2::Message msg, absl::Time now) {
+absl::Status Sv2Session::OnMessage(sv2::Message msg) {
   if (auto* m = std::get_if<sv2::SetupConnectionSuccess>(&msg)) return OnSetupSuccess(*m);
   if (auto* m = std::get_if<sv2::SetupConnectionError>(&msg)) {
     return absl::FailedPreconditionError(absl::StrFormat(
@@ -111,6 +111,10 @@ absl::Status Sv2Session::OnMessage(sv2::Message msg, absl::Time now) {
     LOG(WARNING) << url_ << ": " << sv2::MessageName(msg) << " before the channel opened; ignored";
     return absl::OkStatus();
   }
+  return OnChannelMessage(std::move(msg));
+}
+
+absl::Status Sv2Session::OnChannelMessage(sv2::Message msg) {
   if (auto* m = std::get_if<sv2::NewExtendedMiningJob>(&msg)) {
     return ForUs(m->channel_id) ? OnNewJob(std::move(*m)) : absl::OkStatus();
   }
@@ -123,18 +127,21 @@ absl::Status Sv2Session::OnMessage(sv2::Message msg, absl::Time now) {
   if (auto* m = std::get_if<sv2::SetExtranoncePrefix>(&msg)) {
     return m->channel_id == channel_id_ ? OnExtranoncePrefix(*m) : absl::OkStatus();
   }
-  if (auto* m = std::get_if<sv2::SubmitSharesSuccess>(&msg)) OnSubmitSuccess(*m);
-  if (auto* m = std::get_if<sv2::SubmitSharesError>(&msg)) OnSubmitError(*m);
-  if (auto* m = std::get_if<sv2::CloseChannel>(&msg); m && ForUs(m->channel_id)) {
-    return absl::UnavailableError(absl::StrCat("pool closed the channel: ", m->reason_code));
-  }
-  if (auto* m = std::get_if<sv2::UpdateChannelError>(&msg)) {
-    LOG(WARNING) << url_ << ": UpdateChannel refused: " << m->error_code;
-  }
-  if (auto* m = std::get_if<sv2::SetGroupChannel>(&msg)) {
-    for (uint32_t id : m->channel_ids) {
-      if (id == channel_id_) group_channel_id_ = m->group_channel_id;
+  if (auto* m = std::get_if<sv2::SubmitSharesSuccess>(&msg)) {
+    OnSubmitSuccess(*m);
+  } else if (auto* m = std::get_if<sv2::SubmitSharesError>(&msg)) {
+    OnSubmitError(*m);
+  } else if (auto* m = std::get_if<sv2::CloseChannel>(&msg)) {
+    if (ForUs(m->channel_id)) {
+      return absl::UnavailableError(absl::StrCat("pool closed the channel: ", m->reason_code));
     }
+  } else if (auto* m = std::get_if<sv2::UpdateChannelError>(&msg)) {
+    LOG(WARNING) << url_ << ": UpdateChannel refused: " << m->error_code;
+  } else if (auto* m = std::get_if<sv2::SetGroupChannel>(&msg)) {
+    if (absl::c_linear_search(m->channel_ids, channel_id_)) group_channel_id_ = m->group_channel_id;
+  } else if (!std::holds_alternative<sv2::ChannelEndpointChanged>(msg)) {
+    LOG_FIRST_N(WARNING, 20) << url_ << ": unexpected " << sv2::MessageName(msg)
+                             << " from the pool; ignored";
   }
   return absl::OkStatus();
 }
@@ -168,7 +175,7 @@ absl::Status Sv2Session::OnChannelOpen(const sv2::OpenExtendedMiningChannelSucce
     return absl::OkStatus();
   }
   if (m.extranonce_size == 0 ||
-      m.extranonce_prefix.size() + m.extranonce_size > kMaxFullExtranonce) {
+      m.extranonce_prefix.size() + m.extranonce_size > sv2::kMaxFullExtranonce) {
     return absl::InvalidArgumentError(
         absl::StrCat("OpenExtendedMiningChannel.Success: extranonce_size ", m.extranonce_size,
                      " with a ", m.extranonce_prefix.size(), "-byte prefix (need 1..32 in all)"));
@@ -215,7 +222,7 @@ void Sv2Session::Submit(const ClientShare& share, SubmitDone done, absl::Time no
   size_t padding =
       static_cast<size_t>(extranonce_size_ - std::min(extranonce_size_, kClientMaxExtranonce2Size));
   m.extranonce.resize(m.extranonce.size() + padding, 0);
-  if (m.extranonce.size() > kMaxFullExtranonce) {
+  if (m.extranonce.size() > sv2::kMaxFullExtranonce) {
     done(SubmitResult{SubmitOutcome::kRejected, kErrOther, "extranonce over 32 bytes", false});
     return;
   }

@@ -124,7 +124,8 @@ class Sv2Session {
   };
 
   void Send(const sv2::Message& m);
-  absl::Status OnMessage(sv2::Message m, absl::Time now);
+  absl::Status OnMessage(sv2::Message m);
+  absl::Status OnChannelMessage(sv2::Message m);  // Once the channel is open.
   absl::Status OnSetupSuccess(const sv2::SetupConnectionSuccess& m);
   absl::Status OnChannelOpen(const sv2::OpenExtendedMiningChannelSuccess& m);
   absl::Status OnNewJob(sv2::NewExtendedMiningJob m);

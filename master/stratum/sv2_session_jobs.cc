@@ -11,7 +11,6 @@ namespace synth::stratum {
 namespace {
 
 constexpr size_t kMaxFutureJobs = 16;
-constexpr size_t kMaxFullExtranonce = 32;
 
 }  // namespace
 
@@ -70,7 +69,8 @@ absl::Status Sv2Session::OnTarget(const sv2::U256& target) {
 }
 
 absl::Status Sv2Session::OnExtranoncePrefix(const sv2::SetExtranoncePrefix& m) {
-  if (m.extranonce_prefix.size() + static_cast<size_t>(extranonce_size_) > kMaxFullExtranonce) {
+  if (m.extranonce_prefix.size() + static_cast<size_t>(extranonce_size_) >
+      sv2::kMaxFullExtranonce) {
     return absl::InvalidArgumentError(absl::StrCat("SetExtranoncePrefix of ",
                                                    m.extranonce_prefix.size(), " bytes with ",
                                                    extranonce_size_, " bytes of extranonce"));

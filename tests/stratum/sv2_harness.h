@@ -104,6 +104,13 @@ class Sv2TestClient : public Sv2Session::Delegate {
     return result->value_or(SubmitResult{SubmitOutcome::kTimedOut, 0, "test timeout", false});
   }
 
+  // The session's current difficulty (the pool's last SetTarget).
+  double difficulty() {
+    double d = 0;
+    OnIo([&] { d = session_->difficulty(); });
+    return d;
+  }
+
   void SuggestDifficulty(double d) {
     OnIo([&] { session_->SuggestDifficulty(d, absl::Now()); });
   }
