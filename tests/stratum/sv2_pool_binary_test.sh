@@ -10,15 +10,17 @@ probe_bin=$2
 synth_init
 key=$SYNTH_TMP/authority.key
 
-start_pool() {  # NAME
+# start_pool NAME: starts synth-pool with its SV2 side and sets $url from its log. (Not in a
+# $(...) subshell: start_bg must record the PID in this shell for stop_pid and the cleanup.)
+start_pool() {
   start_bg "$1" "$pool_bin" --listen 127.0.0.1:0 --sv2-listen 127.0.0.1:0 \
     --sv2-authority-key-file "$key" --difficulty 0.00001 --job-interval 0 \
     --stats-json "$SYNTH_TMP/$1.json"
   wait_log "$1" 'SV2 listening on stratum2\+tcp://' 15 || fail "$1: no SV2 URL in the log"
-  grep -oE 'stratum2\+tcp://[^ ]+' "$SYNTH_TMP/$1.log" | head -n 1
+  url=$(grep -oE 'stratum2\+tcp://[^ ]+' "$SYNTH_TMP/$1.log" | head -n 1)
 }
 
-url=$(start_pool pool1)
+start_pool pool1
 echo "pool URL: $url"
 [ "$(stat -c %a "$key")" = 600 ] || fail "key file mode $(stat -c %a "$key"), want 600"
 secret=$(tr -d '\n' <"$key")
@@ -34,8 +36,10 @@ stop_pid "$(pid_of pool1)"
 [ "$(json_get "$SYNTH_TMP/pool1.json" sv2_channels)" = 1 ] || fail "pool did not count the channel"
 
 # A restart reads the same key: the URL's authority key does not change.
-url2=$(start_pool pool2)
-[ "${url2##*/}" = "${url##*/}" ] || fail "authority key changed across restarts: $url2 vs $url"
+first_url=$url
+start_pool pool2
+url2=$url
+[ "${url2##*/}" = "${first_url##*/}" ] || fail "authority key changed across restarts: $url2 vs $first_url"
 grep -q "authority key from $key" "$SYNTH_TMP/pool2.log" || fail "restart did not read the key file"
 # A probe that expects another authority is refused, and the pool keeps serving.
 wrong=${url2%/*}/9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh  # the specification's key
