@@ -1,5 +1,7 @@
 #include "master/stratum/sv2_session.h"
 
+#include <cmath>
+
 #include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -275,7 +277,9 @@ std::vector<Session::Unanswered> Sv2Session::TakePendingSubmits() {
 }
 
 void Sv2Session::SetNominalHashrate(double hashes_per_second, absl::Time now) {
-  config_.nominal_hash_rate = hashes_per_second;
+  // F32 on the wire: no NaN, no negative rate; a rate past 3.4e38 h/s is not a cluster.
+  if (!std::isfinite(hashes_per_second) || hashes_per_second < 0) hashes_per_second = 0;
+  config_.nominal_hash_rate = std::min(hashes_per_second, 3e38);
   update_due_ = true;
   MaybeUpdateChannel(now);
 }

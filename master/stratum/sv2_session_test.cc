@@ -378,10 +378,12 @@ TEST_F(Sv2SessionTest, UpdateChannelAtMostOncePerInterval) {
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[1].nominal_hash_rate, 3e9f);
   EXPECT_EQ(sent[1].maximum_target, sv2::MaxTarget());
+  session_.SetNominalHashrate(std::nan(""), now_ + absl::Seconds(15));  // Never sent as NaN.
   session_.SuggestDifficulty(8, now_ + absl::Seconds(20));
   sent = d_.Sent<m::UpdateChannel>();
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(sent[2].maximum_target, TargetFor(8));
+  EXPECT_EQ(sent[2].nominal_hash_rate, 0.0f);
 }
 
 TEST_F(Sv2SessionTest, AbortEndsEveryPendingSubmit) {
