@@ -3,6 +3,13 @@
 // that must fail. Raw-socket peers cover what a well-behaved endpoint never sends.
 #include <sys/socket.h>
 
+// A C++ standard header before asio.hpp: asio picks its handler allocator (aligned_alloc or
+// operator new) from a libstdc++ macro, and a file where asio comes first would pair one
+// allocator with the other's free (ASan: alloc-dealloc-mismatch).
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "asio.hpp"
 #include "common/bitcoin/uint256.h"
 #include "common/sv2/authority_key.h"
