@@ -2,6 +2,7 @@
 //
 //   synth-pool --listen 127.0.0.1:3333 --difficulty 0.01 --job-interval 30 --stats-json s.json
 //   synth-pool --fault drop --fault-every 10     # drop every connection every 10 s
+//   synth-pool --sv2-listen 127.0.0.1:3336       # Stratum V2 too; logs its stratum2+tcp:// URL
 //
 // SIGINT/SIGTERM: clean exit, final stats written.
 #include <signal.h>
@@ -34,6 +35,9 @@ ABSL_FLAG(std::string, fault, "",
 ABSL_FLAG(double, fault_every, 10, "Seconds between fault injections");
 ABSL_FLAG(std::string, reconnect_to, "", "HOST:PORT sent by --fault reconnect (default: self)");
 ABSL_FLAG(std::string, port_file, "", "Write the bound port here (for scripts using port 0)");
+ABSL_FLAG(std::string, sv2_listen, "", "Also serve Stratum V2 on HOST:PORT (port 0: ephemeral)");
+ABSL_FLAG(std::string, sv2_authority_key_file, "synth-pool-sv2-authority.key",
+          "SV2 authority secret key; created (mode 0600) when missing");
 
 namespace {
 
@@ -82,6 +86,13 @@ int main(int argc, char** argv) {
   o.extranonce2_size = absl::GetFlag(FLAGS_extranonce2_size);
   o.password = absl::GetFlag(FLAGS_password);
   o.stats_json = absl::GetFlag(FLAGS_stats_json);
+  if (!absl::GetFlag(FLAGS_sv2_listen).empty()) {
+    if (!SplitHostPort(absl::GetFlag(FLAGS_sv2_listen), &o.sv2.listen_host, &o.sv2.listen_port)) {
+      LOG(ERROR) << "--sv2_listen must be HOST:PORT";
+      return 2;
+    }
+    o.sv2.authority_key_file = absl::GetFlag(FLAGS_sv2_authority_key_file);
+  }
   const std::string fault = absl::GetFlag(FLAGS_fault);
 
   sigset_t signals;

@@ -9,6 +9,7 @@
 #include "common/bitcoin/hex.h"
 #include "common/logging.h"
 #include "master/pool/server_internal.h"
+#include "master/pool/sv2_server_internal.h"
 
 namespace synth::pool {
 
@@ -19,6 +20,8 @@ PoolServer::Impl::Impl(const PoolOptions& options)
   epoch_ = options.epoch;
   while (epoch_ == 0) epoch_ = std::random_device{}();
 }
+
+PoolServer::Impl::~Impl() = default;
 
 absl::Status PoolServer::Impl::Listen() {
   asio::error_code ec;
@@ -40,6 +43,7 @@ absl::Status PoolServer::Impl::Listen() {
 void PoolServer::Impl::Run() {
   MakeJob(true);
   Accept();
+  if (sv2_) sv2_->Start();
   ScheduleJob();
   ScheduleStats();
   thread_ = std::thread([this] { io_.run(); });
@@ -55,6 +59,7 @@ void PoolServer::Impl::Shutdown() {
       job_timer_.cancel();
       stats_timer_.cancel();
       ForEachSession([](Session& s) { s.Close(); });
+      if (sv2_) sv2_->Stop();
     });
     io_.stop();
     thread_.join();
@@ -128,6 +133,7 @@ void PoolServer::Impl::MakeJob(bool clean) {
   ForEachSession([&](Session& s) {
     if (s.subscribed_) NotifyJob(s, job);
   });
+  if (sv2_) sv2_->OnJob(job);
 }
 
 void PoolServer::Impl::NotifyJob(Session& s, const stratum::StratumJob& job) {
@@ -193,7 +199,8 @@ std::string StatsToJson(const PoolStats& s) {
             {"rejected", total_rejected},       {"rejected_by_code", rejected},
             {"accepted_work", s.accepted_work}, {"blocks", s.blocks},
             {"bad_lines", s.bad_lines},         {"shares_checked", s.checked},
-            {"check_seconds", s.check_seconds}};
+            {"check_seconds", s.check_seconds}, {"sv2_connections", s.sv2_connections},
+            {"sv2_channels", s.sv2_channels},   {"sv2_bad_input", s.sv2_bad_input}};
   return j.dump();
 }
 
@@ -206,6 +213,11 @@ absl::StatusOr<std::unique_ptr<PoolServer>> PoolServer::Start(const PoolOptions&
   }
   auto impl = std::make_unique<Impl>(options);
   if (absl::Status s = impl->Listen(); !s.ok()) return s;
+  if (options.sv2.listen_port >= 0) {
+    absl::StatusOr<std::unique_ptr<Sv2Server>> sv2 = Sv2Server::Create(*impl, options.sv2);
+    if (!sv2.ok()) return sv2.status();
+    impl->sv2_ = std::move(*sv2);
+  }
   impl->Run();
   LOG(INFO) << "synth-pool listening on " << options.listen_host << ":" << impl->port_
             << " difficulty " << options.difficulty << " job interval " << options.job_interval_s
@@ -216,6 +228,8 @@ absl::StatusOr<std::unique_ptr<PoolServer>> PoolServer::Start(const PoolOptions&
 PoolServer::PoolServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PoolServer::~PoolServer() { Stop(); }
 int PoolServer::port() const { return impl_->port_; }
+int PoolServer::sv2_port() const { return impl_->sv2_ ? impl_->sv2_->port() : 0; }
+std::string PoolServer::sv2_url() const { return impl_->sv2_ ? impl_->sv2_->Url() : ""; }
 void PoolServer::Stop() { impl_->Shutdown(); }
 
 PoolStats PoolServer::Stats() const {
@@ -236,6 +250,7 @@ void PoolServer::SetDifficulty(double difficulty) {
       s.difficulty_ = std::max(difficulty, s.min_difficulty_);
       s.Send(stratum::EncodeNotification("mining.set_difficulty", json::array({s.difficulty_})));
     });
+    if (impl_->sv2_) impl_->sv2_->SetDifficulty(difficulty);
   });
 }
 
@@ -244,7 +259,10 @@ void PoolServer::SetRejectAll(int code) {
 }
 
 void PoolServer::DropAll() {
-  impl_->OnIo([&] { impl_->ForEachSession([](Session& s) { s.Close(); }); });
+  impl_->OnIo([&] {
+    impl_->ForEachSession([](Session& s) { s.Close(); });
+    if (impl_->sv2_) impl_->sv2_->DropAll();
+  });
 }
 
 void PoolServer::SendRaw(const std::string& line) {
@@ -267,12 +285,16 @@ void PoolServer::ChangeExtranonce() {
           "mining.set_extranonce",
           stratum::MakeSetExtranonceParams({s.extranonce1_, s.extranonce2_size_})));
     });
+    if (impl_->sv2_) impl_->sv2_->ChangeExtranonce();
   });
 }
 
 void PoolServer::SendReconnect(const std::string& host, int port, int wait_s) {
   SendRaw(stratum::EncodeNotification("client.reconnect",
                                       stratum::MakeReconnectParams({host, port, wait_s})));
+  impl_->OnIo([&] {
+    if (impl_->sv2_) impl_->sv2_->SendReconnect(host, port);
+  });
 }
 
 void PoolServer::ShowMessage(const std::string& text) {

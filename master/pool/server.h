@@ -26,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "master/pool/block_template.h"
+#include "master/pool/sv2_server.h"
 
 namespace synth::pool {
 
@@ -46,6 +47,7 @@ struct PoolOptions {
   // so a restarted pool never hands out the extranonce1 or job ids of the previous process (a
   // client cannot mistake the new session for a resumed one). 0: random at start.
   uint32_t epoch = 0;
+  Sv2Options sv2;                      // The Stratum V2 side (sv2_server.h); off by default.
 };
 
 // Counters since start. accepted_work sums the difficulty of accepted shares.
@@ -62,6 +64,9 @@ struct PoolStats {
   double check_seconds = 0;            // Time spent in CheckShare.
   std::string last_client_version;     // Answer to client.get_version.
   std::string last_message_error;      // Last bad-input reason (for tests and logs).
+  uint64_t sv2_connections = 0;        // SV2: connections accepted,
+  uint64_t sv2_channels = 0;           // channels opened,
+  uint64_t sv2_bad_input = 0;          // connections dropped for bad input (handshake, frames).
 };
 
 // Returns the counters as one JSON object (the --stats-json format).
@@ -77,6 +82,8 @@ class PoolServer {
   PoolServer& operator=(const PoolServer&) = delete;
 
   int port() const;
+  int sv2_port() const;         // 0 without an SV2 side.
+  std::string sv2_url() const;  // stratum2+tcp://HOST:PORT/AUTHORITY_KEY; empty without one.
   PoolStats Stats() const;
   std::string StatsJson() const;
   // Closes every connection, stops the io thread and writes the stats file. Idempotent.

@@ -22,10 +22,12 @@
 namespace synth::pool {
 
 class Session;
+class Sv2Server;
 
 class PoolServer::Impl {
  public:
   explicit Impl(const PoolOptions& options);
+  ~Impl();
   absl::Status Listen();
   void Run();  // Starts the io thread.
   void Shutdown();
@@ -72,6 +74,7 @@ class PoolServer::Impl {
   mutable absl::Mutex stats_mu_;
   PoolStats stats_ ABSL_GUARDED_BY(stats_mu_);
   int port_ = 0;
+  std::unique_ptr<Sv2Server> sv2_;  // The SV2 side, when enabled.
 
  private:
   void Accept();

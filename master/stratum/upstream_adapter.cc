@@ -30,8 +30,9 @@ class ClientUpstream : public jobs::Upstream {
   }
 
   void Submit(const jobs::UpstreamShare& share, SubmitCallback done) override {
-    ClientShare s{share.job_id, share.extranonce2, share.ntime, share.nonce,
-                  share.has_version_bits ? share.version_bits : 0};
+    // The full header version: a V1 session sends only `version & mask`, an SV2 session the
+    // whole of it.
+    ClientShare s{share.job_id, share.extranonce2, share.ntime, share.nonce, share.version};
     absl::MutexLock l(&mu_);
     if (!client_) {
       done(jobs::SubmitResult{.accepted = false, .code = 0, .reason = "not started", .not_sent = true});

@@ -47,10 +47,12 @@ TEST(UpstreamAdapterTest, JobsAndVerdictsCrossTheMasterInterface) {
       pool::FindNonce(sj, j.extranonce1, en2, (j.version & ~j.version_mask) | bits, j.ntime, kTinyDiff);
   ASSERT_TRUE(nonce.has_value());
   std::optional<jobs::SubmitResult> result;
-  (*up)->Submit({j.job_id, en2, j.ntime, *nonce, true, bits}, [&](const jobs::SubmitResult& r) {
-    absl::MutexLock l(&mu);
-    result = r;
-  });
+  uint32_t version = (j.version & ~j.version_mask) | bits;
+  (*up)->Submit({j.job_id, en2, j.ntime, *nonce, true, bits, version},
+                [&](const jobs::SubmitResult& r) {
+                  absl::MutexLock l(&mu);
+                  result = r;
+                });
   ASSERT_TRUE(WaitFor([&] {
     absl::MutexLock l(&mu);
     return result.has_value();
