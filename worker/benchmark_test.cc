@@ -33,10 +33,35 @@ TEST(BenchmarkTest, AutoMeasuresEveryUsableCoreAndTotalsTheSelectedOne) {
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
   std::vector<const hash::HashCore*> usable = hash::UsableCores();
   ASSERT_EQ(j["implementations"].size(), usable.size());
-  const size_t first = hash::PreferredForAuto(*usable.front()) ? 0 : 1;
-  EXPECT_EQ(j["selected_cpu_impl"], std::string(usable[first]->Name()));
+  const hash::HashCore* fastest = hash::MeasuredCores().front().core;
+  EXPECT_EQ(j["selected_cpu_impl"], std::string(fastest->Name()));
+  size_t selected = 0;
+  while (selected < usable.size() && usable[selected] != fastest) ++selected;
+  ASSERT_LT(selected, usable.size());
   EXPECT_DOUBLE_EQ(j["total_hashes_per_second"].get<double>(),
-                   j["implementations"][first]["hashes_per_second"].get<double>());
+                   j["implementations"][selected]["hashes_per_second"].get<double>());
+  // The clock is measured, and each CPU row is accounted in cycles per nonce by it.
+  const double clock = j["cpu_clock_hz"].get<double>();
+  EXPECT_GT(clock, 0);
+  EXPECT_GT(j["cpu_family"].get<int>(), 0);
+  const auto& row = j["implementations"][selected];
+  EXPECT_NEAR(row["cycles_per_nonce"].get<double>(),
+              clock / row["hashes_per_second"].get<double>(), 1e-6 * clock);
+}
+
+TEST(BenchmarkTest, ListHashCoresShowsTimingsAndThePick) {
+  const std::string list = ListHashCores();
+  for (const hash::HashCore* core : hash::AllCores()) {
+    EXPECT_NE(list.find(std::string(core->Name())), std::string::npos) << core->Name();
+  }
+  // Below the header, the first row is the fastest core, the only one marked as auto's pick.
+  std::string rows = list.substr(list.find('\n') + 1);
+  std::string first_row = rows.substr(0, rows.find('\n'));
+  EXPECT_EQ(first_row.rfind(std::string(hash::MeasuredCores().front().core->Name()) + " ", 0), 0u)
+      << list;
+  EXPECT_NE(first_row.find("<- auto"), std::string::npos) << list;
+  EXPECT_EQ(list.find("<- auto"), list.rfind("<- auto"));
+  EXPECT_NE(list.find("cycles/nonce"), std::string::npos);
 }
 
 TEST(BenchmarkTest, RejectsBadOptions) {

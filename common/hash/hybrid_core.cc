@@ -4,7 +4,7 @@
 // bound by the vector ALUs, so the SHA-NI nonces use issue slots the AVX-512 code leaves free.
 // This file alone is compiled with -mavx512f -mavx512vl -mavx512bw -msha -msse4.1 -mssse3.
 // Intel CPUs penalize the legacy-SSE SHA instructions while zmm upper state is dirty (0.3 MH/s
-// on a Xeon), so the dispatcher picks this core automatically on AMD only (PreferredForAuto).
+// on a Xeon); the dispatcher times it against the others and picks it only where it is fastest.
 #include "common/hash/avx512_ops.h"
 #include "common/hash/cores.h"
 #include "common/hash/lane_kernel.h"
