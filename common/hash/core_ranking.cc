@@ -48,10 +48,14 @@ std::vector<CoreTiming> RankCores(std::span<const HashCore* const> cores, CoreTi
                                   const TimingPlan& plan) {
   std::vector<CoreTiming> timings;
   for (const HashCore* core : cores) timings.push_back({core, 0});
+  double leader = 0;
   for (int round = 0; round < plan.rounds; ++round) {
+    const double bar = round == 0 ? 0 : leader * plan.contender_share;
     for (CoreTiming& t : timings) {
+      if (t.hashes_per_second < bar) continue;
       t.hashes_per_second =
           std::max(t.hashes_per_second, timer.HashesPerSecond(*t.core, plan.slice_seconds));
+      leader = std::max(leader, t.hashes_per_second);
     }
   }
   std::stable_sort(timings.begin(), timings.end(), [](const CoreTiming& a, const CoreTiming& b) {

@@ -55,18 +55,23 @@ class ScanTimer final : public CoreTimer {
   uint32_t next_nonce_ = 0;  // Each chunk hashes new nonces.
 };
 
-// How long RankCores times: `rounds` passes over the cores, `slice_seconds` per core per pass.
+// How long RankCores times: a first pass over every core, then `rounds - 1` more passes over
+// the contenders (cores whose best so far is within `contender_share` of the leader's),
+// `slice_seconds` per core per pass.
 struct TimingPlan {
   int rounds = 3;
-  double slice_seconds = 0.008;
+  double slice_seconds = 0.007;
+  double contender_share = 0.75;
 };
 
-// The dispatcher's start-up plan: 3 x 8 ms per core, 120 ms for five cores.
-inline constexpr TimingPlan kStartupTiming{3, 0.008};
+// The dispatcher's start-up plan: 7 ms per core, then two more slices for the contenders; at
+// most 7 x 3 x 7 ms = 147 ms for the seven cores, 77 ms where one core leads clearly.
+inline constexpr TimingPlan kStartupTiming{3, 0.007, 0.75};
 
-// Times each core of `cores` `plan.rounds` times, round-robin (so a clock ramp or a burst of
-// load from elsewhere falls on every core alike), keeps each core's best slice and returns the
-// cores fastest first; cores with equal rates keep their order in `cores`.
+// Times each core of `cores` once, then the contenders `plan.rounds - 1` more times,
+// round-robin (so a clock ramp or a burst of load from elsewhere falls on every core alike),
+// keeps each core's best slice and returns the cores fastest first; cores with equal rates keep
+// their order in `cores`.
 std::vector<CoreTiming> RankCores(std::span<const HashCore* const> cores, CoreTimer& timer,
                                   const TimingPlan& plan = kStartupTiming);
 

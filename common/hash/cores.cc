@@ -55,6 +55,20 @@ const HashCore& HybridCore() {
   return core;
 }
 
+const HashCore& Hybrid2Core() {
+  static const FunctionCore core("avx512-sha2",
+                                 DetectCpuFeatures().avx512 && DetectCpuFeatures().sha_ni,
+                                 internal::ScanHybrid2);
+  return core;
+}
+
+const HashCore& Hybrid1Core() {
+  static const FunctionCore core("avx512-sha1",
+                                 DetectCpuFeatures().avx512 && DetectCpuFeatures().sha_ni,
+                                 internal::ScanHybrid1);
+  return core;
+}
+
 const HashCore& Avx512Core() {
   static const FunctionCore core("avx512", DetectCpuFeatures().avx512, internal::ScanAvx512);
   return core;

@@ -67,10 +67,12 @@ class CoreTest : public ::testing::TestWithParam<const HashCore*> {
   }
 };
 
-// 2^20 nonces over four random midstates; about one nonce in 1024 is a share. The reference
-// sets are computed once and shared by every core.
+// 2^18 nonces over four random midstates; about one nonce in 256 is a share. The reference
+// sets are computed once and shared by every core. (2^18, not more: the hybrid cores run at
+// ~0.3 MH/s on Intel, where zmm/legacy-SSE switches are slow, and the suite runs under the
+// sanitizers too.)
 TEST_P(CoreTest, RandomMidstatesMatchReference) {
-  constexpr uint64_t kPerWork = uint64_t{1} << 18;
+  constexpr uint64_t kPerWork = uint64_t{1} << 16;
   struct Case {
     ScanWork work;
     uint32_t start;
@@ -80,7 +82,7 @@ TEST_P(CoreTest, RandomMidstatesMatchReference) {
     std::mt19937 rng(20261124);
     auto* v = new std::vector<Case>;
     for (int i = 0; i < 4; ++i) {
-      ScanWork work = RandomWork(rng, 0x003fffff);
+      ScanWork work = RandomWork(rng, 0x00ffffff);
       uint32_t start = rng();
       if (i == 3) start = static_cast<uint32_t>((uint64_t{1} << 32) - kPerWork);  // ends at 2^32
       v->push_back({work, start, ReferenceScan(work, start, kPerWork)});

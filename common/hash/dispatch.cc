@@ -85,7 +85,8 @@ std::string TimingsText(const std::vector<CoreTiming>& timings) {
 
 const std::vector<const HashCore*>& AllCores() {
   static const auto* cores = new std::vector<const HashCore*>{
-      &HybridCore(), &Avx512Core(), &ShaNiCore(), &Avx2Core(), &ScalarCore()};
+      &HybridCore(), &Hybrid2Core(), &Hybrid1Core(), &Avx512Core(), &ShaNiCore(), &Avx2Core(),
+      &ScalarCore()};
   return *cores;
 }
 

@@ -32,7 +32,8 @@ namespace synth::hash {
 // (the order of --list-hash-cores; timing ties keep it).
 const std::vector<const HashCore*>& AllCores();
 
-// Returns the names of AllCores(), comma-separated ("avx512-sha,avx512,sha-ni,avx2,scalar").
+// Returns the names of AllCores(), comma-separated
+// ("avx512-sha,avx512-sha2,avx512-sha1,avx512,sha-ni,avx2,scalar").
 std::string CoreNames();
 
 // Returns the core named `name`, or nullptr.
