@@ -150,6 +150,15 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
       ASSIGN_OR_RETURN(double rate, MeasureImpl(cpus, options.seconds, &report));
       if (core == selected) report.total_hashes_per_second += rate;
     }
+    if (selected->MaxRow() >= kBenchmarkRollingVersions) {
+      // Version rolling as the master leases it (rows of sibling midstates): the selected core
+      // shares each nonce's message schedule among them. An equivalent rate, not in the total.
+      LOG(INFO) << "benchmark: " << selected->Name() << " with " << kBenchmarkRollingVersions
+                << " versions per nonce";
+      std::vector<std::unique_ptr<Device>> cpus = CreateCpuDevices(selected, report.threads);
+      RETURN_IF_ERROR(
+          MeasureImpl(cpus, options.seconds, &report, kBenchmarkRollingVersions).status());
+    }
   }
   if (!gpus.empty()) {
     ASSIGN_OR_RETURN(double rate, MeasureImpl(gpus, options.seconds, &report));
@@ -216,7 +225,8 @@ std::string ReportTable(const BenchmarkReport& report) {
   }
   absl::StrAppend(&out, "per implementation:\n");
   for (const ImplRate& i : report.implementations) {
-    bool selected = i.kind == DeviceKind::kCpu && i.impl == report.selected_cpu_impl;
+    bool selected =
+        i.kind == DeviceKind::kCpu && i.versions == 1 && i.impl == report.selected_cpu_impl;
     const double cycles = CyclesPerNonce(report, i);
     absl::StrAppendFormat(&out, "  %-14s %-5s x%-3d %12.2f MH/s%s%s%s\n", i.impl,
                           DeviceKindName(i.kind), i.devices, i.hashes_per_second / 1e6,

@@ -19,7 +19,9 @@
 // implementation's cycles_per_nonce is that clock over its rate per device.
 // Implementations run one after another (never two CPU cores at once); the total is what the
 // worker would run: the selected CPU core's rate (the dispatcher's pick, or --hash-core) plus
-// every GPU's.
+// every GPU's. The selected CPU core (when it hashes rows, HashCore::MaxRow) and the GPUs are
+// measured a second time with kBenchmarkRollingVersions sibling midstates per nonce, as with a
+// version-rolling pool: rows with "versions": 4 and an equivalent rate, not in the total.
 //
 // Thread-safety: RunBenchmark starts and joins its own threads; call it from one thread.
 #ifndef SYNTH_WORKER_BENCHMARK_H_

@@ -12,15 +12,17 @@ TEST(BenchmarkTest, OneCoreReportsParseableJson) {
       RunBenchmark({.seconds = 0.2, .threads = 2, .hash_core = "scalar", .devices = "cpu"});
   ASSERT_TRUE(report.ok()) << report.status();
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
-  ASSERT_EQ(j["devices"].size(), 2u);
+  // Two threads plain, then the same two with 4 rolled versions per nonce (scalar hashes rows).
+  ASSERT_EQ(j["devices"].size(), 4u);
   double sum = 0;
   for (const auto& d : j["devices"]) {
     EXPECT_EQ(d["kind"], "cpu");
     EXPECT_EQ(d["impl"], "scalar");
     EXPECT_GT(d["hashes_per_second"].get<double>(), 1e5);
-    sum += d["hashes_per_second"].get<double>();
+    if (d["versions"] == 1) sum += d["hashes_per_second"].get<double>();
   }
   EXPECT_EQ(j["devices"][1]["name"], "cpu1");
+  EXPECT_EQ(j["devices"][3]["versions"], kBenchmarkRollingVersions);
   EXPECT_DOUBLE_EQ(j["total_hashes_per_second"].get<double>(), sum);
   EXPECT_EQ(j["selected_cpu_impl"], "scalar");
   EXPECT_NE(ReportTable(*report).find("total:"), std::string::npos);
@@ -32,8 +34,15 @@ TEST(BenchmarkTest, AutoMeasuresEveryUsableCoreAndTotalsTheSelectedOne) {
   ASSERT_TRUE(report.ok()) << report.status();
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
   std::vector<const hash::HashCore*> usable = hash::UsableCores();
-  ASSERT_EQ(j["implementations"].size(), usable.size());
   const hash::HashCore* fastest = hash::MeasuredCores().front().core;
+  const bool rows = fastest->MaxRow() >= kBenchmarkRollingVersions;
+  ASSERT_EQ(j["implementations"].size(), usable.size() + (rows ? 1 : 0));
+  if (rows) {  // The version-rolling row of the selected core comes last, outside the total.
+    const auto& rolling = j["implementations"].back();
+    EXPECT_EQ(rolling["impl"], std::string(fastest->Name()));
+    EXPECT_EQ(rolling["versions"], kBenchmarkRollingVersions);
+    EXPECT_GT(rolling["hashes_per_second"].get<double>(), 0);
+  }
   EXPECT_EQ(j["selected_cpu_impl"], std::string(fastest->Name()));
   size_t selected = 0;
   while (selected < usable.size() && usable[selected] != fastest) ++selected;

@@ -46,6 +46,15 @@ void ScanHybrid2(const ScanWork& work, uint32_t start, uint64_t count, std::vect
 void ScanHybrid1(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 
+// The row loops (HashCore::ScanRow) of the lane cores: works[0..n) share their tail and target
+// (SharesTail), 2 <= n <= kMaxRowWorks; found work indexes are relative to `works`.
+void ScanRowScalar(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                   std::vector<RowFound>* found);
+void ScanRowAvx2(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                 std::vector<RowFound>* found);
+void ScanRowAvx512(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                   std::vector<RowFound>* found);
+
 }  // namespace internal
 }  // namespace synth::hash
 

@@ -202,6 +202,107 @@ TEST_P(CoreTest, FindsGenesisBlock) {
   EXPECT_EQ(Scan(work, nonce - (1 << 15), 1 << 16), std::vector<uint32_t>{nonce});
 }
 
+// Sibling works of version rolling: `n` headers that differ only in the version's BIP 320 bits.
+std::vector<ScanWork> Siblings(std::vector<uint8_t> header, const Target256& target, int n) {
+  std::vector<ScanWork> works;
+  for (int v = 0; v < n; ++v) {
+    std::vector<uint8_t> rolled = header;
+    rolled[1] = static_cast<uint8_t>(rolled[1] ^ ((v & 7) << 5));  // Bits 13..15 of the version.
+    rolled[2] = static_cast<uint8_t>(rolled[2] ^ (v >> 3));         // Bits 16..20.
+    works.push_back(MakeScanWork(rolled, target));
+  }
+  return works;
+}
+
+std::vector<RowFound> ReferenceRow(std::span<const ScanWork> works, uint32_t start,
+                                   uint64_t count) {
+  std::vector<RowFound> found;
+  for (size_t w = 0; w < works.size(); ++w) {
+    for (uint32_t n : ReferenceScan(works[w], start, count)) {
+      found.push_back({static_cast<uint32_t>(w), n});
+    }
+  }
+  return found;
+}
+
+std::vector<RowFound> Sorted(std::vector<RowFound> found) {
+  std::sort(found.begin(), found.end(), [](const RowFound& a, const RowFound& b) {
+    return a.work != b.work ? a.work < b.work : a.nonce < b.nonce;
+  });
+  return found;
+}
+
+// Rows of 1 to 9 sibling works (past kMaxRowWorks = 8: the core splits them), odd counts and a
+// range ending at 2^32; about one nonce in 256 is a share of each work.
+TEST_P(CoreTest, RowsOfSiblingWorksMatchReference) {
+  std::mt19937 rng(310);
+  std::vector<uint8_t> header(80);
+  for (uint8_t& b : header) b = static_cast<uint8_t>(rng());
+  Target256 target;
+  for (uint32_t& w : target) w = rng();
+  target[7] = 0x00ffffff;
+  size_t total = 0;
+  for (int n : {1, 2, 3, 8, 9}) {
+    std::vector<ScanWork> works = Siblings(header, target, n);
+    ASSERT_TRUE(SharesTail(works));
+    const uint64_t count = n == 9 ? 1001 : 3333;
+    const uint32_t start = n == 3 ? static_cast<uint32_t>((uint64_t{1} << 32) - count) : rng();
+    std::vector<RowFound> got;
+    GetParam()->ScanRow(works, start, count, &got);
+    std::vector<RowFound> expected = ReferenceRow(works, start, count);
+    EXPECT_EQ(Sorted(got), expected) << n << " works from " << start;
+    total += expected.size();
+  }
+  EXPECT_GT(total, 200u);
+  std::vector<RowFound> none;
+  GetParam()->ScanRow(Siblings(header, target, 4), 77, 0, &none);
+  EXPECT_TRUE(none.empty());
+}
+
+// Works that do not share a tail (another ntime) or a target are still scanned exactly.
+TEST_P(CoreTest, RowsThatDoNotShareATailFallBackToOneScanPerWork) {
+  std::mt19937 rng(311);
+  std::vector<uint8_t> header(80);
+  for (uint8_t& b : header) b = static_cast<uint8_t>(rng());
+  Target256 target;
+  target.fill(0xffffffff);
+  target[7] = 0x00ffffff;
+  std::vector<ScanWork> works = Siblings(header, target, 3);
+  header[70] ^= 1;  // ntime
+  works.push_back(MakeScanWork(header, target));
+  works[1].target[7] = 0x01ffffff;
+  EXPECT_FALSE(SharesTail(works));
+  std::vector<RowFound> got;
+  GetParam()->ScanRow(works, 1000, 2049, &got);
+  EXPECT_EQ(Sorted(got), ReferenceRow(works, 1000, 2049));
+}
+
+// Block 500000 among three rolled siblings: only the real header (work 2) meets its target.
+TEST_P(CoreTest, FindsBlock500000InARowOfRolledVersions) {
+  const uint8_t prev[32] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x79, 0x62,
+                            0x06, 0x6d, 0xcd, 0x66, 0x75, 0x83, 0x08, 0x83, 0x51, 0x6b, 0xcf,
+                            0x40, 0x04, 0x7d, 0x42, 0x74, 0x0a, 0x85, 0xeb, 0x29, 0x19};
+  const uint8_t merkle[32] = {0x31, 0x95, 0x1c, 0x69, 0x42, 0x8a, 0x95, 0xa4, 0x6b, 0x51, 0x7f,
+                              0xfb, 0x0d, 0xe1, 0x2f, 0xec, 0x1b, 0xd0, 0xb2, 0x39, 0x2a, 0xec,
+                              0x07, 0xb6, 0x45, 0x73, 0xe0, 0x3d, 0xed, 0x31, 0x62, 0x1f};
+  const uint32_t nonce = 1560058197;
+  std::vector<uint8_t> header = Header(0x20000000, prev, merkle, 1513622125, 0x18009645, nonce);
+  std::vector<ScanWork> works = Siblings(header, TargetFromBits(0x18009645), 4);
+  std::swap(works[0], works[2]);  // Siblings(..)[0] is the real header.
+  std::vector<RowFound> got;
+  GetParam()->ScanRow(works, nonce - (1 << 12), 1 << 13, &got);
+  EXPECT_EQ(got, (std::vector<RowFound>{{2, nonce}}));
+}
+
+// The lane cores share each nonce's schedule across a row; the others scan one work at a time.
+TEST(CoreRowTest, LaneCoresHashRowsTogether) {
+  EXPECT_EQ(ScalarCore().MaxRow(), kMaxRowWorks);
+  EXPECT_EQ(Avx2Core().MaxRow(), kMaxRowWorks);
+  EXPECT_EQ(Avx512Core().MaxRow(), kMaxRowWorks);
+  EXPECT_EQ(ShaNiCore().MaxRow(), 1);
+  EXPECT_EQ(HybridCore().MaxRow(), 1);
+}
+
 std::vector<const HashCore*> CoresUnderTest() {
   std::vector<const HashCore*> cores = AllCores();
   cores.push_back(&ShaNiPlainCore());
