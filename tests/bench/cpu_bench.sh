@@ -15,7 +15,8 @@
 # here. Without CPUMINER_OPT only synth runs and the ratio column says so.
 #
 # THREADS="1 16" overrides the thread counts (default: 1 and nproc). Each run lasts SECONDS
-# (at least 20): synth-worker --benchmark --devices=cpu --hash-core=<the core auto picks>, and
+# (at least 20): synth-worker --benchmark --devices=cpu --hash-core=<the core auto picks> (which
+# also measures that core with 4 rolled versions per nonce, another SECONDS: an extra column), and
 # cpuminer -a sha256d --benchmark -t N --cpu-priority=2, stopped with SIGINT after SECONDS;
 # cpuminer-opt's rate is its last "Total: X MH/s" line, a cumulative average (hashes / whole
 # seconds since start, so it reads up to 1/SECONDS high). --cpu-priority=2 runs its threads at
@@ -95,8 +96,10 @@ for t in threads:
         cpu = j
         clocks.append(j["cpu_clock_hz"])
         s = j["total_hashes_per_second"] / 1e6
+        roll = sum(i["hashes_per_second"] for i in j["implementations"]
+                   if i["kind"] == "cpu" and i["versions"] > 1) / 1e6
         c = cpuminer_rate(os.path.join(tmp, f"cpuminer_t{t}_r{r}.log")) if cpuminer else None
-        rows.append((t, r, s, c))
+        rows.append((t, r, s, c, roll))
 info = cpuinfo()
 clock = statistics.median(clocks)
 read = lambda name: open(os.path.join(tmp, name)).read().strip()
@@ -110,8 +113,8 @@ print(f"synth: synth-worker --benchmark --devices=cpu --hash-core={core} (auto's
       f"last 'Total' of {seconds} s; {reps} alternating runs per thread count")
 print()
 print(f"| threads | synth `{core}` MH/s | cpuminer-opt MH/s | ratio (median) | synth cycles/nonce "
-      f"| cpuminer-opt cycles/nonce |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+      f"| cpuminer-opt cycles/nonce | synth, 4 rolled versions: MH/s-eq, ratio |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for t in threads:
     mine = [r for r in rows if r[0] == t]
     s = statistics.median(r[2] for r in mine)
@@ -119,13 +122,23 @@ for t in threads:
     c = statistics.median(cs) if cs else None
     ratios = [r[2] / r[3] for r in mine if r[3]]
     ratio = f"**{statistics.median(ratios):.2f}x**" if ratios else "-"
+    rolls = [r[4] for r in mine if r[4]]
+    roll = "-"
+    if rolls:
+        roll_ratios = [r[4] / r[3] for r in mine if r[3] and r[4]]
+        roll = f"{statistics.median(rolls):.2f}" + (
+            f", {statistics.median(roll_ratios):.2f}x" if roll_ratios else "")
     cyc = lambda mhs: f"{clock * t / (mhs * 1e6):.1f}" if mhs else "-"
-    print(f"| {t} | {s:.2f} | {f'{c:.2f}' if c else '-'} | {ratio} | {cyc(s)} | {cyc(c)} |")
+    print(f"| {t} | {s:.2f} | {f'{c:.2f}' if c else '-'} | {ratio} | {cyc(s)} | {cyc(c)} | {roll} |")
 print()
-print("runs (threads, run: synth / cpuminer-opt MH/s, ratio):")
-for t, r, s, c in rows:
+print("The ratio is synth's plain rate over cpuminer-opt's (the bar). The last column is synth with")
+print("4 sibling midstates per nonce (a version-rolling pool; cpuminer-opt does not roll): headers")
+print("hashed per second, an equivalent rate, measured right after the plain one.")
+print()
+print("runs (threads, run: synth / cpuminer-opt MH/s, ratio; synth rolling MH/s-eq):")
+for t, r, s, c, roll in rows:
     print(f"  {t:>3} thr, run {r + 1}: {s:8.2f} / {f'{c:8.2f}' if c else '       -'}"
-          f"{f'   {s / c:.3f}x' if c else ''}")
+          f"{f'   {s / c:.3f}x' if c else ''}{f';  {roll:8.2f}' if roll else ''}")
 print()
 print("synth-worker --list-hash-cores:")
 print(read("cores"))
