@@ -56,6 +56,7 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
   std::vector<FoundNonce> found;
   uint64_t next = 0;
   const Clock::time_point start = Clock::now();
+  const double cpu_start = hash::ThreadCpuSeconds();
   while (!stop->load(std::memory_order_relaxed)) {
     found.clear();
     uint64_t n = uint64_t{1} << 22;
@@ -71,6 +72,10 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
   }
   rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   rate.hashes_per_second = rate.seconds > 0 ? rate.hashes / rate.seconds : 0;
+  if (!gpu) {
+    rate.cpu_seconds = hash::ThreadCpuSeconds() - cpu_start;
+    rate.hashes_per_cpu_second = rate.cpu_seconds > 0 ? rate.hashes / rate.cpu_seconds : 0;
+  }
   return rate;
 }
 
@@ -82,6 +87,7 @@ absl::StatusOr<double> MeasureImpl(std::span<const std::unique_ptr<Device>> devi
                 0};
   for (DeviceRate& r : rates) {
     impl.hashes_per_second += r.hashes_per_second;
+    impl.hashes_per_cpu_second += r.hashes_per_cpu_second;
     report->devices.push_back(std::move(r));
   }
   report->implementations.push_back(impl);
@@ -254,7 +260,9 @@ std::string ReportJson(const BenchmarkReport& report) {
                             {"versions", d.versions},
                             {"hashes", d.hashes},
                             {"seconds", d.seconds},
-                            {"hashes_per_second", d.hashes_per_second}});
+                            {"hashes_per_second", d.hashes_per_second},
+                            {"cpu_seconds", d.cpu_seconds},
+                            {"hashes_per_cpu_second", d.hashes_per_cpu_second}});
   }
   j["implementations"] = nlohmann::json::array();
   for (const ImplRate& i : report.implementations) {
@@ -263,6 +271,7 @@ std::string ReportJson(const BenchmarkReport& report) {
                                     {"versions", i.versions},
                                     {"devices", i.devices},
                                     {"hashes_per_second", i.hashes_per_second},
+                                    {"hashes_per_cpu_second", i.hashes_per_cpu_second},
                                     {"cycles_per_nonce", CyclesPerNonce(report, i)}});
   }
   j["total_hashes_per_second"] = report.total_hashes_per_second;

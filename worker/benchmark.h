@@ -11,12 +11,14 @@
 // JSON: {"seconds":5,"threads":2,"cpu":"AMD EPYC ...","cpu_family":25,"cpu_model":17,
 //        "cpu_clock_hz":3.6e9,"selected_cpu_impl":"avx512",
 //        "devices":[{"name":"cpu0","kind":"cpu","impl":"avx512","hashes":..,"seconds":..,
-//                    "hashes_per_second":..}, ...],
+//                    "hashes_per_second":..,"cpu_seconds":..,"hashes_per_cpu_second":..}, ...],
 //        "implementations":[{"impl":"avx512","kind":"cpu","devices":2,"hashes_per_second":..,
-//                            "cycles_per_nonce":..}],
+//                            "hashes_per_cpu_second":..,"cycles_per_nonce":..}],
 //        "total_hashes_per_second":..}
 // cpu_clock_hz is measured (MeasureClockHz in common/hash/cpu_features.h); a CPU
-// implementation's cycles_per_nonce is that clock over its rate per device.
+// implementation's cycles_per_nonce is that clock over its rate per device. On a machine that
+// other work shares, hashes_per_cpu_second (hashes over each hashing thread's CPU time) is the
+// rate the devices had while they ran; hashes_per_second is over wall time.
 // Implementations run one after another (never two CPU cores at once); the total is what the
 // worker would run: the selected CPU core's rate (the dispatcher's pick, or --hash-core) plus
 // every GPU's. The selected CPU core (when it hashes rows, HashCore::MaxRow) and the GPUs are
@@ -56,6 +58,10 @@ struct DeviceRate {
   uint64_t hashes = 0;
   double seconds = 0;
   double hashes_per_second = 0;
+  // CPU devices: the hashing thread's CPU time, and hashes over it (the rate while it ran,
+  // whatever else the machine ran); 0 for GPUs.
+  double cpu_seconds = 0;
+  double hashes_per_cpu_second = 0;
 };
 
 // Midstates per nonce in the GPU's version-rolling benchmark mode.
@@ -66,7 +72,8 @@ struct ImplRate {
   DeviceKind kind = DeviceKind::kCpu;
   int versions = 1;  // As DeviceRate::versions; only versions == 1 counts in the total.
   int devices = 0;
-  double hashes_per_second = 0;  // Sum over its devices.
+  double hashes_per_second = 0;      // Sum over its devices.
+  double hashes_per_cpu_second = 0;  // Sum over its devices; 0 for GPUs.
 };
 
 struct BenchmarkReport {

@@ -19,6 +19,10 @@ TEST(BenchmarkTest, OneCoreReportsParseableJson) {
     EXPECT_EQ(d["kind"], "cpu");
     EXPECT_EQ(d["impl"], "scalar");
     EXPECT_GT(d["hashes_per_second"].get<double>(), 1e5);
+    // The hashing thread's own CPU time: at most its wall time, and a rate at least the wall one.
+    EXPECT_GT(d["cpu_seconds"].get<double>(), 0);
+    EXPECT_LE(d["cpu_seconds"].get<double>(), d["seconds"].get<double>() * 1.01);
+    EXPECT_GE(d["hashes_per_cpu_second"].get<double>(), d["hashes_per_second"].get<double>() * 0.99);
     if (d["versions"] == 1) sum += d["hashes_per_second"].get<double>();
   }
   EXPECT_EQ(j["devices"][1]["name"], "cpu1");

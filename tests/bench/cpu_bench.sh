@@ -21,7 +21,9 @@
 # cpuminer-opt's rate is its last "Total: X MH/s" line, a cumulative average (hashes / whole
 # seconds since start, so it reads up to 1/SECONDS high). --cpu-priority=2 runs its threads at
 # nice 0 like synth-worker's; by default it drops them to nice 19 and SCHED_IDLE, which starves
-# it whenever anything else runs and would flatter synth. Run it with nothing else busy.
+# it whenever anything else runs and would flatter synth. Run it with nothing else busy: the
+# first table (wall clock) is the figure of record. A second table divides each rate by the
+# share of CPU time the program's threads got, for machines that others share.
 set -euo pipefail
 build=${1:-build/release}
 seconds=${2:-30}
@@ -47,6 +49,7 @@ else
   echo "CPUMINER_OPT not set: synth only, no ratio (see the header of $0)" >&2
 fi
 
+TIMEFORMAT='%R %U %S'  # bash's `time`: wall, user and system seconds of cpuminer-opt's run
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cut -d' ' -f1-3 /proc/loadavg >"$tmp/load_before"
@@ -62,8 +65,9 @@ for ((r = 0; r < reps; r++)); do
       --hash-core="$core" 2>/dev/null >"$tmp/synth_t${t}_r${r}.json"
     if [[ -n "$cpuminer" ]]; then
       echo "run $((r + 1))/$reps, $t thread(s): cpuminer-opt" >&2
-      timeout -s INT -k 10 "$seconds" "$cpuminer" -a sha256d --benchmark -t "$t" --no-color \
-        --cpu-priority=2 >"$tmp/cpuminer_t${t}_r${r}.log" 2>&1 || true
+      { time { timeout -s INT -k 10 "$seconds" "$cpuminer" -a sha256d --benchmark -t "$t" \
+          --no-color --cpu-priority=2 >"$tmp/cpuminer_t${t}_r${r}.log" 2>&1 || true; }; } \
+        2>"$tmp/cpuminer_t${t}_r${r}.time"
     fi
   done
 done
@@ -89,17 +93,30 @@ def cpuminer_rate(path):
     totals = re.findall(r"Total: ([0-9.]+) ([kMG]?)H/s", open(path, errors="replace").read())
     return float(totals[-1][0]) * units[totals[-1][1]] / 1e6 if totals else None
 
-rows, clocks, cpu = [], [], None
+def cpuminer_busy(path, t):
+    # Share of its t threads' wall time that cpuminer-opt ran: (user + system) / (wall * t).
+    real, user, sys_ = (float(x) for x in open(path).read().split()[-3:])
+    return (user + sys_) / (real * t) if real > 0 else None
+
+def impl_rate(j, key, rolled):
+    return sum(i[key] for i in j["implementations"]
+               if i["kind"] == "cpu" and (i["versions"] > 1) == rolled) / 1e6
+
+rows, adjusted, clocks, cpu = [], [], [], None
 for t in threads:
     for r in range(reps):
         j = json.load(open(os.path.join(tmp, f"synth_t{t}_r{r}.json")))
         cpu = j
         clocks.append(j["cpu_clock_hz"])
         s = j["total_hashes_per_second"] / 1e6
-        roll = sum(i["hashes_per_second"] for i in j["implementations"]
-                   if i["kind"] == "cpu" and i["versions"] > 1) / 1e6
+        roll = impl_rate(j, "hashes_per_second", True)
         c = cpuminer_rate(os.path.join(tmp, f"cpuminer_t{t}_r{r}.log")) if cpuminer else None
         rows.append((t, r, s, c, roll))
+        s_cpu = impl_rate(j, "hashes_per_cpu_second", False)
+        roll_cpu = impl_rate(j, "hashes_per_cpu_second", True)
+        busy = cpuminer_busy(os.path.join(tmp, f"cpuminer_t{t}_r{r}.time"), t) if c else None
+        s_busy = s / s_cpu if s_cpu else None
+        adjusted.append((t, r, s_cpu, c / busy if c and busy else None, roll_cpu, s_busy, busy))
 info = cpuinfo()
 clock = statistics.median(clocks)
 read = lambda name: open(os.path.join(tmp, name)).read().strip()
@@ -139,6 +156,26 @@ print("runs (threads, run: synth / cpuminer-opt MH/s, ratio; synth rolling MH/s-
 for t, r, s, c, roll in rows:
     print(f"  {t:>3} thr, run {r + 1}: {s:8.2f} / {f'{c:8.2f}' if c else '       -'}"
           f"{f'   {s / c:.3f}x' if c else ''}{f';  {roll:8.2f}' if roll else ''}")
+print()
+print("Adjusted for load (the same runs): each program's rate over the CPU time its hashing")
+print("threads got, i.e. the rate while it ran. synth: hashes / thread CPU seconds, per device;")
+print("cpuminer-opt: its rate / the share of its threads' wall time it ran ((user + system) /")
+print("(wall x threads) of the process). Read this table when the machine was shared (busy < 1).")
+print()
+print("| threads | synth MH/s | cpuminer-opt MH/s | ratio (median) | synth, 4 rolled versions: "
+      "MH/s-eq, ratio | busy: synth / cpuminer-opt |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+med = lambda xs: statistics.median(xs) if xs else None
+fmt = lambda x, f=".2f": format(x, f) if x is not None else "-"
+for t in threads:
+    mine = [a for a in adjusted if a[0] == t]
+    ratios = [a[2] / a[3] for a in mine if a[3]]
+    roll_ratios = [a[4] / a[3] for a in mine if a[3] and a[4]]
+    roll = fmt(med([a[4] for a in mine if a[4]])) + (
+        f", {med(roll_ratios):.2f}x" if roll_ratios else "")
+    print(f"| {t} | {fmt(med([a[2] for a in mine]))} | {fmt(med([a[3] for a in mine if a[3]]))} "
+          f"| {f'**{med(ratios):.2f}x**' if ratios else '-'} | {roll} "
+          f"| {fmt(med([a[5] for a in mine if a[5]]))} / {fmt(med([a[6] for a in mine if a[6]]))} |")
 print()
 print("synth-worker --list-hash-cores:")
 print(read("cores"))
