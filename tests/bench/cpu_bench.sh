@@ -162,9 +162,10 @@ print("threads got, i.e. the rate while it ran. synth: hashes / thread CPU secon
 print("cpuminer-opt: its rate / the share of its threads' wall time it ran ((user + system) /")
 print("(wall x threads) of the process). Read this table when the machine was shared (busy < 1).")
 print()
-print("| threads | synth MH/s | cpuminer-opt MH/s | ratio (median) | synth, 4 rolled versions: "
-      "MH/s-eq, ratio | busy: synth / cpuminer-opt |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| threads | synth MH/s | cpuminer-opt MH/s | ratio (median) | synth cycles/nonce | "
+      "cpuminer-opt cycles/nonce | synth, 4 rolled versions: MH/s-eq, ratio | "
+      "busy: synth / cpuminer-opt |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 med = lambda xs: statistics.median(xs) if xs else None
 fmt = lambda x, f=".2f": format(x, f) if x is not None else "-"
 for t in threads:
@@ -173,8 +174,10 @@ for t in threads:
     roll_ratios = [a[4] / a[3] for a in mine if a[3] and a[4]]
     roll = fmt(med([a[4] for a in mine if a[4]])) + (
         f", {med(roll_ratios):.2f}x" if roll_ratios else "")
-    print(f"| {t} | {fmt(med([a[2] for a in mine]))} | {fmt(med([a[3] for a in mine if a[3]]))} "
-          f"| {f'**{med(ratios):.2f}x**' if ratios else '-'} | {roll} "
+    s_med, c_med = med([a[2] for a in mine]), med([a[3] for a in mine if a[3]])
+    cyc = lambda mhs: f"{clock * t / (mhs * 1e6):.1f}" if mhs else "-"
+    print(f"| {t} | {fmt(s_med)} | {fmt(c_med)} "
+          f"| {f'**{med(ratios):.2f}x**' if ratios else '-'} | {cyc(s_med)} | {cyc(c_med)} | {roll} "
           f"| {fmt(med([a[5] for a in mine if a[5]]))} / {fmt(med([a[6] for a in mine if a[6]]))} |")
 print()
 print("synth-worker --list-hash-cores:")
