@@ -6,6 +6,7 @@
 # Markdown table docs/BENCHMARKS.md records.
 #
 #   CPUMINER_OPT=PATH tests/bench/cpu_bench.sh [BUILD_DIR=build/release] [SECONDS=30] [REPS=2]
+#   CPUMINER_OPT=PATH tests/bench/cpu_bench.sh prepare [BUILD_DIR]   # for another host, below
 #
 # CPUMINER_OPT: the `cpuminer` binary of cpuminer-opt v26.1 (public source JayDDee/cpuminer-opt,
 # tag v26.1, commit b34565b, GPL-2.0), built on the machine it runs on with
@@ -13,6 +14,14 @@
 # or a folder holding that binary and the shared libraries it needs (they are put on
 # LD_LIBRARY_PATH, so a copy carried to another host runs there). Nothing is built or installed
 # here. Without CPUMINER_OPT only synth runs and the ratio column says so.
+#
+# For a host without synth's dependencies (the GPU machine), `prepare` copies synth-worker,
+# cpuminer and the shared libraries both need (not glibc or libstdc++) to .device/cpu/
+# (git-ignored: carry it along), and there
+#   SYNTH_WORKER=.device/cpu/synth-worker CPUMINER_OPT=.device/cpu tests/bench/cpu_bench.sh - 20 3
+# runs the same table (1 thread and nproc threads: 16 on the GPU machine's Xeon). SYNTH_WORKER
+# overrides BUILD_DIR's binary; a lib/ folder beside it goes on LD_LIBRARY_PATH. A whole run
+# takes about 3 x SECONDS x REPS x (thread counts) plus the start-up timing.
 #
 # THREADS="1 16" overrides the thread counts (default: 1 and nproc). Each run lasts SECONDS
 # (at least 20): synth-worker --benchmark --devices=cpu --hash-core=<the core auto picks> (which
@@ -25,11 +34,27 @@
 # first table (wall clock) is the figure of record. A second table divides each rate by the
 # share of CPU time the program's threads got, for machines that others share.
 set -euo pipefail
+if [[ "${1:-}" == prepare ]]; then
+  build=${2:-build/release}
+  [[ -x "${CPUMINER_OPT:-}" && ! -d "${CPUMINER_OPT:-}" ]] ||
+    { echo "prepare: CPUMINER_OPT must be the cpuminer binary" >&2; exit 2; }
+  out=.device/cpu
+  rm -rf "$out" && mkdir -p "$out/lib"
+  cp "$build/worker/synth-worker" "$CPUMINER_OPT" "$out/"
+  ldd "$out/synth-worker" "$out/cpuminer" | awk '$3 ~ /^\// {print $3}' | sort -u |
+    grep -vE '/(libc|libm|libpthread|libdl|librt|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' |
+    xargs -I{} cp -L {} "$out/lib/"
+  du -sh "$out"
+  exit 0
+fi
 build=${1:-build/release}
 seconds=${2:-30}
 reps=${3:-2}
-worker="$build/worker/synth-worker"
+worker=${SYNTH_WORKER:-"$build/worker/synth-worker"}
 [[ -x "$worker" ]] || { echo "missing $worker (build target synth-worker)" >&2; exit 2; }
+if [[ -d "$(dirname "$worker")/lib" ]]; then
+  export LD_LIBRARY_PATH="$(dirname "$worker")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
 [[ "$seconds" =~ ^[0-9]+$ && "$seconds" -ge 20 ]] || { echo "SECONDS must be >= 20" >&2; exit 2; }
 [[ "$reps" =~ ^[0-9]+$ && "$reps" -ge 1 ]] || { echo "REPS must be >= 1" >&2; exit 2; }
 threads=${THREADS:-"1 $(nproc)"}
