@@ -197,7 +197,8 @@ double CyclesPerNonce(const BenchmarkReport& report, const ImplRate& impl) {
 std::string ListHashCores() {
   const std::vector<hash::CoreTiming>& measured = hash::MeasuredCores();
   const double clock_hz = hash::MeasureClockHz();
-  std::string out = absl::StrFormat("%-12s %-8s %10s %14s\n", "core", "status", "MH/s", "cycles/nonce");
+  std::string out =
+      absl::StrFormat("%-12s %-8s %10s %14s\n", "core", "status", "MH/s", "cycles/nonce");
   for (const hash::CoreTiming& t : measured) {
     absl::StrAppendFormat(&out, "%-12s %-8s %10.2f %14.1f%s\n", t.core->Name(), "ok",
                           t.hashes_per_second / 1e6,

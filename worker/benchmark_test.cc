@@ -22,7 +22,8 @@ TEST(BenchmarkTest, OneCoreReportsParseableJson) {
     // The hashing thread's own CPU time: at most its wall time, and a rate at least the wall one.
     EXPECT_GT(d["cpu_seconds"].get<double>(), 0);
     EXPECT_LE(d["cpu_seconds"].get<double>(), d["seconds"].get<double>() * 1.01);
-    EXPECT_GE(d["hashes_per_cpu_second"].get<double>(), d["hashes_per_second"].get<double>() * 0.99);
+    EXPECT_GE(d["hashes_per_cpu_second"].get<double>(),
+              d["hashes_per_second"].get<double>() * 0.99);
     if (d["versions"] == 1) sum += d["hashes_per_second"].get<double>();
   }
   EXPECT_EQ(j["devices"][1]["name"], "cpu1");
@@ -58,8 +59,8 @@ TEST(BenchmarkTest, AutoMeasuresEveryUsableCoreAndTotalsTheSelectedOne) {
   EXPECT_GT(clock, 0);
   EXPECT_GT(j["cpu_family"].get<int>(), 0);
   const auto& row = j["implementations"][selected];
-  EXPECT_NEAR(row["cycles_per_nonce"].get<double>(),
-              clock / row["hashes_per_second"].get<double>(), 1e-6 * clock);
+  EXPECT_NEAR(row["cycles_per_nonce"].get<double>(), clock / row["hashes_per_second"].get<double>(),
+              1e-6 * clock);
 }
 
 TEST(BenchmarkTest, ListHashCoresShowsTimingsAndThePick) {

@@ -24,8 +24,7 @@ constexpr uint64_t kMaxChunk = uint64_t{1} << 26;
 }  // namespace
 
 ScanTimer::ScanTimer(std::function<double()> now)
-    : now_(now ? std::move(now) : std::function<double()>(ThreadCpuSeconds)),
-      work_(TimingWork()) {}
+    : now_(now ? std::move(now) : std::function<double()>(ThreadCpuSeconds)), work_(TimingWork()) {}
 
 double ScanTimer::HashesPerSecond(const HashCore& core, double slice_seconds) {
   std::vector<uint32_t> found;

@@ -48,7 +48,8 @@ class FakeCore final : public HashCore {
 // A timer that returns a table of rates by core name, counting the slices it was asked for.
 class TableTimer final : public CoreTimer {
  public:
-  explicit TableTimer(std::map<std::string, std::vector<double>> rates) : rates_(std::move(rates)) {}
+  explicit TableTimer(std::map<std::string, std::vector<double>> rates)
+      : rates_(std::move(rates)) {}
   double HashesPerSecond(const HashCore& core, double slice_seconds) override {
     std::vector<double>& r = rates_.at(std::string(core.Name()));
     const double rate = r[slices_[std::string(core.Name())]++ % r.size()];
@@ -79,8 +80,8 @@ TEST(CoreRankingTest, FastestFirstWhateverTheListOrder) {
   FakeCore hybrid("avx512-sha", 0.29e6, &clock), avx512("avx512", 24.3e6, &clock),
       sha("sha-ni", 9.9e6, &clock), scalar("scalar", 1.4e6, &clock);
   const HashCore* cores[] = {&hybrid, &avx512, &sha, &scalar};
-  TableTimer timer({{"avx512-sha", {0.29e6}}, {"avx512", {24.3e6}}, {"sha-ni", {9.9e6}},
-                    {"scalar", {1.4e6}}});
+  TableTimer timer(
+      {{"avx512-sha", {0.29e6}}, {"avx512", {24.3e6}}, {"sha-ni", {9.9e6}}, {"scalar", {1.4e6}}});
   std::vector<CoreTiming> ranked = RankCores(cores, timer);
   EXPECT_EQ(Names(ranked), (std::vector<std::string>{"avx512", "sha-ni", "scalar", "avx512-sha"}));
   EXPECT_DOUBLE_EQ(ranked.front().hashes_per_second, 24.3e6);

@@ -42,8 +42,10 @@ void ScanShaNiPlain(const ScanWork& work, uint32_t start, uint64_t count,
                     std::vector<uint32_t>* found);
 void ScanAvx2(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 void ScanHybrid(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
-void ScanHybrid2(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
-void ScanHybrid1(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
+void ScanHybrid2(const ScanWork& work, uint32_t start, uint64_t count,
+                 std::vector<uint32_t>* found);
+void ScanHybrid1(const ScanWork& work, uint32_t start, uint64_t count,
+                 std::vector<uint32_t>* found);
 void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 
 // The row loops (HashCore::ScanRow) of the lane cores: works[0..n) share their tail and target

@@ -208,7 +208,7 @@ std::vector<ScanWork> Siblings(std::vector<uint8_t> header, const Target256& tar
   for (int v = 0; v < n; ++v) {
     std::vector<uint8_t> rolled = header;
     rolled[1] = static_cast<uint8_t>(rolled[1] ^ ((v & 7) << 5));  // Bits 13..15 of the version.
-    rolled[2] = static_cast<uint8_t>(rolled[2] ^ (v >> 3));         // Bits 16..20.
+    rolled[2] = static_cast<uint8_t>(rolled[2] ^ (v >> 3));        // Bits 16..20.
     works.push_back(MakeScanWork(rolled, target));
   }
   return works;

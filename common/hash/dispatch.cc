@@ -130,7 +130,8 @@ const std::vector<CoreTiming>& MeasuredCores() {
     ScanTimer timer;
     const double start = ThreadCpuSeconds();
     auto* timings = new std::vector<CoreTiming>(RankCores(usable, timer, kStartupTiming));
-    LOG(INFO) << "hash cores timed in " << absl::StrFormat("%.0f", (ThreadCpuSeconds() - start) * 1e3)
+    LOG(INFO) << "hash cores timed in "
+              << absl::StrFormat("%.0f", (ThreadCpuSeconds() - start) * 1e3)
               << " ms (one thread, MH/s): " << TimingsText(*timings);
     return timings;
   }();

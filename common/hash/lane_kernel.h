@@ -291,9 +291,8 @@ void ScanLanesRow(const ScanWork* works, int n, uint32_t start, uint64_t count,
     const uint32_t base = start + static_cast<uint32_t>(i);
     typename O::V s7[kMaxRowWorks];
     Kernel<O>::HashS7Row(p, n, base, s7);
-    const uint32_t lanes = count - i < static_cast<uint64_t>(kLanes)
-                               ? (uint32_t{1} << (count - i)) - 1
-                               : ~uint32_t{0};
+    const uint32_t lanes =
+        count - i < static_cast<uint64_t>(kLanes) ? (uint32_t{1} << (count - i)) - 1 : ~uint32_t{0};
     for (int j = 0; j < n; ++j) {
       uint32_t mask = O::CandidateMask(s7[j], p[j].target7) & lanes;
       while (mask != 0) {
