@@ -235,27 +235,41 @@ std::vector<RowFound> Sorted(std::vector<RowFound> found) {
 // Rows of 1 to 9 sibling works (past kMaxRowWorks = 8: the core splits them), odd counts and a
 // range ending at 2^32; about one nonce in 256 is a share of each work.
 TEST_P(CoreTest, RowsOfSiblingWorksMatchReference) {
-  std::mt19937 rng(310);
-  std::vector<uint8_t> header(80);
-  for (uint8_t& b : header) b = static_cast<uint8_t>(rng());
-  Target256 target;
-  for (uint32_t& w : target) w = rng();
-  target[7] = 0x00ffffff;
+  struct Case {
+    std::vector<ScanWork> works;
+    uint32_t start;
+    uint64_t count;
+    std::vector<RowFound> expected;
+  };
+  // Computed once, shared by every core.
+  static const std::vector<Case>* cases = [] {
+    std::mt19937 rng(310);
+    std::vector<uint8_t> header(80);
+    for (uint8_t& b : header) b = static_cast<uint8_t>(rng());
+    Target256 target;
+    for (uint32_t& w : target) w = rng();
+    target[7] = 0x00ffffff;
+    auto* v = new std::vector<Case>;
+    for (int n : {1, 2, 3, 8, 9}) {
+      const uint64_t count = n == 9 ? 1001 : 3333;
+      const uint32_t start = n == 3 ? static_cast<uint32_t>((uint64_t{1} << 32) - count) : rng();
+      std::vector<ScanWork> works = Siblings(header, target, n);
+      std::vector<RowFound> expected = ReferenceRow(works, start, count);
+      v->push_back({std::move(works), start, count, std::move(expected)});
+    }
+    return v;
+  }();
   size_t total = 0;
-  for (int n : {1, 2, 3, 8, 9}) {
-    std::vector<ScanWork> works = Siblings(header, target, n);
-    ASSERT_TRUE(SharesTail(works));
-    const uint64_t count = n == 9 ? 1001 : 3333;
-    const uint32_t start = n == 3 ? static_cast<uint32_t>((uint64_t{1} << 32) - count) : rng();
+  for (const Case& c : *cases) {
+    ASSERT_TRUE(SharesTail(c.works));
     std::vector<RowFound> got;
-    GetParam()->ScanRow(works, start, count, &got);
-    std::vector<RowFound> expected = ReferenceRow(works, start, count);
-    EXPECT_EQ(Sorted(got), expected) << n << " works from " << start;
-    total += expected.size();
+    GetParam()->ScanRow(c.works, c.start, c.count, &got);
+    EXPECT_EQ(Sorted(got), c.expected) << c.works.size() << " works from " << c.start;
+    total += c.expected.size();
   }
   EXPECT_GT(total, 200u);
   std::vector<RowFound> none;
-  GetParam()->ScanRow(Siblings(header, target, 4), 77, 0, &none);
+  GetParam()->ScanRow(cases->back().works, 77, 0, &none);
   EXPECT_TRUE(none.empty());
 }
 
