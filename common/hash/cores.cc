@@ -37,7 +37,9 @@ class FunctionCore final : public HashCore {
       } else {
         row_(works.data() + first, n, start, count, found);
       }
-      for (size_t i = before; i < found->size(); ++i) (*found)[i].work += first;
+      for (size_t i = before; i < found->size(); ++i) {
+        (*found)[i].work += static_cast<uint32_t>(first);
+      }
     }
   }
 
