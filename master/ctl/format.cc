@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/format.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/share_states.h"
 
 namespace synth::ctl {
 namespace {
@@ -17,12 +16,17 @@ std::string Rate(double hps) { return FormatHashRate(hps); }
 
 std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
 
+// "found N = accepted a + ... + pending p", every state of the one table in its order.
 std::string Counts(const v1::ShareCounts& c) {
-  return absl::StrFormat(
-      "found %d = accepted %d + rejected %d + stale %d + duplicate %d + below_target %d + "
-      "hardware_error %d + unknown_unit %d + pool_down %d + rate_limited %d + pending %d",
-      c.found(), c.accepted(), c.rejected(), c.stale(), c.duplicate(), c.below_target(),
-      c.hardware_error(), c.unknown_unit(), c.pool_down(), c.rate_limited(), c.pending());
+  std::string out = absl::StrCat("found ", c.found(), " =");
+  const char* sep = " ";
+  for (const proto::ShareStateInfo& s : proto::kShareStates) {
+    absl::StrAppend(&out, sep, absl::string_view(s.name.data(), s.name.size()), " ",
+                    (c.*s.count)());
+    sep = " + ";
+  }
+  if (c.resent() > 0) absl::StrAppend(&out, " (", c.resent(), " resent)");
+  return out;
 }
 
 std::string Windows(const v1::RateWindows& w) {
@@ -47,17 +51,10 @@ std::string ToJson(const google::protobuf::Message& m) {
   return out;
 }
 
-std::string StateName(v1::ShareState s) {
-  std::string name = v1::ShareState_Name(s);
-  if (absl::StartsWith(name, "SHARE_STATE_")) name = name.substr(12);
-  return absl::AsciiStrToLower(name);
-}
+std::string StateName(v1::ShareState s) { return std::string(proto::ShareStateName(s)); }
 
 int64_t LedgerGap(const v1::ShareCounts& c) {
-  uint64_t sum = c.accepted() + c.rejected() + c.stale() + c.duplicate() + c.below_target() +
-                 c.hardware_error() + c.unknown_unit() + c.pool_down() + c.rate_limited() +
-                 c.pending();
-  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(sum);
+  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(proto::SumOfStates(c));
 }
 
 std::string FormatStatus(const v1::StatusResponse& s) {

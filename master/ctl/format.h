@@ -48,7 +48,7 @@ std::string FormatWatch(const v1::StatusResponse& s, const v1::WorkersResponse& 
 std::string Sparkline(const std::vector<double>& values, int width);
 // Returns found - (sum of the named states + pending); 0 when the ledger reconciles.
 int64_t LedgerGap(const v1::ShareCounts& c);
-// Returns "accepted", "stale", ... for a ShareState.
+// Returns "accepted", "stale", ... for a ShareState (proto/share_states.h).
 std::string StateName(v1::ShareState s);
 
 }  // namespace synth::ctl
