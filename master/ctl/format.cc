@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/format.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
 #include "proto/share_states.h"
 
 namespace synth::ctl {
@@ -34,6 +36,34 @@ std::string Windows(const v1::RateWindows& w) {
                          Rate(w.last_15m_hps()));
 }
 
+bool Is64BitInteger(const google::protobuf::FieldDescriptor& f) {
+  using FD = google::protobuf::FieldDescriptor;
+  return f.cpp_type() == FD::CPPTYPE_INT64 || f.cpp_type() == FD::CPPTYPE_UINT64;
+}
+
+// Turns the string values of `d`'s 64-bit integer fields in `j` (proto JSON of a `d`) into
+// numbers, in nested and repeated messages too.
+void NumbersFor64BitFields(const google::protobuf::Descriptor& d, nlohmann::json* j) {
+  if (!j->is_object()) return;
+  for (int i = 0; i < d.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& f = *d.field(i);
+    auto it = j->find(f.name());
+    if (it == j->end()) continue;
+    nlohmann::json* values = &*it;
+    nlohmann::json one = nlohmann::json::array({*it});
+    if (!f.is_repeated()) values = &one;
+    for (nlohmann::json& v : *values) {
+      if (f.message_type() != nullptr && !f.is_map()) {
+        NumbersFor64BitFields(*f.message_type(), &v);
+      } else if (Is64BitInteger(f) && v.is_string()) {
+        nlohmann::json n = nlohmann::json::parse(v.get<std::string>(), nullptr, false);
+        if (n.is_number_integer()) v = n;
+      }
+    }
+    if (!f.is_repeated()) *it = one[0];
+  }
+}
+
 std::string Age(double s) {
   if (s < 120) return absl::StrFormat("%.1f s", s);
   if (s < 7200) return absl::StrFormat("%.1f min", s / 60);
@@ -48,7 +78,11 @@ std::string ToJson(const google::protobuf::Message& m) {
   opts.always_print_primitive_fields = true;
   opts.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
-  return out;
+  // Proto JSON writes 64-bit integers as strings ("found":"76"); scripts compare numbers.
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return out;
+  NumbersFor64BitFields(*m.GetDescriptor(), &j);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string StateName(v1::ShareState s) { return std::string(proto::ShareStateName(s)); }

@@ -18,7 +18,8 @@
 
 namespace synth::ctl {
 
-// Returns `m` as one-line JSON with proto field names (snake_case), every field present.
+// Returns `m` as one-line JSON with proto field names (snake_case), every field present, and
+// 64-bit integers as JSON numbers (proto JSON would print them as strings).
 std::string ToJson(const google::protobuf::Message& m);
 
 // Returns the multi-line cluster summary (rate windows, pool, difficulty, shares, job age).
