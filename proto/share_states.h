@@ -51,6 +51,8 @@ inline constexpr ShareStateInfo kShareStates[] = {
      &v1::ShareCounts::set_pool_down},
     {v1::SHARE_STATE_RATE_LIMITED, "rate_limited", &v1::ShareCounts::rate_limited,
      &v1::ShareCounts::set_rate_limited},
+    {v1::SHARE_STATE_TIMED_OUT, "timed_out", &v1::ShareCounts::timed_out,
+     &v1::ShareCounts::set_timed_out},
     {v1::SHARE_STATE_PENDING, "pending", &v1::ShareCounts::pending,
      &v1::ShareCounts::set_pending},
 };

@@ -126,6 +126,20 @@ TEST_F(ClusterSharesTest, ShareSentAgainWhilePendingIsAnsweredWhenThePoolAnswers
   EXPECT_EQ(cluster_.Counts().accepted(), 1u);
 }
 
+// A submit the pool never answered is its own outcome (timed_out), not a pool rejection.
+TEST_F(ClusterSharesTest, SubmitThePoolNeverAnsweredIsTimedOutNotRejected) {
+  Sink sink;
+  uint64_t s = 0;
+  SubmitHeld(&sink, 5, &s);
+  upstream_.Release({.reason = "timeout: no answer from the pool", .timed_out = true});
+  ASSERT_EQ(sink.verdicts.size(), 1u);
+  EXPECT_EQ(sink.verdicts[0].state(), v1::SHARE_STATE_TIMED_OUT);
+  v1::ShareCounts c = cluster_.Counts();
+  EXPECT_EQ(c.timed_out(), 1u);
+  EXPECT_EQ(c.rejected(), 0u);
+  EXPECT_EQ(c.found(), 1u);
+}
+
 // The same nonce under another share id is another report of the share: a duplicate.
 TEST_F(ClusterSharesTest, SameShareUnderAnotherIdIsADuplicate) {
   Sink sink;

@@ -13,6 +13,7 @@ v1::ShareState StateOf(const jobs::SubmitResult& result) {
   if (result.accepted) return v1::SHARE_STATE_ACCEPTED;
   if (result.stale || result.code == 21) return v1::SHARE_STATE_STALE;  // 21: job not found.
   if (result.not_sent) return v1::SHARE_STATE_POOL_DOWN;
+  if (result.timed_out) return v1::SHARE_STATE_TIMED_OUT;
   return v1::SHARE_STATE_REJECTED;
 }
 

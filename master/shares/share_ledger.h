@@ -83,7 +83,8 @@ struct LedgerShare {
 };
 
 // Returns the ledger state of the pool's answer: accepted; stale (the pool or client said so, or
-// code 21); pool_down (never reached the pool); rejected otherwise.
+// code 21); pool_down (never reached the pool); timed_out (sent, never answered); rejected
+// otherwise.
 v1::ShareState StateOf(const jobs::SubmitResult& result);
 
 class ShareLedger {

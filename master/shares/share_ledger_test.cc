@@ -177,6 +177,8 @@ TEST(StateOfTest, PoolAnswers) {
   EXPECT_EQ(StateOf({.stale = true}), v1::SHARE_STATE_STALE);
   EXPECT_EQ(StateOf({.not_sent = true}), v1::SHARE_STATE_POOL_DOWN);
   EXPECT_EQ(StateOf({.code = 23}), v1::SHARE_STATE_REJECTED);
+  // The pool never answered: its own outcome, not a rejection.
+  EXPECT_EQ(StateOf({.reason = "timeout", .timed_out = true}), v1::SHARE_STATE_TIMED_OUT);
 }
 
 class BoundedLedgerTest : public ShareLedgerTest {

@@ -77,9 +77,14 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
   c.block = block.ok() && bitcoin::Uint256::FromHash(h) <= *block;
   if (c.block) LOG(WARNING) << "share of job " << share.job_key << " meets the BLOCK target";
   const jobs::UpstreamJob& uj = job->builder.job();
-  c.submit =
-      jobs::UpstreamShare{uj.job_id,      m.extranonce2, m.ntime, share.nonce, uj.version_mask != 0,
-                          m.version_bits, m.version};
+  c.submit = jobs::UpstreamShare{.job_id = uj.job_id,
+                                 .extranonce2 = m.extranonce2,
+                                 .ntime = m.ntime,
+                                 .nonce = share.nonce,
+                                 .has_version_bits = uj.version_mask != 0,
+                                 .version_bits = m.version_bits,
+                                 .version = m.version,
+                                 .difficulty = m.difficulty};
   c.state = v1::SHARE_STATE_PENDING;
   return c;
 }

@@ -65,6 +65,7 @@ TEST_F(ShareValidatorTest, ValidShareIsPendingWithTheSubmit) {
   EXPECT_EQ(c.submit->nonce, nonce);
   EXPECT_FALSE(c.submit->has_version_bits);
   EXPECT_DOUBLE_EQ(c.difficulty, kEasy);
+  EXPECT_DOUBLE_EQ(c.submit->difficulty, kEasy);  // The stratum client credits this one.
 }
 
 TEST_F(ShareValidatorTest, DuplicateIsCaught) {

@@ -349,7 +349,7 @@ void Harness::Job(Reader& in) {
 }
 
 void Harness::Answer(Reader& in) {
-  uint8_t mode = in.Byte() % 7;
+  uint8_t mode = in.Byte() % 8;
   switch (mode) {
     case 0: upstream_.set_answer({.accepted = true}); break;
     case 1: upstream_.set_answer({.accepted = false, .code = 23, .reason = "low diff"}); break;
@@ -360,6 +360,7 @@ void Harness::Answer(Reader& in) {
       hold_ = !hold_;
       upstream_.set_hold_answers(hold_);
       break;
+    case 7: upstream_.set_answer({.reason = "timeout: no answer", .timed_out = true}); break;
     default: upstream_.Release({.accepted = true}); break;
   }
 }
