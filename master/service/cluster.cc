@@ -170,23 +170,23 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<std::vector<std::string>> dead = jobs_.AddJob(job);
   if (!dead.ok()) {
-    LOG(ERROR) << "pool job " << job.job_id << " refused: " << dead.status();
+    LOG(ERROR) << "pool job " << job.notify.job_id << " refused: " << dead.status();
     return;
   }
   seen_.difficulty = job.difficulty;
-  seen_.pool_job_id = job.job_id;
+  seen_.pool_job_id = job.notify.job_id;
   seen_.last_at = clock_->Now();
-  seen_.live[jobs_.current()] = {seen_.last_at, job.clean};
-  VLOG(1) << "job " << jobs_.current() << " diff " << job.difficulty << (job.clean ? " clean" : "");
-  DropJobsLocked(*dead, job.clean ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
-                 job.clean);
+  seen_.live[jobs_.current()] = {seen_.last_at, job.notify.clean_jobs};
+  VLOG(1) << "job " << jobs_.current() << " diff " << job.difficulty << (job.notify.clean_jobs ? " clean" : "");
+  DropJobsLocked(*dead, job.notify.clean_jobs ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
+                 job.notify.clean_jobs);
   // Push fresh work at once: after a clean job every worker, otherwise those waiting for work.
   for (auto& [id, s] : sessions_) {
-    if (job.clean || s->request_pending) {
+    if (job.notify.clean_jobs || s->request_pending) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
-  if (job.clean) {
+  if (job.notify.clean_jobs) {
     seen_.clean_fanout_ms = absl::ToDoubleMilliseconds(absl::Now() - entered);
     seen_.clean_fanout_max_ms = std::max(seen_.clean_fanout_max_ms, seen_.clean_fanout_ms);
     if (options_.on_clean_job_switched) {

@@ -122,9 +122,9 @@ void FillJobs(const Cluster& cluster, v1::JobsResponse* out) {
       const jobs::UpstreamJob& j = info->builder.job();
       v1::JobStatus* s = out->add_jobs();
       s->set_job_key(key);
-      s->set_pool_job_id(j.job_id);
+      s->set_pool_job_id(j.notify.job_id);
       s->set_current(key == v.jobs.current());
-      s->set_clean(j.clean);
+      s->set_clean(j.notify.clean_jobs);
       s->set_difficulty(j.difficulty);
       s->set_age_s(absl::ToDoubleSeconds(v.now - at));
       s->set_version_mask(j.version_mask);

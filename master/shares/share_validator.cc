@@ -73,11 +73,11 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
     c.reason = "duplicate share";
     return c;
   }
-  absl::StatusOr<bitcoin::Uint256> block = bitcoin::TargetFromBits(job->builder.job().nbits);
+  absl::StatusOr<bitcoin::Uint256> block = bitcoin::TargetFromBits(job->builder.job().notify.nbits);
   c.block = block.ok() && bitcoin::Uint256::FromHash(h) <= *block;
   if (c.block) LOG(WARNING) << "share of job " << share.job_key << " meets the BLOCK target";
   const jobs::UpstreamJob& uj = job->builder.job();
-  c.submit = jobs::UpstreamShare{.job_id = uj.job_id,
+  c.submit = jobs::UpstreamShare{.job_id = uj.notify.job_id,
                                  .extranonce2 = m.extranonce2,
                                  .ntime = m.ntime,
                                  .nonce = share.nonce,

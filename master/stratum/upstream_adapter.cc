@@ -85,15 +85,7 @@ class ClientUpstream : public jobs::Upstream {
 
 jobs::UpstreamJob ToUpstreamJob(const ClientJob& j) {
   jobs::UpstreamJob u;
-  u.job_id = j.job.job_id;
-  u.prev_hash = j.job.prev_hash;
-  u.coinb1 = j.job.coinb1;
-  u.coinb2 = j.job.coinb2;
-  u.merkle_branch.assign(j.job.merkle_branch.begin(), j.job.merkle_branch.end());
-  u.version = j.job.version;
-  u.nbits = j.job.nbits;
-  u.ntime = j.job.ntime;
-  u.clean = j.job.clean_jobs;
+  u.notify = j.job;
   u.difficulty = j.difficulty;
   u.extranonce1 = j.extranonce1;
   u.extranonce2_size = j.extranonce2_size;
