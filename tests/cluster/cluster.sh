@@ -166,29 +166,21 @@ except (ValueError, KeyError):
     print(-1)' "$1"
 }
 
-# wait_shares KEY OP N SECONDS: waits until shares.KEY OP N (OP: -ge, -eq, ...), SECONDS of wall
-# time at most (a synthctl call takes long on a loaded machine).
-wait_shares() {
-  local end=$((SECONDS + $4))
-  while [ "$SECONDS" -lt "$end" ]; do
-    [ "$(master_shares "$1")" "$2" "$3" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+# shares_are KEY OP N: true when the master's shares.KEY OP N (OP: -ge, -eq, ...).
+shares_are() { [ "$(master_shares "$1")" "$2" "$3" ]; }
 
 scenario_resubmit() {
   require_bins SYNTH_CTL
   local relay=tests/faults/delay_relay.py pool_relay worker_relay
-  DIFFICULTY=0.0002 start_pool --job_interval 0  # One job: nothing turns stale meanwhile.
+  start_pool --job_interval 0  # One job: nothing turns stale meanwhile.
   # The master reaches the pool through a relay adding 1 s each way: an answer takes ~2 s.
   pool_relay=$(free_port)
   start_bg pool_relay python3 "$relay" "127.0.0.1:$pool_relay" "127.0.0.1:$POOL_PORT" 1000 110
   wait_port "$pool_relay" 10 || fail "pool relay did not listen"
-  # One lease of 15 s of work, then none (drain): the worker finds its shares in it, so none is
+  # One lease of 10 s of work, then none (drain): the worker finds its shares in it, so none is
   # found twice (no unit is hashed again after the reconnect).
   start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$pool_relay" --user e2e \
-    --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2 --lease-seconds 15
+    --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2 --lease-seconds 10
   wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen on $MASTER_PORT"
   # The worker reaches the master through a relay that SIGUSR1 cuts for 4 s.
   worker_relay=$(free_port)
@@ -199,12 +191,12 @@ scenario_resubmit() {
   wait_log w1 "buffered [1-9]" 30 || fail "w1 got no work within 30 s"
   "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" drain w1 >/dev/null || fail "drain"
   # The moment a share waits for the pool, the worker's stream breaks.
-  wait_shares pending -ge 1 40 || fail "no share submitted upstream within 40 s"
+  wait_until 40 shares_are pending -ge 1 || fail "no share submitted upstream within 40 s"
   kill -USR1 "$(pid_of worker_relay)"
   wait_log worker_relay "listening again" 15 || fail "the worker relay did not come back"
-  wait_shares resent -ge 1 20 || fail "the worker did not send its unanswered shares again"
+  wait_until 20 shares_are resent -ge 1 || fail "the worker did not send its shares again"
   wait_log w1 "unanswered 0 \\| buffered 0.0 s" 60 || fail "w1 did not finish its lease"
-  wait_shares pending -eq 0 20 || fail "shares still pending"
+  wait_until 20 shares_are pending -eq 0 || fail "shares still pending"
   stop_pid "$(pid_of w1)" TERM
   "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json status >"$SYNTH_TMP/status.json" &&
     "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json shares --summary \
