@@ -134,7 +134,7 @@ class Cluster {
     const std::string& coverage_audit;  // Recomputed at most every 5 s.
   };
   // Calls `f` with the cluster's state, under the mutex: `f` must be quick and must not call
-  // back into the Cluster.
+  // back into the Cluster (reading ledger() is fine: its lock comes after the Cluster's).
   void Inspect(absl::FunctionRef<void(const View&)> f) const;
 
  private:
