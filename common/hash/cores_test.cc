@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bitcoin/uint256.h"
 #include "common/hash/dispatch.h"
 #include "common/hash/scan.h"
 #include "gtest/gtest.h"
@@ -24,17 +25,8 @@ ScanWork RandomWork(std::mt19937& rng, uint32_t target7) {
   return MakeScanWork(header, target);
 }
 
-// nBits -> target words (compact form, positive mantissa, exponent >= 3).
-Target256 TargetFromBits(uint32_t bits) {
-  Target256 t{};
-  int shift_bytes = static_cast<int>(bits >> 24) - 3;
-  uint32_t mantissa = bits & 0x007fffff;
-  for (int i = 0; i < 3; ++i) {
-    int byte = shift_bytes + i;
-    t[byte / 4] |= ((mantissa >> (8 * i)) & 0xff) << (8 * (byte % 4));
-  }
-  return t;
-}
+// The block target of compact `bits` (common/bitcoin's decoder; the tests' bits are valid).
+Target256 TargetFromBits(uint32_t bits) { return bitcoin::TargetFromBits(bits)->words(); }
 
 // Header from display-order (big-endian hex-order) hashes and the numeric fields.
 std::vector<uint8_t> Header(uint32_t version, const uint8_t prev_display[32],

@@ -9,11 +9,14 @@
 //   ASSIGN_OR_RETURN(JobBuilder b, JobBuilder::Create(job, "3/abc"));
 //   ASSIGN_OR_RETURN(Midstate m, b.Build(/*index=*/0, /*midstate_id=*/17, /*group=*/17));
 //
+// Headers come from common/stratum/job.h (coinbase, merkle root, header layout) and the share
+// target from common/bitcoin/uint256.h (TargetFromDifficulty): the same code synth-pool and the
+// worker's replay use, so every side draws the share boundary at the same bit.
+//
 // Thread-compatible: Build() is const.
 #ifndef SYNTH_MASTER_JOBS_JOB_BUILDER_H_
 #define SYNTH_MASTER_JOBS_JOB_BUILDER_H_
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,22 +29,11 @@
 
 namespace synth::jobs {
 
-// Returns diff1 / difficulty as a target (diff1 = 0xFFFF·2^208), saturating at 2^256-1.
-// `difficulty` must be > 0.
-hash::Target256 DifficultyToTarget(double difficulty);
-
 // Returns OK when `job` can be mined: extranonce2_size in 1..8, difficulty > 0 and finite.
 absl::Status ValidateJob(const UpstreamJob& job);
 
 // Returns `counter` as `size` little-endian bytes (the counter must fit).
 std::vector<uint8_t> Extranonce2Bytes(uint64_t counter, int size);
-
-// Returns the merkle root (internal order) for `extranonce2` under `job`.
-std::array<uint8_t, 32> MerkleRoot(const UpstreamJob& job, const std::vector<uint8_t>& extranonce2);
-
-// Returns the full 80-byte header for the given rolled values (the plain reference path).
-std::array<uint8_t, 80> BuildHeader(const UpstreamJob& job, const std::vector<uint8_t>& extranonce2,
-                                    uint32_t version, uint32_t nonce);
 
 // Returns the version with rolled value `roll` spread over the set bits of `mask`, lowest first:
 // (base & ~mask) | deposit(roll, mask).
@@ -63,7 +55,7 @@ class JobBuilder {
   const hash::Target256& target() const { return target_; }
 
  private:
-  JobBuilder(const UpstreamJob& job, std::string job_key);
+  JobBuilder(const UpstreamJob& job, std::string job_key, const hash::Target256& target);
 
   UpstreamJob job_;
   std::string job_key_;

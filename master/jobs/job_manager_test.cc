@@ -136,7 +136,7 @@ TEST(SyntheticUpstreamTest, DeliversAValidCleanJobAndAcceptsShares) {
   });
   ASSERT_TRUE(got.WaitForNotificationWithTimeout(absl::Seconds(5)));
   (*up)->Stop();
-  EXPECT_TRUE(job.clean);
+  EXPECT_TRUE(job.notify.clean_jobs);
   EXPECT_DOUBLE_EQ(job.difficulty, 0.5);
   EXPECT_TRUE(ValidateJob(job).ok());
   bool accepted = false;

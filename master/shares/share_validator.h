@@ -7,15 +7,14 @@
 //      BELOW_TARGET when within 2^16× of it (a real candidate compared against the wrong target)
 //      and HARDWARE_ERROR otherwise (garbage: a faulty device or a forged share);
 //   3. (job, extranonce2, ntime, nonce, version) seen before is DUPLICATE;
-//   4. otherwise the share is PENDING with the mining.submit to send; the caller submits it and
-//      records the pool's answer with Resolve().
-// The validator keeps the ledger: found = sum of final states + pending.
+//   4. otherwise the share is PENDING with the mining.submit to send.
+// States are v1::ShareState (the one table: proto/share_states.h). The validator only decides;
+// the share ledger (share_ledger.h) counts and answers.
 //
 //   ShareValidator validator(&jobs, &leases);
 //   ShareCheck c = validator.Validate({.worker = 7, .unit_id = u, .midstate_id = m,
 //                                      .job_key = k, .nonce = n, .device = "cpu0"});
-//   if (c.state == ShareState::kPending) upstream->Submit(*c.submit, ...);
-//   ... validator.Resolve(ShareState::kAccepted, c.difficulty);
+//   if (c.state == v1::SHARE_STATE_PENDING) upstream->Submit(*c.submit, ...);
 //
 // Thread-compatible: the owner (service::Cluster) serializes every call.
 #ifndef SYNTH_MASTER_SHARES_SHARE_VALIDATOR_H_
@@ -32,25 +31,9 @@
 #include "master/jobs/job_manager.h"
 #include "master/jobs/upstream.h"
 #include "master/lease/lease_manager.h"
+#include "synth/v1/worker.pb.h"
 
 namespace synth::shares {
-
-// Final (or pending) state of a share; mirrors synth.v1.ShareState.
-enum class ShareState {
-  kPending,  // Valid, submitted upstream, no answer yet.
-  kAccepted,
-  kRejected,
-  kStale,
-  kDuplicate,
-  kBelowTarget,
-  kHardwareError,
-  kUnknownUnit,
-  kPoolDown,
-  kRateLimited,  // Over the worker's share rate limit: counted, not verified.
-};
-
-// Returns a short lowercase name ("accepted", "below_target", ...).
-const char* ShareStateName(ShareState state);
 
 // A share as reported by a worker.
 struct ShareIn {
@@ -64,7 +47,7 @@ struct ShareIn {
 
 // The validator's decision.
 struct ShareCheck {
-  ShareState state = ShareState::kUnknownUnit;
+  v1::ShareState state = v1::SHARE_STATE_UNKNOWN_UNIT;
   std::string reason;                         // Why, for logs and the verdict.
   std::optional<jobs::UpstreamShare> submit;  // Set when kPending.
   double difficulty = 0;                      // The job's share difficulty.
@@ -72,43 +55,21 @@ struct ShareCheck {
   bool block = false;                         // The hash also meets the block target (nbits).
 };
 
-// Ledger totals (synth.v1.ShareCounts).
-struct ShareCounts {
-  uint64_t found = 0, accepted = 0, rejected = 0, stale = 0, duplicate = 0, below_target = 0,
-           hardware_error = 0, unknown_unit = 0, pool_down = 0, pending = 0,
-           rate_limited = 0;
-  double accepted_difficulty = 0;
-};
-
-// Returns the target for compact `nbits` (mantissa · 256^(exponent-3)), saturating.
-hash::Target256 CompactToTarget(uint32_t nbits);
-
 class ShareValidator {
  public:
   ShareValidator(const jobs::JobManager* jobs, const lease::LeaseManager* leases);
 
-  // Checks one share (steps 1-4 above) and counts it as found (and, unless pending, final).
+  // Checks one share (steps 1-4 above).
   ShareCheck Validate(const ShareIn& share);
-
-  // Counts a share that is not checked at all (rate-limited) as found and `state`.
-  void CountUnchecked(ShareState state);
-
-  // Records the final state of a share that Validate() left pending.
-  void Resolve(ShareState final_state, double difficulty);
 
   // Forgets the dedupe sets of dead jobs.
   void DropJobs(const std::vector<std::string>& job_keys);
 
-  const ShareCounts& counts() const { return counts_; }
-
  private:
-  ShareCheck Decide(const ShareIn& share);
-  void Count(ShareState state, double difficulty);
 
   const jobs::JobManager* const jobs_;
   const lease::LeaseManager* const leases_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> seen_;  // job → keys.
-  ShareCounts counts_;
 };
 
 }  // namespace synth::shares
