@@ -2,6 +2,20 @@
 
 namespace synth::jobs {
 
+stratum::StratumJob ToStratumJob(const UpstreamJob& job) {
+  stratum::StratumJob s;
+  s.job_id = job.job_id;
+  s.prev_hash = job.prev_hash;
+  s.coinb1 = job.coinb1;
+  s.coinb2 = job.coinb2;
+  s.merkle_branch.assign(job.merkle_branch.begin(), job.merkle_branch.end());
+  s.version = job.version;
+  s.nbits = job.nbits;
+  s.ntime = job.ntime;
+  s.clean_jobs = job.clean;
+  return s;
+}
+
 std::vector<UpstreamPool> Upstream::Pools() const {
   UpstreamInfo info = Info();
   UpstreamPool p;

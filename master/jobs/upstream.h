@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/stratum/job.h"
 
 namespace synth::jobs {
 
@@ -40,6 +41,9 @@ struct UpstreamJob {
   int extranonce2_size = 4;          // Bytes of extranonce2 (1..8).
   uint32_t version_mask = 0;         // BIP 310 mask the pool agreed to; 0 = no rolling.
 };
+
+// Returns the job's mining.notify fields as a StratumJob (what a Stratum server sends its miners).
+stratum::StratumJob ToStratumJob(const UpstreamJob& job);
 
 // One share to send upstream as mining.submit.
 struct UpstreamShare {
