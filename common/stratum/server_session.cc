@@ -106,16 +106,17 @@ void ServerSession::Subscribe(const Message& m) {
   user_agent_ = p->user_agent.substr(0, 128);
   absl::StatusOr<std::optional<Extranonce>> e = host_->OnSubscribe(*p);
   if (!e.ok()) return AnswerSubscribe(m.id, e.status());
-  if (!e->has_value()) {
-    // Answered by CompleteSubscribe; a null id (a notification) still needs a marker.
-    pending_subscribe_id_ = m.id.is_null() ? json(0) : m.id;
+  if (!e->has_value()) {  // Answered by CompleteSubscribe.
+    subscribe_pending_ = true;
+    pending_subscribe_id_ = m.id;
     return;
   }
   AnswerSubscribe(m.id, **e);
 }
 
 void ServerSession::CompleteSubscribe(const absl::StatusOr<Extranonce>& extranonce) {
-  if (!subscribe_pending()) return;
+  if (!subscribe_pending_) return;
+  subscribe_pending_ = false;
   json id = std::move(pending_subscribe_id_);
   pending_subscribe_id_ = json();
   AnswerSubscribe(id, extranonce);

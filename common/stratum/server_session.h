@@ -126,7 +126,7 @@ class ServerSession {
 
   // ---- state ----
   bool subscribed() const { return subscribed_; }
-  bool subscribe_pending() const { return !pending_subscribe_id_.is_null(); }
+  bool subscribe_pending() const { return subscribe_pending_; }
   bool extranonce_subscribed() const { return extranonce_subscribed_; }
   bool authorized(const std::string& user) const;
   // The first user authorized, or "".
@@ -165,7 +165,8 @@ class ServerSession {
   ServerSessionHost* const host_;
   LineFramer framer_;
   bool subscribed_ = false;
-  nlohmann::json pending_subscribe_id_;  // Non-null while a subscribe waits for the host.
+  bool subscribe_pending_ = false;       // A subscribe waits for the host...
+  nlohmann::json pending_subscribe_id_;  // ...and is answered under this id (null: never).
   bool extranonce_subscribed_ = false;
   bool rolling_requested_ = false;
   uint32_t requested_mask_ = 0;

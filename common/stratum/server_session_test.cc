@@ -114,6 +114,16 @@ TEST_F(ServerSessionTest, DeferredSubscribeIsAnsweredByCompleteSubscribe) {
   EXPECT_EQ(host_.subscribed, 1);
 }
 
+TEST_F(ServerSessionTest, ADeferredSubscribeSentAsANotificationIsNeverAnswered) {
+  host_.defer_subscribe = true;  // Found by the session fuzzer: it was answered under id 0.
+  ASSERT_TRUE(session_->Feed(EncodeNotification("mining.subscribe", json::array()), now_).ok());
+  EXPECT_TRUE(session_->subscribe_pending());
+  session_->CompleteSubscribe(Extranonce{{1, 2}, 4});
+  EXPECT_TRUE(host_.Take().empty());
+  EXPECT_TRUE(session_->subscribed());
+  EXPECT_EQ(host_.subscribed, 1);
+}
+
 TEST_F(ServerSessionTest, SubscribeErrorIsAnsweredWithItsMessage) {
   host_.subscribe_error = absl::UnavailableError("no upstream work yet");
   ASSERT_TRUE(Send(1, "mining.subscribe", json::array()).ok());
