@@ -316,9 +316,13 @@ void Connection::OnDifficultyRequest(double difficulty, bool minimum) {
   SendDifficultyIfChanged(d);
 }
 
-void Connection::OnSubmitRefused(const stratum::SubmitParams*, int, bool rate_limited) {
+void Connection::OnSubmitRefused(const stratum::SubmitParams*, int code, bool rate_limited) {
   hub_.Count(&HubStats::shares_refused);
-  if (rate_limited && source_ != 0) hub_.host_->CountRefused(source_);
+  // Shares the ledger must count (found = sum of states): over a limit, or for a job the
+  // session no longer has (stale). Malformed or unauthorized submits are not shares.
+  if (source_ != 0 && (rate_limited || code == stratum::kErrJobNotFound)) {
+    hub_.host_->CountRefused(source_, rate_limited);
+  }
 }
 
 void Connection::OnSubmit(stratum::SubmitRequest r) {

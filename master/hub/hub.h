@@ -52,26 +52,8 @@ struct HubOptions {
   absl::Duration status_every = absl::Seconds(10);       // Status line in the log (0: none).
 };
 
-// Counters and latencies of the port, for status views and tests.
-struct HubStats {
-  std::string listen;               // The bound address.
-  uint64_t connections = 0;         // Open now.
-  uint64_t connections_total = 0;   // Accepted since start.
-  uint64_t refused_allow = 0;       // Peers outside the allow-list.
-  uint64_t refused_full = 0;        // Over max_connections (or no free slot).
-  uint64_t dropped_bad_input = 0;   // Bad JSON, over-long line, slow reader.
-  uint64_t dropped_timeout = 0;     // Handshake, unfinished line, idle.
-  uint64_t shares_forwarded = 0;    // Met the pool's target: submitted upstream.
-  uint64_t shares_local = 0;        // Met only the miner's target.
-  uint64_t shares_refused = 0;      // Rejected (stale, duplicate, low difficulty, ...).
-  double share_path_p50_ms = 0;     // Submit read → handed to the pool, last 2,000 shares.
-  double share_path_p99_ms = 0;
-  uint64_t share_path_samples = 0;
-  double fanout_p50_ms = 0;         // Last clean job: pool job in → notify written, per
-  double fanout_p99_ms = 0;         // connection.
-  double fanout_max_ms = 0;
-  uint64_t fanout_connections = 0;
-};
+// Counters and latencies of the port (shares::PortStats, what the master's views show).
+using HubStats = shares::PortStats;
 
 class StratumHub : public shares::SourcePort {
  public:
@@ -85,7 +67,7 @@ class StratumHub : public shares::SourcePort {
   StratumHub& operator=(const StratumHub&) = delete;
 
   int port() const;
-  HubStats Stats() const;
+  HubStats Stats() const override;
   // Detaches from the host, sends client.reconnect to every miner, closes every connection
   // and stops the io thread. Idempotent.
   void Shutdown();

@@ -94,7 +94,7 @@ class StratumHub::Impl {
   mutable absl::Mutex stats_mu_;
   HubStats stats_ ABSL_GUARDED_BY(stats_mu_);
   Samples share_path_ ABSL_GUARDED_BY(stats_mu_){2000};
-  Samples fanout_ ABSL_GUARDED_BY(stats_mu_){100000};
+  Samples fanout_ ABSL_GUARDED_BY(stats_mu_){20000};
 };
 
 // One downstream miner: its socket, the session core and the port's policy around it.

@@ -60,9 +60,9 @@ class FakeHost : public shares::SourceHost {
     }
     return o;
   }
-  void CountRefused(uint64_t) override {
+  void CountRefused(uint64_t, bool rate_limited) override {
     absl::MutexLock l(&mu_);
-    ++refused_;
+    if (rate_limited) ++refused_;
   }
 
   // Publishes a job the way the Cluster would.

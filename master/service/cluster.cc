@@ -225,6 +225,7 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
+  NoticeJobLocked(job.clean, entered);
   if (job.clean) {
     clean_fanout_ms_ = absl::ToDoubleMilliseconds(absl::Now() - entered);
     clean_fanout_max_ms_ = std::max(clean_fanout_max_ms_, clean_fanout_ms_);
@@ -307,7 +308,8 @@ void Cluster::Shutdown() {
 
 absl::Status Cluster::Audit() const {
   absl::MutexLock lock(&mu_);
-  return leases_.Audit();
+  absl::Status s = leases_.Audit();
+  return s.ok() ? slots_.Audit() : s;
 }
 
 }  // namespace synth::service

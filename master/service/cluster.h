@@ -13,8 +13,12 @@
 //   ... reactors call Connect / OnMessage / Disconnect ...
 //   ... ControlServiceImpl calls the Fill* views, Drain and SwitchPool (cluster_control.cc) ...
 //
-// Lock order: Cluster::mu_ → StreamSink internals. Sinks never call back into the Cluster while
-// holding their own lock.
+// Downstream Stratum miners (docs/HUB.md) are share sources too: the Cluster implements
+// shares::SourceHost (cluster_sources.cc) — an extranonce2 slot per connection, tuning, the same
+// validator and ledger — and tells the attached SourcePort of every job.
+//
+// Lock order: Cluster::mu_ → StreamSink internals, and Cluster::mu_ → the SourcePort's own
+// locks. Sinks and the port never call back into the Cluster while holding their own lock.
 // Thread-safe.
 #ifndef SYNTH_MASTER_SERVICE_CLUSTER_H_
 #define SYNTH_MASTER_SERVICE_CLUSTER_H_
@@ -38,9 +42,11 @@
 #include "master/jobs/job_manager.h"
 #include "master/jobs/upstream.h"
 #include "common/clock.h"
+#include "master/lease/extranonce_slots.h"
 #include "master/lease/lease_manager.h"
 #include "master/lease/tuning.h"
 #include "master/service/rate_history.h"
+#include "master/shares/share_source.h"
 #include "master/shares/share_validator.h"
 #include "synth/v1/control.pb.h"
 #include "synth/v1/worker.pb.h"
@@ -58,7 +64,7 @@ class StreamSink {
   virtual void Close(const absl::Status& status) = 0;
 };
 
-class Cluster {
+class Cluster : public shares::SourceHost {
  public:
   struct Options {
     lease::LeaseManager::Options lease;
@@ -84,7 +90,7 @@ class Cluster {
   };
 
   Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);
-  ~Cluster();
+  ~Cluster() override;
 
   // Registers a stream after its Hello; sends Welcome through `sink`. Returns the session id.
   // INVALID_ARGUMENT for a Hello without worker_id or devices. A live session with the same
@@ -139,6 +145,16 @@ class Cluster {
   // the upstream may hold its own lock while it calls OnJob.)
   std::string StatusLine() const;
 
+  // ---- shares::SourceHost: downstream Stratum miners (cluster_sources.cc) ----
+  // Slots exist only with options.jobs.downstream_slots > 0.
+  void SetSourcePort(shares::SourcePort* port) override;
+  absl::StatusOr<shares::SourceGrant> AddSource(const shares::SourceHello& hello) override;
+  void UpdateSource(uint64_t source, const std::string& name, double difficulty,
+                    double rate_hps) override;
+  void RemoveSource(uint64_t source) override;
+  shares::SourceOutcome SubmitShare(uint64_t source, const shares::SourceShare& share) override;
+  void CountRefused(uint64_t source, bool rate_limited) override;
+
  private:
   struct Session {
     uint64_t id = 0;
@@ -154,6 +170,15 @@ class Cluster {
     absl::Time share_refill;   // When share_tokens was last topped up.
     absl::Time rate_limited_at = absl::InfinitePast();  // Last share over the limit.
   };
+  // A downstream Stratum connection.
+  struct Source {
+    uint64_t id = 0;
+    uint64_t slot = 0;
+    std::string name, user_agent, peer;
+    absl::Time connected;
+    double difficulty = 0;
+    shares::ShareCounts shares;
+  };
   // A share submitted upstream, waiting for the pool's answer.
   struct PendingShare {
     uint64_t session = 0;
@@ -163,6 +188,7 @@ class Cluster {
     std::string worker_id;  // For the recent-shares list, once answered.
     std::string job_key;
     uint32_t nonce = 0;
+    uint64_t source = 0;  // A downstream miner's share (0: a worker's, see session).
   };
   // When the master first saw a live job (for synthctl jobs).
   struct JobSeen {
@@ -194,6 +220,17 @@ class Cluster {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string StatusLineLocked(const jobs::UpstreamInfo& info) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Tells the port of the current job (cluster_sources.cc).
+  void NoticeJobLocked(bool clean, absl::Time entered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The pool's answer to a downstream miner's share.
+  void ResolveSourceLocked(const PendingShare& p, shares::ShareState state,
+                           const jobs::SubmitResult& result) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FillSourcesLocked(absl::Time now, v1::WorkersResponse* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FillPortLocked(v1::StatusResponse* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the devices of worker or source `id` (tuning's records) to `w`.
+  void FillDevicesLocked(uint64_t id, absl::Time connected, absl::Time now,
+                         v1::WorkerStatus* w) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Remembers a share's final verdict for FillShares (the last kRecentShares).
   void RecordShareLocked(const std::string& worker_id, const std::string& device,
                          uint64_t share_id, const std::string& job_key, uint32_t nonce,
@@ -248,6 +285,12 @@ class Cluster {
   mutable absl::Mutex latency_mu_;
   std::deque<double> share_path_ms_ ABSL_GUARDED_BY(latency_mu_);
 
+  // Downstream Stratum miners (cluster_sources.cc).
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Source>> sources_ ABSL_GUARDED_BY(mu_);
+  lease::ExtranonceSlots slots_ ABSL_GUARDED_BY(mu_);
+  shares::SourcePort* source_port_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::shared_ptr<const shares::JobNotice> notice_ ABSL_GUARDED_BY(mu_);  // The current job's.
+
   std::unique_ptr<std::thread> ticker_;
   absl::Notification stop_ticker_;
 };
@@ -258,6 +301,8 @@ void ToProto(const jobs::Midstate& m, v1::Midstate* out);
 v1::ShareState ToProto(shares::ShareState state);
 // Fills wire share counts from the ledger's.
 void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out);
+// Adds one share in `state` (final or pending) to `c`.
+void CountIn(shares::ShareCounts& c, shares::ShareState state, double difficulty);
 
 }  // namespace synth::service
 

@@ -32,11 +32,11 @@ v1::ShareState ToProto(shares::ShareState state) {
       return v1::SHARE_STATE_POOL_DOWN;
     case shares::ShareState::kRateLimited:
       return v1::SHARE_STATE_RATE_LIMITED;
+    case shares::ShareState::kLocal:
+      return v1::SHARE_STATE_LOCAL;
   }
   return v1::SHARE_STATE_UNSPECIFIED;
 }
-
-namespace {
 
 void CountIn(shares::ShareCounts& c, shares::ShareState state, double difficulty) {
   switch (state) {
@@ -71,10 +71,11 @@ void CountIn(shares::ShareCounts& c, shares::ShareState state, double difficulty
     case shares::ShareState::kRateLimited:
       ++c.rate_limited;
       break;
+    case shares::ShareState::kLocal:
+      ++c.local;
+      break;
   }
 }
-
-}  // namespace
 
 bool Cluster::TakeShareTokenLocked(Session& s) {
   if (!(options_.max_share_rate > 0)) return true;
@@ -171,6 +172,7 @@ void Cluster::OnSubmitResult(uint64_t pending_id, const jobs::SubmitResult& resu
   }
   RecordShareLocked(p.worker_id, p.device, p.share_id, p.job_key, p.nonce, p.difficulty, state,
                     result.reason, result.code);
+  if (p.source != 0) return ResolveSourceLocked(p, state, result);
   auto s = sessions_.find(p.session);
   if (s == sessions_.end()) return;
   CountIn(s->second->shares, state, p.difficulty);

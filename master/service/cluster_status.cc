@@ -19,6 +19,7 @@ void ToProto(const shares::ShareCounts& c, v1::ShareCounts* out) {
   out->set_pool_down(c.pool_down);
   out->set_pending(c.pending);
   out->set_rate_limited(c.rate_limited);
+  out->set_local(c.local);
   out->set_accepted_difficulty(c.accepted_difficulty);
 }
 
@@ -51,6 +52,7 @@ void Cluster::FillStatus(v1::StatusResponse* out, absl::Duration history) const 
   absl::Time now = absl::Now();
   if (now - audit_at_ >= absl::Seconds(5)) {
     absl::Status audit = leases_.Audit();
+    if (audit.ok()) audit = slots_.Audit();
     audit_text_ = audit.ok() ? "ok" : std::string(audit.message());
     audit_at_ = now;
   }
@@ -66,6 +68,7 @@ void Cluster::FillStatus(v1::StatusResponse* out, absl::Duration history) const 
   uint32_t draining = 0;
   for (const auto& [id, s] : sessions_) draining += DrainedLocked(*s) ? 1 : 0;
   out->set_workers_draining(draining);
+  FillPortLocked(out);
 }
 
 void Cluster::FillWorkers(v1::WorkersResponse* out) const {
@@ -91,22 +94,29 @@ void Cluster::FillWorkers(v1::WorkersResponse* out) const {
     w->set_lease_state(!DrainedLocked(*s)             ? "leasing"
                        : leases_.UnitsLeasedTo(id) > 0 ? "draining"
                                                        : "drained");
-    for (const lease::DeviceRecord& d : tuning_.Devices(id)) {
-      v1::DeviceStatus* ds = w->add_devices();
-      ds->set_name(d.name);
-      ds->set_kind(d.kind);
-      ds->set_impl(d.impl);
-      ds->set_reported_rate_hps(d.reported_rate_hps);
-      double verified = 0;
-      for (const auto& [t, diff] : d.verified) verified += diff;
-      double window = std::min(absl::ToDoubleSeconds(options_.tuning.window),
-                               absl::ToDoubleSeconds(now - s->connected));
-      ds->set_verified_rate_hps(window > 0 ? verified * 4294967296.0 / window : 0);
-      ds->set_shares_valid(d.shares_valid);
-      ds->set_hardware_errors(d.hardware_errors);
-      ds->set_flagged(d.flagged);
-      ds->set_batch_latency_ms(d.batch_latency_ms);
-    }
+    w->set_kind("synth");
+    FillDevicesLocked(id, s->connected, now, w);
+  }
+  FillSourcesLocked(now, out);
+}
+
+void Cluster::FillDevicesLocked(uint64_t id, absl::Time connected, absl::Time now,
+                                v1::WorkerStatus* w) const {
+  for (const lease::DeviceRecord& d : tuning_.Devices(id)) {
+    v1::DeviceStatus* ds = w->add_devices();
+    ds->set_name(d.name);
+    ds->set_kind(d.kind);
+    ds->set_impl(d.impl);
+    ds->set_reported_rate_hps(d.reported_rate_hps);
+    double verified = 0;
+    for (const auto& [t, diff] : d.verified) verified += diff;
+    double window = std::min(absl::ToDoubleSeconds(options_.tuning.window),
+                             absl::ToDoubleSeconds(now - connected));
+    ds->set_verified_rate_hps(window > 0 ? verified * 4294967296.0 / window : 0);
+    ds->set_shares_valid(d.shares_valid);
+    ds->set_hardware_errors(d.hardware_errors);
+    ds->set_flagged(d.flagged);
+    ds->set_batch_latency_ms(d.batch_latency_ms);
   }
 }
 

@@ -81,6 +81,27 @@ struct SourceOutcome {
   SourceVerdict verdict; // The final answer when not pending.
 };
 
+// Counters and latencies of a port, for the master's views and tests.
+struct PortStats {
+  std::string listen;               // The bound address.
+  uint64_t connections = 0;         // Open now.
+  uint64_t connections_total = 0;   // Accepted since start.
+  uint64_t refused_allow = 0;       // Peers outside the allow-list.
+  uint64_t refused_full = 0;        // Over max_connections (or no free slot).
+  uint64_t dropped_bad_input = 0;   // Bad JSON, over-long line, slow reader.
+  uint64_t dropped_timeout = 0;     // Handshake, unfinished line, idle.
+  uint64_t shares_forwarded = 0;    // Met the pool's target: submitted upstream.
+  uint64_t shares_local = 0;        // Met only the miner's target.
+  uint64_t shares_refused = 0;      // Rejected (stale, duplicate, low difficulty, ...).
+  double share_path_p50_ms = 0;     // Submit read → handed to the pool, last 2,000 shares.
+  double share_path_p99_ms = 0;
+  uint64_t share_path_samples = 0;
+  double fanout_p50_ms = 0;         // Last clean job: pool job in → notify written, per
+  double fanout_p99_ms = 0;         // connection.
+  double fanout_max_ms = 0;
+  uint64_t fanout_connections = 0;
+};
+
 // Implemented by the downstream port.
 class SourcePort {
  public:
@@ -89,6 +110,9 @@ class SourcePort {
   virtual void OnJob(std::shared_ptr<const JobNotice> notice) = 0;
   // The final verdict on a share that SubmitShare left pending. Must only queue.
   virtual void OnVerdict(uint64_t source, uint64_t share_id, const SourceVerdict& verdict) = 0;
+  // Returns the port's counters (called with the host's mutex held; takes only the port's own
+  // short lock).
+  virtual PortStats Stats() const = 0;
 };
 
 // Implemented by the master core (service::Cluster).
@@ -109,8 +133,9 @@ class SourceHost {
   virtual void RemoveSource(uint64_t source) = 0;
   // Judges one share; submits it upstream when it meets the pool's target.
   virtual SourceOutcome SubmitShare(uint64_t source, const SourceShare& share) = 0;
-  // Counts a submit refused before judging (over a rate or pending limit) as rate_limited.
-  virtual void CountRefused(uint64_t source) = 0;
+  // Counts a submit the session refused before judging: over a rate or pending limit
+  // (`rate_limited`, the ledger's rate_limited), or for a job no longer notified (stale).
+  virtual void CountRefused(uint64_t source, bool rate_limited) = 0;
 };
 
 }  // namespace synth::shares

@@ -2,7 +2,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/bitcoin/uint256.h"
 #include "common/logging.h"
+#include "common/stratum/share_check.h"
+#include "master/jobs/extranonce_space.h"
 
 namespace synth::shares {
 namespace {
@@ -22,10 +25,19 @@ hash::Target256 Times65536(const hash::Target256& t) {
   return out;
 }
 
-std::string DedupeKey(const jobs::Midstate& m, uint32_t nonce) {
-  std::string key(m.extranonce2.begin(), m.extranonce2.end());
-  absl::StrAppend(&key, "|", m.ntime, "|", nonce, "|", m.version);
+std::string DedupeKey(const std::vector<uint8_t>& extranonce2, uint32_t ntime, uint32_t nonce,
+                      uint32_t version) {
+  std::string key(extranonce2.begin(), extranonce2.end());
+  absl::StrAppend(&key, "|", ntime, "|", nonce, "|", version);
   return key;
+}
+
+ShareCheck Refused(ShareState state, int code, std::string reason) {
+  ShareCheck c;
+  c.state = state;
+  c.code = code;
+  c.reason = std::move(reason);
+  return c;
 }
 
 }  // namespace
@@ -52,6 +64,8 @@ const char* ShareStateName(ShareState state) {
       return "pool_down";
     case ShareState::kRateLimited:
       return "rate_limited";
+    case ShareState::kLocal:
+      return "local";
   }
   return "?";
 }
@@ -110,8 +124,7 @@ ShareCheck ShareValidator::Decide(const ShareIn& share) {
     c.device_error = true;
     return c;
   }
-  auto [it, inserted] = seen_[m.job_key].insert(DedupeKey(m, share.nonce));
-  if (!inserted) {
+  if (!FirstSeen(m.job_key, m.extranonce2, m.ntime, share.nonce, m.version)) {
     c.state = ShareState::kDuplicate;
     c.reason = "duplicate share";
     return c;
@@ -176,7 +189,67 @@ void ShareValidator::Count(ShareState state, double difficulty) {
     case ShareState::kRateLimited:
       ++counts_.rate_limited;
       break;
+    case ShareState::kLocal:
+      ++counts_.local;
+      break;
   }
+}
+
+bool ShareValidator::FirstSeen(const std::string& job_key, const std::vector<uint8_t>& extranonce2,
+                               uint32_t ntime, uint32_t nonce, uint32_t version) {
+  return seen_[job_key].insert(DedupeKey(extranonce2, ntime, nonce, version)).second;
+}
+
+ShareCheck ShareValidator::DecideStratum(const StratumShareIn& share) {
+  const jobs::JobInfo* job = jobs_->FindJob(share.job_key);
+  if (job == nullptr) {
+    bool dead = jobs_->IsDead(share.job_key);
+    return Refused(dead ? ShareState::kStale : ShareState::kUnknownUnit, stratum::kErrJobNotFound,
+                   dead ? "Job not found (stale)" : "Job not found");
+  }
+  const jobs::UpstreamJob& uj = job->builder.job();
+  const jobs::ExtranoncePartition& part = job->partition;
+  if (job->stratum == nullptr || share.slot == 0 || share.slot > part.slots) {
+    return Refused(ShareState::kUnknownUnit, stratum::kErrOther, "No extranonce slot for this job");
+  }
+  // extranonce1 as the miner was told: the pool's, then the slot's bytes.
+  stratum::JobTerms terms{share.difficulty, uj.extranonce1, part.miner_bytes};
+  std::vector<uint8_t> prefix = jobs::SlotPrefix(share.slot, part.prefix_bytes);
+  terms.extranonce1.insert(terms.extranonce1.end(), prefix.begin(), prefix.end());
+  stratum::ShareVerdict v = stratum::CheckShare(*job->stratum, terms, share.version_mask, share.params);
+  ShareCheck c;
+  c.difficulty = share.difficulty;
+  c.pool_difficulty = uj.difficulty;
+  if (!v.accepted) {
+    c.state = v.code == stratum::kErrLowDifficulty ? ShareState::kBelowTarget : ShareState::kUnknownUnit;
+    c.code = v.code;
+    c.reason = v.reason;
+    return c;
+  }
+  // The pool sees the full extranonce2: the slot's bytes, then the miner's.
+  std::vector<uint8_t> en2 = prefix;
+  en2.insert(en2.end(), share.params.extranonce2.begin(), share.params.extranonce2.end());
+  if (!FirstSeen(share.job_key, en2, share.params.ntime, share.params.nonce, v.version)) {
+    return Refused(ShareState::kDuplicate, stratum::kErrDuplicate, "Duplicate share");
+  }
+  c.block = v.block;
+  if (v.hash > bitcoin::Uint256(job->builder.target())) {
+    c.state = ShareState::kLocal;
+    return c;
+  }
+  c.submit = jobs::UpstreamShare{uj.job_id,          en2,       share.params.ntime,
+                                 share.params.nonce, uj.version_mask != 0,
+                                 v.version & uj.version_mask, v.version};
+  c.state = ShareState::kPending;
+  return c;
+}
+
+ShareCheck ShareValidator::ValidateStratum(const StratumShareIn& share) {
+  ShareCheck c = DecideStratum(share);
+  ++counts_.found;
+  Count(c.state, c.difficulty);
+  if (c.block) LOG(WARNING) << "stratum share of job " << share.job_key << " meets the BLOCK target";
+  return c;
 }
 
 void ShareValidator::DropJobs(const std::vector<std::string>& job_keys) {

@@ -29,6 +29,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/hash/sha256.h"
+#include "common/stratum/codec.h"
 #include "master/jobs/job_manager.h"
 #include "master/jobs/upstream.h"
 #include "master/lease/lease_manager.h"
@@ -47,6 +48,7 @@ enum class ShareState {
   kUnknownUnit,
   kPoolDown,
   kRateLimited,  // Over the worker's share rate limit: counted, not verified.
+  kLocal,        // A downstream miner's share valid at its difficulty, not the pool's: kept.
 };
 
 // Returns a short lowercase name ("accepted", "below_target", ...).
@@ -62,6 +64,15 @@ struct ShareIn {
   std::string device;
 };
 
+// A share from a downstream Stratum miner (master/hub): its submit and what it was told.
+struct StratumShareIn {
+  std::string job_key;            // The master job its job id stands for.
+  uint64_t slot = 0;              // Its connection's extranonce2 slot.
+  stratum::SubmitParams params;   // As the miner sent it.
+  double difficulty = 0;          // The miner's difficulty when the job was notified.
+  uint32_t version_mask = 0;      // Negotiated with the miner (0: no rolling).
+};
+
 // The validator's decision.
 struct ShareCheck {
   ShareState state = ShareState::kUnknownUnit;
@@ -70,13 +81,15 @@ struct ShareCheck {
   double difficulty = 0;                      // The job's share difficulty.
   bool device_error = false;                  // Counts as a hardware error of the device.
   bool block = false;                         // The hash also meets the block target (nbits).
+  double pool_difficulty = 0;                 // Stratum shares: the job's pool difficulty.
+  int code = 0;                               // Stratum shares: the error code for the miner.
 };
 
 // Ledger totals (synth.v1.ShareCounts).
 struct ShareCounts {
   uint64_t found = 0, accepted = 0, rejected = 0, stale = 0, duplicate = 0, below_target = 0,
            hardware_error = 0, unknown_unit = 0, pool_down = 0, pending = 0,
-           rate_limited = 0;
+           rate_limited = 0, local = 0;
   double accepted_difficulty = 0;
 };
 
@@ -89,6 +102,14 @@ class ShareValidator {
 
   // Checks one share (steps 1-4 above) and counts it as found (and, unless pending, final).
   ShareCheck Validate(const ShareIn& share);
+
+  // Checks a downstream miner's share the same way: its job must be live (else kStale, 21);
+  // the header is rebuilt from the job, the pool's extranonce1 + the slot bytes and the miner's
+  // extranonce2, ntime and version bits (common/stratum/share_check.h: a bad extranonce2 size,
+  // ntime or version bits is kUnknownUnit, 20; a hash above the miner's difficulty
+  // kBelowTarget, 23); then deduplicated with the workers' shares (kDuplicate, 22). A share at
+  // the pool's target is kPending with the submit; one below it is kLocal. Counted as found.
+  ShareCheck ValidateStratum(const StratumShareIn& share);
 
   // Counts a share that is not checked at all (rate-limited) as found and `state`.
   void CountUnchecked(ShareState state);
@@ -103,6 +124,10 @@ class ShareValidator {
 
  private:
   ShareCheck Decide(const ShareIn& share);
+  ShareCheck DecideStratum(const StratumShareIn& share);
+  // Records (job, extranonce2, ntime, nonce, version); false when seen before.
+  bool FirstSeen(const std::string& job_key, const std::vector<uint8_t>& extranonce2,
+                 uint32_t ntime, uint32_t nonce, uint32_t version);
   void Count(ShareState state, double difficulty);
 
   const jobs::JobManager* const jobs_;
