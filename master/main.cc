@@ -2,7 +2,7 @@
 //
 //   synth-master [--pool stratum+tcp://HOST:PORT ...] [--user U] [--pass P]
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
-//                [--max-share-rate N]
+//                [--max-share-rate N] [--verdict-memory N] [--verdict-memory-seconds S]
 //                [--http-listen HOST:PORT]   (monitoring)
 //                [--stratum-listen HOST:PORT [--stratum-allow CIDR,...]
 //                 [--stratum-password-file F] ...]  (a Stratum port for other miners)
@@ -17,6 +17,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -32,6 +33,7 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "master/service/cluster.h"
+#include "master/service/status_views.h"
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
 #include "master/http/master_histograms.h"
@@ -62,6 +64,11 @@ ABSL_FLAG(double, max_share_rate, 1000,
           "Share flood limit per worker, shares/s: shares beyond it are counted rate_limited, not "
           "verified (a worker's limit grows with its plausible share rate, up to 64x this; "
           "0: no limit)");
+ABSL_FLAG(int64_t, verdict_memory, 100000,
+          "Verdicts of recent shares kept so that a share a worker sends again after a reconnect "
+          "gets its first verdict instead of being judged again (at most this many shares)");
+ABSL_FLAG(double, verdict_memory_seconds, 600,
+          "...and for at most this many seconds after the verdict");
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
 ABSL_FLAG(std::string, stratum_listen, "",
@@ -173,6 +180,14 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  const int64_t verdict_memory = absl::GetFlag(FLAGS_verdict_memory);
+  const double verdict_seconds = absl::GetFlag(FLAGS_verdict_memory_seconds);
+  if (verdict_memory < 0 || !std::isfinite(verdict_seconds) || verdict_seconds < 0) {
+    LOG(ERROR) << "--verdict-memory and --verdict-memory-seconds must be >= 0, got "
+               << verdict_memory << " and " << verdict_seconds;
+    return 2;
+  }
+
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
   std::string listen = absl::GetFlag(FLAGS_listen);
@@ -207,7 +222,9 @@ int main(int argc, char** argv) {
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
-  options.max_share_rate = max_share_rate;
+  options.ledger.max_share_rate = max_share_rate;
+  options.ledger.remember_shares = static_cast<size_t>(verdict_memory);
+  options.ledger.remember_for = absl::Seconds(verdict_seconds);
   synth::http::MasterHistograms histograms;  // Outlives the Cluster and the HTTP server.
   options.on_lease_granted = [&](double s) { histograms.lease_duration().Observe(s); };
   options.on_clean_job_switched = [&](double s) { histograms.job_switch().Observe(s); };
@@ -275,7 +292,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
 
-  LOG(INFO) << "stopping: " << cluster.StatusLine();
+  LOG(INFO) << "stopping: " << synth::service::StatusLine(cluster);
   cluster.StopTicker();
   if (http) http->Shutdown();
   if (hub) hub->Shutdown();  // client.reconnect to every miner.

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/format.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+#include "proto/share_states.h"
 
 namespace synth::ctl {
 namespace {
@@ -17,19 +18,50 @@ std::string Rate(double hps) { return FormatHashRate(hps); }
 
 std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
 
+// "found N = accepted a + ... + pending p", every state of the one table in its order.
 std::string Counts(const v1::ShareCounts& c) {
-  return absl::StrFormat(
-      "found %d = accepted %d + rejected %d + stale %d + duplicate %d + below_target %d + "
-      "hardware_error %d + unknown_unit %d + pool_down %d + rate_limited %d + local %d + "
-      "pending %d",
-      c.found(), c.accepted(), c.rejected(), c.stale(), c.duplicate(), c.below_target(),
-      c.hardware_error(), c.unknown_unit(), c.pool_down(), c.rate_limited(), c.local(),
-      c.pending());
+  std::string out = absl::StrCat("found ", c.found(), " =");
+  const char* sep = " ";
+  for (const proto::ShareStateInfo& s : proto::kShareStates) {
+    absl::StrAppend(&out, sep, absl::string_view(s.name.data(), s.name.size()), " ",
+                    (c.*s.count)());
+    sep = " + ";
+  }
+  if (c.resent() > 0) absl::StrAppend(&out, " (", c.resent(), " resent)");
+  return out;
 }
 
 std::string Windows(const v1::RateWindows& w) {
   return absl::StrFormat("%14s %14s %14s", Rate(w.last_5s_hps()), Rate(w.last_1m_hps()),
                          Rate(w.last_15m_hps()));
+}
+
+bool Is64BitInteger(const google::protobuf::FieldDescriptor& f) {
+  using FD = google::protobuf::FieldDescriptor;
+  return f.cpp_type() == FD::CPPTYPE_INT64 || f.cpp_type() == FD::CPPTYPE_UINT64;
+}
+
+// Turns the string values of `d`'s 64-bit integer fields in `j` (proto JSON of a `d`) into
+// numbers, in nested and repeated messages too.
+void NumbersFor64BitFields(const google::protobuf::Descriptor& d, nlohmann::json* j) {
+  if (!j->is_object()) return;
+  for (int i = 0; i < d.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& f = *d.field(i);
+    auto it = j->find(f.name());
+    if (it == j->end()) continue;
+    nlohmann::json* values = &*it;
+    nlohmann::json one = nlohmann::json::array({*it});
+    if (!f.is_repeated()) values = &one;
+    for (nlohmann::json& v : *values) {
+      if (f.message_type() != nullptr && !f.is_map()) {
+        NumbersFor64BitFields(*f.message_type(), &v);
+      } else if (Is64BitInteger(f) && v.is_string()) {
+        nlohmann::json n = nlohmann::json::parse(v.get<std::string>(), nullptr, false);
+        if (n.is_number_integer()) v = n;
+      }
+    }
+    if (!f.is_repeated()) *it = one[0];
+  }
 }
 
 std::string Age(double s) {
@@ -46,20 +78,17 @@ std::string ToJson(const google::protobuf::Message& m) {
   opts.always_print_primitive_fields = true;
   opts.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
-  return out;
+  // Proto JSON writes 64-bit integers as strings ("found":"76"); scripts compare numbers.
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return out;
+  NumbersFor64BitFields(*m.GetDescriptor(), &j);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string StateName(v1::ShareState s) {
-  std::string name = v1::ShareState_Name(s);
-  if (absl::StartsWith(name, "SHARE_STATE_")) name = name.substr(12);
-  return absl::AsciiStrToLower(name);
-}
+std::string StateName(v1::ShareState s) { return std::string(proto::ShareStateName(s)); }
 
 int64_t LedgerGap(const v1::ShareCounts& c) {
-  uint64_t sum = c.accepted() + c.rejected() + c.stale() + c.duplicate() + c.below_target() +
-                 c.hardware_error() + c.unknown_unit() + c.pool_down() + c.rate_limited() +
-                 c.local() + c.pending();
-  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(sum);
+  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(proto::SumOfStates(c));
 }
 
 std::string FormatStatus(const v1::StatusResponse& s) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/metrics/registry.h"
+#include "proto/share_states.h"
 
 namespace synth::http {
 namespace {
@@ -12,17 +13,13 @@ namespace {
 using metrics::Registry;
 
 // Final states by their ledger name (found and pending are not verdicts).
-std::vector<std::pair<const char*, double>> Verdicts(const v1::ShareCounts& c) {
-  return {{"accepted", static_cast<double>(c.accepted())},
-          {"rejected", static_cast<double>(c.rejected())},
-          {"stale", static_cast<double>(c.stale())},
-          {"duplicate", static_cast<double>(c.duplicate())},
-          {"below_target", static_cast<double>(c.below_target())},
-          {"hardware_error", static_cast<double>(c.hardware_error())},
-          {"unknown_unit", static_cast<double>(c.unknown_unit())},
-          {"pool_down", static_cast<double>(c.pool_down())},
-          {"rate_limited", static_cast<double>(c.rate_limited())},
-          {"local", static_cast<double>(c.local())}};
+std::vector<std::pair<std::string, double>> Verdicts(const v1::ShareCounts& c) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const proto::ShareStateInfo& s : proto::kShareStates) {
+    if (s.state == v1::SHARE_STATE_PENDING) continue;
+    out.emplace_back(std::string(s.name), static_cast<double>((c.*s.count)()));
+  }
+  return out;
 }
 
 void SetGauge(Registry& r, const char* name, const char* help, double v) {
@@ -148,10 +145,17 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
 
 nlohmann::json SharesJson(const v1::ShareCounts& c) {
   nlohmann::json j = {{"found", c.found()},
-                      {"pending", c.pending()},
+                      {"resent", c.resent()},
                       {"accepted_difficulty", c.accepted_difficulty()}};
-  for (const auto& [verdict, n] : Verdicts(c)) j[verdict] = n;
+  for (const proto::ShareStateInfo& s : proto::kShareStates) j[std::string(s.name)] = (c.*s.count)();
   return j;
+}
+
+// The ledger's states in display order, for the dashboard's table.
+nlohmann::json StateNames() {
+  nlohmann::json names = nlohmann::json::array();
+  for (const proto::ShareStateInfo& s : proto::kShareStates) names.push_back(std::string(s.name));
+  return names;
 }
 
 nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
@@ -210,14 +214,13 @@ std::string RenderSnapshotMetrics(const MasterSnapshot& snap) {
   return r.Render();
 }
 
-nlohmann::json StatusJson(const MasterSnapshot& snap, const std::deque<RatePoint>& history,
-                          const HealthVerdict& health) {
+nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& health) {
   const v1::StatusResponse& s = snap.status;
   nlohmann::json workers = nlohmann::json::array();
   for (const v1::WorkerStatus& ws : snap.workers.workers()) workers.push_back(WorkerJson(ws));
   nlohmann::json hist = nlohmann::json::array();
-  for (const RatePoint& p : history) {
-    hist.push_back({p.unix_s, p.reported_hps, p.verified_hps, p.accepted});
+  for (const v1::RateSample& p : s.history()) {
+    hist.push_back({p.unix_s(), p.reported_hps(), p.verified_hps()});
   }
   return {{"master_version", s.master_version()},
           {"uptime_s", s.uptime_s()},
@@ -233,6 +236,7 @@ nlohmann::json StatusJson(const MasterSnapshot& snap, const std::deque<RatePoint
             {"verified_hps", s.verified_rate_hps()},
             {"accepted_hps", s.accepted_rate_hps()}}},
           {"shares", SharesJson(s.shares())},
+          {"share_states", StateNames()},
           {"units",
            {{"queued", s.units_queued()},
             {"leased", s.units_leased()},

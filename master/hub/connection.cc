@@ -319,9 +319,10 @@ void Connection::OnDifficultyRequest(double difficulty, bool minimum) {
 void Connection::OnSubmitRefused(const stratum::SubmitParams*, int code, bool rate_limited) {
   hub_.Count(&HubStats::shares_refused);
   // Shares the ledger must count (found = sum of states): over a limit, or for a job the
-  // session no longer has (stale). Malformed or unauthorized submits are not shares.
+  // session no longer has (stale). Malformed or unauthorized submits are not shares. The
+  // session answered already; the ledger's verdict for this id finds nothing pending.
   if (source_ != 0 && (rate_limited || code == stratum::kErrJobNotFound)) {
-    hub_.host_->CountRefused(source_, rate_limited);
+    hub_.host_->CountRefused(source_, next_share_++, rate_limited);
   }
 }
 
@@ -332,19 +333,17 @@ void Connection::OnSubmit(stratum::SubmitRequest r) {
     return core_.AnswerSubmit(r.id, stratum::RpcError{stratum::kErrJobNotFound, "Job not found", ""});
   }
   uint64_t id = next_share_++;
+  pending_.emplace(id, r.id);  // Answered by OnVerdict, whatever the outcome.
   shares::SourceShare share{id, job->notice->job_key, std::move(r.params), r.terms.difficulty,
                             r.version_mask};
   shares::SourceOutcome o = hub_.host_->SubmitShare(source_, share);
   if (o.valid && vardiff_) vardiff_->OnShare(r.terms.difficulty);
-  if (o.pending) {
+  if (o.forwarded) {
     hub_.AddSharePath(Ms(absl::Now() - read_at_));
     hub_.Count(&HubStats::shares_forwarded);
-    pending_.emplace(id, std::move(r.id));
-    return;
+  } else if (o.valid) {
+    hub_.Count(&HubStats::shares_local);
   }
-  hub_.Count(o.verdict.accepted ? &HubStats::shares_local : &HubStats::shares_refused);
-  if (o.verdict.accepted) return core_.AnswerSubmit(r.id, std::nullopt);
-  core_.AnswerSubmit(r.id, stratum::RpcError{o.verdict.code, o.verdict.reason, ""});
 }
 
 void Connection::OnVerdict(uint64_t share_id, const shares::SourceVerdict& v) {
@@ -353,6 +352,7 @@ void Connection::OnVerdict(uint64_t share_id, const shares::SourceVerdict& v) {
   nlohmann::json id = std::move(it->second);
   pending_.erase(it);
   if (v.accepted) return core_.AnswerSubmit(id, std::nullopt);
+  hub_.Count(&HubStats::shares_refused);
   core_.AnswerSubmit(id, stratum::RpcError{v.code, v.reason, ""});
 }
 

@@ -46,21 +46,24 @@ class FakeHost : public shares::SourceHost {
     absl::MutexLock l(&mu_);
     std::erase(live_, source);
   }
+  // Answers at once (through the port, as the ledger does) but for pool-grade shares, which wait
+  // for Verdict().
   shares::SourceOutcome SubmitShare(uint64_t source, const shares::SourceShare& s) override {
     absl::MutexLock l(&mu_);
     shares_.push_back(s);
     shares::SourceOutcome o;
     if (s.params.nonce == 1) {
-      o.pending = o.valid = true;
+      o.forwarded = o.valid = true;
     } else if (s.params.nonce == 2) {
       o.valid = true;
-      o.verdict = {true, 0, "", s.difficulty};
+      port_->OnVerdict(source, s.share_id, {true, 0, "", s.difficulty});
     } else {
-      o.verdict = {false, stratum::kErrLowDifficulty, "Low difficulty share", s.difficulty};
+      port_->OnVerdict(source, s.share_id,
+                       {false, stratum::kErrLowDifficulty, "Low difficulty share", s.difficulty});
     }
     return o;
   }
-  void CountRefused(uint64_t, bool rate_limited) override {
+  void CountRefused(uint64_t, uint64_t, bool rate_limited) override {
     absl::MutexLock l(&mu_);
     if (rate_limited) ++refused_;
   }
@@ -186,7 +189,7 @@ TEST_F(HubTest, SharesAreJudgedByTheHostAndForwardedOnesAnsweredWithThePoolsVerd
   EXPECT_EQ(Code(v), 23);
   HubStats s = hub_->Stats();
   EXPECT_EQ(s.shares_local, 1u);
-  EXPECT_EQ(s.shares_refused, 1u);
+  EXPECT_EQ(s.shares_refused, 2u);  // The low one and the one the pool refused.
   EXPECT_EQ(s.share_path_samples, 1u);
   // A job id never notified here is 21, decided by the session.
   EXPECT_EQ(Code(c.Call(6, "mining.submit", Share("nope", 2))), stratum::kErrJobNotFound);

@@ -54,6 +54,7 @@ struct UpstreamShare {
   bool has_version_bits = false;  // Send the 6th param (version rolling agreed).
   uint32_t version_bits = 0;      // (version & mask).
   uint32_t version = 0;           // The full header version (rolled bits in).
+  double difficulty = 0;          // The share difficulty of its job (credited when accepted).
 };
 
 // The pool's answer to one submit.
@@ -63,6 +64,7 @@ struct SubmitResult {
   std::string reason;     // Pool message or a local reason ("not connected").
   bool not_sent = false;  // True when the share never reached the pool (no connection).
   bool stale = false;     // The pool or the client called it stale (job gone, code 21).
+  bool timed_out = false; // Sent, and the pool never answered: not a rejection.
 };
 
 // Snapshot of the connection for status output. Never holds secrets.

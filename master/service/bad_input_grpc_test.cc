@@ -11,6 +11,7 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/server.h"
+#include "master/service/status_views.h"
 #include "synth/v1/worker.grpc.pb.h"
 
 namespace synth::service {
@@ -23,7 +24,7 @@ class BadInputTest : public ::testing::Test {
   void SetUp() override {
     Cluster::Options o;
     o.status_every = absl::ZeroDuration();
-    o.max_share_rate = 50;
+    o.ledger.max_share_rate = 50;
     cluster_ = std::make_unique<Cluster>(o, &clock_, &upstream_);
     upstream_.Start([this](const jobs::UpstreamJob& j) { cluster_->OnJob(j); });
     upstream_.Notify(jobs::TestJob("p1", 1, 1, true));
@@ -94,7 +95,7 @@ TEST_F(BadInputTest, OversizedMessageEndsOnlyThatStreamAndTheWorkerRejoins) {
   v1::WorkersResponse w;
   for (int i = 0; i < 500; ++i) {
     w.Clear();
-    cluster_->FillWorkers(&w);
+    FillWorkers(*cluster_, &w);
     if (w.workers_size() == 1) break;
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -174,7 +175,7 @@ TEST_F(BadInputTest, ShareFloodIsRateLimitedCountedAndFlagged) {
   EXPECT_GE(limited, kShares - 150);
   EXPECT_GT(Lease(good.get()).nonce_count(), 0u);
   v1::StatusResponse status;
-  cluster_->FillStatus(&status);
+  FillStatus(*cluster_, &status);
   EXPECT_EQ(status.shares().rate_limited(), static_cast<uint64_t>(limited));
   EXPECT_EQ(status.shares().found(), static_cast<uint64_t>(kShares));
   EXPECT_EQ(status.shares().found(),
@@ -182,7 +183,7 @@ TEST_F(BadInputTest, ShareFloodIsRateLimitedCountedAndFlagged) {
                 status.shares().below_target() + status.shares().accepted() +
                 status.shares().duplicate());
   v1::WorkersResponse w;
-  cluster_->FillWorkers(&w);
+  FillWorkers(*cluster_, &w);
   for (const v1::WorkerStatus& ws : w.workers()) {
     EXPECT_EQ(ws.rate_limited(), ws.worker_id() == "flood") << ws.worker_id();
     if (ws.worker_id() == "flood") EXPECT_TRUE(ws.flagged());

@@ -1,49 +1,61 @@
 // The Cluster as shares::SourceHost: downstream Stratum miners (docs/HUB.md) get an extranonce2
 // slot, enter tuning (their rate counts in the cluster's; they are leased nothing), and their
-// shares go through the same validator and ledger as the workers'.
-#include <algorithm>
+// shares go through the same validator and share ledger as the workers'.
+#include <tuple>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "master/service/cluster.h"
+#include "proto/share_states.h"
 
 namespace synth::service {
 namespace {
 
 constexpr char kDevice[] = "stratum";
 
-// The answer a miner gets for a final state.
-shares::SourceVerdict VerdictOf(shares::ShareState state, int code, const std::string& reason,
-                                double difficulty) {
-  using shares::ShareState;
-  shares::SourceVerdict v{false, code, reason, difficulty};
-  switch (state) {
-    case ShareState::kAccepted:
-    case ShareState::kLocal:
-      v = {true, 0, "", difficulty};
-      break;
-    case ShareState::kStale:
-      v.code = stratum::kErrJobNotFound;
-      break;
-    case ShareState::kDuplicate:
-      v.code = stratum::kErrDuplicate;
-      break;
-    case ShareState::kBelowTarget:
-      v.code = stratum::kErrLowDifficulty;
-      break;
-    case ShareState::kPoolDown:
-      v.code = stratum::kErrOther;
-      v.reason = absl::StrCat("Pool unavailable: ", reason);
-      break;
-    default:
-      if (v.code == 0) v.code = stratum::kErrOther;
-  }
-  if (!v.accepted && v.reason.empty()) v.reason = shares::ShareStateName(state);
-  return v;
+// A miner's share as the ledger sees it: the connection's identity (its slot), its id from the
+// port, and a fingerprint of what it claims.
+shares::LedgerShare LedgerShareOf(const Source& s, const shares::SourceShare& share) {
+  const stratum::SubmitParams& p = share.params;
+  return {.source = s.identity,
+          .connection = s.id,
+          .share_id = share.share_id,
+          .fingerprint = absl::Hash<std::tuple<std::string, std::vector<uint8_t>, uint32_t,
+                                               uint32_t, uint32_t>>{}(
+              {share.job_key, p.extranonce2, p.ntime, p.nonce, p.version_bits.value_or(0)}),
+          .device = kDevice,
+          .job_key = share.job_key,
+          .nonce = p.nonce};
 }
 
 }  // namespace
+
+shares::SourceVerdict SourceVerdictOf(const shares::Verdict& v) {
+  shares::SourceVerdict out{false, stratum::kErrOther, v.reason, v.difficulty};
+  switch (v.state) {
+    case v1::SHARE_STATE_ACCEPTED:
+    case v1::SHARE_STATE_LOCAL:
+      return {true, 0, "", v.difficulty};
+    case v1::SHARE_STATE_STALE:
+      out.code = stratum::kErrJobNotFound;
+      break;
+    case v1::SHARE_STATE_DUPLICATE:
+      out.code = stratum::kErrDuplicate;
+      break;
+    case v1::SHARE_STATE_BELOW_TARGET:
+      out.code = stratum::kErrLowDifficulty;
+      break;
+    case v1::SHARE_STATE_REJECTED:
+      if (v.pool_code != 0) out.code = v.pool_code;
+      break;
+    default:
+      break;
+  }
+  if (out.reason.empty()) out.reason = std::string(proto::ShareStateName(v.state));
+  return out;
+}
 
 void Cluster::NoticeJobLocked(bool clean, absl::Time entered) {
   if (options_.jobs.downstream_slots == 0) return;
@@ -62,7 +74,7 @@ void Cluster::NoticeJobLocked(bool clean, absl::Time entered) {
   n->entered = entered;
   if (notice_ == nullptr || notice_->partition != n->partition ||
       notice_->extranonce2_size != n->extranonce2_size) {
-    // Said once per upstream session shape: at start-up and when a pool changes it.
+    // Said once per shape of the pool's session: at start-up, and when a pool changes it.
     LOG(INFO) << "stratum port: " << jobs::DescribePartition(j.extranonce2_size, n->partition);
     n->displaced = slots_.SetCapacity(n->partition.slots);
   }
@@ -70,9 +82,20 @@ void Cluster::NoticeJobLocked(bool clean, absl::Time entered) {
   if (source_port_ != nullptr) source_port_->OnJob(std::move(n));
 }
 
+void Cluster::AttachSourceLocked(Source& s, shares::SourcePort* port) {
+  if (port == nullptr) {
+    ledger_.Detach(s.identity, s.id);  // Deliver is not called after this returns.
+    s.port = nullptr;
+    return;
+  }
+  s.port = port;
+  ledger_.Attach(s.identity, s.id, &s);
+}
+
 void Cluster::SetSourcePort(shares::SourcePort* port) {
   absl::MutexLock lock(&mu_);
   source_port_ = port;
+  for (auto& [id, s] : sources_) AttachSourceLocked(*s, port);
   if (port != nullptr && notice_ != nullptr) port->OnJob(notice_);
 }
 
@@ -89,11 +112,13 @@ absl::StatusOr<shares::SourceGrant> Cluster::AddSource(const shares::SourceHello
   auto s = std::make_unique<Source>();
   s->id = id;
   s->slot = *slot;
+  s->identity = absl::StrCat("stratum/", *slot);
   s->name = hello.peer;
   s->user_agent = hello.user_agent;
   s->peer = hello.peer;
   s->connected = clock_->Now();
   tuning_.AddWorker(id, {{.name = kDevice, .kind = kDevice, .impl = hello.user_agent}});
+  AttachSourceLocked(*s, source_port_);
   sources_.emplace(id, std::move(s));
   return shares::SourceGrant{id, *slot};
 }
@@ -112,24 +137,22 @@ void Cluster::RemoveSource(uint64_t source) {
   absl::MutexLock lock(&mu_);
   auto it = sources_.find(source);
   if (it == sources_.end()) return;
+  // Its pending shares are still resolved by the ledger (and answered on a resumed session).
+  AttachSourceLocked(*it->second, nullptr);
   slots_.Release(source, jobs_.newest_seq());
   tuning_.RemoveWorker(source);
   sources_.erase(it);
-  // Verdicts of its pending shares have nowhere to go; the ledger still resolves them.
-  for (auto& [id, p] : pending_) {
-    if (p.source == source) p.source = 0;
-  }
 }
 
-void Cluster::CountRefused(uint64_t source, bool rate_limited) {
+void Cluster::CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) {
   absl::MutexLock lock(&mu_);
   auto it = sources_.find(source);
   if (it == sources_.end()) return;
-  shares::ShareState state =
-      rate_limited ? shares::ShareState::kRateLimited : shares::ShareState::kStale;
-  validator_.CountUnchecked(state);
-  ++it->second->shares.found;
-  CountIn(it->second->shares, state, 0);
+  shares::SourceShare refused{.share_id = share_id};
+  ledger_.Decide(LedgerShareOf(*it->second, refused),
+                 {.state = rate_limited ? v1::SHARE_STATE_RATE_LIMITED : v1::SHARE_STATE_STALE,
+                  .reason = rate_limited ? "over the port's request or pending limit"
+                                         : "job no longer notified"});
 }
 
 shares::SourceOutcome Cluster::SubmitShare(uint64_t source, const shares::SourceShare& share) {
@@ -138,110 +161,27 @@ shares::SourceOutcome Cluster::SubmitShare(uint64_t source, const shares::Source
   {
     absl::MutexLock lock(&mu_);
     auto it = sources_.find(source);
-    if (it == sources_.end()) {
-      out.verdict = {false, stratum::kErrOther, "Not subscribed", 0};
-      return out;
-    }
+    if (it == sources_.end()) return out;  // Gone: nobody to answer.
     Source& s = *it->second;
+    shares::LedgerShare ls = LedgerShareOf(s, share);
+    if (ledger_.Resend(ls)) return out;  // Sent again on a resumed session: its first verdict.
     shares::ShareCheck c = validator_.ValidateStratum(
         {share.job_key, s.slot, share.params, share.difficulty, share.version_mask});
-    ++s.shares.found;
-    out.valid = c.state == shares::ShareState::kPending || c.state == shares::ShareState::kLocal;
+    out.valid = c.state == v1::SHARE_STATE_PENDING || c.state == v1::SHARE_STATE_LOCAL;
     if (out.valid) {
       tuning_.OnShare(source, kDevice, true, c.difficulty);
       verified_difficulty_ += c.difficulty;
     }
-    if (c.state != shares::ShareState::kPending) {
-      CountIn(s.shares, c.state, c.difficulty);
-      out.verdict = VerdictOf(c.state, c.code, c.reason, c.difficulty);
-      if (c.state != shares::ShareState::kLocal) {
-        RecordShareLocked(s.name, kDevice, share.share_id, share.job_key, share.params.nonce,
-                          c.difficulty, c.state, c.reason, 0);
-      }
+    if (c.state != v1::SHARE_STATE_PENDING) {
+      ledger_.Decide(ls, {.state = c.state, .reason = c.reason, .difficulty = c.difficulty});
       return out;
     }
-    uint64_t id = next_pending_++;
-    PendingShare p;
-    p.source = source;
-    p.share_id = share.share_id;
-    p.device = kDevice;
-    p.difficulty = c.pool_difficulty;  // What an accepted share is worth upstream.
-    p.worker_id = s.name;
-    p.job_key = share.job_key;
-    p.nonce = share.params.nonce;
-    pending_[id] = std::move(p);
-    submit = Submission{id, *std::move(c.submit), 0};
+    // An accepted share is worth the pool's difficulty upstream.
+    submit = Submission{ledger_.Submit(ls, c.submit->difficulty), *std::move(c.submit), 0};
   }
-  out.pending = true;
+  out.forwarded = true;
   SubmitUpstream(std::move(*submit));
   return out;
-}
-
-void Cluster::ResolveSourceLocked(const PendingShare& p, shares::ShareState state,
-                                  const jobs::SubmitResult& result) {
-  auto it = sources_.find(p.source);
-  if (it == sources_.end()) return;
-  CountIn(it->second->shares, state, p.difficulty);
-  if (source_port_ != nullptr) {
-    source_port_->OnVerdict(p.source, p.share_id,
-                            VerdictOf(state, result.code, result.reason, p.difficulty));
-  }
-}
-
-void Cluster::FillSourcesLocked(absl::Time now, v1::WorkersResponse* out) const {
-  absl::flat_hash_set<std::string> names;
-  for (const v1::WorkerStatus& w : out->workers()) names.insert(w.worker_id());
-  std::vector<const Source*> sorted;
-  for (const auto& [id, s] : sources_) sorted.push_back(s.get());
-  std::sort(sorted.begin(), sorted.end(), [](const Source* a, const Source* b) { return a->slot < b->slot; });
-  for (const Source* s : sorted) {
-    v1::WorkerStatus* w = out->add_workers();
-    // Two machines may authorize with one name: the slot tells them apart in the views.
-    std::string id = names.insert(s->name).second ? s->name : absl::StrCat(s->name, "#", s->slot);
-    w->set_worker_id(id);
-    w->set_hostname(s->peer.substr(0, s->peer.rfind(':')));
-    w->set_peer(s->peer);
-    w->set_version(s->user_agent);
-    w->set_kind("stratum");
-    w->set_user_agent(s->user_agent);
-    w->set_user(s->name);
-    w->set_difficulty(s->difficulty);
-    w->set_lease_state("stratum");
-    w->set_connected_s(absl::ToDoubleSeconds(now - s->connected));
-    // A miner reports nothing itself: its rate is measured from its shares (vardiff's window,
-    // then tuning's verified window before the first one completes).
-    double reported = tuning_.ReportedRate(s->id);
-    w->set_reported_rate_hps(reported > 0 ? reported : tuning_.VerifiedRate(s->id));
-    w->set_verified_rate_hps(tuning_.VerifiedRate(s->id));
-    w->set_work_ratio(tuning_.WorkRatio(s->id));
-    ToProto(s->shares, w->mutable_shares());
-    FillDevicesLocked(s->id, s->connected, now, w);
-  }
-}
-
-void Cluster::FillPortLocked(v1::StatusResponse* out) const {
-  if (source_port_ == nullptr) return;
-  shares::PortStats p = source_port_->Stats();
-  v1::StratumPortStatus* s = out->mutable_stratum_port();
-  s->set_listen(p.listen);
-  s->set_connections(static_cast<uint32_t>(p.connections));
-  s->set_connections_total(p.connections_total);
-  s->set_refused(p.refused_allow + p.refused_full);
-  s->set_dropped(p.dropped_bad_input + p.dropped_timeout);
-  s->set_shares_forwarded(p.shares_forwarded);
-  s->set_shares_local(p.shares_local);
-  s->set_shares_refused(p.shares_refused);
-  s->set_share_path_p50_ms(p.share_path_p50_ms);
-  s->set_share_path_p99_ms(p.share_path_p99_ms);
-  s->set_share_path_samples(p.share_path_samples);
-  s->set_clean_fanout_p50_ms(p.fanout_p50_ms);
-  s->set_clean_fanout_p99_ms(p.fanout_p99_ms);
-  s->set_clean_fanout_max_ms(p.fanout_max_ms);
-  if (notice_ != nullptr) {
-    s->set_slot_bytes(notice_->partition.prefix_bytes);
-    s->set_miner_bytes(notice_->partition.miner_bytes);
-  }
-  s->set_slots_held(slots_.held());
 }
 
 }  // namespace synth::service

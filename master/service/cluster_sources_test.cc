@@ -9,6 +9,8 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/cluster.h"
+#include "master/service/status_views.h"
+#include "proto/share_states.h"
 
 namespace synth::service {
 namespace {
@@ -106,59 +108,62 @@ TEST_F(ClusterSourcesTest, SharesAreJudgedForwardedAndCountedInTheOneLedger) {
   shares::SourceGrant g = *cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0});
   cluster_.UpdateSource(g.source, "farm.rig1", kMinerDiff, 0);
   Nonces n = Find(g.slot, {0, 0, 7});
-  // Valid at the miner's difficulty only: counted, answered at once, not submitted.
+  // Valid at the miner's difficulty only: counted, answered (through the port), not submitted.
   shares::SourceOutcome local = cluster_.SubmitShare(g.source, Share(n.local, {0, 0, 7}, 1));
-  EXPECT_FALSE(local.pending);
+  EXPECT_FALSE(local.forwarded);
   EXPECT_TRUE(local.valid);
-  EXPECT_TRUE(local.verdict.accepted);
+  ASSERT_EQ(port_.verdicts.size(), 1u);
+  EXPECT_TRUE(port_.verdicts[0].v.accepted);
   EXPECT_TRUE(upstream_.submitted().empty());
   // At the pool's: submitted with the slot's byte in front of the miner's extranonce2.
   shares::SourceOutcome fwd = cluster_.SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 2));
-  EXPECT_TRUE(fwd.pending);
+  EXPECT_TRUE(fwd.forwarded);
   ASSERT_EQ(upstream_.submitted().size(), 1u);
   EXPECT_EQ(upstream_.submitted()[0].job_id, "p1");
   EXPECT_EQ(upstream_.submitted()[0].extranonce2, (std::vector<uint8_t>{1, 0, 0, 7}));
-  ASSERT_EQ(port_.verdicts.size(), 1u);  // FakeUpstream answers at once: accepted.
-  EXPECT_EQ(port_.verdicts[0].share_id, 2u);
-  EXPECT_TRUE(port_.verdicts[0].v.accepted);
+  ASSERT_EQ(port_.verdicts.size(), 2u);  // FakeUpstream answers at once: accepted.
+  EXPECT_EQ(port_.verdicts[1].source, g.source);
+  EXPECT_EQ(port_.verdicts[1].share_id, 2u);
+  EXPECT_TRUE(port_.verdicts[1].v.accepted);
   // Again: a duplicate. Above the miner's target: low difficulty. Wrong size: 20.
-  EXPECT_EQ(cluster_.SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 3)).verdict.code, 22);
-  EXPECT_EQ(cluster_.SubmitShare(g.source, Share(n.low, {0, 0, 7}, 4)).verdict.code, 23);
-  shares::SourceOutcome size = cluster_.SubmitShare(g.source, Share(n.pool, {0, 7}, 5));
-  EXPECT_EQ(size.verdict.code, 20);
-  EXPECT_FALSE(size.valid);
+  auto code = [&](uint64_t source, const shares::SourceShare& s) {
+    cluster_.SubmitShare(source, s);
+    return port_.verdicts.back().v.code;
+  };
+  EXPECT_EQ(code(g.source, Share(n.pool, {0, 0, 7}, 3)), 22);
+  EXPECT_EQ(code(g.source, Share(n.low, {0, 0, 7}, 4)), 23);
+  EXPECT_EQ(code(g.source, Share(n.pool, {0, 7}, 5)), 20);
   // The same nonce in another slot is another header (here above the miner's target).
   shares::SourceGrant other = *cluster_.AddSource({"127.0.0.1:5001", "bitaxe", 0});
-  EXPECT_EQ(cluster_.SubmitShare(other.source, Share(n.pool, {0, 0, 7}, 1)).verdict.code, 23);
+  EXPECT_EQ(code(other.source, Share(n.pool, {0, 0, 7}, 1)), 23);
   // A clean job kills p1: its shares are stale.
   std::string old_key = port_.notices.back()->job_key;
   upstream_.Notify(jobs::TestJob("p2", 2, kPoolDiff, true));
   shares::SourceShare stale = Share(n.pool, {0, 0, 8}, 6);
   stale.job_key = old_key;
-  EXPECT_EQ(cluster_.SubmitShare(g.source, stale).verdict.code, 21);
-  cluster_.CountRefused(g.source, /*rate_limited=*/true);
-  shares::ShareCounts c = cluster_.Counts();
-  EXPECT_EQ(c.accepted, 1u);
-  EXPECT_EQ(c.local, 1u);
-  EXPECT_EQ(c.duplicate, 1u);
-  EXPECT_EQ(c.below_target, 2u);
-  EXPECT_EQ(c.stale, 1u);
-  EXPECT_EQ(c.rate_limited, 1u);
-  EXPECT_EQ(c.found, c.accepted + c.rejected + c.stale + c.duplicate + c.below_target +
-                         c.hardware_error + c.unknown_unit + c.pool_down + c.rate_limited +
-                         c.local + c.pending);
+  EXPECT_EQ(code(g.source, stale), 21);
+  cluster_.CountRefused(g.source, 7, /*rate_limited=*/true);
+  v1::ShareCounts c = cluster_.Counts();
+  EXPECT_EQ(c.accepted(), 1u);
+  EXPECT_EQ(c.local(), 1u);
+  EXPECT_EQ(c.duplicate(), 1u);
+  EXPECT_EQ(c.below_target(), 2u);
+  EXPECT_EQ(c.stale(), 1u);
+  EXPECT_EQ(c.rate_limited(), 1u);
+  EXPECT_EQ(c.found(), proto::SumOfStates(c));
   clock_.Advance(absl::Seconds(10));
   v1::WorkersResponse w;
-  cluster_.FillWorkers(&w);
+  FillWorkers(cluster_, &w);
   ASSERT_EQ(w.workers_size(), 2);
   EXPECT_EQ(w.workers(0).worker_id(), "farm.rig1");
   EXPECT_EQ(w.workers(0).kind(), "stratum");
   EXPECT_EQ(w.workers(0).user_agent(), "cgminer/4.12");
   EXPECT_DOUBLE_EQ(w.workers(0).difficulty(), kMinerDiff);
   EXPECT_EQ(w.workers(0).shares().accepted(), 1u);
+  EXPECT_EQ(w.workers(0).shares().local(), 1u);
   EXPECT_GT(w.workers(0).verified_rate_hps(), 0);
   v1::StatusResponse s;
-  cluster_.FillStatus(&s);
+  FillStatus(cluster_, &s);
   EXPECT_EQ(s.stratum_port().listen(), "127.0.0.1:3334");
   EXPECT_EQ(s.stratum_port().slots_held(), 2u);
   EXPECT_EQ(s.coverage_audit(), "ok");
@@ -169,20 +174,20 @@ TEST_F(ClusterSourcesTest, PoolRejectsReachTheMinerAndAGoneSourceLeavesTheLedger
   shares::SourceGrant g = *cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0});
   Nonces n = Find(g.slot, {0, 0, 7});
   upstream_.set_answer({.accepted = false, .code = 23, .reason = "Above target"});
-  ASSERT_TRUE(cluster_.SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 9)).pending);
+  ASSERT_TRUE(cluster_.SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 9)).forwarded);
   ASSERT_EQ(port_.verdicts.size(), 1u);
   EXPECT_FALSE(port_.verdicts[0].v.accepted);
   EXPECT_EQ(port_.verdicts[0].v.code, 23);
   upstream_.set_hold_answers(true);
   Nonces m = Find(g.slot, {0, 0, 8});
-  ASSERT_TRUE(cluster_.SubmitShare(g.source, Share(m.pool, {0, 0, 8}, 10)).pending);
+  ASSERT_TRUE(cluster_.SubmitShare(g.source, Share(m.pool, {0, 0, 8}, 10)).forwarded);
   cluster_.RemoveSource(g.source);  // Gone before the pool answers.
   upstream_.Release({.accepted = true});
   EXPECT_EQ(port_.verdicts.size(), 1u);  // Nobody to tell.
-  shares::ShareCounts c = cluster_.Counts();
-  EXPECT_EQ(c.rejected, 1u);
-  EXPECT_EQ(c.accepted, 1u);
-  EXPECT_EQ(c.pending, 0u);
+  v1::ShareCounts c = cluster_.Counts();
+  EXPECT_EQ(c.rejected(), 1u);
+  EXPECT_EQ(c.accepted(), 1u);
+  EXPECT_EQ(c.pending(), 0u);
   EXPECT_TRUE(cluster_.Audit().ok()) << cluster_.Audit();
 }
 

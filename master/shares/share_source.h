@@ -10,8 +10,7 @@
 //
 //   host->SetSourcePort(&hub);                          // jobs flow to the hub from now on
 //   ASSIGN_OR_RETURN(SourceGrant g, host->AddSource({.peer = "10.0.0.7:51234"}));
-//   SourceOutcome o = host->SubmitShare(g.source, share);
-//   if (!o.pending) answer the miner with o.verdict;   // else SourcePort::OnVerdict later
+//   SourceOutcome o = host->SubmitShare(g.source, share);  // the answer: SourcePort::OnVerdict
 //   host->RemoveSource(g.source);
 //
 // Threading: SourceHost is thread-safe. SourcePort's calls are made with the host's mutex held:
@@ -75,10 +74,11 @@ struct SourceShare {
   uint32_t version_mask = 0;        // Negotiated with the miner (0: none).
 };
 
+// What SubmitShare did. The answer to the miner always comes through SourcePort::OnVerdict
+// (the ledger answers every share exactly once, docs/CLUSTER.md).
 struct SourceOutcome {
-  bool pending = false;  // Met the pool's target: submitted, the verdict comes by OnVerdict.
-  bool valid = false;    // Met the miner's target (counts for its measured rate).
-  SourceVerdict verdict; // The final answer when not pending.
+  bool forwarded = false;  // Met the pool's target: handed to the pool connection just now.
+  bool valid = false;      // Met the miner's target (counts for its measured rate).
 };
 
 // Counters and latencies of a port, for the master's views and tests.
@@ -108,7 +108,8 @@ class SourcePort {
   virtual ~SourcePort() = default;
   // A job became current (after its units were set up). Must only queue.
   virtual void OnJob(std::shared_ptr<const JobNotice> notice) = 0;
-  // The final verdict on a share that SubmitShare left pending. Must only queue.
+  // The answer to one share of `source` (at once, or when the pool answered). May be called
+  // with the host's mutex or its ledger's held: must only queue.
   virtual void OnVerdict(uint64_t source, uint64_t share_id, const SourceVerdict& verdict) = 0;
   // Returns the port's counters (called with the host's mutex held; takes only the port's own
   // short lock).
@@ -131,11 +132,13 @@ class SourceHost {
                             double rate_hps) = 0;
   // Forgets a source; its slot is quarantined until its jobs have died. Idempotent.
   virtual void RemoveSource(uint64_t source) = 0;
-  // Judges one share; submits it upstream when it meets the pool's target.
+  // Judges one share and submits it upstream when it meets the pool's target; its answer
+  // comes through SourcePort::OnVerdict.
   virtual SourceOutcome SubmitShare(uint64_t source, const SourceShare& share) = 0;
-  // Counts a submit the session refused before judging: over a rate or pending limit
-  // (`rate_limited`, the ledger's rate_limited), or for a job no longer notified (stale).
-  virtual void CountRefused(uint64_t source, bool rate_limited) = 0;
+  // Counts a submit the session refused before judging (and answered itself): over a rate or
+  // pending limit (`rate_limited`: the ledger's rate_limited), or for a job no longer notified
+  // (stale). `share_id` is the port's id for it, as for SubmitShare.
+  virtual void CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) = 0;
 };
 
 }  // namespace synth::shares

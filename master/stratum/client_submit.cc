@@ -10,7 +10,7 @@
 namespace synth::stratum {
 
 Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::SubmitDone done) {
-  return [this, done = std::move(done)](const SubmitResult& r) {
+  return [this, difficulty = share.difficulty, done = std::move(done)](const SubmitResult& r) {
     Update([&](ClientStatus& s) {
       switch (r.outcome) {
         case SubmitOutcome::kAccepted: ++s.shares.accepted; break;
@@ -22,7 +22,8 @@ Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::Sub
         case SubmitOutcome::kTimedOut: ++s.shares.timed_out; break;
         case SubmitOutcome::kPoolDown: ++s.shares.pool_down; break;
       }
-      if (r.outcome == SubmitOutcome::kAccepted) s.shares.accepted_work += s.difficulty;
+      // The share's own difficulty: the pool may have changed it since the share's job.
+      if (r.outcome == SubmitOutcome::kAccepted) s.shares.accepted_work += difficulty;
     });
     if (done) done(r);
   };

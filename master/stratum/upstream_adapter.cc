@@ -31,7 +31,7 @@ class ClientUpstream : public jobs::Upstream {
 
   void Submit(const jobs::UpstreamShare& share, SubmitCallback done) override {
     ClientShare s{share.job_id, share.extranonce2, share.ntime, share.nonce,
-                  share.has_version_bits ? share.version_bits : 0};
+                  share.has_version_bits ? share.version_bits : 0, share.difficulty};
     absl::MutexLock l(&mu_);
     if (!client_) {
       done(jobs::SubmitResult{.accepted = false, .code = 0, .reason = "not started", .not_sent = true});
@@ -134,6 +134,8 @@ jobs::SubmitResult ToUpstreamResult(const SubmitResult& r) {
   out.reason = r.reason.empty() ? OutcomeName(r.outcome) : r.reason;
   // Held while the pool was down and never sent: the ledger's pool-down state, not stale.
   out.not_sent = !r.sent || r.outcome == SubmitOutcome::kPoolDown;
+  // Sent and never answered: the ledger's timed-out state, not a rejection.
+  out.timed_out = r.sent && r.outcome == SubmitOutcome::kTimedOut;
   return out;
 }
 

@@ -84,7 +84,12 @@ TEST(UpstreamAdapterTest, TimedOutSubmitKeepsItsTimeoutReason) {
   EXPECT_FALSE(r.accepted);
   EXPECT_FALSE(r.stale);
   EXPECT_FALSE(r.not_sent);
+  EXPECT_TRUE(r.timed_out);  // Its own outcome: the ledger does not count it rejected.
   EXPECT_EQ(r.reason.rfind("timeout", 0), 0u);
+  // Stopped before it was sent: never reached the pool (pool_down), not timed out.
+  r = ToUpstreamResult(SubmitResult{SubmitOutcome::kTimedOut, 0, "client stopped", false});
+  EXPECT_TRUE(r.not_sent);
+  EXPECT_FALSE(r.timed_out);
 }
 
 }  // namespace

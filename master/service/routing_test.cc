@@ -1,4 +1,6 @@
+// The Cluster on fakes: Hello, leases, clean jobs, lost workers, telemetry, the status views.
 #include "master/service/cluster.h"
+#include "master/service/status_views.h"
 
 #include <cmath>
 #include <limits>
@@ -140,7 +142,7 @@ TEST_F(ClusterTest, ShareIsVerifiedSubmittedAndAnswered) {
   share.mutable_share()->set_found_unix_us(absl::ToUnixMicros(absl::Now()) - 3000);
   cluster_.OnMessage(s, share);
   ASSERT_EQ(upstream_.submitted().size(), 1u);
-  auto [p50, samples] = cluster_.SharePathMs(0.5);
+  auto [p50, samples] = cluster_.share_path_ms().Percentile(0.5);
   EXPECT_EQ(samples, 1u);
   EXPECT_GE(p50, 3.0);  // Found 3 ms before it reached the master.
   EXPECT_EQ(upstream_.submitted()[0].nonce, nonce);
@@ -162,15 +164,17 @@ TEST_F(ClusterTest, ShareIsVerifiedSubmittedAndAnswered) {
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_STALE);
   EXPECT_EQ(v[0].share_verdict().pool_code(), 21);
-  cluster_.OnMessage(s, share);  // Again: duplicate, not submitted.
+  v1::WorkerMessage again = share;  // The same share under another id: a duplicate.
+  again.mutable_share()->set_share_id(44);
+  cluster_.OnMessage(s, again);
   EXPECT_EQ(upstream_.submitted().size(), 2u);
   v = sink.Take(v1::MasterMessage::kShareVerdict);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_DUPLICATE);
-  EXPECT_EQ(cluster_.Counts().found, 3u);
-  EXPECT_EQ(cluster_.Counts().accepted, 1u);
-  EXPECT_EQ(cluster_.Counts().stale, 1u);
-  EXPECT_EQ(cluster_.Counts().duplicate, 1u);
+  EXPECT_EQ(cluster_.Counts().found(), 3u);
+  EXPECT_EQ(cluster_.Counts().accepted(), 1u);
+  EXPECT_EQ(cluster_.Counts().stale(), 1u);
+  EXPECT_EQ(cluster_.Counts().duplicate(), 1u);
 }
 
 TEST_F(ClusterTest, CleanJobCancelsEveryoneAndPushesNewWork) {
@@ -193,7 +197,7 @@ TEST_F(ClusterTest, CleanJobCancelsEveryoneAndPushesNewWork) {
               sink->sent[1].lease_grant().units(0).job_id());
   }
   v1::StatusResponse st;
-  cluster_.FillStatus(&st);
+  FillStatus(cluster_, &st);
   EXPECT_GT(st.clean_fanout_max_ms(), 0);  // The fan-out to both workers was timed.
   EXPECT_EQ(st.coverage_audit(), "ok");
   // The monitoring observers saw both clean jobs and every grant (each clean job pushes one to
@@ -232,7 +236,7 @@ TEST_F(ClusterTest, SameWorkerIdReplacesTheOldStream) {
   ASSERT_TRUE(old_sink.closed.has_value());
   EXPECT_EQ(old_sink.closed->code(), absl::StatusCode::kAborted);
   v1::WorkersResponse w;
-  cluster_.FillWorkers(&w);
+  FillWorkers(cluster_, &w);
   EXPECT_EQ(w.workers_size(), 1);
 }
 
@@ -241,12 +245,12 @@ TEST_F(ClusterTest, StatusShowsCounts) {
   Join("w1", &sink);
   upstream_.Notify(jobs::TestJob("p1", 1, 4, true));
   v1::StatusResponse st;
-  cluster_.FillStatus(&st);
+  FillStatus(cluster_, &st);
   EXPECT_EQ(st.workers(), 1u);
   EXPECT_EQ(st.pool_difficulty(), 4);
   EXPECT_EQ(st.job_id(), "p1");
   EXPECT_DOUBLE_EQ(st.reported_rate_hps(), 1e6);
-  EXPECT_NE(cluster_.StatusLine().find("workers 1"), std::string::npos);
+  EXPECT_NE(StatusLine(cluster_).find("workers 1"), std::string::npos);
 }
 
 }  // namespace
@@ -283,7 +287,7 @@ TEST_F(ClusterTest, TelemetrySizesLeasesAndBadSharesBackOff) {
   EXPECT_EQ(v[0].share_verdict().state(), v1::SHARE_STATE_HARDWARE_ERROR);
   EXPECT_TRUE(upstream_.submitted().empty());
   v1::WorkersResponse w;
-  cluster_.FillWorkers(&w);
+  FillWorkers(cluster_, &w);
   ASSERT_EQ(w.workers_size(), 1);
   EXPECT_TRUE(w.workers(0).flagged());
   EXPECT_EQ(w.workers(0).devices(0).hardware_errors(), 12u);
@@ -311,11 +315,11 @@ TEST_F(ClusterTest, NonFiniteOrNegativeBenchmarkedRateCountsAsUnknown) {
   FakeSink good;
   Join("good", &good);  // 1 MH/s.
   v1::StatusResponse st;
-  cluster_.FillStatus(&st);
+  FillStatus(cluster_, &st);
   EXPECT_EQ(st.workers(), 5u);
   EXPECT_DOUBLE_EQ(st.reported_rate_hps(), 1e6);
   v1::WorkersResponse w;
-  cluster_.FillWorkers(&w);
+  FillWorkers(cluster_, &w);
   for (const v1::WorkerStatus& ws : w.workers()) {
     EXPECT_TRUE(std::isfinite(ws.reported_rate_hps())) << ws.worker_id();
     EXPECT_GE(ws.reported_rate_hps(), 0) << ws.worker_id();
@@ -329,7 +333,7 @@ TEST_F(ClusterTest, NonFiniteOrNegativeBenchmarkedRateCountsAsUnknown) {
   d->set_rate_hps(2e6);
   cluster_.OnMessage(ids[1], tel);
   st.Clear();
-  cluster_.FillStatus(&st);
+  FillStatus(cluster_, &st);
   EXPECT_DOUBLE_EQ(st.reported_rate_hps(), 3e6);
   // A lease request claiming an infinite rate is sized like one that names no rate.
   auto granted = [&](size_t i) {
