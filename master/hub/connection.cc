@@ -166,31 +166,46 @@ stratum::Extranonce Connection::ExtranonceFor(const shares::JobNotice& n) const 
   return e;
 }
 
-void Connection::Notify(const HubJob& job, absl::Time now) {
+bool Connection::HasExtranonceOf(const shares::JobNotice& n) const {
+  const stratum::Extranonce& e = core_.extranonce();
+  const std::vector<uint8_t>& pool = n.extranonce1;
+  int prefix = n.partition.prefix_bytes;
+  if (e.extranonce2_size != n.partition.miner_bytes ||
+      e.extranonce1.size() != pool.size() + static_cast<size_t>(prefix) ||
+      !std::equal(pool.begin(), pool.end(), e.extranonce1.begin())) {
+    return false;
+  }
+  for (int i = 0; i < prefix; ++i) {  // The slot, big-endian (jobs::SlotPrefix).
+    if (e.extranonce1[pool.size() + i] != static_cast<uint8_t>(slot_ >> (8 * (prefix - 1 - i)))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<double> Connection::Notify(const HubJob& job) {
   if (!core_.subscribed()) {
     if (waiting_) CompleteWaitingSubscribe();
-    return;
+    return std::nullopt;
   }
   const shares::JobNotice& n = *job.notice;
   if (std::find(n.displaced.begin(), n.displaced.end(), source_) != n.displaced.end()) {
-    return Reconnect();  // Its slot no longer exists in the pool's new extranonce2.
+    Reconnect();  // Its slot no longer exists in the pool's new extranonce2.
+    return std::nullopt;
   }
-  stratum::Extranonce e = ExtranonceFor(n);
-  if (e.extranonce1 != core_.extranonce().extranonce1 ||
-      e.extranonce2_size != core_.extranonce().extranonce2_size) {
-    // The pool's extranonce changed: tell a miner that subscribed to it, reconnect the others.
-    if (!core_.SendExtranonce(e)) return Reconnect();
+  // The pool's extranonce changed: tell a miner that subscribed to it, reconnect the others.
+  if (!HasExtranonceOf(n) && !core_.SendExtranonce(ExtranonceFor(n))) {
+    Reconnect();
+    return std::nullopt;
   }
   core_.UpdateVersionMask(n.version_mask);
   if (vardiff_) SendDifficultyIfChanged(vardiff_->SetBounds(miner_floor_, n.pool_difficulty));
   core_.SendNotify(job.id, n.clean, job.line);
-  if (!n.clean || closed_) return;
-  if (out_.empty()) {
-    hub_.AddFanout(Ms(absl::Now() - n.entered));
-  } else {
-    fanout_line_ = job.line;
-    fanout_entered_ = n.entered;
-  }
+  if (!n.clean || closed_) return std::nullopt;
+  if (out_.empty()) return Ms(absl::Now() - n.entered);  // Written to the socket just now.
+  fanout_line_ = job.line;  // Timed when the queued write completes.
+  fanout_entered_ = n.entered;
+  return std::nullopt;
 }
 
 void Connection::SendDifficultyIfChanged(std::optional<double> d) {

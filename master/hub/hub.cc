@@ -173,9 +173,13 @@ void StratumHub::Impl::PublishJob(std::shared_ptr<const shares::JobNotice> notic
   std::vector<std::shared_ptr<Connection>> all;
   all.reserve(connections_.size());
   for (auto& [p, c] : connections_) all.push_back(c);
+  std::vector<double> fanout;  // Recorded under one lock after the loop.
+  fanout.reserve(all.size());
   for (auto& c : all) {
-    if (!c->closed()) c->Notify(jobs_.back(), absl::Now());
+    if (c->closed()) continue;
+    if (std::optional<double> ms = c->Notify(jobs_.back())) fanout.push_back(*ms);
   }
+  AddFanouts(fanout);
 }
 
 void StratumHub::Impl::DeliverVerdict(uint64_t source, uint64_t share_id,
@@ -231,6 +235,11 @@ void StratumHub::Impl::AddSharePath(double ms) {
 void StratumHub::Impl::AddFanout(double ms) {
   absl::MutexLock l(&stats_mu_);
   fanout_.Add(ms);
+}
+
+void StratumHub::Impl::AddFanouts(const std::vector<double>& ms) {
+  absl::MutexLock l(&stats_mu_);
+  for (double m : ms) fanout_.Add(m);
 }
 
 HubStats StratumHub::Impl::Stats() const {

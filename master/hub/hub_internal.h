@@ -67,6 +67,7 @@ class StratumHub::Impl {
   void Count(uint64_t HubStats::*field, uint64_t n = 1);
   void AddSharePath(double ms);
   void AddFanout(double ms);
+  void AddFanouts(const std::vector<double>& ms);
   HubStats Stats() const;
 
   const HubOptions options_;
@@ -109,8 +110,9 @@ class Connection : public std::enable_shared_from_this<Connection>,
   void Reconnect();
   // Checks the timeouts and the vardiff (every sweep).
   void Sweep(absl::Time now);
-  // A new job: extranonce and mask changes, difficulty bounds, then the notify.
-  void Notify(const HubJob& job, absl::Time now);
+  // A new job: extranonce and mask changes, difficulty bounds, then the notify. Returns the
+  // clean job's fan-out time (pool job in → notify written) when the write went out at once.
+  std::optional<double> Notify(const HubJob& job);
   // The pool's verdict on a forwarded share.
   void OnVerdict(uint64_t share_id, const shares::SourceVerdict& v);
   // Completes a subscribe that waited for the first job.
@@ -137,6 +139,8 @@ class Connection : public std::enable_shared_from_this<Connection>,
   void WaitWrite();
   absl::StatusOr<stratum::Extranonce> Grant(const stratum::SubscribeParams& p);
   stratum::Extranonce ExtranonceFor(const shares::JobNotice& n) const;
+  // True when the session already has ExtranonceFor(n) (checked without building it).
+  bool HasExtranonceOf(const shares::JobNotice& n) const;
   void SendDifficultyIfChanged(std::optional<double> d);
   void Report();
 
