@@ -91,6 +91,86 @@ void WriteStats(const std::string& path, const nlohmann::json& j) {
   std::rename(tmp.c_str(), path.c_str());
 }
 
+// Returns the miners' options from the flags; false for a bad --pool.
+bool OptionsFromFlags(synth::hubtest::SimOptions* o) {
+  std::string pool = absl::GetFlag(FLAGS_pool);
+  size_t colon = pool.rfind(':');
+  if (colon == std::string::npos || !absl::SimpleAtoi(pool.substr(colon + 1), &o->port)) {
+    return false;
+  }
+  o->host = pool.substr(0, colon);
+  o->user = absl::GetFlag(FLAGS_user);
+  o->pass = absl::GetFlag(FLAGS_pass);
+  o->version_rolling = absl::GetFlag(FLAGS_version_rolling);
+  o->extranonce_subscribe = absl::GetFlag(FLAGS_extranonce_subscribe);
+  o->suggest_difficulty = absl::GetFlag(FLAGS_suggest_difficulty);
+  return true;
+}
+
+// Drives the miners on the io thread: opens connections at --connect_rate, gives each its
+// hashing budget every --tick_ms, drops them on schedule and writes the stats every second.
+class Ticker {
+ public:
+  Ticker(asio::io_context& io, std::vector<std::shared_ptr<SimMiner>> miners, SimStats* stats)
+      : tick_(io), miners_(std::move(miners)), stats_(stats), budget_(miners_.size(), 0) {
+    size_t n = miners_.size();
+    for (size_t i = 0; i < n; ++i) {  // Staggered over the first period.
+      next_drop_.push_back(start_ + absl::Seconds(drop_every_ * (1.0 + double(i) / n)));
+    }
+  }
+  absl::Time start() const { return start_; }
+
+  void Step() {
+    absl::Time now = absl::Now();
+    double elapsed = absl::ToDoubleSeconds(now - start_);
+    while (started_ < miners_.size() && started_ < elapsed * connect_rate_ + 1) {
+      miners_[started_++]->Start();
+    }
+    for (size_t i = 0; i < started_; ++i) {
+      budget_[i] = std::min(budget_[i] + rate_ * tick_s_, rate_);  // At most a second's worth.
+      if (budget_[i] >= 64) budget_[i] -= double(miners_[i]->Hash(uint64_t(budget_[i])));
+      if (drop_every_ > 0 && now >= next_drop_[i]) {
+        miners_[i]->Drop();
+        next_drop_[i] += absl::Seconds(drop_every_);
+      }
+    }
+    if (now - last_stats_ >= absl::Seconds(1)) {
+      last_stats_ = now;
+      WriteStats(absl::GetFlag(FLAGS_stats_json), StatsJson(*stats_, elapsed));
+    }
+    tick_.expires_after(std::chrono::microseconds(static_cast<int64_t>(tick_s_ * 1e6)));
+    tick_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) Step();
+    });
+  }
+
+ private:
+  asio::steady_timer tick_;
+  std::vector<std::shared_ptr<SimMiner>> miners_;
+  SimStats* stats_;
+  const absl::Time start_ = absl::Now();
+  const double rate_ = absl::GetFlag(FLAGS_rate);
+  const double tick_s_ = absl::GetFlag(FLAGS_tick_ms) / 1000;
+  const double drop_every_ = absl::GetFlag(FLAGS_drop_every);
+  const double connect_rate_ = std::max(1.0, absl::GetFlag(FLAGS_connect_rate));
+  std::vector<double> budget_;
+  std::vector<absl::Time> next_drop_;
+  size_t started_ = 0;
+  absl::Time last_stats_ = start_;
+};
+
+// Waits for SIGINT/SIGTERM, or --seconds.
+void WaitForStop(const sigset_t& stop) {
+  double seconds = absl::GetFlag(FLAGS_seconds);
+  if (seconds > 0) {
+    timespec ts{static_cast<time_t>(seconds), static_cast<long>((seconds - int64_t(seconds)) * 1e9)};
+    sigtimedwait(&stop, nullptr, &ts);
+  } else {
+    int sig = 0;
+    sigwait(&stop, &sig);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,23 +180,14 @@ int main(int argc, char** argv) {
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   absl::ParseCommandLine(argc, argv);
-  std::string pool = absl::GetFlag(FLAGS_pool);
-  size_t colon = pool.rfind(':');
   synth::hubtest::SimOptions o;
-  if (colon == std::string::npos || !absl::SimpleAtoi(pool.substr(colon + 1), &o.port)) {
+  if (!OptionsFromFlags(&o)) {
     std::fprintf(stderr, "--pool must be HOST:PORT\n");
     return 2;
   }
-  o.host = pool.substr(0, colon);
-  o.user = absl::GetFlag(FLAGS_user);
-  o.pass = absl::GetFlag(FLAGS_pass);
-  o.version_rolling = absl::GetFlag(FLAGS_version_rolling);
-  o.extranonce_subscribe = absl::GetFlag(FLAGS_extranonce_subscribe);
-  o.suggest_difficulty = absl::GetFlag(FLAGS_suggest_difficulty);
   absl::StatusOr<const synth::hash::HashCore*> core = synth::hash::SelectCore("auto");
   if (!core.ok()) return 2;
   o.core = *core;
-
   asio::io_context io;
   SimStats stats;
   int n = std::max(1, absl::GetFlag(FLAGS_connections));
@@ -124,53 +195,13 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; ++i) {
     miners.push_back(std::make_shared<SimMiner>(io, o, &stats, n == 1 ? -1 : i));
   }
-  const absl::Time start = absl::Now();
-  const double rate = absl::GetFlag(FLAGS_rate);
-  const double tick_s = absl::GetFlag(FLAGS_tick_ms) / 1000;
-  const double drop_every = absl::GetFlag(FLAGS_drop_every);
-  const double connect_rate = std::max(1.0, absl::GetFlag(FLAGS_connect_rate));
-  std::vector<double> budget(n, 0);
-  std::vector<absl::Time> next_drop(n);  // Staggered over the first period.
-  for (int i = 0; i < n; ++i) next_drop[i] = start + absl::Seconds(drop_every * (1.0 + double(i) / n));
-  size_t started = 0;
-  absl::Time last_stats = start;
-  asio::steady_timer tick(io);
-  std::function<void()> step = [&] {
-    absl::Time now = absl::Now();
-    double elapsed = absl::ToDoubleSeconds(now - start);
-    while (started < miners.size() && started < elapsed * connect_rate + 1) {
-      miners[started++]->Start();
-    }
-    for (size_t i = 0; i < started; ++i) {
-      budget[i] = std::min(budget[i] + rate * tick_s, rate);  // At most a second's worth.
-      if (budget[i] >= 64) budget[i] -= static_cast<double>(miners[i]->Hash(uint64_t(budget[i])));
-      if (drop_every > 0 && now >= next_drop[i]) {
-        miners[i]->Drop();
-        next_drop[i] += absl::Seconds(drop_every);
-      }
-    }
-    if (now - last_stats >= absl::Seconds(1)) {
-      last_stats = now;
-      WriteStats(absl::GetFlag(FLAGS_stats_json), StatsJson(stats, elapsed));
-    }
-    tick.expires_after(std::chrono::microseconds(static_cast<int64_t>(tick_s * 1e6)));
-    tick.async_wait([&](const asio::error_code& ec) {
-      if (!ec) step();
-    });
-  };
-  step();
+  Ticker ticker(io, std::move(miners), &stats);
+  ticker.Step();
   std::thread io_thread([&] { io.run(); });
-  double seconds = absl::GetFlag(FLAGS_seconds);
-  if (seconds > 0) {
-    timespec ts{static_cast<time_t>(seconds), static_cast<long>((seconds - int64_t(seconds)) * 1e9)};
-    sigtimedwait(&stop, nullptr, &ts);
-  } else {
-    int sig = 0;
-    sigwait(&stop, &sig);
-  }
+  WaitForStop(stop);
   io.stop();
   io_thread.join();
-  nlohmann::json j = StatsJson(stats, absl::ToDoubleSeconds(absl::Now() - start));
+  nlohmann::json j = StatsJson(stats, absl::ToDoubleSeconds(absl::Now() - ticker.start()));
   WriteStats(absl::GetFlag(FLAGS_stats_json), j);
   std::printf("%s\n", j.dump().c_str());
   return 0;
