@@ -74,8 +74,13 @@ void Cluster::NoticeJobLocked(bool clean, absl::Time entered) {
   n->entered = entered;
   if (notice_ == nullptr || notice_->partition != n->partition ||
       notice_->extranonce2_size != n->extranonce2_size) {
-    // Said once per shape of the pool's session: at start-up, and when a pool changes it.
-    LOG(INFO) << "stratum port: " << jobs::DescribePartition(j.extranonce2_size, n->partition);
+    // Said once per shape of the pool's session: at start-up, and when a pool changes it; a
+    // warning when the pool's extranonce2 is too short for the preferred split.
+    bool short_space = n->partition.reduced || n->partition.slots == 0;
+    LOG_IF(WARNING, short_space) << "stratum port: "
+                                 << jobs::DescribePartition(j.extranonce2_size, n->partition);
+    LOG_IF(INFO, !short_space) << "stratum port: "
+                               << jobs::DescribePartition(j.extranonce2_size, n->partition);
     n->displaced = slots_.SetCapacity(n->partition.slots);
   }
   notice_ = n;

@@ -56,7 +56,13 @@ mid1=$(count "$SYNTH_TMP/rig1.json" accepted)
 mid2=$(count "$SYNTH_TMP/rig2.json" accepted)
 sleep $((SECONDS_RUN - half))
 
-ctl -o json workers >"$SYNTH_TMP/workers.json" || fail "synthctl workers failed"
+# rig1 may be between two connections at this moment: wait (bounded) until both miners show.
+for i in $(seq 1 50); do
+  ctl -o json workers >"$SYNTH_TMP/workers.json" || fail "synthctl workers failed"
+  grep -q '"farm.rig1"' "$SYNTH_TMP/workers.json" && grep -q '"farm.rig2"' "$SYNTH_TMP/workers.json" &&
+    break
+  sleep 0.2
+done
 ctl -o json status >"$SYNTH_TMP/status.json" || fail "synthctl status failed"
 ctl status || true
 for p in rig1 rig2 w1; do stop_pid "$(pid_of $p)" TERM; done
