@@ -43,12 +43,14 @@ build() {
 install_deps
 build
 # Bounded libFuzzer runs (clang, ASan+UBSan) of the Stratum codec (30 s), of the master's
-# worker-message handling (25 s) and of SV2 frames, messages and the client session (20 s),
-# before the main suite so that the suite's summary is the last thing printed.
+# worker-message handling (25 s), of SV2 frames, messages and the client session (20 s) and of
+# the downstream Stratum session (20 s), before the main suite so that the suite's summary is the
+# last thing printed.
 fuzz() {
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSYNTH_WITH_CUDA=OFF -DSYNTH_BUILD_FUZZERS=ON -DSYNTH_SANITIZE="address;undefined" >/dev/null
   cmake --build build/fuzz --target stratum_codec_fuzzer master_worker_fuzzer sv2_frame_fuzzer \
+    hub_session_fuzzer \
     -j "$(nproc)"
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
 }

@@ -4,18 +4,23 @@
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
 //                [--max-share-rate N] [--verdict-memory N] [--verdict-memory-seconds S]
 //                [--http-listen HOST:PORT]   (monitoring)
+//                [--stratum-listen HOST:PORT [--stratum-allow CIDR,...]
+//                 [--stratum-password-file F] ...]  (a Stratum port for other miners)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
 // 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
 // The token also comes from SYNTH_TOKEN; without one only loopback workers are accepted.
-// Flags may be spelled with dashes or underscores.
+// Flags may be spelled with dashes or underscores. The Stratum port (docs/HUB.md) is off unless
+// --stratum-listen is given.
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +38,7 @@
 #include "master/service/stratum_upstream.h"
 #include "master/http/master_histograms.h"
 #include "master/http/master_http.h"
+#include "master/hub/hub.h"
 
 ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
           "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
@@ -65,6 +71,16 @@ ABSL_FLAG(double, verdict_memory_seconds, 600,
           "...and for at most this many seconds after the verdict");
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
+ABSL_FLAG(std::string, stratum_listen, "",
+          "Stratum V1 port for ASICs and other miners, HOST:PORT ('' = off; docs/HUB.md)");
+ABSL_FLAG(std::string, stratum_allow, synth::hub::kDefaultAllow,
+          "Networks that may connect to --stratum-listen, CIDR[,CIDR]");
+ABSL_FLAG(std::string, stratum_password_file, "",
+          "File holding the password Stratum miners must send (empty: any password)");
+ABSL_FLAG(int, stratum_max_connections, 10000, "Most Stratum miners connected at once");
+ABSL_FLAG(double, stratum_share_rate, 20, "Vardiff target: shares a minute per Stratum miner");
+ABSL_FLAG(double, stratum_difficulty, 0, "A new Stratum miner's difficulty (0: the pool's)");
+ABSL_FLAG(double, stratum_min_difficulty, 0.0001, "The lowest difficulty vardiff sends");
 
 namespace {
 
@@ -94,6 +110,50 @@ std::vector<char*> Normalize(int argc, char** argv, std::vector<std::string>* st
     out.push_back(storage->back().data());
   }
   return out;
+}
+
+// Returns the downstream port's options from the flags; INVALID_ARGUMENT naming the bad one.
+absl::StatusOr<synth::hub::HubOptions> HubOptionsFromFlags() {
+  synth::hub::HubOptions o;
+  o.listen = absl::GetFlag(FLAGS_stratum_listen);
+  absl::StatusOr<synth::hub::AllowList> allow =
+      synth::hub::AllowList::Parse(absl::GetFlag(FLAGS_stratum_allow));
+  if (!allow.ok()) return allow.status();
+  o.allow = *std::move(allow);
+  if (std::string f = absl::GetFlag(FLAGS_stratum_password_file); !f.empty()) {
+    absl::StatusOr<std::string> password = synth::ReadSecretFile(f, "--stratum-password-file");
+    if (!password.ok()) return password.status();
+    o.password = *std::move(password);
+  }
+  int max = absl::GetFlag(FLAGS_stratum_max_connections);
+  double rate = absl::GetFlag(FLAGS_stratum_share_rate);
+  double start = absl::GetFlag(FLAGS_stratum_difficulty);
+  double floor = absl::GetFlag(FLAGS_stratum_min_difficulty);
+  if (max < 1 || !(rate > 0) || !std::isfinite(rate) || !(start >= 0) || !std::isfinite(start) ||
+      !(floor > 0) || !std::isfinite(floor)) {
+    return absl::InvalidArgumentError(
+        "--stratum-max-connections, --stratum-share-rate and --stratum-min-difficulty must be "
+        "> 0 and --stratum-difficulty >= 0");
+  }
+  o.max_connections = static_cast<size_t>(max);
+  o.vardiff.target_per_min = rate;
+  o.vardiff.floor = floor;
+  o.start_difficulty = start;
+  return o;
+}
+
+// Raises the open-file limit to the hard limit: each Stratum miner holds a descriptor.
+void RaiseFileLimit(size_t wanted) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+  if (r.rlim_cur < wanted + 256) {
+    LOG(WARNING) << "open-file limit " << r.rlim_cur << " is below --stratum-max-connections "
+                 << wanted << " plus the master's own (raise `ulimit -n`)";
+  }
 }
 
 }  // namespace
@@ -145,8 +205,20 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::optional<synth::hub::HubOptions> hub_options;
+  if (!absl::GetFlag(FLAGS_stratum_listen).empty()) {
+    absl::StatusOr<synth::hub::HubOptions> o = HubOptionsFromFlags();
+    if (!o.ok()) {
+      LOG(ERROR) << o.status();
+      return 2;
+    }
+    hub_options = *std::move(o);
+    RaiseFileLimit(hub_options->max_connections);
+  }
+
   synth::RealClock clock;
   synth::service::Cluster::Options options;
+  if (hub_options) options.jobs.downstream_slots = hub_options->max_connections;
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
@@ -204,6 +276,17 @@ int main(int argc, char** argv) {
                  << ": use --tls-cert/--tls-key (docs/SECURITY.md)";
   }
 
+  std::unique_ptr<synth::hub::StratumHub> hub;
+  if (hub_options) {
+    absl::StatusOr<std::unique_ptr<synth::hub::StratumHub>> h =
+        synth::hub::StratumHub::Start(*hub_options, &cluster);
+    if (!h.ok()) {
+      LOG(ERROR) << h.status();
+      return 2;
+    }
+    hub = *std::move(h);
+  }
+
   (*upstream)->Start([&cluster](const synth::jobs::UpstreamJob& job) { cluster.OnJob(job); });
   cluster.StartTicker();
   int sig = 0;
@@ -212,6 +295,7 @@ int main(int argc, char** argv) {
   LOG(INFO) << "stopping: " << synth::service::StatusLine(cluster);
   cluster.StopTicker();
   if (http) http->Shutdown();
+  if (hub) hub->Shutdown();  // client.reconnect to every miner.
   cluster.Shutdown();
   (*server)->Shutdown();
   (*upstream)->Stop();

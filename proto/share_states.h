@@ -53,6 +53,7 @@ inline constexpr ShareStateInfo kShareStates[] = {
      &v1::ShareCounts::set_rate_limited},
     {v1::SHARE_STATE_TIMED_OUT, "timed_out", &v1::ShareCounts::timed_out,
      &v1::ShareCounts::set_timed_out},
+    {v1::SHARE_STATE_LOCAL, "local", &v1::ShareCounts::local, &v1::ShareCounts::set_local},
     {v1::SHARE_STATE_PENDING, "pending", &v1::ShareCounts::pending,
      &v1::ShareCounts::set_pending},
 };

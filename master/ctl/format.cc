@@ -118,6 +118,20 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                         s.clean_fanout_max_ms());
   absl::StrAppendFormat(&out, "coverage    audit %s; units re-queued %d, leases expired %d\n",
                         Dash(s.coverage_audit()), s.units_requeued(), s.leases_expired());
+  if (s.has_stratum_port()) {
+    const v1::StratumPortStatus& p = s.stratum_port();
+    absl::StrAppendFormat(&out,
+                          "stratum     %s: %d miners (%d slots held, %d+%d extranonce2 bytes); "
+                          "refused %d, dropped %d\n",
+                          p.listen(), p.connections(), p.slots_held(), p.slot_bytes(),
+                          p.miner_bytes(), p.refused(), p.dropped());
+    absl::StrAppendFormat(&out,
+                          "            shares forwarded %d, local %d, refused %d; share path "
+                          "p50 %.2f ms p99 %.2f ms (%d); clean fan-out p50 %.2f ms p99 %.2f ms\n",
+                          p.shares_forwarded(), p.shares_local(), p.shares_refused(),
+                          p.share_path_p50_ms(), p.share_path_p99_ms(), p.share_path_samples(),
+                          p.clean_fanout_p50_ms(), p.clean_fanout_p99_ms());
+  }
   return out;
 }
 
@@ -126,11 +140,16 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
       absl::StrFormat("%-20s %-22s %-8s %14s %14s %6s %6s %8s %6s %s\n", "WORKER", "PEER",
                       "STATE", "REPORTED", "VERIFIED", "RATIO", "UNITS", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
+    std::string flags = x.flagged() ? "FLAGGED" : "";
+    if (x.kind() == "stratum") {  // A miner on the Stratum port: its difficulty and software.
+      flags = absl::StrCat(flags, flags.empty() ? "" : " ", "diff ",
+                           absl::StrFormat("%g", x.difficulty()), " ", x.user_agent());
+    }
     absl::StrAppendFormat(&out, "%-20s %-22s %-8s %14s %14s %5.1f%% %6d %8d %6d %s\n",
                           x.worker_id(), x.peer(), Dash(x.lease_state()),
                           Rate(x.reported_rate_hps()), Rate(x.verified_rate_hps()),
                           100 * x.work_ratio(), x.units_leased(), x.shares().accepted(),
-                          x.shares().hardware_error(), x.flagged() ? "FLAGGED" : "");
+                          x.shares().hardware_error(), flags);
     for (const v1::DeviceStatus& d : x.devices()) {
       absl::StrAppendFormat(&out, "  %-18s %-22s %-8s %14s %14s %6s %6s %8d %6d %s\n", d.name(),
                             absl::StrCat(d.kind(), " ", d.impl()), "", Rate(d.reported_rate_hps()),

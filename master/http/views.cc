@@ -30,6 +30,32 @@ void AddCounter(Registry& r, const char* name, const char* help, double v) {
   r.AddCounter(name, help, {}).WithLabels({}).Increment(v);
 }
 
+// The downstream Stratum port (docs/HUB.md).
+void RenderStratumPort(const v1::StratumPortStatus& p, Registry& r) {
+  SetGauge(r, "synth_stratum_connections", "Miners connected to the Stratum port",
+           p.connections());
+  AddCounter(r, "synth_stratum_connections_refused_total",
+             "Connections refused (allow-list, cap, no slot)", p.refused());
+  AddCounter(r, "synth_stratum_connections_dropped_total",
+             "Connections dropped for bad input or a timeout", p.dropped());
+  auto& shares = r.AddCounter("synth_stratum_shares_total",
+                              "Stratum miners' submits by outcome at the port", {"outcome"});
+  shares.WithLabels({"forwarded"}).Increment(p.shares_forwarded());
+  shares.WithLabels({"local"}).Increment(p.shares_local());
+  shares.WithLabels({"refused"}).Increment(p.shares_refused());
+  auto& path = r.AddGauge("synth_stratum_share_path_seconds",
+                          "Submit read to handed to the pool, last 2000 forwarded shares",
+                          {"quantile"});
+  path.WithLabels({"0.5"}).Set(p.share_path_p50_ms() / 1000);
+  path.WithLabels({"0.99"}).Set(p.share_path_p99_ms() / 1000);
+  auto& fanout = r.AddGauge("synth_stratum_clean_fanout_seconds",
+                            "Last clean job: pool job in to notify written, over connections",
+                            {"quantile"});
+  fanout.WithLabels({"0.5"}).Set(p.clean_fanout_p50_ms() / 1000);
+  fanout.WithLabels({"0.99"}).Set(p.clean_fanout_p99_ms() / 1000);
+  fanout.WithLabels({"1"}).Set(p.clean_fanout_max_ms() / 1000);
+}
+
 void RenderCluster(const v1::StatusResponse& s, Registry& r) {
   SetGauge(r, "synth_master_uptime_seconds", "Seconds since synth-master started", s.uptime_s());
   r.AddGauge("synth_master_info", "synth-master build (value 1)", {"version"})
@@ -74,6 +100,7 @@ void RenderCluster(const v1::StatusResponse& s, Registry& r) {
     path.WithLabels({"0.5"}).Set(s.share_path_p50_ms() / 1000);
     path.WithLabels({"0.99"}).Set(s.share_path_p99_ms() / 1000);
   }
+  if (s.has_stratum_port()) RenderStratumPort(s.stratum_port(), r);
 }
 
 void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
@@ -94,8 +121,11 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
   auto& leased = r.AddGauge("synth_worker_units_leased", "Units leased to the worker", {"worker"});
   auto& shares = r.AddCounter("synth_worker_shares_total", "The worker's shares by verdict",
                               {"worker", "verdict"});
+  auto& difficulty = r.AddGauge("synth_stratum_miner_difficulty",
+                                "Share difficulty of a miner on the Stratum port", {"worker"});
   for (const v1::WorkerStatus& ws : w.workers()) {
     const std::string& id = ws.worker_id();
+    if (ws.kind() == "stratum") difficulty.WithLabels({id}).Set(ws.difficulty());
     connected.WithLabels({id}).Set(ws.connected_s());
     ratio.WithLabels({id}).Set(ws.work_ratio());
     leased.WithLabels({id}).Set(ws.units_leased());
@@ -142,6 +172,10 @@ nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
                        {"batch_latency_ms", d.batch_latency_ms()}});
   }
   return {{"worker_id", ws.worker_id()},
+          {"kind", ws.kind()},
+          {"user_agent", ws.user_agent()},
+          {"user", ws.user()},
+          {"difficulty", ws.difficulty()},
           {"hostname", ws.hostname()},
           {"version", ws.version()},
           {"connected_s", ws.connected_s()},

@@ -24,9 +24,11 @@ absl::Status ValidateJob(const UpstreamJob& job) {
   return absl::OkStatus();
 }
 
-std::vector<uint8_t> Extranonce2Bytes(uint64_t counter, int size) {
+std::vector<uint8_t> Extranonce2Bytes(uint64_t counter, int size, int prefix_bytes) {
   std::vector<uint8_t> out(size);
-  for (int i = 0; i < size; ++i) out[i] = static_cast<uint8_t>(counter >> (8 * i));
+  for (int i = prefix_bytes; i < size; ++i) {
+    out[i] = static_cast<uint8_t>(counter >> (8 * (i - prefix_bytes)));
+  }
   return out;
 }
 
@@ -38,30 +40,38 @@ uint32_t RollVersion(uint32_t base, uint32_t mask, uint64_t roll) {
   return out;
 }
 
-JobBuilder::JobBuilder(const UpstreamJob& job, std::string job_key, const hash::Target256& target)
-    : job_(job), job_key_(std::move(job_key)), target_(target) {
+JobBuilder::JobBuilder(const UpstreamJob& job, std::string job_key, const hash::Target256& target,
+                       int prefix_bytes)
+    : job_(job), job_key_(std::move(job_key)), target_(target), prefix_bytes_(prefix_bytes) {
   int bits = std::popcount(job.version_mask);
   versions_ = uint64_t{1} << std::min(bits, 16);
 }
 
-absl::StatusOr<JobBuilder> JobBuilder::Create(const UpstreamJob& job, std::string job_key) {
+absl::StatusOr<JobBuilder> JobBuilder::Create(const UpstreamJob& job, std::string job_key,
+                                              int prefix_bytes) {
   RETURN_IF_ERROR(ValidateJob(job));
+  if (prefix_bytes < 0 || prefix_bytes >= job.extranonce2_size) {
+    return absl::InvalidArgumentError(absl::StrCat("extranonce2 slot prefix of ", prefix_bytes,
+                                                   " bytes leaves no counter in ",
+                                                   job.extranonce2_size, " bytes"));
+  }
   ASSIGN_OR_RETURN(bitcoin::Uint256 target, bitcoin::TargetFromDifficulty(job.difficulty));
-  return JobBuilder(job, std::move(job_key), target.words());
+  return JobBuilder(job, std::move(job_key), target.words(), prefix_bytes);
 }
 
 absl::StatusOr<Midstate> JobBuilder::Build(uint64_t index, uint64_t midstate_id,
                                            uint64_t version_group) const {
   uint64_t counter = index / versions_;
-  if (job_.extranonce2_size < 8 && counter >> (8 * job_.extranonce2_size) != 0) {
+  int counter_bytes = job_.extranonce2_size - prefix_bytes_;
+  if (counter_bytes < 8 && counter >> (8 * counter_bytes) != 0) {
     return absl::OutOfRangeError(absl::StrCat("job ", job_.notify.job_id, ": extranonce2 space of ",
-                                              job_.extranonce2_size, " bytes exhausted"));
+                                              counter_bytes, " bytes exhausted"));
   }
   Midstate m;
   m.midstate_id = midstate_id;
   m.version_group = version_group;
   m.job_key = job_key_;
-  m.extranonce2 = Extranonce2Bytes(counter, job_.extranonce2_size);
+  m.extranonce2 = Extranonce2Bytes(counter, job_.extranonce2_size, prefix_bytes_);
   m.version = job_.version_mask != 0
                   ? RollVersion(job_.notify.version, job_.version_mask, index % versions_)
                   : job_.notify.version;

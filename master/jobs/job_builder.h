@@ -1,8 +1,10 @@
 // File: master/jobs/job_builder.h
 //
 // Turns one pool job into midstates (docs/DESIGN.md §2): midstate number i of a job uses
-// extranonce2 = i / V and rolled version number i % V, where V = 2^(bits in the version mask),
-// capped at 2^16 (V = 1 without version rolling). Rolling order inside a job is therefore nonce
+// extranonce2 counter i / V and rolled version number i % V, where V = 2^(bits in the version
+// mask), capped at 2^16 (V = 1 without version rolling). With a downstream Stratum port the first
+// `prefix_bytes` of extranonce2 are the synth-workers' slot, zero (extranonce_space.h), and the
+// counter fills the rest, little-endian. Rolling order inside a job is therefore nonce
 // (inside units), then version bits, then extranonce2; every (extranonce2, version) pair gives one
 // midstate, and the V midstates of one extranonce2 share the header tail (one version group).
 //
@@ -32,8 +34,9 @@ namespace synth::jobs {
 // Returns OK when `job` can be mined: extranonce2_size in 1..8, difficulty > 0 and finite.
 absl::Status ValidateJob(const UpstreamJob& job);
 
-// Returns `counter` as `size` little-endian bytes (the counter must fit).
-std::vector<uint8_t> Extranonce2Bytes(uint64_t counter, int size);
+// Returns `prefix_bytes` zero bytes, then `counter` as `size - prefix_bytes` little-endian bytes
+// (the counter must fit).
+std::vector<uint8_t> Extranonce2Bytes(uint64_t counter, int size, int prefix_bytes = 0);
 
 // Returns the version with rolled value `roll` spread over the set bits of `mask`, lowest first:
 // (base & ~mask) | deposit(roll, mask).
@@ -41,8 +44,10 @@ uint32_t RollVersion(uint32_t base, uint32_t mask, uint64_t roll);
 
 class JobBuilder {
  public:
-  // Validates `job`; `job_key` is the master's key for it.
-  static absl::StatusOr<JobBuilder> Create(const UpstreamJob& job, std::string job_key);
+  // Validates `job`; `job_key` is the master's key for it. `prefix_bytes` (< the job's
+  // extranonce2_size) are kept zero in every extranonce2.
+  static absl::StatusOr<JobBuilder> Create(const UpstreamJob& job, std::string job_key,
+                                           int prefix_bytes = 0);
 
   // Returns midstate number `index` of the job. OUT_OF_RANGE when extranonce2 is exhausted.
   absl::StatusOr<Midstate> Build(uint64_t index, uint64_t midstate_id,
@@ -53,14 +58,17 @@ class JobBuilder {
   const UpstreamJob& job() const { return job_; }
   const std::string& job_key() const { return job_key_; }
   const hash::Target256& target() const { return target_; }
+  int prefix_bytes() const { return prefix_bytes_; }
 
  private:
-  JobBuilder(const UpstreamJob& job, std::string job_key, const hash::Target256& target);
+  JobBuilder(const UpstreamJob& job, std::string job_key, const hash::Target256& target,
+             int prefix_bytes);
 
   UpstreamJob job_;
   std::string job_key_;
   hash::Target256 target_{};
   uint64_t versions_ = 1;
+  int prefix_bytes_ = 0;
 };
 
 }  // namespace synth::jobs

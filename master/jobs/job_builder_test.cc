@@ -123,3 +123,25 @@ TEST(JobBuilderTest, HeaderLayout) {
 
 }  // namespace
 }  // namespace synth::jobs
+
+namespace synth::jobs {
+namespace {
+
+TEST(JobBuilderTest, SlotPrefixStaysZeroAndTheCounterFillsTheRest) {
+  UpstreamJob j = TestJob("a");  // extranonce2_size 4.
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "k", /*prefix_bytes=*/2);
+  ASSERT_TRUE(b.ok()) << b.status();
+  absl::StatusOr<Midstate> m = b->Build(0x0102, 1, 1);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->extranonce2, (std::vector<uint8_t>{0, 0, 0x02, 0x01}));
+  EXPECT_EQ(hash::HashNonce(m->work, 77), ReferenceHash(j, m->extranonce2, j.notify.version, 77));
+  // Two counter bytes: 65536 extranonce2 values, then OUT_OF_RANGE.
+  EXPECT_TRUE(b->Build(0xffff, 2, 2).ok());
+  EXPECT_EQ(b->Build(0x10000, 3, 3).status().code(), absl::StatusCode::kOutOfRange);
+  // The prefix must leave a counter byte.
+  EXPECT_EQ(JobBuilder::Create(j, "k", 4).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Extranonce2Bytes(7, 4, 1), (std::vector<uint8_t>{0, 7, 0, 0}));
+}
+
+}  // namespace
+}  // namespace synth::jobs

@@ -19,7 +19,9 @@ JobManager::JobManager(Options options) : options_(options), instance_(options.i
 
 absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& job) {
   std::string key = absl::StrCat(instance_, ".", job_seq_ + 1, "/", job.notify.job_id);
-  absl::StatusOr<JobBuilder> builder = JobBuilder::Create(job, key);
+  ExtranoncePartition partition =
+      PartitionExtranonce2(job.extranonce2_size, options_.downstream_slots);
+  absl::StatusOr<JobBuilder> builder = JobBuilder::Create(job, key, partition.prefix_bytes);
   if (!builder.ok()) return builder.status();
   ++job_seq_;
   if (job.version_mask != 0 && (job.notify.version & job.version_mask) != 0) {
@@ -40,6 +42,9 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
   for (const std::string& k : dead) Kill(k);
   auto info = std::make_unique<JobInfo>(JobInfo{key, *std::move(builder)});
   info->pool_key = pool_key;
+  info->seq = job_seq_;
+  info->partition = partition;
+  if (partition.slots > 0) info->stratum = std::make_shared<stratum::StratumJob>(job.notify);
   if (auto it = resume_index_.find(pool_key); it != resume_index_.end()) {
     // Start on a fresh extranonce2 past everything handed out for this pool job before.
     uint64_t per = info->builder.versions_per_extranonce2();
@@ -90,6 +95,11 @@ void JobManager::Kill(const std::string& key) {
     dead_set_.erase(dead_order_.front());
     dead_order_.pop_front();
   }
+}
+
+uint64_t JobManager::oldest_live_seq() const {
+  if (order_.empty()) return job_seq_ + 1;
+  return jobs_.at(order_.front())->seq;
 }
 
 std::vector<std::string> JobManager::KillAll() {

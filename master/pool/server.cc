@@ -100,8 +100,9 @@ void PoolServer::Impl::Accept() {
 
 void PoolServer::Impl::Forget(Session* s) {
   sessions_.erase(s);
-  if (s->subscribed_) {
-    resumable_[bitcoin::BytesToHex(s->extranonce1_)] = {s->extranonce1_, s->terms_, s->seen_shares_};
+  if (s->core().subscribed()) {
+    const std::vector<uint8_t>& en1 = s->core().extranonce().extranonce1;
+    resumable_[bitcoin::BytesToHex(en1)] = {en1, s->core().terms(), s->seen_shares_};
   }
   absl::MutexLock l(&stats_mu_);
   stats_.sessions_open = sessions_.size();
@@ -130,16 +131,22 @@ void PoolServer::Impl::MakeJob(bool clean) {
     absl::MutexLock l(&stats_mu_);
     ++stats_.jobs;
   }
+  stratum::SharedLine line = std::make_shared<const std::string>(
+      stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
   ForEachSession([&](Session& s) {
-    if (s.subscribed_) NotifyJob(s, job);
+    if (s.core().subscribed()) NotifyJob(s, job, line);
   });
   if (sv2_) sv2_->OnJob(job);
 }
 
 void PoolServer::Impl::NotifyJob(Session& s, const stratum::StratumJob& job) {
-  if (job.clean_jobs) s.terms_.clear();
-  s.terms_[job.job_id] = JobTerms{s.difficulty_, s.extranonce1_, s.extranonce2_size_};
-  s.Send(stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
+  NotifyJob(s, job, std::make_shared<const std::string>(stratum::EncodeNotification(
+                        "mining.notify", stratum::ToNotifyParams(job))));
+}
+
+void PoolServer::Impl::NotifyJob(Session& s, const stratum::StratumJob& job,
+                                 stratum::SharedLine line) {
+  s.core().SendNotify(job.job_id, job.clean_jobs, std::move(line));
 }
 
 const stratum::StratumJob* PoolServer::Impl::FindJob(const std::string& job_id) const {
@@ -248,7 +255,7 @@ void PoolServer::SetDifficulty(double difficulty) {
     impl_->difficulty_ = difficulty;
     impl_->ForEachSession([&](Session& s) {
       s.difficulty_ = std::max(difficulty, s.min_difficulty_);
-      s.Send(stratum::EncodeNotification("mining.set_difficulty", json::array({s.difficulty_})));
+      s.core().SendDifficulty(s.difficulty_);
     });
     if (impl_->sv2_) impl_->sv2_->SetDifficulty(difficulty);
   });
@@ -279,11 +286,8 @@ void PoolServer::SetStall(bool stall) {
 void PoolServer::ChangeExtranonce() {
   impl_->OnIo([&] {
     impl_->ForEachSession([&](Session& s) {
-      if (!s.extranonce_subscribed_ || !s.subscribed_) return;
-      s.extranonce1_ = impl_->NextExtranonce1();
-      s.Send(stratum::EncodeNotification(
-          "mining.set_extranonce",
-          stratum::MakeSetExtranonceParams({s.extranonce1_, s.extranonce2_size_})));
+      if (!s.core().subscribed()) return;
+      s.core().SendExtranonce({impl_->NextExtranonce1(), impl_->options_.extranonce2_size});
     });
     if (impl_->sv2_) impl_->sv2_->ChangeExtranonce();
   });
@@ -304,7 +308,7 @@ void PoolServer::ShowMessage(const std::string& text) {
 void PoolServer::SendGetVersion() {
   impl_->OnIo([&] {
     impl_->ForEachSession([&](Session& s) {
-      s.Send(stratum::EncodeRequest(s.next_request_id_++, "client.get_version", json::array()));
+      s.core().SendRequest("client.get_version", json::array());
     });
   });
 }

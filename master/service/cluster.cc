@@ -186,6 +186,7 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
+  NoticeJobLocked(job.notify.clean_jobs, entered);
   if (job.notify.clean_jobs) {
     seen_.clean_fanout_ms = absl::ToDoubleMilliseconds(absl::Now() - entered);
     seen_.clean_fanout_max_ms = std::max(seen_.clean_fanout_max_ms, seen_.clean_fanout_ms);
@@ -303,7 +304,8 @@ absl::StatusOr<v1::DrainResponse> Cluster::Drain(const v1::DrainRequest& req) {
 
 absl::Status Cluster::Audit() const {
   absl::MutexLock lock(&mu_);
-  return leases_.Audit();
+  absl::Status s = leases_.Audit();
+  return s.ok() ? slots_.Audit() : s;
 }
 
 void Cluster::Inspect(absl::FunctionRef<void(const View&)> f) const {
@@ -311,11 +313,12 @@ void Cluster::Inspect(absl::FunctionRef<void(const View&)> f) const {
   // The audit walks every unit: run it at most every 5 s (status is polled by dashboards).
   if (absl::Time now = absl::Now(); now - audit_at_ >= absl::Seconds(5)) {
     absl::Status audit = leases_.Audit();
+    if (audit.ok()) audit = slots_.Audit();
     audit_text_ = audit.ok() ? "ok" : std::string(audit.message());
     audit_at_ = now;
   }
   f(View{options_, clock_->Now(), started_, sessions_, drained_, jobs_, leases_, tuning_, seen_,
-         rates_, audit_text_});
+         rates_, audit_text_, sources_, slots_, notice_.get(), source_port_});
 }
 
 }  // namespace synth::service

@@ -14,9 +14,14 @@
 //   cluster.StartTicker();
 //   ... reactors call Connect / OnMessage / Disconnect ...
 //
-// Lock order: Cluster::mu_ → ShareLedger → StreamSink internals. Sinks never call back into the
-// Cluster while holding their own lock; Upstream::Info() is read before mu_ is taken (the
-// upstream may hold its own lock while it calls OnJob).
+// Downstream Stratum miners (docs/HUB.md) are share sources too: the Cluster implements
+// shares::SourceHost (cluster_sources.cc) — an extranonce2 slot per connection, tuning, the same
+// validator and ledger — and tells the attached SourcePort of every job.
+//
+// Lock order: Cluster::mu_ → ShareLedger → StreamSink internals / the SourcePort's own locks.
+// Sinks and the port never call back into the Cluster while holding their own lock;
+// Upstream::Info() is read before mu_ is taken (the upstream may hold its own lock while it
+// calls OnJob).
 // Thread-safe.
 #ifndef SYNTH_MASTER_SERVICE_CLUSTER_H_
 #define SYNTH_MASTER_SERVICE_CLUSTER_H_
@@ -41,18 +46,21 @@
 #include "common/metrics/sample_window.h"
 #include "master/jobs/job_manager.h"
 #include "master/jobs/upstream.h"
+#include "master/lease/extranonce_slots.h"
 #include "master/lease/lease_manager.h"
 #include "master/lease/tuning.h"
 #include "master/service/rate_history.h"
+#include "master/service/source_session.h"
 #include "master/service/worker_session.h"
 #include "master/shares/share_ledger.h"
+#include "master/shares/share_source.h"
 #include "master/shares/share_validator.h"
 #include "synth/v1/control.pb.h"
 #include "synth/v1/worker.pb.h"
 
 namespace synth::service {
 
-class Cluster {
+class Cluster : public shares::SourceHost {
  public:
   struct Options {
     lease::LeaseManager::Options lease;
@@ -72,7 +80,7 @@ class Cluster {
   };
 
   Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);
-  ~Cluster();
+  ~Cluster() override;
 
   // Registers a stream after its Hello; sends Welcome through `sink`. Returns the session id.
   // INVALID_ARGUMENT for a Hello without worker_id or devices. A live session with the same
@@ -103,7 +111,17 @@ class Cluster {
   // undrain of a drained, disconnected id succeeds); INVALID_ARGUMENT for an empty id.
   absl::StatusOr<v1::DrainResponse> Drain(const v1::DrainRequest& req);
 
-  // Returns the coverage audit of the lease manager.
+  // ---- shares::SourceHost: downstream Stratum miners (cluster_sources.cc) ----
+  // Slots exist only with options.jobs.downstream_slots > 0.
+  void SetSourcePort(shares::SourcePort* port) override;
+  absl::StatusOr<shares::SourceGrant> AddSource(const shares::SourceHello& hello) override;
+  void UpdateSource(uint64_t source, const std::string& name, double difficulty,
+                    double rate_hps) override;
+  void RemoveSource(uint64_t source) override;
+  shares::SourceOutcome SubmitShare(uint64_t source, const shares::SourceShare& share) override;
+  void CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) override;
+
+  // Returns the coverage audit: the lease manager's and the extranonce2 slots'.
   absl::Status Audit() const;
   // Returns the ledger totals.
   v1::ShareCounts Counts() const { return ledger_.Totals(); }
@@ -132,6 +150,12 @@ class Cluster {
     const JobsSeen& seen;
     const RateHistory& rates;
     const std::string& coverage_audit;  // Recomputed at most every 5 s.
+    // Downstream Stratum miners, their slots, the current job's notice (null before the first
+    // job or without slots) and the port (null when off).
+    const absl::flat_hash_map<uint64_t, std::unique_ptr<Source>>& sources;
+    const lease::ExtranonceSlots& slots;
+    const shares::JobNotice* notice;
+    const shares::SourcePort* port;
   };
   // Calls `f` with the cluster's state, under the mutex: `f` must be quick and must not call
   // back into the Cluster (reading ledger() is fine: its lock comes after the Cluster's).
@@ -162,6 +186,10 @@ class Cluster {
   bool DrainedLocked(const Session& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return drained_.contains(s.worker_id);
   }
+  // Tells the port of the current job (cluster_sources.cc).
+  void NoticeJobLocked(bool clean, absl::Time entered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Points `s`'s verdicts at `port` (null: nowhere) in the ledger.
+  void AttachSourceLocked(Source& s, shares::SourcePort* port) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   const Clock* const clock_;
@@ -186,6 +214,12 @@ class Cluster {
   // Last coverage audit shown to the views (recomputed when older than 5 s).
   mutable std::string audit_text_ ABSL_GUARDED_BY(mu_);
   mutable absl::Time audit_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+
+  // Downstream Stratum miners (cluster_sources.cc).
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Source>> sources_ ABSL_GUARDED_BY(mu_);
+  lease::ExtranonceSlots slots_ ABSL_GUARDED_BY(mu_);
+  shares::SourcePort* source_port_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::shared_ptr<const shares::JobNotice> notice_ ABSL_GUARDED_BY(mu_);  // The current job's.
 
   metrics::SampleWindow share_path_ms_{2000};  // Thread-safe.
 

@@ -23,7 +23,7 @@ double AcceptedRate(const Cluster::View& v, const v1::ShareCounts& c) {
   return Uptime(v) > 0 ? c.accepted_difficulty() * 4294967296.0 / Uptime(v) : 0;
 }
 
-void FillDevice(const Cluster::View& v, const Session& s, const lease::DeviceRecord& d,
+void FillDevice(const Cluster::View& v, absl::Time connected, const lease::DeviceRecord& d,
                 v1::DeviceStatus* ds) {
   ds->set_name(d.name);
   ds->set_kind(d.kind);
@@ -32,7 +32,7 @@ void FillDevice(const Cluster::View& v, const Session& s, const lease::DeviceRec
   double verified = 0;
   for (const auto& [t, diff] : d.verified) verified += diff;
   double window = std::min(absl::ToDoubleSeconds(v.options.tuning.window),
-                           absl::ToDoubleSeconds(v.now - s.connected));
+                           absl::ToDoubleSeconds(v.now - connected));
   ds->set_verified_rate_hps(window > 0 ? verified * 4294967296.0 / window : 0);
   ds->set_shares_valid(d.shares_valid);
   ds->set_hardware_errors(d.hardware_errors);
@@ -59,7 +59,75 @@ void FillWorker(const Cluster::View& v, const shares::ShareLedger& ledger, const
   w->set_flagged(v.tuning.Flagged(s.id) || limited);
   w->set_draining(drained);
   w->set_lease_state(!drained ? "leasing" : w->units_leased() > 0 ? "draining" : "drained");
-  for (const lease::DeviceRecord& d : v.tuning.Devices(s.id)) FillDevice(v, s, d, w->add_devices());
+  w->set_kind("synth");
+  for (const lease::DeviceRecord& d : v.tuning.Devices(s.id)) {
+    FillDevice(v, s.connected, d, w->add_devices());
+  }
+}
+
+// A miner on the Stratum port (docs/HUB.md); `id` is its worker_id in the views, unique.
+void FillSource(const Cluster::View& v, const shares::ShareLedger& ledger, const Source& s,
+                const std::string& id, v1::WorkerStatus* w) {
+  w->set_worker_id(id);
+  w->set_hostname(s.peer.substr(0, s.peer.rfind(':')));
+  w->set_peer(s.peer);
+  w->set_version(s.user_agent);
+  w->set_kind("stratum");
+  w->set_user_agent(s.user_agent);
+  w->set_user(s.name);
+  w->set_difficulty(s.difficulty);
+  w->set_lease_state("stratum");
+  w->set_connected_s(absl::ToDoubleSeconds(v.now - s.connected));
+  // A miner reports nothing itself: its rate is measured from its shares (the port's vardiff
+  // window; tuning's verified window until the first one completes).
+  double reported = v.tuning.ReportedRate(s.id);
+  w->set_reported_rate_hps(reported > 0 ? reported : v.tuning.VerifiedRate(s.id));
+  w->set_verified_rate_hps(v.tuning.VerifiedRate(s.id));
+  w->set_work_ratio(v.tuning.WorkRatio(s.id));
+  *w->mutable_shares() = ledger.CountsOf(s.identity);
+  for (const lease::DeviceRecord& d : v.tuning.Devices(s.id)) {
+    FillDevice(v, s.connected, d, w->add_devices());
+  }
+}
+
+void FillSources(const Cluster::View& v, const shares::ShareLedger& ledger,
+                 v1::WorkersResponse* out) {
+  absl::flat_hash_set<std::string> names;
+  for (const v1::WorkerStatus& w : out->workers()) names.insert(w.worker_id());
+  std::vector<const Source*> by_slot;
+  for (const auto& [id, s] : v.sources) by_slot.push_back(s.get());
+  std::sort(by_slot.begin(), by_slot.end(),
+            [](const Source* a, const Source* b) { return a->slot < b->slot; });
+  for (const Source* s : by_slot) {
+    // Two machines may authorize with one name: the slot tells them apart.
+    std::string id = names.insert(s->name).second ? s->name : absl::StrCat(s->name, "#", s->slot);
+    FillSource(v, ledger, *s, id, out->add_workers());
+  }
+}
+
+void FillPort(const Cluster::View& v, v1::StatusResponse* out) {
+  if (v.port == nullptr) return;
+  shares::PortStats p = v.port->Stats();
+  v1::StratumPortStatus* s = out->mutable_stratum_port();
+  s->set_listen(p.listen);
+  s->set_connections(static_cast<uint32_t>(p.connections));
+  s->set_connections_total(p.connections_total);
+  s->set_refused(p.refused_allow + p.refused_full);
+  s->set_dropped(p.dropped_bad_input + p.dropped_timeout);
+  s->set_shares_forwarded(p.shares_forwarded);
+  s->set_shares_local(p.shares_local);
+  s->set_shares_refused(p.shares_refused);
+  s->set_share_path_p50_ms(p.share_path_p50_ms);
+  s->set_share_path_p99_ms(p.share_path_p99_ms);
+  s->set_share_path_samples(p.share_path_samples);
+  s->set_clean_fanout_p50_ms(p.fanout_p50_ms);
+  s->set_clean_fanout_p99_ms(p.fanout_p99_ms);
+  s->set_clean_fanout_max_ms(p.fanout_max_ms);
+  if (v.notice != nullptr) {
+    s->set_slot_bytes(v.notice->partition.prefix_bytes);
+    s->set_miner_bytes(v.notice->partition.miner_bytes);
+  }
+  s->set_slots_held(v.slots.held());
 }
 
 }  // namespace
@@ -97,12 +165,14 @@ void FillStatus(const Cluster& cluster, v1::StatusResponse* out, absl::Duration 
     out->set_clean_fanout_ms(v.seen.clean_fanout_ms);
     out->set_clean_fanout_max_ms(v.seen.clean_fanout_max_ms);
     v.rates.Fill(v.now, v.tuning.ClusterReportedRate(), history, out);
+    FillPort(v, out);
   });
 }
 
 void FillWorkers(const Cluster& cluster, v1::WorkersResponse* out) {
   cluster.Inspect([&](const Cluster::View& v) {
     for (const auto& [id, s] : v.sessions) FillWorker(v, cluster.ledger(), *s, out->add_workers());
+    FillSources(v, cluster.ledger(), out);
   });
 }
 

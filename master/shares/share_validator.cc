@@ -4,6 +4,8 @@
 #include "absl/strings/str_format.h"
 #include "common/bitcoin/uint256.h"
 #include "common/logging.h"
+#include "common/stratum/share_check.h"
+#include "master/jobs/extranonce_space.h"
 
 namespace synth::shares {
 namespace {
@@ -23,10 +25,19 @@ hash::Target256 Times65536(const hash::Target256& t) {
   return out;
 }
 
-std::string DedupeKey(const jobs::Midstate& m, uint32_t nonce) {
-  std::string key(m.extranonce2.begin(), m.extranonce2.end());
-  absl::StrAppend(&key, "|", m.ntime, "|", nonce, "|", m.version);
+std::string DedupeKey(const std::vector<uint8_t>& extranonce2, uint32_t ntime, uint32_t nonce,
+                      uint32_t version) {
+  std::string key(extranonce2.begin(), extranonce2.end());
+  absl::StrAppend(&key, "|", ntime, "|", nonce, "|", version);
   return key;
+}
+
+ShareCheck Refused(v1::ShareState state, int code, std::string reason) {
+  ShareCheck c;
+  c.state = state;
+  c.code = code;
+  c.reason = std::move(reason);
+  return c;
 }
 
 }  // namespace
@@ -67,8 +78,7 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
     c.device_error = true;
     return c;
   }
-  auto [it, inserted] = seen_[m.job_key].insert(DedupeKey(m, share.nonce));
-  if (!inserted) {
+  if (!FirstSeen(m.job_key, m.extranonce2, m.ntime, share.nonce, m.version)) {
     c.state = v1::SHARE_STATE_DUPLICATE;
     c.reason = "duplicate share";
     return c;
@@ -85,6 +95,63 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
                                  .version_bits = m.version_bits,
                                  .version = m.version,
                                  .difficulty = m.difficulty};
+  c.state = v1::SHARE_STATE_PENDING;
+  return c;
+}
+
+bool ShareValidator::FirstSeen(const std::string& job_key, const std::vector<uint8_t>& extranonce2,
+                               uint32_t ntime, uint32_t nonce, uint32_t version) {
+  return seen_[job_key].insert(DedupeKey(extranonce2, ntime, nonce, version)).second;
+}
+
+ShareCheck ShareValidator::ValidateStratum(const StratumShareIn& share) {
+  const jobs::JobInfo* job = jobs_->FindJob(share.job_key);
+  if (job == nullptr) {
+    bool dead = jobs_->IsDead(share.job_key);
+    return Refused(dead ? v1::SHARE_STATE_STALE : v1::SHARE_STATE_UNKNOWN_UNIT,
+                   stratum::kErrJobNotFound, dead ? "Job not found (stale)" : "Job not found");
+  }
+  const jobs::UpstreamJob& uj = job->builder.job();
+  const jobs::ExtranoncePartition& part = job->partition;
+  if (job->stratum == nullptr || share.slot == 0 || share.slot > part.slots) {
+    return Refused(v1::SHARE_STATE_UNKNOWN_UNIT, stratum::kErrOther,
+                   "No extranonce slot for this job");
+  }
+  // extranonce1 as the miner was told: the pool's, then the slot's bytes.
+  stratum::JobTerms terms{share.difficulty, uj.extranonce1, part.miner_bytes};
+  std::vector<uint8_t> prefix = jobs::SlotPrefix(share.slot, part.prefix_bytes);
+  terms.extranonce1.insert(terms.extranonce1.end(), prefix.begin(), prefix.end());
+  stratum::ShareVerdict v =
+      stratum::CheckShare(*job->stratum, terms, share.version_mask, share.params);
+  if (!v.accepted) {
+    ShareCheck c = Refused(v.code == stratum::kErrLowDifficulty ? v1::SHARE_STATE_BELOW_TARGET
+                                                                : v1::SHARE_STATE_UNKNOWN_UNIT,
+                           v.code, v.reason);
+    c.difficulty = share.difficulty;
+    return c;
+  }
+  // The pool sees the whole extranonce2: the slot's bytes, then the miner's.
+  std::vector<uint8_t> en2 = prefix;
+  en2.insert(en2.end(), share.params.extranonce2.begin(), share.params.extranonce2.end());
+  if (!FirstSeen(share.job_key, en2, share.params.ntime, share.params.nonce, v.version)) {
+    return Refused(v1::SHARE_STATE_DUPLICATE, stratum::kErrDuplicate, "Duplicate share");
+  }
+  ShareCheck c;
+  c.difficulty = share.difficulty;
+  c.block = v.block;
+  if (c.block) LOG(WARNING) << "stratum share of job " << share.job_key << " meets the BLOCK target";
+  if (v.hash > bitcoin::Uint256(job->builder.target())) {
+    c.state = v1::SHARE_STATE_LOCAL;
+    return c;
+  }
+  c.submit = jobs::UpstreamShare{.job_id = uj.job_id,
+                                 .extranonce2 = std::move(en2),
+                                 .ntime = share.params.ntime,
+                                 .nonce = share.params.nonce,
+                                 .has_version_bits = uj.version_mask != 0,
+                                 .version_bits = v.version & uj.version_mask,
+                                 .version = v.version,
+                                 .difficulty = uj.difficulty};
   c.state = v1::SHARE_STATE_PENDING;
   return c;
 }

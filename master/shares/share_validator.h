@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/hash/sha256.h"
+#include "common/stratum/codec.h"
 #include "master/jobs/job_manager.h"
 #include "master/jobs/upstream.h"
 #include "master/lease/lease_manager.h"
@@ -45,6 +46,15 @@ struct ShareIn {
   std::string device;
 };
 
+// A share from a downstream Stratum miner (master/hub): its submit and what it was told.
+struct StratumShareIn {
+  std::string job_key;            // The master job its job id stands for.
+  uint64_t slot = 0;              // Its connection's extranonce2 slot.
+  stratum::SubmitParams params;   // As the miner sent it.
+  double difficulty = 0;          // The miner's difficulty when the job was notified.
+  uint32_t version_mask = 0;      // Negotiated with the miner (0: no rolling).
+};
+
 // The validator's decision.
 struct ShareCheck {
   v1::ShareState state = v1::SHARE_STATE_UNKNOWN_UNIT;
@@ -53,6 +63,7 @@ struct ShareCheck {
   double difficulty = 0;                      // The job's share difficulty.
   bool device_error = false;                  // Counts as a hardware error of the device.
   bool block = false;                         // The hash also meets the block target (nbits).
+  int code = 0;                               // Stratum shares: the error code for the miner.
 };
 
 class ShareValidator {
@@ -62,10 +73,22 @@ class ShareValidator {
   // Checks one share (steps 1-4 above).
   ShareCheck Validate(const ShareIn& share);
 
+  // Checks a downstream miner's share the same way: its job must be live (else STALE, 21); the
+  // header is rebuilt from the job, the pool's extranonce1 + the slot bytes and the miner's
+  // extranonce2, ntime and version bits (common/stratum/share_check.h: a bad extranonce2 size,
+  // ntime or version bits is UNKNOWN_UNIT, 20; a hash above the miner's difficulty
+  // BELOW_TARGET, 23); then deduplicated with the workers' shares (DUPLICATE, 22). A share at
+  // the pool's target is PENDING with the submit (difficulty: the pool's); one below it is
+  // LOCAL. `difficulty` is the miner's.
+  ShareCheck ValidateStratum(const StratumShareIn& share);
+
   // Forgets the dedupe sets of dead jobs.
   void DropJobs(const std::vector<std::string>& job_keys);
 
  private:
+  // Records (job, extranonce2, ntime, nonce, version); false when seen before.
+  bool FirstSeen(const std::string& job_key, const std::vector<uint8_t>& extranonce2,
+                 uint32_t ntime, uint32_t nonce, uint32_t version);
 
   const jobs::JobManager* const jobs_;
   const lease::LeaseManager* const leases_;

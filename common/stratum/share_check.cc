@@ -1,9 +1,9 @@
-#include "master/pool/share_check.h"
+#include "common/stratum/share_check.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/bitcoin/uint256.h"
 
-namespace synth::pool {
+namespace synth::stratum {
 namespace {
 
 ShareVerdict Reject(int code, std::string reason) {
@@ -15,33 +15,34 @@ ShareVerdict Reject(int code, std::string reason) {
 
 }  // namespace
 
-ShareVerdict CheckShare(const stratum::StratumJob& job, const JobTerms& terms,
-                        uint32_t version_mask, const stratum::SubmitParams& share) {
+ShareVerdict CheckShare(const StratumJob& job, const JobTerms& terms, uint32_t version_mask,
+                        const SubmitParams& share) {
   if (share.extranonce2.size() != static_cast<size_t>(terms.extranonce2_size)) {
-    return Reject(stratum::kErrOther,
-                  absl::StrCat("Invalid extranonce2 size ", share.extranonce2.size(),
-                               " (expected ", terms.extranonce2_size, ")"));
+    return Reject(kErrOther, absl::StrCat("Invalid extranonce2 size ", share.extranonce2.size(),
+                                          " (expected ", terms.extranonce2_size, ")"));
   }
   if (share.ntime < job.ntime || share.ntime - job.ntime > kNtimeWindowS) {
-    return Reject(stratum::kErrOther, "Ntime out of range");
+    return Reject(kErrOther, "Ntime out of range");
   }
   uint32_t version = job.version;
   if (share.version_bits) {
-    if (version_mask == 0) return Reject(stratum::kErrOther, "Version rolling not negotiated");
+    if (version_mask == 0) return Reject(kErrOther, "Version rolling not negotiated");
     if ((*share.version_bits & ~version_mask) != 0) {
-      return Reject(stratum::kErrOther, "Invalid version mask");
+      return Reject(kErrOther, "Invalid version mask");
     }
     version = (job.version & ~version_mask) | (*share.version_bits & version_mask);
   }
-  bitcoin::BlockHeader header = stratum::BuildHeader(job, terms.extranonce1, share.extranonce2,
-                                                     version, share.ntime, share.nonce);
+  bitcoin::BlockHeader header = BuildHeader(job, terms.extranonce1, share.extranonce2, version,
+                                            share.ntime, share.nonce);
   bitcoin::Uint256 hash = bitcoin::Uint256::FromHash(header.Hash());
   absl::StatusOr<bitcoin::Uint256> target = bitcoin::TargetFromDifficulty(terms.difficulty);
-  if (!target.ok()) return Reject(stratum::kErrOther, "Bad session difficulty");
+  if (!target.ok()) return Reject(kErrOther, "Bad session difficulty");
   ShareVerdict v;
+  v.hash = hash;
+  v.version = version;
   v.share_difficulty = bitcoin::DifficultyFromTarget(hash);
   if (hash > *target) {
-    v.code = stratum::kErrLowDifficulty;
+    v.code = kErrLowDifficulty;
     v.reason = "Low difficulty share";
     return v;
   }
@@ -51,4 +52,4 @@ ShareVerdict CheckShare(const stratum::StratumJob& job, const JobTerms& terms,
   return v;
 }
 
-}  // namespace synth::pool
+}  // namespace synth::stratum
