@@ -193,7 +193,9 @@ std::string StatsToJson(const PoolStats& s) {
             {"rejected", total_rejected},       {"rejected_by_code", rejected},
             {"accepted_work", s.accepted_work}, {"blocks", s.blocks},
             {"bad_lines", s.bad_lines},         {"shares_checked", s.checked},
-            {"check_seconds", s.check_seconds}};
+            {"check_seconds", s.check_seconds},
+            {"extranonce_subscribes", s.extranonce_subscribes},
+            {"extranonce_ignored", s.extranonce_ignored}};
   return j.dump();
 }
 

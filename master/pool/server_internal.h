@@ -110,6 +110,10 @@ class Session : public std::enable_shared_from_this<Session> {
   nlohmann::json Configure(const nlohmann::json& params, std::optional<stratum::RpcError>* err);
   nlohmann::json Subscribe(const nlohmann::json& params);
   void Submit(const stratum::Message& m);
+  void FinishAuthorize(const nlohmann::json& id, const std::string& user, bool ok);
+  // ExtranonceSubscribeMode::kAfterAuthorize: answers authorize 50 ms later, as ckpool's
+  // authorizer thread does.
+  void AuthorizeLater(const nlohmann::json& id, const std::string& user, bool ok);
   void Reply(const nlohmann::json& id, const nlohmann::json& result,
              std::optional<stratum::RpcError> error = std::nullopt);
   void CountReject(int code);

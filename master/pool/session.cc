@@ -118,12 +118,23 @@ void Session::HandleRequest(const Message& m) {
     absl::StatusOr<stratum::AuthorizeParams> p = stratum::ParseAuthorizeParams(m.params);
     if (!p.ok()) return Reply(m.id, nullptr, RpcError{stratum::kErrOther, std::string(p.status().message()), ""});
     bool ok = server_.options_.password.empty() || p->pass == server_.options_.password;
-    if (ok) authorized_.insert(p->user);
-    return Reply(m.id, ok, ok ? std::nullopt
-                              : std::optional<RpcError>(RpcError{stratum::kErrUnauthorized,
-                                                                 "Unauthorized worker", ""}));
+    if (server_.options_.extranonce_subscribe == ExtranonceSubscribeMode::kAfterAuthorize) {
+      return AuthorizeLater(m.id, p->user, ok);
+    }
+    return FinishAuthorize(m.id, p->user, ok);
   }
   if (method == "mining.extranonce.subscribe") {
+    ExtranonceSubscribeMode mode = server_.options_.extranonce_subscribe;
+    bool ignore = mode == ExtranonceSubscribeMode::kIgnore ||
+                  (mode == ExtranonceSubscribeMode::kAfterAuthorize && authorized_.empty());
+    absl::MutexLock l(&server_.stats_mu_);
+    if (ignore) {  // No answer at all, as ckpool does before authorize.
+      LOG(INFO) << "synth-pool: Rejecting mining.extranonce.subscribe from "
+                << (authorized_.empty() ? "unauthorised client" : "client (mode ignore)");
+      ++server_.stats_.extranonce_ignored;
+      return;
+    }
+    ++server_.stats_.extranonce_subscribes;
     extranonce_subscribed_ = true;
     return Reply(m.id, true);
   }
@@ -135,6 +146,23 @@ void Session::HandleRequest(const Message& m) {
     return Reply(m.id, true);
   }
   Reply(m.id, nullptr, RpcError{stratum::kErrOther, absl::StrCat("Unknown method ", method), ""});
+}
+
+void Session::FinishAuthorize(const json& id, const std::string& user, bool ok) {
+  if (ok) authorized_.insert(user);
+  Reply(id, ok, ok ? std::nullopt
+                   : std::optional<RpcError>(
+                         RpcError{stratum::kErrUnauthorized, "Unauthorized worker", ""}));
+}
+
+void Session::AuthorizeLater(const json& id, const std::string& user, bool ok) {
+  // ckpool authorizes on another thread: requests that arrive meanwhile come from a client
+  // that is not authorized yet.
+  auto timer = std::make_shared<asio::steady_timer>(server_.io_, std::chrono::milliseconds(50));
+  auto self = shared_from_this();
+  timer->async_wait([this, self, timer, id, user, ok](const asio::error_code& ec) {
+    if (!ec && !closed_) FinishAuthorize(id, user, ok);
+  });
 }
 
 json Session::Configure(const json& params, std::optional<RpcError>* err) {

@@ -268,6 +268,7 @@ void Client::Impl::Deliver(Conn* c, const ClientJob& job) {
     s.extranonce1 = job.extranonce1;
     s.version_mask = job.version_mask;
     s.unknown_responses = c->session->unknown_responses();
+    s.extranonce_updates = c->session->extranonce_updates();
   });
   if (callbacks_.on_job) callbacks_.on_job(job);
 }

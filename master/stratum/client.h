@@ -118,6 +118,9 @@ struct ClientStatus {
   std::vector<uint8_t> extranonce1; // Of the last job.
   uint32_t version_mask = 0;        // Of the last job.
   bool resumed = false;             // The last session resumed the previous one.
+  // Whether the pool may change extranonce1 mid-session (mining.extranonce.subscribe), as of
+  // the active session's last job.
+  Session::ExtranonceUpdates extranonce_updates = Session::ExtranonceUpdates::kNotAsked;
   uint64_t unknown_responses = 0;
   uint64_t reconnects_refused = 0;  // client.reconnect to another domain.
   std::string last_error;
