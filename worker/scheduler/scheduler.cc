@@ -434,13 +434,18 @@ size_t Scheduler::LiveUnits() const {
 
 std::vector<DeviceStats> Scheduler::Stats() const {
   std::vector<DeviceStats> out;
-  absl::MutexLock lock(&mu_);
-  for (const auto& slot : slots_) {
-    out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
-                              slot->hashes_total, slot->shares_total, slot->errors_total,
-                              absl::ToDoubleSeconds(slot->idle), slot->disabled,
-                              slot->device->Telemetry()});
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& slot : slots_) {
+      out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
+                                slot->hashes_total, slot->shares_total, slot->errors_total,
+                                absl::ToDoubleSeconds(slot->idle), slot->disabled, {}});
+    }
   }
+  // Hardware readings (NVML for a GPU) can take milliseconds: read outside mu_, which every
+  // device thread needs for its next batch. slots_ and the devices are constant after
+  // construction, and Device::Telemetry may be called from any thread.
+  for (size_t i = 0; i < slots_.size(); ++i) out[i].hardware = slots_[i]->device->Telemetry();
   return out;
 }
 

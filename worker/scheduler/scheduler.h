@@ -123,6 +123,9 @@ class Scheduler {
   absl::Duration BufferedTime() const;
   // Returns the number of live units (queued or in flight).
   size_t LiveUnits() const;
+  // Returns every device's counters and window (one consistent snapshot) and its hardware
+  // readings, which are read without holding the lock the device threads need: a slow
+  // Device::Telemetry (NVML) never delays a batch.
   std::vector<DeviceStats> Stats() const;
 
  private:
