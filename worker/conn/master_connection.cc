@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <random>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -49,14 +50,6 @@ grpc::ChannelArguments ChannelArgs(const ConnectionOptions& options) {
 
 }  // namespace
 
-// Timers of one stream, owned by the session thread.
-struct MasterConnection::Session {
-  absl::Time last_progress = absl::InfinitePast();
-  absl::Time last_telemetry = absl::InfinitePast();
-  absl::Time next_lease_ok = absl::InfinitePast();
-  double idle_seconds = 0;  // Devices' summed idle time at last_telemetry.
-};
-
 MasterConnection::MasterConnection(ConnectionOptions options)
     : options_(WithDefaults(std::move(options))),
       outbox_(options_.outbox_capacity),
@@ -68,133 +61,85 @@ MasterConnection::MasterConnection(ConnectionOptions options)
   stub_ = synth::v1::WorkerService::NewStub(channel_);
 }
 
-MasterConnection::~MasterConnection() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-    if (stream_ != nullptr) stream_->Cancel();
-  }
-  if (session_thread_.joinable()) session_thread_.join();
-}
+MasterConnection::~MasterConnection() { CloseAndWait(/*graceful=*/false); }
 
 SchedulerCallbacks MasterConnection::SchedulerHooks() {
   return {.on_share = [this](FoundShare s) { OnShare(std::move(s)); },
-          .on_unit_done = [this](UnitOutcome o) { OnUnitDone(std::move(o)); }};
+          .on_unit_done = [this](UnitOutcome o) { OnUnitDone(std::move(o)); },
+          .on_low_water = [this] { OnLowWater(); }};
 }
 
 void MasterConnection::Start(Scheduler* scheduler) {
-  absl::MutexLock lock(&mu_);
-  CHECK(scheduler_ == nullptr) << "MasterConnection::Start called twice";
-  scheduler_ = scheduler;
-  session_thread_ = std::thread([this] { SessionLoop(); });
-}
-
-void MasterConnection::SessionLoop() {
-  while (true) {
-    RunOneStream();
+  {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return;
-    absl::Duration wait = backoff_.Next();
-    if (auth_refused_) {
-      wait = std::max(wait, options_.auth_backoff);
-      LOG(ERROR) << "master " << options_.master << " refused this worker's credentials ("
-                 << stats_.last_error << "): check --token / SYNTH_TOKEN and --tls-cert";
-    }
-    LOG(INFO) << "master " << options_.master << ": reconnecting in " << wait << " (attempt "
-              << backoff_.Attempts() << ")";
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
-    if (stopping_) return;
+    CHECK(scheduler_ == nullptr) << "MasterConnection::Start called twice";
+    scheduler_ = scheduler;
   }
+  scheduler->SetLowWater(options_.low_water);
+  OpenStream();
 }
 
-void MasterConnection::RunOneStream() {
+void MasterConnection::OpenStream() {
+  // One OpenStream at a time: the previous one returned (its Begin too) before the reactor it
+  // opened is destroyed below.
+  absl::MutexLock open(&open_mu_);
   Scheduler* scheduler;
+  std::unique_ptr<StreamReactor> previous;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return;
     scheduler = scheduler_;
+    previous = std::move(finished_);
   }
+  if (previous != nullptr) previous->AwaitDone();  // Its OnDone has returned.
+  previous.reset();
+  std::vector<DeviceStats> devices = scheduler->Stats();  // Outside mu_: NVML may be slow.
   auto reactor = std::make_unique<StreamReactor>(
-      stub_.get(), options_.tls_credentials ? std::string() : options_.token, [this](const synth::v1::MasterMessage& m) { OnMessage(m); });
+      stub_.get(), options_.tls_credentials ? std::string() : options_.token,
+      StreamReactor::Callbacks{
+          .on_message = [this](const synth::v1::MasterMessage& m) { OnMessage(m); },
+          .on_done = [this](const grpc::Status& status) { OnStreamDone(status); },
+          .on_drained = [this] { OnDrained(); }});
+  StreamReactor* raw = reactor.get();
   {
     absl::MutexLock lock(&mu_);
-    stream_ = reactor.get();
+    if (stopping_) return;
+    stream_ = raw;
+    stream_owner_ = std::move(reactor);
     ++stats_.streams;
-    stream_->Send(HelloMessage(options_.worker_id, options_.hostname, scheduler->Stats()));
+    stream_->Send(HelloMessage(options_.worker_id, options_.hostname, devices));
   }
-  reactor->Begin();
-  Session session;
-  while (!reactor->Ended()) {
-    Tick(&session);
-    absl::MutexLock lock(&mu_);
-    if (stopping_) break;
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.tick);
-  }
+  raw->Begin();  // Without mu_: a reaction may run before Begin returns.
+}
+
+void MasterConnection::OnStreamDone(const grpc::Status& status) {
+  Scheduler* scheduler;
   {
     absl::MutexLock lock(&mu_);
-    reactor->CloseWrites();
-  }
-  grpc::Status status = reactor->AwaitDone(absl::Seconds(1));
-  {
-    absl::MutexLock lock(&mu_);
+    finished_ = std::move(stream_owner_);  // Destroyed by the next OpenStream, not in here.
     EndStreamLocked();
     auth_refused_ = status.error_code() == grpc::StatusCode::UNAUTHENTICATED;
-    stats_.last_error = status.ok() ? "" : absl::StrCat(status.error_code(), ": ",
-                                                        status.error_message());
-    if (!stopping_) {
-      LOG(WARNING) << "master " << options_.master << ": stream ended: "
-                   << (status.ok() ? "closed by master" : stats_.last_error);
-    }
-  }
-  // The master re-queues the leased units of a lost stream: stop hashing them here.
-  scheduler->CancelAll();
-}
-
-void MasterConnection::Tick(Session* session) {
-  Scheduler* scheduler;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!welcomed_) return;
+    stats_.last_error =
+        status.ok() ? "" : absl::StrCat(status.error_code(), ": ", status.error_message());
+    if (stopping_) return;
+    LOG(WARNING) << "master " << options_.master << ": stream ended: "
+                 << (status.ok() ? "closed by master" : stats_.last_error);
     scheduler = scheduler_;
   }
-  absl::Time now = absl::Now();
-  absl::Duration buffered = scheduler->BufferedTime();
-  double rate = scheduler->Rate();
-  uint64_t queued = scheduler->QueuedHashes();
+  // The master re-queues the leased units of a lost stream: stop hashing them here (before a
+  // new stream can lease anything).
+  scheduler->CancelAll();
   absl::MutexLock lock(&mu_);
-  if (stream_ == nullptr || !welcomed_) return;
-  if (!lease_outstanding_ && !draining_ && buffered < options_.low_water &&
-      now >= session->next_lease_ok) {
-    synth::v1::WorkerMessage msg;
-    msg.mutable_lease_request()->set_seconds_wanted(options_.lease_seconds);
-    msg.mutable_lease_request()->set_rate_hps(rate);
-    msg.mutable_lease_request()->set_buffered_hashes(queued);
-    lease_outstanding_ = stream_->Send(std::move(msg));
-    session->next_lease_ok = now + absl::Milliseconds(50);  // Empty grants: no request storm.
+  if (stopping_) return;
+  absl::Duration wait = backoff_.Next();
+  if (auth_refused_) {
+    wait = std::max(wait, options_.auth_backoff);
+    LOG(ERROR) << "master " << options_.master << " refused this worker's credentials ("
+               << stats_.last_error << "): check --token / SYNTH_TOKEN and --tls-cert";
   }
-  if (outbox_.HasUnsent()) FlushSharesLocked();  // Held back while the write queue was full.
-  if (!progress_.empty() && (flush_now_ || now - session->last_progress >=
-                                               options_.progress_interval)) {
-    FlushProgressLocked();
-    session->last_progress = now;
-  }
-  // Telemetry is the one message that may be skipped: not while writes back up (a slow or
-  // stalled master), so the write queue stays bounded by shares and progress.
-  if (now - session->last_telemetry >= telemetry_interval_ && stream_->Backlog() < 64) {
-    std::vector<DeviceStats> devices = scheduler->Stats();
-    double idle = 0;
-    for (const DeviceStats& d : devices) idle += d.idle_seconds;
-    double span = absl::ToDoubleSeconds(now - session->last_telemetry) *
-                  static_cast<double>(std::max<size_t>(devices.size(), 1));
-    double fraction = session->last_telemetry == absl::InfinitePast()
-                          ? 0
-                          : (idle - session->idle_seconds) / span;
-    stream_->Send(TelemetryMessage(devices, queued, static_cast<uint32_t>(leased_.size()),
-                                   fraction),
-                  /*buffer_hint=*/true);
-    session->last_telemetry = now;
-    session->idle_seconds = idle;
-  }
+  LOG(INFO) << "master " << options_.master << ": reconnecting in " << wait << " (attempt "
+            << backoff_.Attempts() << ")";
+  reconnect_timer_.ArmAt(absl::Now() + wait);
 }
 
 void MasterConnection::EndStreamLocked() {
@@ -202,11 +147,102 @@ void MasterConnection::EndStreamLocked() {
   welcomed_ = false;
   stats_.connected = false;
   lease_outstanding_ = false;
+  deferred_ = false;
   leased_.clear();
   progress_.clear();
-  flush_now_ = false;
   midstates_.clear();
   outbox_.Requeue();  // Unanswered shares go out again on the next stream.
+  lease_timer_.Disarm();
+  progress_timer_.Disarm();
+  telemetry_timer_.Disarm();
+}
+
+void MasterConnection::CloseAndWait(bool graceful) {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  // No timer callback (OpenStream included) runs or starts after these return.
+  reconnect_timer_.Shutdown();
+  lease_timer_.Shutdown();
+  progress_timer_.Shutdown();
+  telemetry_timer_.Shutdown();
+  StreamReactor* last;
+  {
+    absl::MutexLock open(&open_mu_);  // A Start racing with destruction has returned.
+    absl::MutexLock lock(&mu_);
+    last = stream_owner_ != nullptr ? stream_owner_.get() : finished_.get();
+    if (stream_ != nullptr) {
+      if (graceful) {
+        stream_->CloseWrites();
+      } else {
+        stream_->Cancel();
+      }
+    }
+  }
+  // Alive until destruction: nothing else frees a reactor once stopping_ is set.
+  if (last != nullptr) last->AwaitDone(absl::Seconds(1));
+}
+
+void MasterConnection::OnLowWater() {
+  absl::MutexLock lock(&mu_);
+  RequestLeaseIfLowLocked();
+}
+
+void MasterConnection::RequestLeaseIfLowLocked() {
+  if (stream_ == nullptr || !welcomed_ || lease_outstanding_ || draining_) return;
+  if (scheduler_->BufferedTime() >= options_.low_water) return;
+  absl::Time now = absl::Now();
+  if (now < next_lease_ok_) {  // Empty grants: no request storm.
+    lease_timer_.ArmNoLaterThan(next_lease_ok_);
+    return;
+  }
+  synth::v1::WorkerMessage msg;
+  msg.mutable_lease_request()->set_seconds_wanted(options_.lease_seconds);
+  msg.mutable_lease_request()->set_rate_hps(scheduler_->Rate());
+  msg.mutable_lease_request()->set_buffered_hashes(scheduler_->QueuedHashes());
+  lease_outstanding_ = stream_->Send(std::move(msg));
+  if (lease_outstanding_) ++stats_.lease_requests;
+  next_lease_ok_ = now + options_.lease_request_interval;
+}
+
+void MasterConnection::OnProgressTimer() {
+  absl::MutexLock lock(&mu_);
+  FlushProgressLocked();
+}
+
+void MasterConnection::OnTelemetryTimer() {
+  Scheduler* scheduler;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stream_ == nullptr || !welcomed_) return;
+    scheduler = scheduler_;
+  }
+  std::vector<DeviceStats> devices = scheduler->Stats();  // Outside mu_: NVML may be slow.
+  uint64_t queued = scheduler->QueuedHashes();
+  absl::MutexLock lock(&mu_);
+  if (stream_ == nullptr || !welcomed_) return;
+  absl::Time now = absl::Now();
+  // Telemetry is the one message that may be skipped: not while writes back up (a slow or
+  // stalled master), so the write queue stays bounded by shares and progress.
+  size_t backlog = stream_->Backlog();
+  if (backlog < 64) {
+    double idle = 0;
+    for (const DeviceStats& d : devices) idle += d.idle_seconds;
+    double span = absl::ToDoubleSeconds(now - last_telemetry_) *
+                  static_cast<double>(std::max<size_t>(devices.size(), 1));
+    double fraction =
+        last_telemetry_ == absl::InfinitePast() ? 0 : (idle - idle_seconds_) / span;
+    // A buffer hint lets gRPC coalesce the telemetry with the writes queued before it; alone
+    // (an idle worker) it would sit in gRPC's buffer until some later write.
+    stream_->Send(TelemetryMessage(devices, queued, static_cast<uint32_t>(leased_.size()),
+                                   fraction),
+                  /*buffer_hint=*/backlog > 0);
+    ++stats_.telemetry_sent;
+    last_telemetry_ = now;
+    idle_seconds_ = idle;
+  }
+  telemetry_timer_.ArmAt(now + telemetry_interval_);
 }
 
 }  // namespace synth::worker

@@ -8,6 +8,13 @@
 // each found share the moment the scheduler hands it over, batches unit outcomes into Progress
 // (at most every 100 ms) and sends Telemetry at the master's interval.
 //
+// Event-driven (docs/WORKER.md "Connection"): nothing polls. A lease request goes out when the
+// scheduler signals that its queue fell below the low-water mark (and on a Welcome or a grant
+// that left it low); progress, telemetry, the lease-request rate limit and the reconnect backoff
+// are grpc::Alarm timers (alarm_timer.h); shares held back by a full write queue go out when
+// the stream reactor reports the queue drained. With no master and nothing found the connection
+// wakes only for its reconnect attempts.
+//
 // Nothing lost: shares are held in a ShareOutbox until their verdict arrives; those found or in
 // flight while the master is unreachable are sent again on the next stream. When a stream ends
 // the leased work is dropped (the master re-queues it, worker.proto), so no range is hashed for a
@@ -20,8 +27,10 @@
 //   ...
 //   conn.Shutdown(&sched, absl::Seconds(2));   // returns units, flushes shares, closes
 //
-// Thread-safety: thread-safe. Internally: a session thread (connect, backoff, timers), gRPC
-// reaction threads (incoming messages; they never block), device threads (shares, outcomes).
+// Thread-safety: thread-safe. Internally: gRPC reaction threads (incoming messages, the end of
+// a stream), gRPC alarm threads (timers) and device threads (shares, outcomes, the low-water
+// signal); none of them blocks. The scheduler must outlive the connection's use of it: stop it
+// (Shutdown does) before destroying it.
 #ifndef SYNTH_WORKER_CONN_MASTER_CONNECTION_H_
 #define SYNTH_WORKER_CONN_MASTER_CONNECTION_H_
 
@@ -29,7 +38,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -39,6 +47,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "synth/v1/worker.grpc.pb.h"
+#include "worker/conn/alarm_timer.h"
 #include "worker/conn/backoff.h"
 #include "worker/conn/share_outbox.h"
 #include "worker/conn/stream_reactor.h"
@@ -61,7 +70,9 @@ struct ConnectionOptions {
   double lease_seconds = 0;               // Seconds of work per request; 0: the master's choice.
   BackoffPolicy backoff;
   absl::Duration progress_interval = absl::Milliseconds(100);
-  absl::Duration tick = absl::Milliseconds(10);  // Session timer resolution.
+  // Lease requests at most this often (a master answering with empty grants cannot cause a
+  // request storm).
+  absl::Duration lease_request_interval = absl::Milliseconds(50);
   // Keepalive: 15 s pings, 5 s timeout (docs/DESIGN.md §8); synth-master permits pings every >= 5 s.
   absl::Duration keepalive_time = absl::Seconds(15);
   absl::Duration keepalive_timeout = absl::Seconds(5);
@@ -90,26 +101,31 @@ struct ConnectionStats {
   OutboxCounts outbox;
   uint64_t writes_deferred = 0;  // Flushes held back because the write queue was full.
   size_t write_backlog = 0;      // Messages queued for writing now.
+  uint64_t lease_requests = 0;   // LeaseRequests sent.
+  uint64_t telemetry_sent = 0;   // Telemetry messages sent.
+  // Timer callbacks that ran (progress, telemetry, lease rate limit, reconnect): how often the
+  // connection woke up by itself rather than for a message, a share or a device signal.
+  uint64_t wakeups = 0;
   std::string last_error;       // Status of the last stream that ended, "" if none.
 };
 
 class MasterConnection {
  public:
   explicit MasterConnection(ConnectionOptions options);
-  ~MasterConnection();  // Stops the session thread (without the graceful part of Shutdown).
+  ~MasterConnection();  // Closes the stream and stops the timers (without Shutdown's grace).
   MasterConnection(const MasterConnection&) = delete;
   MasterConnection& operator=(const MasterConnection&) = delete;
 
   // Returns the callbacks to build the Scheduler with (they feed this connection).
   SchedulerCallbacks SchedulerHooks();
 
-  // Starts connecting. `scheduler` must outlive this connection's use of it (until Shutdown or
-  // destruction). Call once.
+  // Starts connecting and sets the scheduler's low-water mark. `scheduler` must outlive this
+  // connection's use of it (until Shutdown or destruction). Call once.
   void Start(Scheduler* scheduler);
 
   // Graceful stop: no more lease requests; stops `scheduler` (its unfinished units come back
-  // and are reported RETURNED), flushes Progress, waits up to `grace` for share verdicts, then
-  // closes the stream and joins the session thread.
+  // and are reported RETURNED), flushes Progress, waits up to `grace` for share verdicts and
+  // the write queue, then closes the stream.
   void Shutdown(Scheduler* scheduler, absl::Duration grace);
 
   ConnectionStats Stats() const;
@@ -117,11 +133,21 @@ class MasterConnection {
   const std::string& WorkerId() const { return options_.worker_id; }
 
  private:
-  struct Session;
+  // Stream lifecycle and timers (master_connection.cc).
+  void OpenStream();
+  void OnStreamDone(const grpc::Status& status);
+  // Timers off for good, the stream closed (half-closed when `graceful`, else cancelled) and its
+  // OnDone waited for (1 s, then cancelled).
+  void CloseAndWait(bool graceful);
+  void OnProgressTimer();
+  void OnTelemetryTimer();
+  void OnLowWater();
+  // Sends a LeaseRequest if the stream is welcomed, none is outstanding and less than
+  // low_water is buffered; within lease_request_interval of the last one, arms lease_timer_.
+  void RequestLeaseIfLowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EndStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  void SessionLoop();
-  void RunOneStream();
-  void Tick(Session* session);
+  // Messages and scheduler events (master_connection_messages.cc).
   void OnMessage(const synth::v1::MasterMessage& msg);
   void OnWelcome(const synth::v1::Welcome& welcome);
   void OnGrant(const synth::v1::LeaseGrant& grant);
@@ -129,12 +155,12 @@ class MasterConnection {
   void OnVerdict(const synth::v1::ShareVerdict& verdict);
   void OnShare(FoundShare share);
   void OnUnitDone(UnitOutcome outcome);
+  void OnDrained();
   // True (and counted, logged now and then) when the stream's write queue is at
-  // max_write_backlog: shares and progress then wait for a later tick.
+  // max_write_backlog: shares and progress then wait until the reactor reports it drained.
   bool WriteQueueFullLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushSharesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FlushProgressLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void EndStreamLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Constant after construction.
   const ConnectionOptions options_;
@@ -142,18 +168,26 @@ class MasterConnection {
   std::unique_ptr<synth::v1::WorkerService::Stub> stub_;
   ShareOutbox outbox_;
 
+  absl::Mutex open_mu_;  // Held through OpenStream (before mu_).
   mutable absl::Mutex mu_;
   Scheduler* scheduler_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::thread session_thread_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;  // Shutdown: no new leases.
   Backoff backoff_ ABSL_GUARDED_BY(mu_);
   // The live stream, or nullptr. Send() on it only with mu_ held (lock order: mu_, then the
-  // reactor's own lock); the session thread clears it before destroying the reactor.
+  // scheduler's and the reactor's own locks). Owned by stream_owner_ until its OnDone, then by
+  // finished_ until the next OpenStream (a reactor is never destroyed inside its own OnDone).
   StreamReactor* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::unique_ptr<StreamReactor> stream_owner_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<StreamReactor> finished_ ABSL_GUARDED_BY(mu_);
   bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
   bool auth_refused_ ABSL_GUARDED_BY(mu_) = false;  // The last stream ended UNAUTHENTICATED.
   bool lease_outstanding_ ABSL_GUARDED_BY(mu_) = false;
+  bool deferred_ ABSL_GUARDED_BY(mu_) = false;  // Writes held back for a full queue.
+  absl::Time next_lease_ok_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time last_progress_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time last_telemetry_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  double idle_seconds_ ABSL_GUARDED_BY(mu_) = 0;  // Devices' summed idle time then.
   absl::Duration telemetry_interval_ ABSL_GUARDED_BY(mu_) = absl::Seconds(1);
   double master_lease_seconds_ ABSL_GUARDED_BY(mu_) = 0;
   // Per stream: midstates received and units leased (not yet reported).
@@ -161,8 +195,16 @@ class MasterConnection {
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<uint64_t> leased_ ABSL_GUARDED_BY(mu_);
   std::vector<UnitOutcome> progress_ ABSL_GUARDED_BY(mu_);
-  bool flush_now_ ABSL_GUARDED_BY(mu_) = false;
   ConnectionStats stats_ ABSL_GUARDED_BY(mu_);
+
+  // Timers last: destroyed (and waited for) first. Their callbacks run on gRPC threads.
+  AlarmTimer reconnect_timer_{[this] { OpenStream(); }};
+  AlarmTimer lease_timer_{[this] {
+    absl::MutexLock lock(&mu_);
+    RequestLeaseIfLowLocked();
+  }};
+  AlarmTimer progress_timer_{[this] { OnProgressTimer(); }};
+  AlarmTimer telemetry_timer_{[this] { OnTelemetryTimer(); }};
 };
 
 }  // namespace synth::worker

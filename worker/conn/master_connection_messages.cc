@@ -1,5 +1,5 @@
 // MasterConnection: what happens on each message from the master and each event from the
-// scheduler (split from master_connection.cc, which holds the stream lifecycle and timers).
+// scheduler and the stream reactor (master_connection.cc holds the stream lifecycle and timers).
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +44,10 @@ void MasterConnection::OnWelcome(const v1::Welcome& welcome) {
             << " (master " << welcome.master_version() << ", leases of "
             << welcome.lease_seconds() << " s) as worker " << options_.worker_id;
   FlushSharesLocked();  // Shares held from earlier streams go out first.
+  last_telemetry_ = absl::InfinitePast();
+  last_progress_ = absl::InfinitePast();
+  telemetry_timer_.ArmAt(absl::Now());
+  RequestLeaseIfLowLocked();
 }
 
 void MasterConnection::OnGrant(const v1::LeaseGrant& grant) {
@@ -85,6 +89,7 @@ void MasterConnection::OnGrant(const v1::LeaseGrant& grant) {
   if (midstates_.size() > 4096) {
     absl::erase_if(midstates_, [](const auto& kv) { return kv.second.use_count() == 1; });
   }
+  RequestLeaseIfLowLocked();  // A small or empty grant may leave the buffer low.
 }
 
 void MasterConnection::OnCancel(const v1::Cancel& cancel) {
@@ -140,11 +145,27 @@ void MasterConnection::OnUnitDone(UnitOutcome outcome) {
   if (outcome.state == UnitState::kCompleted) ++stats_.units_completed;
   bool returned = outcome.state == UnitState::kReturned;
   progress_.push_back(std::move(outcome));
-  if (returned) FlushProgressLocked();
+  if (returned) return FlushProgressLocked();
+  progress_timer_.ArmNoLaterThan(
+      std::max(absl::Now(), last_progress_ + options_.progress_interval));
+}
+
+void MasterConnection::OnDrained() {
+  absl::MutexLock lock(&mu_);
+  if (stream_ == nullptr) return;
+  if (deferred_) {
+    deferred_ = false;
+    FlushSharesLocked();
+    FlushProgressLocked();
+  }
+  // Shutdown waits for an empty queue: ask again while writes are still going out.
+  if (draining_ && stream_->Backlog() > 0) stream_->NotifyWhenBacklogAtMost(0);
 }
 
 bool MasterConnection::WriteQueueFullLocked() {
   if (stream_->Backlog() < options_.max_write_backlog) return false;
+  deferred_ = true;  // OnDrained sends them.
+  stream_->NotifyWhenBacklogAtMost(options_.max_write_backlog / 2);
   if (stats_.writes_deferred++ % 1000 == 0) {
     LOG(WARNING) << "master " << options_.master << " is not reading (" << stream_->Backlog()
                  << " messages queued): shares wait in the outbox ("
@@ -157,7 +178,7 @@ bool MasterConnection::WriteQueueFullLocked() {
 
 void MasterConnection::FlushSharesLocked() {
   if (stream_ == nullptr || !welcomed_) return;  // Held until the next welcome.
-  if (WriteQueueFullLocked()) return;            // Sent by a later tick.
+  if (WriteQueueFullLocked()) return;            // Sent once the queue drains.
   for (const PendingShare& p :
        outbox_.TakeUnsent(options_.max_write_backlog - stream_->Backlog())) {
     // A failed Send means the stream just ended; EndStreamLocked requeues it.
@@ -170,7 +191,7 @@ void MasterConnection::FlushProgressLocked() {
   if (WriteQueueFullLocked()) return;
   stream_->Send(ProgressMessage(progress_));
   progress_.clear();
-  flush_now_ = false;
+  last_progress_ = absl::Now();
 }
 
 void MasterConnection::Shutdown(Scheduler* scheduler, absl::Duration grace) {
@@ -178,21 +199,20 @@ void MasterConnection::Shutdown(Scheduler* scheduler, absl::Duration grace) {
     absl::MutexLock lock(&mu_);
     draining_ = true;
   }
+  telemetry_timer_.Disarm();
   scheduler->Stop();  // Unfinished units come back as RETURNED and are flushed at once.
-  absl::Time deadline = absl::Now() + grace;
-  while (absl::Now() < deadline) {
-    {
-      absl::MutexLock lock(&mu_);
-      FlushProgressLocked();
-      if (!welcomed_ || (outbox_.Counts().pending == 0 && stream_->Backlog() == 0)) break;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
   {
+    // Verdicts (OnVerdict) and the drained write queue (OnDrained) take mu_, so the condition is
+    // looked at again on each; nothing polls.
     absl::MutexLock lock(&mu_);
-    stopping_ = true;
+    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stream_ == nullptr || !welcomed_ ||
+             (outbox_.Counts().pending == 0 && stream_->Backlog() == 0);
+    };
+    if (!settled()) stream_->NotifyWhenBacklogAtMost(0);
+    mu_.AwaitWithTimeout(absl::Condition(&settled), grace);
   }
-  if (session_thread_.joinable()) session_thread_.join();
+  CloseAndWait(/*graceful=*/true);
   OutboxCounts c = outbox_.Counts();
   if (c.pending > 0) {
     LOG(WARNING) << c.pending << " shares still unanswered at shutdown (found " << c.found
@@ -205,6 +225,8 @@ ConnectionStats MasterConnection::Stats() const {
   ConnectionStats s = stats_;
   s.outbox = outbox_.Counts();
   s.write_backlog = stream_ != nullptr ? stream_->Backlog() : 0;
+  s.wakeups = reconnect_timer_.Fired() + lease_timer_.Fired() + progress_timer_.Fired() +
+              telemetry_timer_.Fired();
   return s;
 }
 
