@@ -9,8 +9,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/clock.h"
 #include "common/logging.h"
 #include "worker/conn/wire.h"
 
@@ -38,14 +41,22 @@ grpc::ChannelArguments ChannelArgs(const ConnectionOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // The channel's own reconnect backoff (default up to 120 s) must not outlast ours, or a
-  // restarted master would wait minutes for its workers.
-  int initial = static_cast<int>(absl::ToInt64Milliseconds(options.backoff.initial));
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, initial);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, initial);
+  // restarted master would wait minutes for its workers. GRPC_ARG_MIN_RECONNECT_BACKOFF_MS is
+  // left alone: gRPC takes it as the minimum connect timeout (default 20 s), and at 250 ms a
+  // TCP + TLS + HTTP/2 handshake over a slow link (or on a loaded host) never completed.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.backoff.initial)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.backoff.max)));
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   return args;
+}
+
+std::vector<std::string> SplitMasters(const std::string& list) {
+  std::vector<std::string> out = absl::StrSplit(list, ',', absl::SkipWhitespace());
+  for (std::string& m : out) m = std::string(absl::StripAsciiWhitespace(m));
+  if (out.empty()) out.push_back(list);
+  return out;
 }
 
 }  // namespace
@@ -53,12 +64,21 @@ grpc::ChannelArguments ChannelArgs(const ConnectionOptions& options) {
 MasterConnection::MasterConnection(ConnectionOptions options)
     : options_(WithDefaults(std::move(options))),
       outbox_(options_.outbox_capacity),
-      backoff_(options_.backoff, std::random_device{}() ^ static_cast<uint64_t>(getpid())) {
-  channel_ = grpc::CreateCustomChannel(
-      options_.master,
-      options_.tls_credentials ? options_.tls_credentials : grpc::InsecureChannelCredentials(),
-      ChannelArgs(options_));
-  stub_ = synth::v1::WorkerService::NewStub(channel_);
+      backoff_(options_.backoff, std::random_device{}() ^ static_cast<uint64_t>(getpid())),
+      policy_(static_cast<int>(SplitMasters(options_.master).size()), options_.failover,
+              RealClock::Get()) {
+  for (const std::string& address : SplitMasters(options_.master)) {
+    Master m;
+    m.address = address;
+    m.channel = grpc::CreateCustomChannel(
+        address,
+        options_.tls_credentials ? options_.tls_credentials : grpc::InsecureChannelCredentials(),
+        ChannelArgs(options_));
+    m.stub = synth::v1::WorkerService::NewStub(m.channel);
+    masters_.push_back(std::move(m));
+  }
+  absl::MutexLock lock(&mu_);
+  left_at_.assign(masters_.size(), absl::InfiniteFuture());
 }
 
 MasterConnection::~MasterConnection() { CloseAndWait(/*graceful=*/false); }
@@ -94,8 +114,13 @@ void MasterConnection::OpenStream() {
   if (previous != nullptr) previous->AwaitDone();  // Its OnDone has returned.
   previous.reset();
   std::vector<DeviceStats> devices = scheduler->Stats();  // Outside mu_: NVML may be slow.
+  int master;
+  {
+    absl::MutexLock lock(&mu_);
+    master = policy_.current();
+  }
   auto reactor = std::make_unique<StreamReactor>(
-      stub_.get(), options_.tls_credentials ? std::string() : options_.token,
+      masters_[master].stub.get(), options_.tls_credentials ? std::string() : options_.token,
       StreamReactor::Callbacks{
           .on_message = [this](const synth::v1::MasterMessage& m) { OnMessage(m); },
           .on_done = [this](const grpc::Status& status) { OnStreamDone(status); },
@@ -106,7 +131,12 @@ void MasterConnection::OpenStream() {
     if (stopping_) return;
     stream_ = raw;
     stream_owner_ = std::move(reactor);
+    stream_master_ = master;
+    ++stream_seq_;
     ++stats_.streams;
+    // An attempt that hangs (a master that swallows packets) is abandoned at the deadline.
+    absl::Time deadline = policy_.FailoverDeadline();
+    if (deadline != absl::InfiniteFuture()) failover_timer_.ArmAt(deadline);
     stream_->Send(HelloMessage(options_.worker_id, options_.hostname, devices));
   }
   raw->Begin();  // Without mu_: a reaction may run before Begin returns.
@@ -122,24 +152,17 @@ void MasterConnection::OnStreamDone(const grpc::Status& status) {
     stats_.last_error =
         status.ok() ? "" : absl::StrCat(status.error_code(), ": ", status.error_message());
     if (stopping_) return;
-    LOG(WARNING) << "master " << options_.master << ": stream ended: "
-                 << (status.ok() ? "closed by master" : stats_.last_error);
+    if (returning_to_ < 0) {
+      LOG(WARNING) << "master " << masters_[stream_master_].address << ": stream ended: "
+                   << (status.ok() ? "closed by master" : stats_.last_error);
+    }
     scheduler = scheduler_;
   }
   // The master re-queues the leased units of a lost stream: stop hashing them here (before a
   // new stream can lease anything).
   scheduler->CancelAll();
   absl::MutexLock lock(&mu_);
-  if (stopping_) return;
-  absl::Duration wait = backoff_.Next();
-  if (auth_refused_) {
-    wait = std::max(wait, options_.auth_backoff);
-    LOG(ERROR) << "master " << options_.master << " refused this worker's credentials ("
-               << stats_.last_error << "): check --token / SYNTH_TOKEN and --tls-cert";
-  }
-  LOG(INFO) << "master " << options_.master << ": reconnecting in " << wait << " (attempt "
-            << backoff_.Attempts() << ")";
-  reconnect_timer_.ArmAt(absl::Now() + wait);
+  if (!stopping_) ScheduleNextStreamLocked();
 }
 
 void MasterConnection::EndStreamLocked() {
@@ -155,6 +178,9 @@ void MasterConnection::EndStreamLocked() {
   lease_timer_.Disarm();
   progress_timer_.Disarm();
   telemetry_timer_.Disarm();
+  failover_timer_.Disarm();
+  probe_timer_.Disarm();
+  return_timer_.Disarm();
 }
 
 void MasterConnection::CloseAndWait(bool graceful) {
@@ -163,10 +189,10 @@ void MasterConnection::CloseAndWait(bool graceful) {
     stopping_ = true;
   }
   // No timer callback (OpenStream included) runs or starts after these return.
-  reconnect_timer_.Shutdown();
-  lease_timer_.Shutdown();
-  progress_timer_.Shutdown();
-  telemetry_timer_.Shutdown();
+  for (AlarmTimer* t : {&reconnect_timer_, &lease_timer_, &progress_timer_, &telemetry_timer_,
+                        &failover_timer_, &probe_timer_, &lost_timer_, &return_timer_}) {
+    t->Shutdown();
+  }
   StreamReactor* last;
   {
     absl::MutexLock open(&open_mu_);  // A Start racing with destruction has returned.
@@ -190,7 +216,9 @@ void MasterConnection::OnLowWater() {
 }
 
 void MasterConnection::RequestLeaseIfLowLocked() {
-  if (stream_ == nullptr || !welcomed_ || lease_outstanding_ || draining_) return;
+  if (stream_ == nullptr || !welcomed_ || lease_outstanding_ || draining_ || returning_to_ >= 0) {
+    return;
+  }
   if (scheduler_->BufferedTime() >= options_.low_water) return;
   absl::Time now = absl::Now();
   if (now < next_lease_ok_) {  // Empty grants: no request storm.
