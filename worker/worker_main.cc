@@ -34,6 +34,9 @@ ABSL_FLAG(double, master_failover_seconds, 2,
           "within this many seconds");
 ABSL_FLAG(double, master_return_seconds, 30,
           "With several masters: return to an earlier master once it has been healthy this long");
+ABSL_FLAG(double, master_keepalive_seconds, 15,
+          "gRPC keepalive ping interval to the master (answer expected within 5 s): how soon a "
+          "silent master (a partition) is noticed; at least 10 (synth-master permits >= 5)");
 ABSL_FLAG(double, master_lost_seconds, 120,
           "With several masters: shares found on a master the worker left wait this long for it, "
           "then end master_lost");
@@ -55,6 +58,7 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   o.master_failover_seconds = absl::GetFlag(FLAGS_master_failover_seconds);
   o.master_return_seconds = absl::GetFlag(FLAGS_master_return_seconds);
   o.master_lost_seconds = absl::GetFlag(FLAGS_master_lost_seconds);
+  o.master_keepalive_seconds = absl::GetFlag(FLAGS_master_keepalive_seconds);
   o.token = absl::GetFlag(FLAGS_token);
   if (o.token.empty()) {
     const char* env = std::getenv("SYNTH_TOKEN");
@@ -86,6 +90,13 @@ absl::Status Validate(const WorkerOptions& o) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "--master must be HOST:PORT or a comma-separated list of them, got '%s'", o.master));
     }
+  }
+  // Twice synth-master's 5 s minimum, so that timer jitter never looks like ping abuse
+  // (GOAWAY too_many_pings).
+  if (!(o.master_keepalive_seconds >= 10 && o.master_keepalive_seconds <= 3600)) {
+    return absl::InvalidArgumentError(
+        "--master-keepalive-seconds must be in [10, 3600] (synth-master permits pings every "
+        ">= 5 s)");
   }
   if (!(o.master_failover_seconds > 0 && o.master_failover_seconds <= 3600) ||
       !(o.master_return_seconds >= 0 && o.master_return_seconds <= 86400) ||
@@ -256,6 +267,7 @@ int RunWorker(const WorkerOptions& options) {
   copts.failover = {.failover_after = absl::Seconds(options.master_failover_seconds),
                     .return_after = absl::Seconds(options.master_return_seconds)};
   copts.master_lost_after = absl::Seconds(options.master_lost_seconds);
+  copts.keepalive_time = absl::Seconds(options.master_keepalive_seconds);
   copts.token = options.token;
   if (creds->tls) copts.tls_credentials = creds->channel;
   copts.worker_id = options.worker_id;

@@ -10,7 +10,8 @@
 //        absl::GetFlag(FLAGS_hash_core)}));
 //
 // Flags defined in worker_main.cc (dashes or underscores): --master HOST:PORT[,HOST:PORT...],
-// --master-failover-seconds, --master-return-seconds, --master-lost-seconds, --token
+// --master-failover-seconds, --master-return-seconds, --master-lost-seconds,
+// --master-keepalive-seconds, --token
 // (default: env SYNTH_TOKEN), --id, --batch-ms, --buffer-seconds, --lease-seconds,
 // --run-seconds, --status-seconds, --http-listen (HOST:PORT for /metrics and /healthz, off when
 // empty; worker/http/worker_http.h).
@@ -40,6 +41,7 @@ struct WorkerOptions {
   double master_failover_seconds = 2;   // With several masters (docs/WORKER.md).
   double master_return_seconds = 30;
   double master_lost_seconds = 120;
+  double master_keepalive_seconds = 15;  // gRPC keepalive pings (docs/DESIGN.md §8).
   std::string token;            // Bearer token for the master; "" sends none.
   std::string tls_ca;           // --tls-ca: PEM CA of the master's certificate; "" = plaintext.
   std::string tls_cert;         // --tls-cert/--tls-key: client certificate for mTLS.

@@ -59,6 +59,11 @@ TEST(RunWorkerTest, BadOptionsAreClearErrors) {
   EXPECT_EQ(RunWorker(options), 2);
   EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--master-failover-seconds"));
   options = WorkerOptions{};
+  options.master_keepalive_seconds = 5;  // synth-master would count it as ping abuse.
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--master-keepalive-seconds"));
+  options = WorkerOptions{};
   options.batch_ms = 0;
   testing::internal::CaptureStderr();
   EXPECT_EQ(RunWorker(options), 2);
