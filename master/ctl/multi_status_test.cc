@@ -1,6 +1,8 @@
 // synthctl --master A,B status: per-master blocks, an unreachable master, the cluster total.
 #include "master/ctl/multi_status.h"
 
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -9,6 +11,11 @@ namespace synth::ctl {
 namespace {
 
 using ::testing::HasSubstr;
+
+// A 64-bit count in ToJson's output: a string in proto3's JSON mapping, or a number.
+uint64_t Count(const nlohmann::json& v) {
+  return v.is_string() ? std::stoull(v.get<std::string>()) : v.get<uint64_t>();
+}
 
 MasterStatus Up(const std::string& address, uint32_t workers, uint64_t accepted, double rate) {
   MasterStatus m{address, true, "", {}};
@@ -55,7 +62,7 @@ TEST(MultiStatusTest, JsonListsEveryMasterAndTheTotal) {
   EXPECT_EQ(j["masters"][0]["status"]["workers"], 2);
   EXPECT_EQ(j["masters_up"], 2);
   EXPECT_EQ(j["total"]["workers"], 3);
-  EXPECT_EQ(j["total"]["shares"]["accepted"], "14");  // uint64 as a string (proto JSON).
+  EXPECT_EQ(Count(j["total"]["shares"]["accepted"]), 14u);
   all[1] = {"b:4650", false, "unreachable: deadline", {}};
   j = nlohmann::json::parse(MultiStatusJson(all));
   EXPECT_EQ(j["masters"][1]["error"], "unreachable: deadline");
