@@ -68,6 +68,7 @@ void ServerSession::HandleRequest(const Message& m) {
   if (method == "mining.authorize") return Authorize(m);
   if (method == "mining.suggest_difficulty") return SuggestDifficulty(m);
   if (method == "mining.extranonce.subscribe") {
+    if (!host_->OnExtranonceSubscribe()) return;  // Left unanswered, by the host's choice.
     extranonce_subscribed_ = true;
     return Reply(m.id, true);
   }
@@ -144,12 +145,27 @@ void ServerSession::Authorize(const Message& m) {
   if (users_.size() >= kMaxUsers || p->user.size() > 256) {
     return Reply(m.id, false, RpcError{kErrUnauthorized, "Too many workers on one connection", ""});
   }
-  if (!host_->OnAuthorize(*p)) {
-    return Reply(m.id, false, RpcError{kErrUnauthorized, "Unauthorized worker", ""});
+  bool ok = host_->OnAuthorize(*p);
+  if (host_->DeferAuthorize()) {
+    held_authorizes_.emplace_back(m.id, p->user, ok);
+    return;
   }
-  if (users_.empty()) first_user_ = p->user;
-  users_.push_back(p->user);
-  Reply(m.id, true);
+  FinishAuthorize(m.id, p->user, ok);
+}
+
+void ServerSession::FinishAuthorize(const json& id, const std::string& user, bool ok) {
+  if (!ok) return Reply(id, false, RpcError{kErrUnauthorized, "Unauthorized worker", ""});
+  if (!authorized(user)) {
+    if (users_.empty()) first_user_ = user;
+    users_.push_back(user);
+  }
+  Reply(id, true);
+}
+
+void ServerSession::CompleteAuthorizes() {
+  std::vector<std::tuple<json, std::string, bool>> held;
+  held.swap(held_authorizes_);
+  for (const auto& [id, user, ok] : held) FinishAuthorize(id, user, ok);
 }
 
 void ServerSession::SuggestDifficulty(const Message& m) {

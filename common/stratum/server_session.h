@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -73,6 +74,13 @@ class ServerSessionHost {
   virtual void OnSubscribed() = 0;
   // mining.authorize: returns true to authorize p.user. Never log p.pass.
   virtual bool OnAuthorize(const AuthorizeParams& p) = 0;
+  // True: the session holds the authorize answer (and the user stays unauthorized) until the
+  // host calls ServerSession::CompleteAuthorizes, as a pool that authorizes on another thread
+  // does. Asked right after OnAuthorize.
+  virtual bool DeferAuthorize() const { return false; }
+  // mining.extranonce.subscribe: true answers it and subscribes the miner; false leaves it
+  // unanswered and unsubscribed (a server without the extension that does not say so).
+  virtual bool OnExtranonceSubscribe() { return true; }
   // The mask offered to mining.configure's version-rolling (0 refuses rolling).
   virtual uint32_t ServerVersionMask() const = 0;
   // The miner asked for a difficulty: a floor (BIP 310 minimum-difficulty, `minimum`) or a
@@ -107,6 +115,8 @@ class ServerSession {
   void AnswerSubmit(const nlohmann::json& id, const std::optional<RpcError>& error);
   // Answers a subscribe that OnSubscribe deferred (an error is answered [20, message]).
   void CompleteSubscribe(const absl::StatusOr<Extranonce>& extranonce);
+  // Answers every authorize held because DeferAuthorize was true, with OnAuthorize's verdicts.
+  void CompleteAuthorizes();
 
   // ---- emission ----
   // Sends mining.set_difficulty; jobs notified from now on carry it.
@@ -151,6 +161,7 @@ class ServerSession {
   void Subscribe(const Message& m);
   void AnswerSubscribe(const nlohmann::json& id, const absl::StatusOr<Extranonce>& extranonce);
   void Authorize(const Message& m);
+  void FinishAuthorize(const nlohmann::json& id, const std::string& user, bool ok);
   void SuggestDifficulty(const Message& m);
   void Submit(const Message& m);
   void Refuse(const Message& m, const SubmitParams* p, int code, std::string reason,
@@ -176,6 +187,8 @@ class ServerSession {
   std::string user_agent_;
   std::vector<std::string> users_;  // Authorized (a handful at most).
   std::string first_user_;
+  // Authorizes held for CompleteAuthorizes: (request id, user, OnAuthorize's verdict).
+  std::vector<std::tuple<nlohmann::json, std::string, bool>> held_authorizes_;
   TermsList terms_;
   size_t pending_submits_ = 0;
   double tokens_ = -1;  // Request bucket; < 0: full.

@@ -29,6 +29,9 @@ ABSL_FLAG(int, clean_every, 1, "Every Nth job has clean_jobs=true (0: never)");
 ABSL_FLAG(std::string, version_mask, "1fffe000", "Version-rolling mask offered (hex; 0 refuses)");
 ABSL_FLAG(int, extranonce2_size, 4, "extranonce2 bytes (1..8)");
 ABSL_FLAG(std::string, password, "", "Required mining.authorize password (empty: any)");
+ABSL_FLAG(std::string, extranonce_subscribe, "answer",
+          "mining.extranonce.subscribe: answer; ckpool (ignored before a successful authorize, "
+          "as ckpool does); ignore (never answered)");
 ABSL_FLAG(std::string, stats_json, "", "Write counters to this file every second and at exit");
 ABSL_FLAG(std::string, fault, "",
           "Fault mode for tests: drop, garbage, oversize, stall, extranonce, reconnect, reject");
@@ -85,6 +88,18 @@ int main(int argc, char** argv) {
   }
   o.extranonce2_size = absl::GetFlag(FLAGS_extranonce2_size);
   o.password = absl::GetFlag(FLAGS_password);
+  const std::string en_mode = absl::GetFlag(FLAGS_extranonce_subscribe);
+  if (en_mode == "answer") {
+    o.extranonce_subscribe = synth::pool::ExtranonceSubscribeMode::kAnswer;
+  } else if (en_mode == "ckpool") {
+    o.extranonce_subscribe = synth::pool::ExtranonceSubscribeMode::kAfterAuthorize;
+  } else if (en_mode == "ignore") {
+    o.extranonce_subscribe = synth::pool::ExtranonceSubscribeMode::kIgnore;
+  } else {
+    LOG(ERROR) << "--extranonce_subscribe must be answer, ckpool or ignore, got '" << en_mode
+               << "'";
+    return 2;
+  }
   o.stats_json = absl::GetFlag(FLAGS_stats_json);
   if (!absl::GetFlag(FLAGS_sv2_listen).empty()) {
     if (!SplitHostPort(absl::GetFlag(FLAGS_sv2_listen), &o.sv2.listen_host, &o.sv2.listen_port)) {

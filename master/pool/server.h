@@ -30,6 +30,14 @@
 
 namespace synth::pool {
 
+// How synth-pool answers mining.extranonce.subscribe.
+enum class ExtranonceSubscribeMode {
+  kAnswer,          // Always, with true.
+  kAfterAuthorize,  // Like ckpool: authorize is answered 50 ms later (ckpool authorizes on
+                    // another thread) and the request is ignored (never answered) until then.
+  kIgnore,          // Never answered: a pool without the extension that does not say so.
+};
+
 struct PoolOptions {
   std::string listen_host = "127.0.0.1";
   int listen_port = 3333;              // 0 picks an ephemeral port (see port()).
@@ -40,6 +48,7 @@ struct PoolOptions {
   int extranonce2_size = 4;            // Told to every session (1..8).
   int keep_jobs = 8;                   // Non-clean jobs stay valid until this many newer ones.
   std::string password;                // Non-empty: mining.authorize must match it.
+  ExtranonceSubscribeMode extranonce_subscribe = ExtranonceSubscribeMode::kAnswer;
   TemplateOptions tmpl;                // Height, nbits, txids seed.
   std::string stats_json;              // Counters written here every stats_interval_s and at exit.
   double stats_interval_s = 1;
@@ -60,6 +69,8 @@ struct PoolStats {
   std::map<int, uint64_t> rejected;    // Stratum code → count.
   double accepted_work = 0;
   uint64_t bad_lines = 0;              // Malformed lines received (connection dropped).
+  uint64_t extranonce_subscribes = 0;  // mining.extranonce.subscribe answered true.
+  uint64_t extranonce_ignored = 0;     // mining.extranonce.subscribe left unanswered (the mode).
   uint64_t checked = 0;                // Shares hashed by CheckShare.
   double check_seconds = 0;            // Time spent in CheckShare.
   std::string last_client_version;     // Answer to client.get_version.

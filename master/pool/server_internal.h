@@ -103,6 +103,10 @@ class Session : public std::enable_shared_from_this<Session>, public stratum::Se
       const stratum::SubscribeParams& p) override;
   void OnSubscribed() override;
   bool OnAuthorize(const stratum::AuthorizeParams& p) override;
+  // ExtranonceSubscribeMode::kAfterAuthorize: authorize is answered 50 ms later, as ckpool's
+  // authorizer thread does, and extranonce.subscribe before that is ignored.
+  bool DeferAuthorize() const override;
+  bool OnExtranonceSubscribe() override;
   uint32_t ServerVersionMask() const override;
   void OnDifficultyRequest(double difficulty, bool minimum) override;
   void OnSubmit(stratum::SubmitRequest request) override;

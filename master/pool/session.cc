@@ -117,7 +117,34 @@ void Session::OnSubscribed() {
 }
 
 bool Session::OnAuthorize(const stratum::AuthorizeParams& p) {
+  if (DeferAuthorize()) {
+    auto timer = std::make_shared<asio::steady_timer>(server_.io_, std::chrono::milliseconds(50));
+    auto self = shared_from_this();
+    timer->async_wait([this, self, timer](const asio::error_code& ec) {
+      if (!ec && !closed_) core_.CompleteAuthorizes();
+    });
+  }
   return server_.options_.password.empty() || p.pass == server_.options_.password;
+}
+
+bool Session::DeferAuthorize() const {
+  return server_.options_.extranonce_subscribe == ExtranonceSubscribeMode::kAfterAuthorize;
+}
+
+bool Session::OnExtranonceSubscribe() {
+  ExtranonceSubscribeMode mode = server_.options_.extranonce_subscribe;
+  bool unauthorized = core_.first_user().empty();
+  bool ignore = mode == ExtranonceSubscribeMode::kIgnore ||
+                (mode == ExtranonceSubscribeMode::kAfterAuthorize && unauthorized);
+  absl::MutexLock l(&server_.stats_mu_);
+  if (ignore) {  // No answer at all, as ckpool does before authorize.
+    LOG(INFO) << "synth-pool: Rejecting mining.extranonce.subscribe from "
+              << (unauthorized ? "unauthorised client" : "client (mode ignore)");
+    ++server_.stats_.extranonce_ignored;
+    return false;
+  }
+  ++server_.stats_.extranonce_subscribes;
+  return true;
 }
 
 void Session::CountReject(int code) {

@@ -1,5 +1,5 @@
-// Client: share submission, the periodic tick (timeouts, draining, probing the primary) and the
-// public wrappers.
+// Client: share submission, the periodic tick (session timeouts, draining, held-share expiry)
+// and the public wrappers.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -161,7 +161,7 @@ void Client::Impl::Tick() {
     absl::Status s = c->session->Tick(now);
     if (!s.ok()) {
       LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s;
-      Drop(c, s);
+      Drop(c, s, TickLoss(*c, s));
     }
   }
   for (size_t i = 0; i < draining_.size();) {
@@ -185,11 +185,6 @@ void Client::Impl::Tick() {
     it = queue_.erase(it);
     done(SubmitResult{SubmitOutcome::kPoolDown, 0,
                       "expired while the pool was down (no pool connection in time)", false});
-  }
-  if (!probe_ && active_ && active_->session->ready() && current_ != preferred_ &&
-      now >= next_probe_) {
-    next_probe_ = absl::InfiniteFuture();
-    Connect(preferred_, /*probe=*/true);
   }
   tick_timer_.expires_after(absl::ToChronoMilliseconds(options_.tick));
   tick_timer_.async_wait([this](const asio::error_code& ec) {

@@ -485,8 +485,11 @@ PY
   assert_ledger "$POOL_STATS"
 }
 
+source tests/faults/masters.sh  # Two independent masters.
+
 SCENARIOS="worker_sigkill worker_sigstop master_restart pool_restart pool_drop pool_garbage
-pool_oversize pool_reconnect pool_stall pool_failover netns_partition netns_loss netns_delay"
+pool_oversize pool_reconnect pool_stall pool_failover netns_partition netns_loss netns_delay
+masters_failover masters_both_down masters_partition"
 if [ "$scenario" = list ]; then echo $SCENARIOS; exit 0; fi
 case " $(echo $SCENARIOS) " in
   *" $scenario "*) "scenario_$scenario" ;;
