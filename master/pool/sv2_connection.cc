@@ -323,7 +323,7 @@ void Sv2Connection::OnSubmit(const sv2::SubmitSharesExtended& m) {
   p.nonce = m.nonce;
   if (version_mask_ != 0) p.version_bits = m.version & version_mask_;
   auto t0 = std::chrono::steady_clock::now();
-  ShareVerdict v = CheckShare(job->job, terms->second, version_mask_, p);
+  ShareVerdict v = stratum::CheckShare(job->job, terms->second, version_mask_, p);
   double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   {
     absl::MutexLock l(&pool.stats_mu_);

@@ -17,12 +17,15 @@
 #include "asio.hpp"
 #include "common/stratum/job.h"
 #include "common/sv2/messages.h"
+#include "common/stratum/share_check.h"
 #include "common/sv2/secure_channel.h"
 #include "master/pool/server_internal.h"
-#include "master/pool/share_check.h"
 #include "master/pool/sv2_server.h"
 
 namespace synth::pool {
+
+using stratum::JobTerms;
+using stratum::ShareVerdict;
 
 class Sv2Connection;
 
