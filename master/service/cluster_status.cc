@@ -42,6 +42,7 @@ void Cluster::FillStatus(v1::StatusResponse* out, absl::Duration history) const 
   const shares::ShareCounts& c = validator_.counts();
   out->set_accepted_rate_hps(uptime > 0 ? c.accepted_difficulty * 4294967296.0 / uptime : 0);
   ToProto(c, out->mutable_shares());
+  out->set_best_share_difficulty(c.best_difficulty);
   lease::LeaseStats ls = leases_.stats();
   out->set_units_queued(ls.units_queued);
   out->set_units_leased(ls.units_leased);

@@ -1,7 +1,10 @@
 #include "master/shares/share_validator.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/bitcoin/uint256.h"
 #include "common/logging.h"
 
 namespace synth::shares {
@@ -116,6 +119,8 @@ ShareCheck ShareValidator::Decide(const ShareIn& share) {
     c.reason = "duplicate share";
     return c;
   }
+  counts_.best_difficulty = std::max(counts_.best_difficulty,
+                                     bitcoin::DifficultyFromTarget(bitcoin::Uint256::FromHash(h)));
   c.block = hash::MeetsTarget(h, CompactToTarget(job->builder.job().nbits));
   const jobs::UpstreamJob& uj = job->builder.job();
   c.submit =

@@ -78,6 +78,9 @@ struct ShareCounts {
            hardware_error = 0, unknown_unit = 0, pool_down = 0, pending = 0,
            rate_limited = 0;
   double accepted_difficulty = 0;
+  // The highest difficulty a share's hash reached (diff1 / hash; cgminer's "Best Share"),
+  // over the shares that met their target and were not duplicates.
+  double best_difficulty = 0;
 };
 
 // Returns the target for compact `nbits` (mantissa · 256^(exponent-3)), saturating.

@@ -1,5 +1,6 @@
 #include "master/shares/share_validator.h"
 
+#include "common/bitcoin/uint256.h"
 #include "gtest/gtest.h"
 #include "master/jobs/test_jobs.h"
 
@@ -65,6 +66,8 @@ TEST_F(ShareValidatorTest, ValidShareIsPendingWithTheSubmit) {
   EXPECT_EQ(c.submit->nonce, nonce);
   EXPECT_FALSE(c.submit->has_version_bits);
   EXPECT_DOUBLE_EQ(c.difficulty, kEasy);
+  // The hash met the share target, so its own difficulty is at least the target's.
+  EXPECT_GE(validator_.counts().best_difficulty, kEasy);
   EXPECT_EQ(validator_.counts().pending, 1u);
   validator_.Resolve(ShareState::kAccepted, c.difficulty);
   EXPECT_EQ(validator_.counts().pending, 0u);
@@ -86,6 +89,20 @@ TEST_F(ShareValidatorTest, NearMissIsBelowTarget) {
   EXPECT_EQ(c.state, ShareState::kBelowTarget);
   EXPECT_TRUE(c.device_error);
   EXPECT_FALSE(c.submit.has_value());
+  EXPECT_EQ(validator_.counts().best_difficulty, 0);  // Only shares that met the target count.
+}
+
+TEST_F(ShareValidatorTest, BestDifficultyIsTheHighestHashDifficulty) {
+  const lease::Unit* u = Start(kEasy);
+  uint32_t first = Find(u, true);
+  ASSERT_EQ(validator_.Validate(In(u, first)).state, ShareState::kPending);
+  double best = validator_.counts().best_difficulty;
+  double expected = bitcoin::DifficultyFromTarget(
+      bitcoin::Uint256::FromHash(hash::HashNonce(u->midstate->work, first)));
+  EXPECT_DOUBLE_EQ(best, expected);
+  // A duplicate does not count again; the best never goes down.
+  ASSERT_EQ(validator_.Validate(In(u, first)).state, ShareState::kDuplicate);
+  EXPECT_DOUBLE_EQ(validator_.counts().best_difficulty, best);
 }
 
 TEST_F(ShareValidatorTest, ForgedShareIsHardwareError) {
