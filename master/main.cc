@@ -4,6 +4,7 @@
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
 //                [--max-share-rate N]
 //                [--http-listen HOST:PORT]   (monitoring)
+//                [--api-listen HOST:PORT] [--api-allow W:CIDR,...]   (cgminer API for farm tools)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
 // 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
@@ -26,6 +27,8 @@
 #include "common/config.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "master/api/cluster_backend.h"
+#include "master/api/server.h"
 #include "master/service/cluster.h"
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
@@ -58,6 +61,11 @@ ABSL_FLAG(double, max_share_rate, 1000,
           "0: no limit)");
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
+ABSL_FLAG(std::string, api_listen, "",
+          "cgminer-compatible API HOST:PORT for farm tools (cgminer's port is 4028); '' = off");
+ABSL_FLAG(std::string, api_allow, "",
+          "cgminer --api-allow list: W:CIDR may also switch pools, R:CIDR or CIDR may read "
+          "(docs/MONITORING.md)");
 
 namespace {
 
@@ -171,6 +179,20 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  std::unique_ptr<synth::api::ApiServer> api;
+  if (!absl::GetFlag(FLAGS_api_listen).empty()) {
+    absl::StatusOr<std::unique_ptr<synth::api::ApiServer>> a = synth::api::ApiServer::Start(
+        {.listen = absl::GetFlag(FLAGS_api_listen), .allow = absl::GetFlag(FLAGS_api_allow),
+         .pool_user = absl::GetFlag(FLAGS_user)},
+        synth::api::ClusterApiBackend(&cluster));
+    if (!a.ok()) {
+      LOG(ERROR) << a.status();
+      return 2;
+    }
+    api = *std::move(a);
+    LOG(INFO) << "cgminer API on " << absl::GetFlag(FLAGS_api_listen) << " (port " << api->port()
+              << ")";
+  }
   LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()
             << "), token " << synth::Redacted(token) << ", pools " << pools.size() << ", user "
             << absl::GetFlag(FLAGS_user) << " pass " << synth::Redacted(absl::GetFlag(FLAGS_pass));
@@ -195,6 +217,7 @@ int main(int argc, char** argv) {
   LOG(INFO) << "stopping: " << cluster.StatusLine();
   cluster.StopTicker();
   if (http) http->Shutdown();
+  if (api) api->Shutdown();
   cluster.Shutdown();
   (*server)->Shutdown();
   (*upstream)->Stop();
