@@ -41,12 +41,13 @@ namespace synth::worker {
 WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   WorkerOptions o;
   o.master = absl::GetFlag(FLAGS_master);
+  const proto::ClientCredentialOptions tls = proto::ClientCredentialFlags();
   o.token = absl::GetFlag(FLAGS_token);
-  if (o.token.empty()) {
+  o.token_file = tls.token_file;
+  if (o.token.empty() && o.token_file.empty()) {
     const char* env = std::getenv("SYNTH_TOKEN");
     if (env != nullptr) o.token = env;
   }
-  const proto::ClientCredentialOptions tls = proto::ClientTlsFlags();
   o.tls_ca = tls.ca_file;
   o.tls_cert = tls.cert_file;
   o.tls_key = tls.key_file;
@@ -216,7 +217,7 @@ int RunWorker(const WorkerOptions& options) {
     return 2;
   }
   absl::StatusOr<proto::ClientCredentials> creds = proto::MakeClientCredentials(
-      {options.token, options.tls_ca, options.tls_cert, options.tls_key});
+      {options.token, options.token_file, options.tls_ca, options.tls_cert, options.tls_key});
   if (!creds.ok()) {
     std::cerr << "synth-worker: " << creds.status().message() << "\n";
     return 2;
@@ -224,6 +225,16 @@ int RunWorker(const WorkerOptions& options) {
   ConnectionOptions copts;
   copts.master = options.master;
   copts.token = options.token;
+  // Asked at each stream start: a token file is read again, so a rotated one is used from the
+  // next (re)connect on (docs/SECURITY.md "Token rotation").
+  copts.token_source = [source = creds->token_source, file = options.token_file] {
+    if (source == nullptr) return std::string();
+    std::string token = source->Token();
+    if (absl::Status e = source->last_error(); !e.ok()) {
+      LOG(WARNING) << e.message() << ": sending the last token read from " << file;
+    }
+    return token;
+  };
   if (creds->tls) copts.tls_credentials = creds->channel;
   copts.worker_id = options.worker_id;
   copts.low_water = absl::Seconds(options.buffer_seconds);
@@ -248,7 +259,9 @@ int RunWorker(const WorkerOptions& options) {
               << " MH/s calibrated, batches of " << d.batch_size << " nonces";
   }
   LOG(INFO) << "worker " << conn.WorkerId() << " connecting to master " << options.master << " (token "
-            << Redacted(options.token) << ")";
+            << (options.token_file.empty() ? Redacted(options.token)
+                                           : "from " + options.token_file)
+            << ")";
   absl::Time start = absl::Now();
   std::unique_ptr<WorkerHttpServer> http;
   if (!options.http_listen.empty()) {

@@ -36,6 +36,7 @@ inline constexpr char kDefaultMasterAddress[] = "127.0.0.1:4650";
 struct WorkerOptions {
   std::string master = kDefaultMasterAddress;  // HOST:PORT.
   std::string token;            // Bearer token for the master; "" sends none.
+  std::string token_file;       // --token-file: its first token, re-read at each connect.
   std::string tls_ca;           // --tls-ca: PEM CA of the master's certificate; "" = plaintext.
   std::string tls_cert;         // --tls-cert/--tls-key: client certificate for mTLS.
   std::string tls_key;

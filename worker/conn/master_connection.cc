@@ -114,8 +114,9 @@ void MasterConnection::RunOneStream() {
     if (stopping_) return;
     scheduler = scheduler_;
   }
+  const std::string token = options_.token_source ? options_.token_source() : options_.token;
   auto reactor = std::make_unique<StreamReactor>(
-      stub_.get(), options_.tls_credentials ? std::string() : options_.token, [this](const synth::v1::MasterMessage& m) { OnMessage(m); });
+      stub_.get(), options_.tls_credentials ? std::string() : token, [this](const synth::v1::MasterMessage& m) { OnMessage(m); });
   {
     absl::MutexLock lock(&mu_);
     stream_ = reactor.get();

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,6 +50,9 @@ namespace synth::worker {
 struct ConnectionOptions {
   std::string master = "127.0.0.1:4650";  // HOST:PORT of synth-master's worker service.
   std::string token;                      // Sent as `authorization: Bearer <token>`; may be "".
+  // When set, asked for the token at each stream start instead of `token` (a rotated token
+  // file is picked up at the next connect).
+  std::function<std::string()> token_source;
   // TLS channel credentials from proto::MakeClientCredentials (they carry the token as call
   // credentials, and `token` is then not added again); null: insecure, token as metadata.
   std::shared_ptr<grpc::ChannelCredentials> tls_credentials;
