@@ -7,7 +7,13 @@
 
 namespace synth::lease {
 namespace {
+
 constexpr double kTwo32 = 4294967296.0;
+// A report is judged by its shares only once this many are expected in the window...
+constexpr double kMinExpectedShares = 20;
+// ...and found wrong when the count is this many standard deviations (sqrt(expected)) off.
+constexpr double kSigmas = 4;
+
 }  // namespace
 
 Tuning::Tuning(Options options, const Clock* clock) : options_(options), clock_(clock) {}
@@ -31,7 +37,13 @@ void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate
   if (it == workers_.end()) return;
   DeviceRecord& d = it->second.devices[device];
   d.name = device;
-  d.reported_rate_hps = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
+  const double rate = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
+  const absl::Time now = clock_->Now();
+  const double dt = absl::ToDoubleSeconds(now - d.reported_at);  // +inf for the first report.
+  const double tau = absl::ToDoubleSeconds(options_.smoothing);
+  const double alpha = tau > 0 ? 1 - std::exp(-dt / tau) : 1;
+  d.reported_rate_hps += alpha * (rate - d.reported_rate_hps);
+  d.reported_at = now;
   d.batch_latency_ms = batch_latency_ms;
 }
 
@@ -42,6 +54,7 @@ void Tuning::OnShare(uint64_t worker, const std::string& device, bool valid, dou
   d.name = device;
   if (valid) {
     ++d.shares_valid;
+    last_difficulty_ = difficulty;
     d.verified.emplace_back(clock_->Now(), difficulty);
     Trim(d);
   } else {
@@ -100,15 +113,38 @@ double Tuning::SizingRate(uint64_t worker) const {
   return ok > 0 ? ok : 0.1 * all;
 }
 
-double Tuning::WorkRatio(uint64_t worker) const {
-  double verified_total = ClusterVerifiedRate();
-  bool all_verified = verified_total > 0;
-  for (const auto& [id, w] : workers_) {
-    if (VerifiedRateOf(w) <= 0) all_verified = false;
+double Tuning::CreditedRateOf(const WorkerRecord& w) const {
+  const absl::Time now = clock_->Now();
+  const absl::Time from = std::max(now - options_.window, w.since);
+  const double seconds = absl::ToDoubleSeconds(now - from);
+  double reported = 0, shares = 0, difficulty = 0;
+  for (const auto& [name, d] : w.devices) {
+    reported += d.reported_rate_hps;
+    for (const auto& [t, diff] : d.verified) {
+      if (t < from) continue;
+      shares += 1;
+      difficulty += diff;
+    }
   }
-  double mine = all_verified ? VerifiedRate(worker) : ReportedRate(worker);
-  double total = all_verified ? verified_total : ClusterReportedRate();
-  return total > 0 ? mine / total : 0;
+  const double mean_difficulty = shares > 0 ? difficulty / shares : last_difficulty_;
+  if (seconds <= 0 || mean_difficulty <= 0) return reported;
+  const double expected = reported * seconds / (mean_difficulty * kTwo32);
+  if (expected < kMinExpectedShares) return reported;
+  if (std::abs(shares - expected) <= kSigmas * std::sqrt(expected)) return reported;
+  return difficulty * kTwo32 / seconds;
+}
+
+double Tuning::CreditedRate(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  return it == workers_.end() ? 0 : CreditedRateOf(it->second);
+}
+
+double Tuning::WorkRatio(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return 0;
+  double total = 0;
+  for (const auto& [id, w] : workers_) total += CreditedRateOf(w);
+  return total > 0 ? CreditedRateOf(it->second) / total : 0;
 }
 
 bool Tuning::Flagged(uint64_t worker) const {
