@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/metrics/http_server.h"
@@ -35,6 +36,10 @@ ABSL_FLAG(double, run_seconds, 0, "Exit after this many seconds; 0 = run until s
 ABSL_FLAG(double, status_seconds, 10, "Seconds between status log lines; 0 = none");
 ABSL_FLAG(std::string, http_listen, "",
           "Serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9651); empty = off");
+ABSL_FLAG(double, hang_seconds, 5,
+          "Watchdog: a device batch past 10x its expected time and this many seconds is hung");
+ABSL_FLAG(double, hang_give_up_seconds, 60,
+          "Watchdog: a device hung this long (or 3 times in 10 minutes) is lost: exit status 3");
 
 namespace synth::worker {
 
@@ -59,6 +64,8 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   o.run_seconds = absl::GetFlag(FLAGS_run_seconds);
   o.status_seconds = absl::GetFlag(FLAGS_status_seconds);
   o.http_listen = absl::GetFlag(FLAGS_http_listen);
+  o.hang_seconds = absl::GetFlag(FLAGS_hang_seconds);
+  o.hang_give_up_seconds = absl::GetFlag(FLAGS_hang_give_up_seconds);
   return o;
 }
 
@@ -79,6 +86,12 @@ absl::Status Validate(const WorkerOptions& o) {
   if (!(o.lease_seconds >= 0) || !(o.run_seconds >= 0) || !(o.status_seconds >= 0)) {
     return absl::InvalidArgumentError(
         "--lease-seconds, --run-seconds and --status-seconds must be >= 0");
+  }
+  if (!(o.hang_seconds >= 0.1 && o.hang_seconds <= 3600) ||
+      !(o.hang_give_up_seconds >= o.hang_seconds && o.hang_give_up_seconds <= 86400)) {
+    return absl::InvalidArgumentError(
+        "--hang-seconds must be in [0.1, 3600] and --hang-give-up-seconds in [hang-seconds, "
+        "86400]");
   }
   if (!o.http_listen.empty()) {
     absl::StatusOr<std::pair<std::string, int>> addr = metrics::ParseHostPort(o.http_listen);
@@ -147,15 +160,16 @@ void LogStatus(const Scheduler& sched, const MasterConnection& conn) {
       absl::ToDoubleSeconds(std::min(sched.BufferedTime(), absl::Hours(1))));
 }
 
-// Waits for SIGINT/SIGTERM (blocked by the caller) or the deadline; logs status meanwhile.
+// Waits for SIGINT/SIGTERM (blocked by the caller), the deadline or `device_lost`; logs status
+// meanwhile.
 void WaitForStop(const sigset_t& signals, const WorkerOptions& o, const Scheduler& sched,
-                 const MasterConnection& conn) {
+                 const MasterConnection& conn, const absl::Notification& device_lost) {
   absl::Time start = absl::Now();
   absl::Time deadline = o.run_seconds > 0 ? start + absl::Seconds(o.run_seconds)
                                           : absl::InfiniteFuture();
   absl::Time next_status = o.status_seconds > 0 ? start + absl::Seconds(o.status_seconds)
                                                 : absl::InfiniteFuture();
-  while (true) {
+  while (!device_lost.HasBeenNotified()) {
     absl::Time now = absl::Now();
     if (now >= deadline) return;
     if (now >= next_status) {
@@ -242,7 +256,17 @@ int RunWorker(const WorkerOptions& options) {
   MasterConnection conn(copts);
   SchedulerOptions sopts;
   sopts.target_batch_latency = absl::Milliseconds(options.batch_ms);
+  sopts.watchdog.min_timeout = absl::Seconds(options.hang_seconds);
+  sopts.watchdog.give_up = absl::Seconds(options.hang_give_up_seconds);
   SchedulerCallbacks hooks = conn.SchedulerHooks();
+  // A device lost to hangs ends the worker with kExitDeviceLost, so that its supervisor
+  // (systemd Restart=on-failure, Kubernetes) restarts it with a fresh driver state.
+  absl::Notification device_lost;
+  hooks.on_device_lost = [&device_lost](const std::string& device, const std::string& why) {
+    LOG(ERROR) << "device " << device << " lost (" << why << "): returning work and exiting "
+               << "with status " << kExitDeviceLost;
+    if (!device_lost.HasBeenNotified()) device_lost.Notify();
+  };
   // One line per new job: the worker's side of the clean-job switch latency (cluster_bench.sh).
   hooks.on_job_started = [](const std::string& job, const std::string& device, absl::Time at) {
     LOG(INFO) << "job " << job << " first batch on " << device << " at_unix_us "
@@ -282,11 +306,17 @@ int RunWorker(const WorkerOptions& options) {
   }
   sched.Start();
   conn.Start(&sched);
-  WaitForStop(signals, options, sched, conn);
+  WaitForStop(signals, options, sched, conn, device_lost);
   if (http != nullptr) http->Shutdown();
   conn.Shutdown(&sched, absl::Seconds(2));
   LogStatus(sched, conn);
   PrintSummary(absl::Now() - start, sched, conn);
+  if (device_lost.HasBeenNotified()) {
+    // The hung device's thread is stuck for good: leave without unwinding around it.
+    google::FlushLogFiles(google::INFO);
+    std::cout.flush();
+    std::_Exit(kExitDeviceLost);
+  }
   return 0;
 }
 

@@ -154,7 +154,7 @@ Json DevsSection(const ApiSnapshot& snap) {
              {"Name", DriverName(d)},
              {"ID", id},
              {"Enabled", "Y"},
-             {"Status", d.flagged() ? "Sick" : "Alive"},
+             {"Status", d.hung() ? "Dead" : d.flagged() ? "Sick" : "Alive"},
              {"MHS av", Mhs(d.reported_rate_hps())},
              {"MHS 5s", Mhs(d.reported_rate_hps())},
              {"Accepted", d.shares_valid()},

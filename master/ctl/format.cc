@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/format.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -34,6 +37,25 @@ std::string Age(double s) {
   if (s < 120) return absl::StrFormat("%.1f s", s);
   if (s < 7200) return absl::StrFormat("%.1f min", s / 60);
   return absl::StrFormat("%.1f h", s / 3600);
+}
+
+// "HUNG" (the worker's watchdog has it hung), "FLAGGED" (backed off for hardware errors), both,
+// or "".
+std::string DeviceFlags(const v1::DeviceStatus& d) {
+  std::vector<std::string> flags;
+  if (d.hung()) flags.push_back("HUNG");
+  if (d.flagged()) flags.push_back("FLAGGED");
+  return absl::StrJoin(flags, ",");
+}
+
+// The worker's FLAGGED, plus HUNG when one of its devices is.
+std::string WorkerFlags(const v1::WorkerStatus& x) {
+  bool hung = false;
+  for (const v1::DeviceStatus& d : x.devices()) hung |= d.hung();
+  std::vector<std::string> flags;
+  if (hung) flags.push_back("HUNG");
+  if (x.flagged()) flags.push_back("FLAGGED");
+  return absl::StrJoin(flags, ",");
 }
 
 }  // namespace
@@ -99,12 +121,12 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
                           x.worker_id(), x.peer(), Dash(x.lease_state()),
                           Rate(x.reported_rate_hps()), Rate(x.verified_rate_hps()),
                           100 * x.work_ratio(), x.units_leased(), x.shares().accepted(),
-                          x.shares().hardware_error(), x.flagged() ? "FLAGGED" : "");
+                          x.shares().hardware_error(), WorkerFlags(x));
     for (const v1::DeviceStatus& d : x.devices()) {
       absl::StrAppendFormat(&out, "  %-18s %-22s %-8s %14s %14s %6s %6s %8d %6d %s\n", d.name(),
                             absl::StrCat(d.kind(), " ", d.impl()), "", Rate(d.reported_rate_hps()),
                             Rate(d.verified_rate_hps()), "", "", d.shares_valid(),
-                            d.hardware_errors(), d.flagged() ? "FLAGGED" : "");
+                            d.hardware_errors(), DeviceFlags(d));
     }
   }
   return out;
@@ -120,7 +142,7 @@ std::string FormatDevices(const v1::WorkersResponse& w) {
                             x.worker_id(), d.name(), d.kind(), d.impl(),
                             Rate(d.reported_rate_hps()), Rate(d.verified_rate_hps()),
                             d.shares_valid(), d.hardware_errors(), d.batch_latency_ms(),
-                            d.flagged() ? "FLAGGED" : "");
+                            DeviceFlags(d));
     }
   }
   return out;
@@ -233,7 +255,7 @@ std::string FormatWatch(const v1::StatusResponse& s, const v1::WorkersResponse& 
     absl::StrAppendFormat(&out, "%-20s %-8s %14s %14s %6d %8d %s\n", x.worker_id(),
                           Dash(x.lease_state()), Rate(x.reported_rate_hps()),
                           Rate(x.verified_rate_hps()), x.units_leased(), x.shares().accepted(),
-                          x.flagged() ? "FLAGGED" : "");
+                          WorkerFlags(x));
   }
   return out;
 }

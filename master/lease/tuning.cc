@@ -31,12 +31,19 @@ void Tuning::AddWorker(uint64_t worker, std::vector<DeviceRecord> devices) {
 
 void Tuning::RemoveWorker(uint64_t worker) { workers_.erase(worker); }
 
-void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
-                         double batch_latency_ms) {
+DeviceRecord* Tuning::FindOrAddDevice(uint64_t worker, const std::string& device) {
   auto it = workers_.find(worker);
-  if (it == workers_.end()) return;
+  if (it == workers_.end()) return nullptr;
   DeviceRecord& d = it->second.devices[device];
   d.name = device;
+  return &d;
+}
+
+void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
+                         double batch_latency_ms) {
+  DeviceRecord* found = FindOrAddDevice(worker, device);
+  if (found == nullptr) return;
+  DeviceRecord& d = *found;
   const double rate = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
   const absl::Time now = clock_->Now();
   const double dt = absl::ToDoubleSeconds(now - d.reported_at);  // +inf for the first report.
@@ -47,11 +54,20 @@ void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate
   d.batch_latency_ms = batch_latency_ms;
 }
 
+void Tuning::OnDeviceHealth(uint64_t worker, const std::string& device, bool hung,
+                            uint64_t hangs) {
+  DeviceRecord* found = FindOrAddDevice(worker, device);
+  if (found == nullptr) return;
+  DeviceRecord& d = *found;
+  if (hung && !d.hung) LOG(WARNING) << "worker " << worker << " device " << device << " hung";
+  d.hung = hung;
+  d.hangs = hangs;
+}
+
 void Tuning::OnShare(uint64_t worker, const std::string& device, bool valid, double difficulty) {
-  auto it = workers_.find(worker);
-  if (it == workers_.end()) return;
-  DeviceRecord& d = it->second.devices[device];
-  d.name = device;
+  DeviceRecord* found = FindOrAddDevice(worker, device);
+  if (found == nullptr) return;
+  DeviceRecord& d = *found;
   if (valid) {
     ++d.shares_valid;
     last_difficulty_ = difficulty;

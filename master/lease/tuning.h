@@ -50,6 +50,8 @@ struct DeviceRecord {
   bool flagged = false;
   std::deque<std::pair<absl::Time, double>> verified;  // (time, difficulty) in the window.
   absl::Time reported_at = absl::InfinitePast();       // Last telemetry; InfinitePast: none yet.
+  bool hung = false;    // The worker's watchdog has it hung (telemetry).
+  uint64_t hangs = 0;   // Hangs the worker reported.
 };
 
 class Tuning {
@@ -74,6 +76,8 @@ class Tuning {
   // added.
   void OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
                    double batch_latency_ms);
+  // Records a device's watchdog state from its telemetry. Unknown devices are added.
+  void OnDeviceHealth(uint64_t worker, const std::string& device, bool hung, uint64_t hangs);
   // Records one share of a device: valid (hash checks out) or a hardware error.
   void OnShare(uint64_t worker, const std::string& device, bool valid, double difficulty);
 
@@ -104,6 +108,8 @@ class Tuning {
     std::map<std::string, DeviceRecord> devices;
   };
 
+  // The worker's record of `device` (added when new); null for an unknown worker.
+  DeviceRecord* FindOrAddDevice(uint64_t worker, const std::string& device);
   void Trim(DeviceRecord& d) const;
   double VerifiedRateOf(const WorkerRecord& w) const;
   double CreditedRateOf(const WorkerRecord& w) const;

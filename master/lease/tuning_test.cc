@@ -101,6 +101,20 @@ TEST(TuningTest, AWorkerThatOverReportsIsCreditedWithItsShares) {
   EXPECT_DOUBLE_EQ(t.ReportedRate(1), 200e6);  // Reported as reported; credited as proven.
 }
 
+TEST(TuningTest, TheWatchdogsVerdictIsKeptPerDevice) {
+  FakeClock clock;
+  Tuning t({}, &clock);
+  t.AddWorker(1, TwoDevices());
+  t.OnDeviceHealth(1, "cuda:0", true, 1);
+  std::vector<DeviceRecord> d = t.Devices(1);
+  EXPECT_FALSE(d[0].hung);
+  EXPECT_TRUE(d[1].hung);
+  EXPECT_EQ(d[1].hangs, 1u);
+  t.OnDeviceHealth(1, "cuda:0", false, 1);  // Back.
+  EXPECT_FALSE(t.Devices(1)[1].hung);
+  t.OnDeviceHealth(99, "cuda:0", true, 1);  // Unknown worker: ignored.
+}
+
 TEST(TuningTest, TelemetryIsSmoothedAfterTheFirstReport) {
   FakeClock clock;
   Tuning t({.smoothing = absl::Seconds(3)}, &clock);

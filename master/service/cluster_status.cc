@@ -107,6 +107,8 @@ void Cluster::FillWorkers(v1::WorkersResponse* out) const {
       ds->set_hardware_errors(d.hardware_errors);
       ds->set_flagged(d.flagged);
       ds->set_batch_latency_ms(d.batch_latency_ms);
+      ds->set_hung(d.hung);
+      ds->set_hangs(d.hangs);
     }
   }
 }
