@@ -163,6 +163,35 @@ wait_port() {
   return 1
 }
 
+# wait_until SECONDS CMD [ARGS...]: runs CMD every 0.2 s until it succeeds (returns 0) or
+# SECONDS have passed (returns 1). Tests wait for the event they assert, never for a fixed window.
+wait_until() {
+  local secs=$1 deadline
+  shift
+  deadline=$(($(date +%s%N) + secs * 1000000000))
+  while true; do
+    "$@" && return 0
+    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# share_difficulty SHARES_PER_S [THREADS]: the share difficulty at which one worker of THREADS
+# CPU threads of this build finds about SHARES_PER_S shares per second on this machine now,
+# from a 0.5 s `synth-worker --benchmark`. Sanitizer builds hash 5-10x slower than release and a
+# CI machine's load varies, so a test sizes its difficulty from the rate it measures instead of
+# assuming one (a fixed 0.002 gave a TSan worker one share per 2 s). Falls back to 0.002.
+share_difficulty() {
+  local want=$1 threads=${2:-1} hps="" out="$SYNTH_TMP/share_difficulty.json"
+  "$SYNTH_WORKER" --benchmark --json --seconds 0.5 --threads "$threads" --devices cpu \
+    >"$out" 2>/dev/null && hps=$(json_get "$out" total_hashes_per_second 2>/dev/null)
+  python3 - "${hps:-0}" "$want" <<'PY'
+import sys
+hps, want = float(sys.argv[1]), float(sys.argv[2])
+print("%.3g" % (max(hps / (want * 2**32), 1e-7) if hps > 0 else 0.002))
+PY
+}
+
 # wait_log NAME REGEX SECONDS: waits until NAME's log matches REGEX.
 wait_log() {
   local name=$1 re=$2 secs=${3:-10} i
@@ -201,15 +230,17 @@ print(obj)
 PY
 }
 
-# start_pool_and_master USER: synth-pool (difficulty 0.002) and synth-master for it on this
-# host's loopback, both listening when it returns. Sets POOL_PORT, MASTER_PORT, HTTP_PORT (free,
+# start_pool_and_master USER: synth-pool (difficulty $DIFFICULTY, else sized for ~4 shares/s per
+# one-thread worker: share_difficulty) and synth-master for it on this host's loopback, both listening when it returns. Sets POOL_PORT, MASTER_PORT, HTTP_PORT (free,
 # for a worker's /healthz) and STATS (the pool's --stats_json file).
 start_pool_and_master() {
   POOL_PORT=$(free_port)
   MASTER_PORT=$(free_port)
   HTTP_PORT=$(free_port)
   STATS=$SYNTH_TMP/pool_stats.json
-  start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty 0.002 --stats_json "$STATS"
+  DIFFICULTY=${DIFFICULTY:-$(share_difficulty 4)}
+  start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty "$DIFFICULTY" \
+    --stats_json "$STATS"
   wait_port "$POOL_PORT" 15 || fail "synth-pool did not listen"
   start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$POOL_PORT" --user "$1" \
     --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/cluster/lib_test.sh: the cleanup trap of lib.sh keeps a script's exit status, ends its
 # processes, and fails a script whose processes printed a sanitizer report (as the asan/tsan
-# presets' e2e runs rely on).
+# presets' e2e runs rely on); wait_until keeps its deadline; share_difficulty sizes a
+# difficulty from a measured rate.
 set -uo pipefail
 lib="$(cd "$(dirname "$0")" && pwd)/lib.sh"
 errors=0
@@ -33,6 +34,18 @@ if [ "$(cat $tmp/hook 2>/dev/null)" != hooked ]; then
   echo "FAIL: the cleanup hook did not run"
   errors=$((errors + 1))
 fi
+# wait_until: true as soon as the condition holds; false once the deadline passes.
+run_case 0 "touch '$tmp/later'; wait_until 5 test -e '$tmp/later'"
+run_case 1 "t0=\$(date +%s); wait_until 1 false; rc=\$?; [ \$((\$(date +%s) - t0)) -le 3 ] && exit \$rc"
+# share_difficulty: from a fake worker's benchmark JSON (100 MH/s, 4 shares/s wanted ->
+# 1e8 / (4 * 2^32) = 0.00582), and 0.002 when the benchmark fails.
+cat >"$tmp/fake_worker" <<'SH'
+#!/usr/bin/env bash
+echo '{"threads":1,"total_hashes_per_second":100000000.0}'
+SH
+chmod +x "$tmp/fake_worker"
+run_case 0 "SYNTH_WORKER='$tmp/fake_worker'; [ \"\$(share_difficulty 4)\" = 0.00582 ]"
+run_case 0 "SYNTH_WORKER=false; [ \"\$(share_difficulty 4)\" = 0.002 ]"
 # The background sleep was ended by PID with its script.
 if [ ! -s "$tmp/pid" ] || kill -0 "$(cat "$tmp/pid")" 2>/dev/null; then
   echo "FAIL: a process started with start_bg outlived its script"

@@ -26,7 +26,8 @@ scenario=${1:?usage: faults.sh SCENARIO [POOL MASTER WORKER CTL]}
 source tests/cluster/lib.sh
 synth_setup "${@:2}"
 
-DIFFICULTY=${DIFFICULTY:-0.002}
+# About 4 shares/s per one-thread worker of this build, measured (sanitizer builds are slower).
+DIFFICULTY=${DIFFICULTY:-$(share_difficulty 4)}
 POOL_PORT=$(free_port)
 POOL2_PORT=$(free_port)
 MASTER_PORT=$(free_port)
