@@ -20,8 +20,9 @@ POOL_A=$(free_port)
 POOL_B=$(free_port)
 MASTER_PORT=$(free_port)
 API_PORT=$(free_port)
-start_bg pool_a "$SYNTH_POOL" --listen "127.0.0.1:$POOL_A" --difficulty 0.002 --password "$SECRET"
-start_bg pool_b "$SYNTH_POOL" --listen "127.0.0.1:$POOL_B" --difficulty 0.002 --password "$SECRET"
+DIFFICULTY=$(share_difficulty 4)
+start_bg pool_a "$SYNTH_POOL" --listen "127.0.0.1:$POOL_A" --difficulty "$DIFFICULTY" --password "$SECRET"
+start_bg pool_b "$SYNTH_POOL" --listen "127.0.0.1:$POOL_B" --difficulty "$DIFFICULTY" --password "$SECRET"
 wait_port "$POOL_A" 15 && wait_port "$POOL_B" 15 || fail "synth-pool did not listen"
 start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$POOL_A" \
   --pool "stratum+tcp://127.0.0.1:$POOL_B" --user api.rig --pass "$SECRET" \

@@ -26,7 +26,8 @@ printf '%s\n' "$NEW" >"$D/w3_token"
 POOL_PORT=$(free_port); MASTER_PORT=$(free_port); R1=$(free_port); R2=$(free_port)
 H1=$(free_port); H2=$(free_port); H3=$(free_port)
 POOL_STATS=$D/pool_stats.json
-start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty 0.0001 \
+# About 4 shares/s per worker, whatever this build's speed (sanitizers included).
+start_bg pool "$SYNTH_POOL" --listen "127.0.0.1:$POOL_PORT" --difficulty "$(share_difficulty 4)" \
   --stats_json "$POOL_STATS"
 wait_port "$POOL_PORT" 15 || fail "pool did not listen"
 start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$POOL_PORT" --user rot \
@@ -57,11 +58,6 @@ streams() { metric "$1" synth_worker_streams_total; }
 pool_acc() { local v; v=$(json_get "$POOL_STATS" accepted 2>/dev/null) || v=0; echo "${v%.*}"; }
 pool_above() { [ "$(pool_acc)" -gt "$1" ]; }
 streams_at_least() { local v; v=$(streams "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
-wait_until() {  # wait_until SECONDS CMD...
-  local secs=$1 i; shift
-  for i in $(seq 1 $((secs * 10))); do "$@" && return 0; sleep 0.1; done
-  return 1
-}
 wait_until 30 connected 1 && wait_until 30 connected 2 || fail "workers did not connect"
 wait_until 30 pool_above 2 || fail "no shares accepted before the rotation"
 
