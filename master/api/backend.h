@@ -31,7 +31,7 @@ struct ApiSnapshot {
 
 struct ApiBackend {
   std::function<ApiSnapshot()> snapshot;
-  // Cluster::SwitchPool (synthctl pool switch); null when the master cannot switch.
+  // PoolControl::SwitchPool (synthctl pool switch); null when the master cannot switch.
   std::function<absl::StatusOr<v1::SwitchPoolResponse>(const v1::SwitchPoolRequest&)> switch_pool;
 };
 

@@ -1,13 +1,15 @@
 // File: master/api/cluster_backend.h
 //
-// Binds the cgminer API (backend.h) to synth-master's Cluster: the snapshot is
-// Cluster::FillStatus + FillWorkers + FillPools, the pool switch is Cluster::SwitchPool, the
-// same calls the control service (synthctl) makes. This file is the API's only dependency on
-// master/service.
+// Binds the cgminer API (backend.h) to synth-master's Cluster: the snapshot is the status views'
+// FillStatus + FillWorkers (master/service/status_views.h) and PoolControl::FillPools, the pool
+// switch is PoolControl::SwitchPool, the same calls the control service (synthctl) makes. This
+// file is the API's only dependency on master/service.
 //
-//   ASSIGN_OR_RETURN(auto api, ApiServer::Start(options, ClusterApiBackend(&cluster)));
+//   ASSIGN_OR_RETURN(auto api, ApiServer::Start(options,
+//                                               ClusterApiBackend(&cluster, server->pools())));
 //
-// `cluster` must outlive the server. Thread-safe (the Cluster is).
+// `cluster` and `pools` (the control service's, so that switches are counted once) must
+// outlive the server. Thread-safe (both are).
 #ifndef SYNTH_MASTER_API_CLUSTER_BACKEND_H_
 #define SYNTH_MASTER_API_CLUSTER_BACKEND_H_
 
@@ -15,11 +17,12 @@
 
 namespace synth::service {
 class Cluster;
-}
+class PoolControl;
+}  // namespace synth::service
 
 namespace synth::api {
 
-ApiBackend ClusterApiBackend(service::Cluster* cluster);
+ApiBackend ClusterApiBackend(const service::Cluster* cluster, service::PoolControl* pools);
 
 }  // namespace synth::api
 

@@ -69,14 +69,14 @@ TEST(Views, AHungDeviceIsExported) {
   EXPECT_EQ(Find(e->samples, "synth_device_hung", {{"device", "cpu0"}})->value, 0);
   EXPECT_EQ(Find(e->samples, "synth_device_hangs_total", {{"device", "cuda0"}})->value, 2);
   EXPECT_EQ(e->types["synth_device_hangs_total"], "counter");
-  nlohmann::json j = StatusJson(snap, {}, Health(snap, absl::Seconds(30)));
+  nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
   EXPECT_EQ(j["workers"][0]["devices"][1]["hung"], true);
 }
 
 TEST(Views, NoSecretsInMetricsOrJson) {
   MasterSnapshot snap = TwoDeviceSnapshot();
   std::string text = RenderSnapshotMetrics(snap);
-  std::string json = StatusJson(snap, {}, Health(snap, absl::Seconds(30))).dump();
+  std::string json = StatusJson(snap, Health(snap, absl::Seconds(30))).dump();
   EXPECT_THAT(text, Not(HasSubstr("secretpass")));
   EXPECT_THAT(json, Not(HasSubstr("secretpass")));
 }
@@ -100,7 +100,11 @@ TEST(Views, HealthFollowsPoolAndGrace) {
 
 TEST(Views, StatusJsonHasWorkersDevicesSharesAndHistory) {
   MasterSnapshot snap = TwoDeviceSnapshot();
-  nlohmann::json j = StatusJson(snap, {{1700000000, 1, 2, 3}}, Health(snap, absl::Seconds(30)));
+  v1::RateSample* p = snap.status.add_history();
+  p->set_unix_s(1700000000);
+  p->set_reported_hps(1);
+  p->set_verified_hps(2);
+  nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
   EXPECT_EQ(j["workers"][0]["worker_id"], "rig \"1\"");
   EXPECT_EQ(j["workers"][0]["devices"].size(), 2u);
   EXPECT_EQ(j["shares"]["accepted"], 10);

@@ -70,7 +70,8 @@ void Tuning::OnShare(uint64_t worker, const std::string& device, bool valid, dou
   DeviceRecord& d = *found;
   if (valid) {
     ++d.shares_valid;
-    last_difficulty_ = difficulty;
+    workers_[worker].last_difficulty = difficulty;
+    last_difficulty_[d.kind] = difficulty;
     d.verified.emplace_back(clock_->Now(), difficulty);
     Trim(d);
   } else {
@@ -142,12 +143,21 @@ double Tuning::CreditedRateOf(const WorkerRecord& w) const {
       difficulty += diff;
     }
   }
-  const double mean_difficulty = shares > 0 ? difficulty / shares : last_difficulty_;
+  const double mean_difficulty = shares > 0 ? difficulty / shares : FallbackDifficulty(w);
   if (seconds <= 0 || mean_difficulty <= 0) return reported;
   const double expected = reported * seconds / (mean_difficulty * kTwo32);
   if (expected < kMinExpectedShares) return reported;
   if (std::abs(shares - expected) <= kSigmas * std::sqrt(expected)) return reported;
   return difficulty * kTwo32 / seconds;
+}
+
+double Tuning::FallbackDifficulty(const WorkerRecord& w) const {
+  if (w.last_difficulty > 0) return w.last_difficulty;
+  for (const auto& [name, d] : w.devices) {
+    auto it = last_difficulty_.find(d.kind);
+    if (it != last_difficulty_.end()) return it->second;
+  }
+  return 0;
 }
 
 double Tuning::CreditedRate(uint64_t worker) const {

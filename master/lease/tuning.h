@@ -106,6 +106,7 @@ class Tuning {
   struct WorkerRecord {
     absl::Time since;
     std::map<std::string, DeviceRecord> devices;
+    double last_difficulty = 0;  // Of its latest verified share.
   };
 
   // The worker's record of `device` (added when new); null for an unknown worker.
@@ -113,11 +114,17 @@ class Tuning {
   void Trim(DeviceRecord& d) const;
   double VerifiedRateOf(const WorkerRecord& w) const;
   double CreditedRateOf(const WorkerRecord& w) const;
+  // The share difficulty `w` is judged at when it has no share in the window: its latest
+  // share's, else the latest of a device of the same kind (0: none).
+  double FallbackDifficulty(const WorkerRecord& w) const;
 
   const Options options_;
   const Clock* const clock_;
   absl::flat_hash_map<uint64_t, WorkerRecord> workers_;
-  double last_difficulty_ = 0;  // Of the latest verified share of any worker.
+  // By device kind, the difficulty of the latest verified share of any worker: synth workers
+  // all mine at the pool's difficulty, while each downstream Stratum miner (kind "stratum") has
+  // its own, which must not judge the others.
+  absl::flat_hash_map<std::string, double> last_difficulty_;
 };
 
 }  // namespace synth::lease

@@ -101,6 +101,23 @@ TEST(TuningTest, AWorkerThatOverReportsIsCreditedWithItsShares) {
   EXPECT_DOUBLE_EQ(t.ReportedRate(1), 200e6);  // Reported as reported; credited as proven.
 }
 
+TEST(TuningTest, AMinersOwnDifficultyJudgesNoOtherWorker) {
+  FakeClock clock;
+  Tuning t({}, &clock);
+  t.AddWorker(1, {{.name = "cpu0", .kind = "cpu", .benchmarked_rate_hps = 100e6}});
+  t.AddWorker(2, {{.name = "stratum", .kind = "stratum", .benchmarked_rate_hps = 1e6}});
+  clock.Advance(absl::Seconds(10));
+  // A downstream miner's shares at a tiny difficulty: at that difficulty worker 1 would have
+  // found thousands of shares by now, but its own shares come at the pool's difficulty.
+  for (int s = 0; s < 5; ++s) t.OnShare(2, "stratum", true, 1e-6);
+  EXPECT_DOUBLE_EQ(t.CreditedRate(1), 100e6);
+  // A second CPU worker without a share is judged at the CPU workers' difficulty.
+  t.AddWorker(3, {{.name = "cpu0", .kind = "cpu", .benchmarked_rate_hps = 200e6}});
+  t.OnShare(1, "cpu0", true, kOnePerSecondAt100M);
+  clock.Advance(absl::Seconds(30));  // 60 expected at 200 MH/s, none found: over-reported.
+  EXPECT_DOUBLE_EQ(t.CreditedRate(3), 0);
+}
+
 TEST(TuningTest, TheWatchdogsVerdictIsKeptPerDevice) {
   FakeClock clock;
   Tuning t({}, &clock);

@@ -30,6 +30,7 @@ class MasterServer {
     std::string listen = "127.0.0.1:4650";
     AuthPolicy auth;                      // .mtls is set from tls.client_ca_file.
     proto::ServerCredentialOptions tls;   // Empty: plaintext.
+    WorkerServiceImpl::Options worker_stream;  // The write-queue bound per worker stream.
   };
   // Listens as `options` says. FAILED_PRECONDITION when the address is reachable from other
   // hosts without auth (auth.h CheckListenPolicy), INVALID_ARGUMENT for bad TLS files,
@@ -42,11 +43,15 @@ class MasterServer {
   ~MasterServer();
 
   int port() const { return port_; }
+  // The pool list and switch that synthctl uses, for other operator surfaces (the cgminer API)
+  // so that every switch is counted once. Lives as long as this server.
+  PoolControl* pools() { return control_service_.pools(); }
   // Stops accepting, ends open streams (deadline 1 s) and waits for the handlers.
   void Shutdown();
 
  private:
-  MasterServer(Cluster* cluster, const AuthPolicy& auth);
+  MasterServer(Cluster* cluster, const AuthPolicy& auth,
+               const WorkerServiceImpl::Options& worker_stream);
 
   WorkerServiceImpl worker_service_;
   ControlServiceImpl control_service_;

@@ -204,6 +204,7 @@ void Scheduler::DeviceLoop(size_t index) {
     }
     found.clear();
     absl::Time t0 = clock_->Now();
+    if (chunk.low_water && callbacks_.on_low_water) callbacks_.on_low_water();
     watchdog_->BatchStarted(index, chunk.expected);
     absl::StatusOr<uint64_t> done =
         slot.device->Scan(chunk.works, static_cast<uint32_t>(chunk.begin),
@@ -287,7 +288,20 @@ bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
   }
   slot.current = chunk->units;
   slot.cancel.store(false);
+  chunk->low_water = BelowLowWaterLocked();
   return true;
+}
+
+bool Scheduler::BelowLowWaterLocked() const {
+  if (low_water_ <= absl::ZeroDuration()) return false;
+  if (queued_nonces_ == 0) return true;
+  double rate = RateLocked();
+  return rate > 0 && static_cast<double>(queued_nonces_) < rate * absl::ToDoubleSeconds(low_water_);
+}
+
+void Scheduler::SetLowWater(absl::Duration buffered) {
+  absl::MutexLock lock(&mu_);
+  low_water_ = buffered;
 }
 
 void Scheduler::EmitShares(size_t index, const Chunk& chunk,
@@ -405,6 +419,7 @@ void Scheduler::Deliver(std::vector<UnitOutcome> outcomes) {
 int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
   std::vector<UnitOutcome> out;
   int cancelled = 0;
+  bool low_water = false;
   {
     absl::MutexLock lock(&mu_);
     std::vector<Unit*> hits;
@@ -420,8 +435,10 @@ int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
       }
       StopHashingLocked(unit);
     }
+    low_water = cancelled > 0 && BelowLowWaterLocked();
   }
   Deliver(std::move(out));
+  if (low_water && callbacks_.on_low_water) callbacks_.on_low_water();
   return cancelled;
 }
 
@@ -456,6 +473,7 @@ int Scheduler::CancelAll() {
 void Scheduler::OnHung(size_t index) {
   Slot& slot = *slots_[index];
   std::vector<UnitOutcome> out;
+  bool low_water = false;
   {
     absl::MutexLock lock(&mu_);
     for (Unit* unit : slot.current) {
@@ -467,10 +485,12 @@ void Scheduler::OnHung(size_t index) {
                                 unit->hashes_done});
       StopHashingLocked(unit);
     }
+    low_water = !out.empty() && BelowLowWaterLocked();  // As after a cancel.
   }
   LOG(WARNING) << "device " << slot.device->Info().name << " hung: a batch is far past its "
                << "expected time; " << out.size() << " unit(s) returned to the master";
   Deliver(std::move(out));
+  if (low_water && callbacks_.on_low_water) callbacks_.on_low_water();
   if (absl::Status s = slot.device->Recover(); !s.ok()) {
     LOG(WARNING) << "device " << slot.device->Info().name << ": " << s.message();
   }
@@ -483,6 +503,10 @@ uint64_t Scheduler::QueuedHashes() const {
 
 double Scheduler::Rate() const {
   absl::MutexLock lock(&mu_);
+  return RateLocked();
+}
+
+double Scheduler::RateLocked() const {
   double rate = 0;
   for (const auto& slot : slots_) {
     if (!slot->disabled) rate += slot->window.Rate();
@@ -505,14 +529,22 @@ size_t Scheduler::LiveUnits() const {
 
 std::vector<DeviceStats> Scheduler::Stats() const {
   std::vector<DeviceStats> out;
-  absl::MutexLock lock(&mu_);
-  for (const auto& slot : slots_) {
-    const size_t i = out.size();
-    out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
-                              slot->hashes_total, slot->shares_total, slot->errors_total,
-                              absl::ToDoubleSeconds(slot->idle), slot->disabled,
-                              watchdog_->Hung(i), watchdog_->Hangs(i),
-                              slot->device->Telemetry()});
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& slot : slots_) {
+      out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
+                                slot->hashes_total, slot->shares_total, slot->errors_total,
+                                absl::ToDoubleSeconds(slot->idle), slot->disabled});
+    }
+  }
+  // Hardware readings (NVML for a GPU) can take milliseconds: read outside mu_, which every
+  // device thread needs for its next batch. slots_ and the devices are constant after
+  // construction, and Device::Telemetry may be called from any thread. The watchdog has its
+  // own lock (never taken with mu_ held here).
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    out[i].hardware = slots_[i]->device->Telemetry();
+    out[i].hung = watchdog_->Hung(i);
+    out[i].hangs = watchdog_->Hangs(i);
   }
   return out;
 }
