@@ -109,6 +109,35 @@ TEST(Sv2ClientTest, ShareUnansweredWhenTheConnectionDropsEndsPoolDownNotLost) {
   client->Stop();
 }
 
+TEST(Sv2ClientTest, UnansweredSubmitOnAStalledSv2PoolFailsOverToTheV1Backup) {
+  std::unique_ptr<pool::PoolServer> sv2_pool = StartSv2Pool();
+  std::unique_ptr<pool::PoolServer> backup = StartPool();
+  ASSERT_NE(sv2_pool, nullptr);
+  ASSERT_NE(backup, nullptr);
+  Miner miner;
+  ClientOptions o = FastOptions({{sv2_pool->sv2_url(), "w", "", 0},
+                                 {Url(backup->port()), "w", "x", 1}});
+  o.session.submit_timeout = absl::Seconds(1);
+  o.connect_timeout_s = 1;  // A stalled SV2 pool never finishes the Noise handshake either.
+  o.primary_retry = absl::Seconds(60);
+  std::unique_ptr<Client> client = StartClient(miner, o);
+  ASSERT_TRUE(WaitFor([&] { return client->Status().connected && miner.job_count() >= 1; }));
+  ClientJob job = miner.last_job();
+  sv2_pool->SetStall(true);  // Ready, then silent: the submit gets no answer.
+  SubmitResult r = Miner::SubmitAndWait(*client, Miner::FindShare(job), 15000);
+  EXPECT_EQ(r.outcome, SubmitOutcome::kPoolDown) << r.reason;  // Not resent: no SV2 resume.
+  ASSERT_TRUE(WaitFor([&] { return client->Status().url == Url(backup->port()); }, 15000));
+  ClientStatus s = client->Status();
+  EXPECT_EQ(s.pool_index, 1);
+  EXPECT_EQ(s.pools[0].failovers, 1u);
+  ASSERT_TRUE(WaitFor([&] { return miner.last_job().pool_url == Url(backup->port()); }));
+  EXPECT_EQ(Miner::SubmitAndWait(*client, Miner::FindShare(miner.last_job())).outcome,
+            SubmitOutcome::kAccepted);
+  EXPECT_EQ(sv2_pool->Stats().accepted, 0u);
+  sv2_pool->SetStall(false);
+  client->Stop();
+}
+
 TEST(Sv2ClientTest, CertificateOfAnotherAuthorityIsAPoolFailureAndFailoverMovesOn) {
   std::unique_ptr<pool::PoolServer> sv2_pool = StartSv2Pool();
   std::unique_ptr<pool::PoolServer> backup = StartPool();
