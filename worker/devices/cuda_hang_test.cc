@@ -1,9 +1,18 @@
 // The watchdog against a real hung GPU (label gpu; skipped without one): a kernel that spins on
-// every multiprocessor keeps the scanner's launches from starting; the scheduler's watchdog must
-// return the unit, abandon the launch, reset the GPU into a fresh context, re-test it, and hash
-// the next unit with results equal to the CPU reference.
+// every multiprocessor keeps the scanner's launches from starting. The scheduler's watchdog must
+// return the unit at once and abandon the launch; then one of two things, never silence:
+//   - the GPU is reset into a fresh context, re-tested, and hashes the next unit with results
+//     equal to the CPU reference; or
+//   - the reset cannot end the kernel (CUDA cannot preempt a kernel that never ends: on an H100
+//     the reset waited for it), so the device stays hung and is declared lost after `give_up`;
+//     synth-worker then exits with code 3 and its supervisor starts a new process, whose
+//     context the driver gives a clean GPU (docs/WORKER.md "Watchdog").
+// The test prints which one happened.
+#include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -16,7 +25,7 @@
 namespace synth::worker {
 namespace {
 
-TEST(CudaHangTest, AHungGpuIsResetRetestedAndHashesAgain) {
+TEST(CudaHangTest, AHungGpuReturnsItsUnitThenComesBackOrIsDeclaredLost) {
   absl::StatusOr<int> gpus = kernels::CountGpus();
   ASSERT_TRUE(gpus.ok()) << gpus.status();
   if (*gpus == 0) GTEST_SKIP() << "no CUDA GPU or driver on this machine";
@@ -28,7 +37,13 @@ TEST(CudaHangTest, AHungGpuIsResetRetestedAndHashesAgain) {
   std::vector<FoundShare> shares;
   SchedulerOptions o;
   o.watchdog.min_timeout = absl::Seconds(2);
+  o.watchdog.give_up = absl::Seconds(10);
   SchedulerCallbacks cb;
+  std::string lost;  // The lost device's reason, once declared.
+  cb.on_device_lost = [&](const std::string& device, const std::string& reason) {
+    absl::MutexLock lock(&mu);
+    lost = device + ": " + reason;
+  };
   cb.on_unit_done = [&](UnitOutcome u) {
     absl::MutexLock lock(&mu);
     outcomes.push_back(u);
@@ -61,7 +76,21 @@ TEST(CudaHangTest, AHungGpuIsResetRetestedAndHashesAgain) {
   // The reset killed the spinner (do not touch `stop` after it: its memory died with the
   // context). The next unit runs on a fresh, self-tested context.
   ASSERT_TRUE(sched.AddUnits({{2, "job", 20, work, 0, 1 << 20}}).ok());
-  ASSERT_TRUE(count(2)) << "the GPU did not come back";
+  {
+    absl::MutexLock lock(&mu);
+    auto settled = [&] { return outcomes.size() >= 2 || !lost.empty(); };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&settled), absl::Seconds(60)))
+        << "the GPU neither came back nor was declared lost";
+    if (!lost.empty()) {
+      std::cout << "reset could not end the spinning kernel; device declared lost (" << lost
+                << ")" << std::endl;
+      // As synth-worker does (std::_Exit(kExitDeviceLost)): the process ends without running the
+      // CUDA runtime's teardown, which would wait for the kernel that never ends (the test
+      // passes by its exit code, 0, without gtest's summary).
+      std::_Exit(0);
+    }
+  }
+  std::cout << "GPU reset, re-tested and hashing again\n";
   std::vector<DeviceStats> stats = sched.Stats();
   EXPECT_FALSE(stats[0].hung);
   EXPECT_EQ(stats[0].hangs, 1u);
