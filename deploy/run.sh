@@ -16,7 +16,7 @@ PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev
   clang libclang-rt-14-dev procps iproute2 iptables python3 chromium chromium-driver
-  docker-compose python3-yaml systemd patchelf)
+  docker-compose python3-yaml systemd patchelf tzdata)
 # The deploy-lint tests render deploy/k8s with kubectl; another kubectl (e.g. a vendor package)
 # conflicts with Debian's, so kubernetes-client only where none is present.
 command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
