@@ -235,15 +235,22 @@ absl::Status ApplySecretFiles(const Sources& s) {
     }
     if (value_level > file.level) continue;
     std::string what = absl::StrCat(secret, " file");
-    ASSIGN_OR_RETURN(std::string text, ReadFile(file.path, what));
-    std::string value(absl::StripAsciiWhitespace(text));
-    if (value.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(what, " '", file.path, "' is empty"));
-    }
+    ASSIGN_OR_RETURN(std::string value, ReadSecretFile(file.path, what));
     RETURN_IF_ERROR(SetFlag(*absl::FindCommandLineFlag(secret), value, what));
   }
   return absl::OkStatus();
 }
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, absl::string_view what) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path, what));
+  std::string value(absl::StripAsciiWhitespace(text));
+  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " '", path, "' is empty"));
+  return value;
+}
+
+namespace {
 
 absl::string_view Basename(const char* argv0) {
   absl::string_view p = argv0 != nullptr ? argv0 : "";

@@ -70,6 +70,11 @@ absl::StatusOr<std::vector<char*>> ParseFlagsWithConfig(int argc, char** argv,
 // stderr and exits with status 2.
 std::vector<char*> ParseCommandLineWithConfig(int argc, char** argv);
 
+// Returns a secret read from a file, surrounding whitespace trimmed (what --token-file and the
+// like do; for a program's own secret-file flags). NOT_FOUND when unreadable, INVALID_ARGUMENT
+// when empty or over 1 MiB; errors name `what` and the path, never the contents.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, absl::string_view what);
+
 }  // namespace synth
 
 #endif  // SYNTH_COMMON_CONFIG_H_

@@ -14,7 +14,7 @@ shift || true
 PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev
+  nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev libsecp256k1-dev
   clang libclang-rt-14-dev procps iproute2 iptables python3 chromium chromium-driver
   docker-compose python3-yaml systemd patchelf tzdata)
 # The deploy-lint tests render deploy/k8s with kubectl; another kubectl (e.g. a vendor package)
@@ -42,13 +42,16 @@ build() {
 
 install_deps
 build
-# Bounded libFuzzer runs (clang, ASan+UBSan) of the Stratum codec (30 s) and of the master's
-# worker-message handling (25 s), before the main suite so that the suite's summary is the last
-# thing printed.
+# Bounded libFuzzer runs (clang, ASan+UBSan) of the Stratum codec (30 s), of the master's
+# worker-message handling (25 s), of SV2 frames, messages and the client session (20 s) and of
+# the downstream Stratum session (20 s), before the main suite so that the suite's summary is the
+# last thing printed.
 fuzz() {
   CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSYNTH_WITH_CUDA=OFF -DSYNTH_BUILD_FUZZERS=ON -DSYNTH_SANITIZE="address;undefined" >/dev/null
-  cmake --build build/fuzz --target stratum_codec_fuzzer master_worker_fuzzer -j "$(nproc)"
+  cmake --build build/fuzz --target stratum_codec_fuzzer master_worker_fuzzer sv2_frame_fuzzer \
+    hub_session_fuzzer \
+    -j "$(nproc)"
   ctest --test-dir build/fuzz -L fuzz --output-on-failure
 }
 

@@ -2,19 +2,25 @@
 //
 //   synth-master [--pool stratum+tcp://HOST:PORT ...] [--user U] [--pass P]
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
-//                [--max-share-rate N]
+//                [--max-share-rate N] [--verdict-memory N] [--verdict-memory-seconds S]
 //                [--http-listen HOST:PORT]   (monitoring)
+//                [--stratum-listen HOST:PORT [--stratum-allow CIDR,...]
+//                 [--stratum-password-file F] ...]  (a Stratum port for other miners)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
 // 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
 // The token also comes from SYNTH_TOKEN; without one only loopback workers are accepted.
-// Flags may be spelled with dashes or underscores.
+// Flags may be spelled with dashes or underscores. The Stratum port (docs/HUB.md) is off unless
+// --stratum-listen is given.
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <cmath>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,10 +33,12 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "master/service/cluster.h"
+#include "master/service/status_views.h"
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
 #include "master/http/master_histograms.h"
 #include "master/http/master_http.h"
+#include "master/hub/hub.h"
 
 ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
           "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
@@ -56,8 +64,23 @@ ABSL_FLAG(double, max_share_rate, 1000,
           "Share flood limit per worker, shares/s: shares beyond it are counted rate_limited, not "
           "verified (a worker's limit grows with its plausible share rate, up to 64x this; "
           "0: no limit)");
+ABSL_FLAG(int64_t, verdict_memory, 100000,
+          "Verdicts of recent shares kept so that a share a worker sends again after a reconnect "
+          "gets its first verdict instead of being judged again (at most this many shares)");
+ABSL_FLAG(double, verdict_memory_seconds, 600,
+          "...and for at most this many seconds after the verdict");
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
+ABSL_FLAG(std::string, stratum_listen, "",
+          "Stratum V1 port for ASICs and other miners, HOST:PORT ('' = off; docs/HUB.md)");
+ABSL_FLAG(std::string, stratum_allow, synth::hub::kDefaultAllow,
+          "Networks that may connect to --stratum-listen, CIDR[,CIDR]");
+ABSL_FLAG(std::string, stratum_password_file, "",
+          "File holding the password Stratum miners must send (empty: any password)");
+ABSL_FLAG(int, stratum_max_connections, 10000, "Most Stratum miners connected at once");
+ABSL_FLAG(double, stratum_share_rate, 20, "Vardiff target: shares a minute per Stratum miner");
+ABSL_FLAG(double, stratum_difficulty, 0, "A new Stratum miner's difficulty (0: the pool's)");
+ABSL_FLAG(double, stratum_min_difficulty, 0.0001, "The lowest difficulty vardiff sends");
 
 namespace {
 
@@ -89,6 +112,50 @@ std::vector<char*> Normalize(int argc, char** argv, std::vector<std::string>* st
   return out;
 }
 
+// Returns the downstream port's options from the flags; INVALID_ARGUMENT naming the bad one.
+absl::StatusOr<synth::hub::HubOptions> HubOptionsFromFlags() {
+  synth::hub::HubOptions o;
+  o.listen = absl::GetFlag(FLAGS_stratum_listen);
+  absl::StatusOr<synth::hub::AllowList> allow =
+      synth::hub::AllowList::Parse(absl::GetFlag(FLAGS_stratum_allow));
+  if (!allow.ok()) return allow.status();
+  o.allow = *std::move(allow);
+  if (std::string f = absl::GetFlag(FLAGS_stratum_password_file); !f.empty()) {
+    absl::StatusOr<std::string> password = synth::ReadSecretFile(f, "--stratum-password-file");
+    if (!password.ok()) return password.status();
+    o.password = *std::move(password);
+  }
+  int max = absl::GetFlag(FLAGS_stratum_max_connections);
+  double rate = absl::GetFlag(FLAGS_stratum_share_rate);
+  double start = absl::GetFlag(FLAGS_stratum_difficulty);
+  double floor = absl::GetFlag(FLAGS_stratum_min_difficulty);
+  if (max < 1 || !(rate > 0) || !std::isfinite(rate) || !(start >= 0) || !std::isfinite(start) ||
+      !(floor > 0) || !std::isfinite(floor)) {
+    return absl::InvalidArgumentError(
+        "--stratum-max-connections, --stratum-share-rate and --stratum-min-difficulty must be "
+        "> 0 and --stratum-difficulty >= 0");
+  }
+  o.max_connections = static_cast<size_t>(max);
+  o.vardiff.target_per_min = rate;
+  o.vardiff.floor = floor;
+  o.start_difficulty = start;
+  return o;
+}
+
+// Raises the open-file limit to the hard limit: each Stratum miner holds a descriptor.
+void RaiseFileLimit(size_t wanted) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+  if (r.rlim_cur < wanted + 256) {
+    LOG(WARNING) << "open-file limit " << r.rlim_cur << " is below --stratum-max-connections "
+                 << wanted << " plus the master's own (raise `ulimit -n`)";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,6 +180,14 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  const int64_t verdict_memory = absl::GetFlag(FLAGS_verdict_memory);
+  const double verdict_seconds = absl::GetFlag(FLAGS_verdict_memory_seconds);
+  if (verdict_memory < 0 || !std::isfinite(verdict_seconds) || verdict_seconds < 0) {
+    LOG(ERROR) << "--verdict-memory and --verdict-memory-seconds must be >= 0, got "
+               << verdict_memory << " and " << verdict_seconds;
+    return 2;
+  }
+
   std::string token = absl::GetFlag(FLAGS_token);
   if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
   std::string listen = absl::GetFlag(FLAGS_listen);
@@ -130,12 +205,26 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::optional<synth::hub::HubOptions> hub_options;
+  if (!absl::GetFlag(FLAGS_stratum_listen).empty()) {
+    absl::StatusOr<synth::hub::HubOptions> o = HubOptionsFromFlags();
+    if (!o.ok()) {
+      LOG(ERROR) << o.status();
+      return 2;
+    }
+    hub_options = *std::move(o);
+    RaiseFileLimit(hub_options->max_connections);
+  }
+
   synth::RealClock clock;
   synth::service::Cluster::Options options;
+  if (hub_options) options.jobs.downstream_slots = hub_options->max_connections;
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
-  options.max_share_rate = max_share_rate;
+  options.ledger.max_share_rate = max_share_rate;
+  options.ledger.remember_shares = static_cast<size_t>(verdict_memory);
+  options.ledger.remember_for = absl::Seconds(verdict_seconds);
   synth::http::MasterHistograms histograms;  // Outlives the Cluster and the HTTP server.
   options.on_lease_granted = [&](double s) { histograms.lease_duration().Observe(s); };
   options.on_clean_job_switched = [&](double s) { histograms.job_switch().Observe(s); };
@@ -187,14 +276,26 @@ int main(int argc, char** argv) {
                  << ": use --tls-cert/--tls-key (docs/SECURITY.md)";
   }
 
+  std::unique_ptr<synth::hub::StratumHub> hub;
+  if (hub_options) {
+    absl::StatusOr<std::unique_ptr<synth::hub::StratumHub>> h =
+        synth::hub::StratumHub::Start(*hub_options, &cluster);
+    if (!h.ok()) {
+      LOG(ERROR) << h.status();
+      return 2;
+    }
+    hub = *std::move(h);
+  }
+
   (*upstream)->Start([&cluster](const synth::jobs::UpstreamJob& job) { cluster.OnJob(job); });
   cluster.StartTicker();
   int sig = 0;
   sigwait(&stop_signals, &sig);
 
-  LOG(INFO) << "stopping: " << cluster.StatusLine();
+  LOG(INFO) << "stopping: " << synth::service::StatusLine(cluster);
   cluster.StopTicker();
   if (http) http->Shutdown();
+  if (hub) hub->Shutdown();  // client.reconnect to every miner.
   cluster.Shutdown();
   (*server)->Shutdown();
   (*upstream)->Stop();

@@ -56,6 +56,7 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
   std::vector<FoundNonce> found;
   uint64_t next = 0;
   const Clock::time_point start = Clock::now();
+  const double cpu_start = hash::ThreadCpuSeconds();
   while (!stop->load(std::memory_order_relaxed)) {
     found.clear();
     uint64_t n = uint64_t{1} << 22;
@@ -71,6 +72,10 @@ absl::StatusOr<DeviceRate> HashUntil(Device* device, size_t index, int versions,
   }
   rate.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   rate.hashes_per_second = rate.seconds > 0 ? rate.hashes / rate.seconds : 0;
+  if (!gpu) {
+    rate.cpu_seconds = hash::ThreadCpuSeconds() - cpu_start;
+    rate.hashes_per_cpu_second = rate.cpu_seconds > 0 ? rate.hashes / rate.cpu_seconds : 0;
+  }
   return rate;
 }
 
@@ -82,6 +87,7 @@ absl::StatusOr<double> MeasureImpl(std::span<const std::unique_ptr<Device>> devi
                 0};
   for (DeviceRate& r : rates) {
     impl.hashes_per_second += r.hashes_per_second;
+    impl.hashes_per_cpu_second += r.hashes_per_cpu_second;
     report->devices.push_back(std::move(r));
   }
   report->implementations.push_back(impl);
@@ -128,12 +134,16 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
   BenchmarkReport report;
   report.seconds = options.seconds;
   report.threads = ResolveThreads(options.threads);
-  report.cpu = hash::DetectCpuFeatures().brand;
+  const hash::CpuFeatures& cpu = hash::DetectCpuFeatures();
+  report.cpu = cpu.brand;
+  report.cpu_family = cpu.family;
+  report.cpu_model = cpu.model;
   std::vector<std::unique_ptr<Device>> gpus;
   if (sel.cuda) {
     ASSIGN_OR_RETURN(gpus, CreateGpuDevices(sel.cuda_ordinals, sel.cuda_required));
   }
   if (sel.cpu || gpus.empty()) {
+    report.cpu_clock_hz = hash::MeasureClockHz();
     ASSIGN_OR_RETURN(const hash::HashCore* selected, hash::SelectCore(options.hash_core));
     const bool all = options.hash_core.empty() || options.hash_core == "auto";
     std::vector<const hash::HashCore*> cores =
@@ -145,6 +155,15 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options) {
       std::vector<std::unique_ptr<Device>> cpus = CreateCpuDevices(core, report.threads);
       ASSIGN_OR_RETURN(double rate, MeasureImpl(cpus, options.seconds, &report));
       if (core == selected) report.total_hashes_per_second += rate;
+    }
+    if (selected->MaxRow() >= kBenchmarkRollingVersions) {
+      // Version rolling as the master leases it (rows of sibling midstates): the selected core
+      // shares each nonce's message schedule among them. An equivalent rate, not in the total.
+      LOG(INFO) << "benchmark: " << selected->Name() << " with " << kBenchmarkRollingVersions
+                << " versions per nonce";
+      std::vector<std::unique_ptr<Device>> cpus = CreateCpuDevices(selected, report.threads);
+      RETURN_IF_ERROR(
+          MeasureImpl(cpus, options.seconds, &report, kBenchmarkRollingVersions).status());
     }
   }
   if (!gpus.empty()) {
@@ -165,22 +184,60 @@ std::string VersionsNote(int versions) {
   return versions > 1 ? absl::StrCat("  (", versions, " versions/nonce, equivalent)") : "";
 }
 
+// Cycles per nonce on one device of `impl` at the measured clock; 0 when unknown.
+double CyclesPerNonce(const BenchmarkReport& report, const ImplRate& impl) {
+  if (impl.kind != DeviceKind::kCpu || report.cpu_clock_hz <= 0 || impl.hashes_per_second <= 0) {
+    return 0;
+  }
+  return report.cpu_clock_hz * impl.devices / impl.hashes_per_second;
+}
+
 }  // namespace
+
+std::string ListHashCores() {
+  const std::vector<hash::CoreTiming>& measured = hash::MeasuredCores();
+  const double clock_hz = hash::MeasureClockHz();
+  std::string out =
+      absl::StrFormat("%-12s %-8s %10s %14s\n", "core", "status", "MH/s", "cycles/nonce");
+  for (const hash::CoreTiming& t : measured) {
+    absl::StrAppendFormat(&out, "%-12s %-8s %10.2f %14.1f%s\n", t.core->Name(), "ok",
+                          t.hashes_per_second / 1e6,
+                          t.hashes_per_second > 0 ? clock_hz / t.hashes_per_second : 0.0,
+                          &t == &measured.front() ? "  <- auto" : "");
+  }
+  for (const hash::HashCore* core : hash::AllCores()) {
+    if (core->Supported() && hash::SelfTest(*core).ok()) continue;
+    absl::StrAppendFormat(&out, "%-12s %s\n", core->Name(),
+                          core->Supported() ? std::string(hash::SelfTest(*core).message())
+                                            : "unsupported on this CPU");
+  }
+  absl::StrAppendFormat(&out,
+                        "timed on one thread at start-up (%d x %.0f ms per core, thread CPU "
+                        "time); clock %.2f GHz measured; --hash-core NAME forces a core\n",
+                        hash::kStartupTiming.rounds, hash::kStartupTiming.slice_seconds * 1e3,
+                        clock_hz / 1e9);
+  return out;
+}
 
 std::string ReportTable(const BenchmarkReport& report) {
   std::string out = absl::StrFormat(
-      "synth-worker benchmark: %.1f s per implementation, %d CPU threads, CPU %s\n"
+      "synth-worker benchmark: %.1f s per implementation, %d CPU threads, CPU %s (family %d "
+      "model %d, %.2f GHz measured)\n"
       "%-14s %-5s %-14s %12s\n",
-      report.seconds, report.threads, report.cpu, "device", "kind", "impl", "MH/s");
+      report.seconds, report.threads, report.cpu, report.cpu_family, report.cpu_model,
+      report.cpu_clock_hz / 1e9, "device", "kind", "impl", "MH/s");
   for (const DeviceRate& d : report.devices) {
     absl::StrAppendFormat(&out, "%-14s %-5s %-14s %12.2f%s\n", d.name, DeviceKindName(d.kind),
                           d.impl, d.hashes_per_second / 1e6, VersionsNote(d.versions));
   }
   absl::StrAppend(&out, "per implementation:\n");
   for (const ImplRate& i : report.implementations) {
-    bool selected = i.kind == DeviceKind::kCpu && i.impl == report.selected_cpu_impl;
-    absl::StrAppendFormat(&out, "  %-14s %-5s x%-3d %12.2f MH/s%s%s\n", i.impl,
+    bool selected =
+        i.kind == DeviceKind::kCpu && i.versions == 1 && i.impl == report.selected_cpu_impl;
+    const double cycles = CyclesPerNonce(report, i);
+    absl::StrAppendFormat(&out, "  %-14s %-5s x%-3d %12.2f MH/s%s%s%s\n", i.impl,
                           DeviceKindName(i.kind), i.devices, i.hashes_per_second / 1e6,
+                          cycles > 0 ? absl::StrFormat("  %.1f cycles/nonce", cycles) : "",
                           VersionsNote(i.versions), selected ? "  (selected)" : "");
   }
   absl::StrAppendFormat(&out, "total: %.2f MH/s\n", report.total_hashes_per_second / 1e6);
@@ -192,6 +249,9 @@ std::string ReportJson(const BenchmarkReport& report) {
   j["seconds"] = report.seconds;
   j["threads"] = report.threads;
   j["cpu"] = report.cpu;
+  j["cpu_family"] = report.cpu_family;
+  j["cpu_model"] = report.cpu_model;
+  j["cpu_clock_hz"] = report.cpu_clock_hz;
   j["selected_cpu_impl"] = report.selected_cpu_impl;
   j["devices"] = nlohmann::json::array();
   for (const DeviceRate& d : report.devices) {
@@ -201,7 +261,9 @@ std::string ReportJson(const BenchmarkReport& report) {
                             {"versions", d.versions},
                             {"hashes", d.hashes},
                             {"seconds", d.seconds},
-                            {"hashes_per_second", d.hashes_per_second}});
+                            {"hashes_per_second", d.hashes_per_second},
+                            {"cpu_seconds", d.cpu_seconds},
+                            {"hashes_per_cpu_second", d.hashes_per_cpu_second}});
   }
   j["implementations"] = nlohmann::json::array();
   for (const ImplRate& i : report.implementations) {
@@ -209,7 +271,9 @@ std::string ReportJson(const BenchmarkReport& report) {
                                     {"kind", DeviceKindName(i.kind)},
                                     {"versions", i.versions},
                                     {"devices", i.devices},
-                                    {"hashes_per_second", i.hashes_per_second}});
+                                    {"hashes_per_second", i.hashes_per_second},
+                                    {"hashes_per_cpu_second", i.hashes_per_cpu_second},
+                                    {"cycles_per_nonce", CyclesPerNonce(report, i)}});
   }
   j["total_hashes_per_second"] = report.total_hashes_per_second;
   return j.dump();

@@ -8,14 +8,22 @@
 //   ASSIGN_OR_RETURN(BenchmarkReport report, RunBenchmark(options));
 //   std::cout << ReportJson(report) << "\n";
 //
-// JSON: {"seconds":5,"threads":2,"cpu":"AMD EPYC ...","selected_cpu_impl":"avx512",
+// JSON: {"seconds":5,"threads":2,"cpu":"AMD EPYC ...","cpu_family":25,"cpu_model":17,
+//        "cpu_clock_hz":3.6e9,"selected_cpu_impl":"avx512",
 //        "devices":[{"name":"cpu0","kind":"cpu","impl":"avx512","hashes":..,"seconds":..,
-//                    "hashes_per_second":..}, ...],
-//        "implementations":[{"impl":"avx512","kind":"cpu","devices":2,"hashes_per_second":..}],
+//                    "hashes_per_second":..,"cpu_seconds":..,"hashes_per_cpu_second":..}, ...],
+//        "implementations":[{"impl":"avx512","kind":"cpu","devices":2,"hashes_per_second":..,
+//                            "hashes_per_cpu_second":..,"cycles_per_nonce":..}],
 //        "total_hashes_per_second":..}
+// cpu_clock_hz is measured (MeasureClockHz in common/hash/cpu_features.h); a CPU
+// implementation's cycles_per_nonce is that clock over its rate per device. On a machine that
+// other work shares, hashes_per_cpu_second (hashes over each hashing thread's CPU time) is the
+// rate the devices had while they ran; hashes_per_second is over wall time.
 // Implementations run one after another (never two CPU cores at once); the total is what the
 // worker would run: the selected CPU core's rate (the dispatcher's pick, or --hash-core) plus
-// every GPU's.
+// every GPU's. The selected CPU core (when it hashes rows, HashCore::MaxRow) and the GPUs are
+// measured a second time with kBenchmarkRollingVersions sibling midstates per nonce, as with a
+// version-rolling pool: rows with "versions": 4 and an equivalent rate, not in the total.
 //
 // Thread-safety: RunBenchmark starts and joins its own threads; call it from one thread.
 #ifndef SYNTH_WORKER_BENCHMARK_H_
@@ -50,6 +58,10 @@ struct DeviceRate {
   uint64_t hashes = 0;
   double seconds = 0;
   double hashes_per_second = 0;
+  // CPU devices: the hashing thread's CPU time, and hashes over it (the rate while it ran,
+  // whatever else the machine ran); 0 for GPUs.
+  double cpu_seconds = 0;
+  double hashes_per_cpu_second = 0;
 };
 
 // Midstates per nonce in the GPU's version-rolling benchmark mode.
@@ -60,13 +72,17 @@ struct ImplRate {
   DeviceKind kind = DeviceKind::kCpu;
   int versions = 1;  // As DeviceRate::versions; only versions == 1 counts in the total.
   int devices = 0;
-  double hashes_per_second = 0;  // Sum over its devices.
+  double hashes_per_second = 0;      // Sum over its devices.
+  double hashes_per_cpu_second = 0;  // Sum over its devices; 0 for GPUs.
 };
 
 struct BenchmarkReport {
   double seconds = 0;
   int threads = 0;
   std::string cpu;                // CPU brand string.
+  int cpu_family = 0;             // CPUID display family and model.
+  int cpu_model = 0;
+  double cpu_clock_hz = 0;        // Measured before the CPU runs; 0 when unknown.
   std::string selected_cpu_impl;  // Empty when no CPU device ran.
   std::vector<DeviceRate> devices;
   std::vector<ImplRate> implementations;
@@ -81,6 +97,12 @@ absl::StatusOr<BenchmarkReport> RunBenchmark(const BenchmarkOptions& options);
 // Hashes on every device at once, one thread each, for `seconds`; returns one rate per device.
 absl::StatusOr<std::vector<DeviceRate>> MeasureDevices(
     std::span<const std::unique_ptr<Device>> devices, double seconds, int versions = 1);
+
+// Returns the text of `synth-worker --list-hash-cores`: every core compiled in, the ones this CPU
+// runs first, fastest first, with their start-up timing (hash::MeasuredCores: one thread, MH/s
+// and cycles per nonce at the measured clock) and the one "auto" picks; then the cores this CPU
+// cannot run or that failed their self-test, with the reason.
+std::string ListHashCores();
 
 // Renders the report as a human-readable table (MH/s).
 std::string ReportTable(const BenchmarkReport& report);

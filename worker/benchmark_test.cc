@@ -12,15 +12,22 @@ TEST(BenchmarkTest, OneCoreReportsParseableJson) {
       RunBenchmark({.seconds = 0.2, .threads = 2, .hash_core = "scalar", .devices = "cpu"});
   ASSERT_TRUE(report.ok()) << report.status();
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
-  ASSERT_EQ(j["devices"].size(), 2u);
+  // Two threads plain, then the same two with 4 rolled versions per nonce (scalar hashes rows).
+  ASSERT_EQ(j["devices"].size(), 4u);
   double sum = 0;
   for (const auto& d : j["devices"]) {
     EXPECT_EQ(d["kind"], "cpu");
     EXPECT_EQ(d["impl"], "scalar");
     EXPECT_GT(d["hashes_per_second"].get<double>(), 1e5);
-    sum += d["hashes_per_second"].get<double>();
+    // The hashing thread's own CPU time: at most its wall time, and a rate at least the wall one.
+    EXPECT_GT(d["cpu_seconds"].get<double>(), 0);
+    EXPECT_LE(d["cpu_seconds"].get<double>(), d["seconds"].get<double>() * 1.01);
+    EXPECT_GE(d["hashes_per_cpu_second"].get<double>(),
+              d["hashes_per_second"].get<double>() * 0.99);
+    if (d["versions"] == 1) sum += d["hashes_per_second"].get<double>();
   }
   EXPECT_EQ(j["devices"][1]["name"], "cpu1");
+  EXPECT_EQ(j["devices"][3]["versions"], kBenchmarkRollingVersions);
   EXPECT_DOUBLE_EQ(j["total_hashes_per_second"].get<double>(), sum);
   EXPECT_EQ(j["selected_cpu_impl"], "scalar");
   EXPECT_NE(ReportTable(*report).find("total:"), std::string::npos);
@@ -32,11 +39,43 @@ TEST(BenchmarkTest, AutoMeasuresEveryUsableCoreAndTotalsTheSelectedOne) {
   ASSERT_TRUE(report.ok()) << report.status();
   nlohmann::json j = nlohmann::json::parse(ReportJson(*report));
   std::vector<const hash::HashCore*> usable = hash::UsableCores();
-  ASSERT_EQ(j["implementations"].size(), usable.size());
-  const size_t first = hash::PreferredForAuto(*usable.front()) ? 0 : 1;
-  EXPECT_EQ(j["selected_cpu_impl"], std::string(usable[first]->Name()));
+  const hash::HashCore* fastest = hash::MeasuredCores().front().core;
+  const bool rows = fastest->MaxRow() >= kBenchmarkRollingVersions;
+  ASSERT_EQ(j["implementations"].size(), usable.size() + (rows ? 1 : 0));
+  if (rows) {  // The version-rolling row of the selected core comes last, outside the total.
+    const auto& rolling = j["implementations"].back();
+    EXPECT_EQ(rolling["impl"], std::string(fastest->Name()));
+    EXPECT_EQ(rolling["versions"], kBenchmarkRollingVersions);
+    EXPECT_GT(rolling["hashes_per_second"].get<double>(), 0);
+  }
+  EXPECT_EQ(j["selected_cpu_impl"], std::string(fastest->Name()));
+  size_t selected = 0;
+  while (selected < usable.size() && usable[selected] != fastest) ++selected;
+  ASSERT_LT(selected, usable.size());
   EXPECT_DOUBLE_EQ(j["total_hashes_per_second"].get<double>(),
-                   j["implementations"][first]["hashes_per_second"].get<double>());
+                   j["implementations"][selected]["hashes_per_second"].get<double>());
+  // The clock is measured, and each CPU row is accounted in cycles per nonce by it.
+  const double clock = j["cpu_clock_hz"].get<double>();
+  EXPECT_GT(clock, 0);
+  EXPECT_GT(j["cpu_family"].get<int>(), 0);
+  const auto& row = j["implementations"][selected];
+  EXPECT_NEAR(row["cycles_per_nonce"].get<double>(), clock / row["hashes_per_second"].get<double>(),
+              1e-6 * clock);
+}
+
+TEST(BenchmarkTest, ListHashCoresShowsTimingsAndThePick) {
+  const std::string list = ListHashCores();
+  for (const hash::HashCore* core : hash::AllCores()) {
+    EXPECT_NE(list.find(std::string(core->Name())), std::string::npos) << core->Name();
+  }
+  // Below the header, the first row is the fastest core, the only one marked as auto's pick.
+  std::string rows = list.substr(list.find('\n') + 1);
+  std::string first_row = rows.substr(0, rows.find('\n'));
+  EXPECT_EQ(first_row.rfind(std::string(hash::MeasuredCores().front().core->Name()) + " ", 0), 0u)
+      << list;
+  EXPECT_NE(first_row.find("<- auto"), std::string::npos) << list;
+  EXPECT_EQ(list.find("<- auto"), list.rfind("<- auto"));
+  EXPECT_NE(list.find("cycles/nonce"), std::string::npos);
 }
 
 TEST(BenchmarkTest, RejectsBadOptions) {

@@ -13,7 +13,9 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/metrics/http_server.h"
@@ -25,7 +27,19 @@
 #include "worker/scheduler/scheduler.h"
 
 ABSL_FLAG(std::string, master, synth::worker::kDefaultMasterAddress,
-          "synth-master worker endpoint, HOST:PORT");
+          "synth-master worker endpoint HOST:PORT, or several comma-separated in priority order "
+          "(A:4650,B:4650): the worker streams to the first healthy one");
+ABSL_FLAG(double, master_failover_seconds, 2,
+          "With several masters: move to the next when a lost stream is not re-established "
+          "within this many seconds");
+ABSL_FLAG(double, master_return_seconds, 30,
+          "With several masters: return to an earlier master once it has been healthy this long");
+ABSL_FLAG(double, master_keepalive_seconds, 15,
+          "gRPC keepalive ping interval to the master (answer expected within 5 s): how soon a "
+          "silent master (a partition) is noticed; at least 10 (synth-master permits >= 5)");
+ABSL_FLAG(double, master_lost_seconds, 120,
+          "With several masters: shares found on a master the worker left wait this long for it, "
+          "then end master_lost");
 ABSL_FLAG(std::string, token, "", "Bearer token for the master (default: env SYNTH_TOKEN)");
 ABSL_FLAG(std::string, id, "", "Worker id (default <hostname>-<pid>)");
 ABSL_FLAG(double, batch_ms, 50, "Target wall time of one device batch, milliseconds");
@@ -41,6 +55,10 @@ namespace synth::worker {
 WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   WorkerOptions o;
   o.master = absl::GetFlag(FLAGS_master);
+  o.master_failover_seconds = absl::GetFlag(FLAGS_master_failover_seconds);
+  o.master_return_seconds = absl::GetFlag(FLAGS_master_return_seconds);
+  o.master_lost_seconds = absl::GetFlag(FLAGS_master_lost_seconds);
+  o.master_keepalive_seconds = absl::GetFlag(FLAGS_master_keepalive_seconds);
   o.token = absl::GetFlag(FLAGS_token);
   if (o.token.empty()) {
     const char* env = std::getenv("SYNTH_TOKEN");
@@ -64,9 +82,28 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
 namespace {
 
 absl::Status Validate(const WorkerOptions& o) {
-  if (o.master.empty() || o.master.find(':') == std::string::npos) {
+  std::vector<std::string> masters = absl::StrSplit(o.master, ',');
+  for (const std::string& m : masters) {
+    absl::string_view one = absl::StripAsciiWhitespace(m);
+    size_t colon = one.rfind(':');
+    if (colon == absl::string_view::npos || colon == 0 || colon + 1 == one.size()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "--master must be HOST:PORT or a comma-separated list of them, got '%s'", o.master));
+    }
+  }
+  // Twice synth-master's 5 s minimum, so that timer jitter never looks like ping abuse
+  // (GOAWAY too_many_pings).
+  if (!(o.master_keepalive_seconds >= 10 && o.master_keepalive_seconds <= 3600)) {
     return absl::InvalidArgumentError(
-        absl::StrFormat("--master must be HOST:PORT, got '%s'", o.master));
+        "--master-keepalive-seconds must be in [10, 3600] (synth-master permits pings every "
+        ">= 5 s)");
+  }
+  if (!(o.master_failover_seconds > 0 && o.master_failover_seconds <= 3600) ||
+      !(o.master_return_seconds >= 0 && o.master_return_seconds <= 86400) ||
+      !(o.master_lost_seconds > 0 && o.master_lost_seconds <= 86400)) {
+    return absl::InvalidArgumentError(
+        "--master-failover-seconds must be in (0, 3600], --master-return-seconds in [0, 86400] "
+        "and --master-lost-seconds in (0, 86400]");
   }
   if (!(o.batch_ms >= 1 && o.batch_ms <= 10000)) {
     return absl::InvalidArgumentError(absl::StrFormat("--batch-ms %g not in [1, 10000]", o.batch_ms));
@@ -139,10 +176,11 @@ void LogStatus(const Scheduler& sched, const MasterConnection& conn) {
   Totals t = Sum(sched.Stats());
   ConnectionStats c = conn.Stats();
   LOG(INFO) << absl::StrFormat(
-      "%s | %.2f MH/s [%s] | shares accepted %d rejected %d stale %d invalid %d unanswered %d "
-      "| buffered %.1f s",
-      c.connected ? "connected" : "DISCONNECTED", t.rate / 1e6, absl::StrJoin(t.devices, ", "),
-      c.shares_accepted, c.shares_rejected, c.shares_stale, c.shares_invalid, c.outbox.pending,
+      "%s %s | %.2f MH/s [%s] | shares accepted %d rejected %d stale %d invalid %d "
+      "unanswered %d master_lost %d | buffered %.1f s",
+      c.connected ? "connected to" : "DISCONNECTED from", c.master, t.rate / 1e6,
+      absl::StrJoin(t.devices, ", "), c.shares_accepted, c.shares_rejected, c.shares_stale,
+      c.shares_invalid, c.outbox.pending, c.shares_master_lost,
       absl::ToDoubleSeconds(std::min(sched.BufferedTime(), absl::Hours(1))));
 }
 
@@ -185,6 +223,9 @@ void PrintSummary(absl::Duration ran, const Scheduler& sched, const MasterConnec
                       {"shares_stale", c.shares_stale},
                       {"shares_invalid", c.shares_invalid},
                       {"shares_unanswered", c.outbox.pending},
+                      {"shares_master_lost", c.shares_master_lost},
+                      {"master", c.master},
+                      {"master_moves", c.master_moves},
                       {"streams", c.streams},
                       {"verdicts", c.verdicts}};
   std::cout << j.dump() << std::endl;
@@ -223,6 +264,10 @@ int RunWorker(const WorkerOptions& options) {
   }
   ConnectionOptions copts;
   copts.master = options.master;
+  copts.failover = {.failover_after = absl::Seconds(options.master_failover_seconds),
+                    .return_after = absl::Seconds(options.master_return_seconds)};
+  copts.master_lost_after = absl::Seconds(options.master_lost_seconds);
+  copts.keepalive_time = absl::Seconds(options.master_keepalive_seconds);
   copts.token = options.token;
   if (creds->tls) copts.tls_credentials = creds->channel;
   copts.worker_id = options.worker_id;

@@ -9,7 +9,9 @@
 //       {absl::GetFlag(FLAGS_devices), absl::GetFlag(FLAGS_threads),
 //        absl::GetFlag(FLAGS_hash_core)}));
 //
-// Flags defined in worker_main.cc (dashes or underscores): --master HOST:PORT, --token
+// Flags defined in worker_main.cc (dashes or underscores): --master HOST:PORT[,HOST:PORT...],
+// --master-failover-seconds, --master-return-seconds, --master-lost-seconds,
+// --master-keepalive-seconds, --token
 // (default: env SYNTH_TOKEN), --id, --batch-ms, --buffer-seconds, --lease-seconds,
 // --run-seconds, --status-seconds, --http-listen (HOST:PORT for /metrics and /healthz, off when
 // empty; worker/http/worker_http.h).
@@ -17,7 +19,8 @@
 // On exit RunWorker prints one JSON line to stdout:
 //   {"worker_id":"h-12","seconds":60.0,"hashes":...,"rate_hps":...,"shares_found":...,
 //    "shares_accepted":...,"shares_rejected":...,"shares_stale":...,"shares_invalid":...,
-//    "shares_unanswered":...,"streams":1,"verdicts":{"SHARE_STATE_ACCEPTED":...}}
+//    "shares_unanswered":...,"shares_master_lost":...,"master":"A:4650","master_moves":0,
+//    "streams":1,"verdicts":{"SHARE_STATE_ACCEPTED":...}}
 //
 // Thread-safety: call RunWorker once, from main's thread (it blocks SIGINT/SIGTERM in every
 // thread it starts and waits for them itself).
@@ -34,7 +37,11 @@ namespace synth::worker {
 inline constexpr char kDefaultMasterAddress[] = "127.0.0.1:4650";
 
 struct WorkerOptions {
-  std::string master = kDefaultMasterAddress;  // HOST:PORT.
+  std::string master = kDefaultMasterAddress;  // HOST:PORT, or several comma-separated.
+  double master_failover_seconds = 2;   // With several masters (docs/WORKER.md).
+  double master_return_seconds = 30;
+  double master_lost_seconds = 120;
+  double master_keepalive_seconds = 15;  // gRPC keepalive pings (docs/DESIGN.md §8).
   std::string token;            // Bearer token for the master; "" sends none.
   std::string tls_ca;           // --tls-ca: PEM CA of the master's certificate; "" = plaintext.
   std::string tls_cert;         // --tls-cert/--tls-key: client certificate for mTLS.

@@ -33,6 +33,8 @@ TEST(RunWorkerTest, HashesOnRealCpuDevicesAgainstAFakeMasterAndReports) {
   // About one nonce in 65536 meets the target: a few shares even at sanitizer speed.
   EXPECT_GT(j["shares_accepted"].get<uint64_t>(), 0u);
   EXPECT_EQ(j["shares_rejected"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["shares_master_lost"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["master"], master.Address());
   FakeMaster::Seen seen = master.Snapshot();
   ASSERT_EQ(seen.hellos.size(), 1u);
   EXPECT_EQ(seen.hellos[0].devices(0).name(), "cpu0");
@@ -46,6 +48,21 @@ TEST(RunWorkerTest, BadOptionsAreClearErrors) {
   testing::internal::CaptureStderr();
   EXPECT_EQ(RunWorker(options), 2);
   EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--master must be HOST:PORT"));
+  options.master = "127.0.0.1:4650,backup";  // One entry of the list without a port.
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("comma-separated"));
+  options = WorkerOptions{};
+  options.master = "a:1,b:2";
+  options.master_failover_seconds = 0;
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--master-failover-seconds"));
+  options = WorkerOptions{};
+  options.master_keepalive_seconds = 5;  // synth-master would count it as ping abuse.
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(RunWorker(options), 2);
+  EXPECT_THAT(testing::internal::GetCapturedStderr(), HasSubstr("--master-keepalive-seconds"));
   options = WorkerOptions{};
   options.batch_ms = 0;
   testing::internal::CaptureStderr();

@@ -62,5 +62,10 @@ void ScanAvx2(const ScanWork& work, uint32_t start, uint64_t count, std::vector<
   lanes::ScanLanes<Avx2Ops>(work, start, count, found);
 }
 
+void ScanRowAvx2(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                 std::vector<RowFound>* found) {
+  lanes::ScanLanesRow<Avx2Ops>(works, n, start, count, found);
+}
+
 }  // namespace internal
 }  // namespace synth::hash

@@ -12,4 +12,9 @@ void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count,
   lanes::ScanLanes<Avx512Ops>(work, start, count, found);
 }
 
+void ScanRowAvx512(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                   std::vector<RowFound>* found) {
+  lanes::ScanLanesRow<Avx512Ops>(works, n, start, count, found);
+}
+
 }  // namespace synth::hash::internal

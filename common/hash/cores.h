@@ -22,8 +22,12 @@ const HashCore& ShaNiCore();
 const HashCore& Avx2Core();
 // AVX-512 F/VL, 16 nonces per 512-bit vector, vprord and vpternlogd.
 const HashCore& Avx512Core();
-// AVX-512 (16 lanes) and SHA-NI (several nonces) interleaved in one loop.
+// AVX-512 (16 lanes) and SHA-NI interleaved in one loop, in three mixes (hybrid_core.cc):
+// "avx512-sha" 3 SHA-NI nonces with a stage every 2nd AVX-512 round, "avx512-sha2" 2 every 2nd,
+// "avx512-sha1" 1 every 3rd. Which is fastest depends on the host's SHA-NI throughput.
 const HashCore& HybridCore();
+const HashCore& Hybrid2Core();
+const HashCore& Hybrid1Core();
 // Baselines for benchmarks only (never dispatched): the same ISAs without the hoisting and
 // early exit, hashing the full 2 x 64 rounds like a plain miner.
 const HashCore& ShaNiPlainCore();
@@ -38,7 +42,20 @@ void ScanShaNiPlain(const ScanWork& work, uint32_t start, uint64_t count,
                     std::vector<uint32_t>* found);
 void ScanAvx2(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
 void ScanHybrid(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
+void ScanHybrid2(const ScanWork& work, uint32_t start, uint64_t count,
+                 std::vector<uint32_t>* found);
+void ScanHybrid1(const ScanWork& work, uint32_t start, uint64_t count,
+                 std::vector<uint32_t>* found);
 void ScanAvx512(const ScanWork& work, uint32_t start, uint64_t count, std::vector<uint32_t>* found);
+
+// The row loops (HashCore::ScanRow) of the lane cores: works[0..n) share their tail and target
+// (SharesTail), 2 <= n <= kMaxRowWorks; found work indexes are relative to `works`.
+void ScanRowScalar(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                   std::vector<RowFound>* found);
+void ScanRowAvx2(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                 std::vector<RowFound>* found);
+void ScanRowAvx512(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                   std::vector<RowFound>* found);
 
 }  // namespace internal
 }  // namespace synth::hash

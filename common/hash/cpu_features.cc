@@ -1,5 +1,8 @@
 #include "common/hash/cpu_features.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -46,6 +49,11 @@ CpuFeatures Detect() {
   const bool os_ymm = (xcr0 & 0x6) == 0x6;
   const bool os_zmm = (xcr0 & 0xe6) == 0xe6;
   f.brand = Brand();
+  const int base_family = (eax >> 8) & 0xf, base_model = (eax >> 4) & 0xf;
+  f.family = base_family == 0xf ? base_family + static_cast<int>((eax >> 20) & 0xff) : base_family;
+  f.model = base_family == 0x6 || base_family == 0xf
+                ? static_cast<int>(((eax >> 16) & 0xf) << 4) | base_model
+                : base_model;
   unsigned int vendor[4];
   __cpuid(0, vendor[0], vendor[1], vendor[2], vendor[3]);
   f.amd = vendor[1] == 0x68747541 && vendor[3] == 0x69746e65 && vendor[2] == 0x444d4163;
@@ -57,11 +65,40 @@ CpuFeatures Detect() {
   f.avx512 = f.avx2 && os_zmm && avx512f && avx512bw && avx512vl;
   return f;
 }
+
+// Returns adds per second of one dependent chain of 2^22 register adds.
+double AddChainRate() {
+  constexpr uint64_t kAdds = uint64_t{1} << 22;
+  uint64_t x = 0;
+  const uint64_t one = 1;
+  const double start = ThreadCpuSeconds();
+  for (uint64_t i = 0; i < kAdds; i += 16) {
+    __asm__ volatile(".rept 16\n\tadd %1, %0\n\t.endr" : "+r"(x) : "r"(one));
+  }
+  const double seconds = ThreadCpuSeconds() - start;
+  return seconds > 0 ? kAdds / seconds : 0;
+}
 #else
 CpuFeatures Detect() { return CpuFeatures{}; }
 #endif
 
 }  // namespace
+
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+double MeasureClockHz() {
+#ifdef SYNTH_X86
+  double best = 0;
+  for (int slice = 0; slice < 5; ++slice) best = std::max(best, AddChainRate());
+  return best;
+#else
+  return 0;
+#endif
+}
 
 const CpuFeatures& DetectCpuFeatures() {
   static const CpuFeatures* features = new CpuFeatures(Detect());

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "common/hash/cores.h"
@@ -74,11 +75,18 @@ absl::Status RunSelfTest(const HashCore& core) {
   return absl::OkStatus();
 }
 
+std::string TimingsText(const std::vector<CoreTiming>& timings) {
+  return absl::StrJoin(timings, ", ", [](std::string* out, const CoreTiming& t) {
+    absl::StrAppendFormat(out, "%s %.2f", t.core->Name(), t.hashes_per_second / 1e6);
+  });
+}
+
 }  // namespace
 
 const std::vector<const HashCore*>& AllCores() {
   static const auto* cores = new std::vector<const HashCore*>{
-      &HybridCore(), &Avx512Core(), &ShaNiCore(), &Avx2Core(), &ScalarCore()};
+      &HybridCore(), &Hybrid2Core(), &Hybrid1Core(), &Avx512Core(), &ShaNiCore(), &Avx2Core(),
+      &ScalarCore()};
   return *cores;
 }
 
@@ -108,14 +116,6 @@ absl::Status SelfTest(const HashCore& core) {
   return it->second;
 }
 
-bool PreferredForAuto(const HashCore& core) {
-  // The hybrid interleaves legacy-SSE SHA instructions with AVX-512; Intel CPUs penalize SSE
-  // code while the upper zmm state is dirty (measured on a Xeon: 0.3 MH/s against 24 for
-  // avx512). AMD has no such penalty.
-  if (&core == &HybridCore()) return DetectCpuFeatures().amd;
-  return true;
-}
-
 std::vector<const HashCore*> UsableCores() {
   std::vector<const HashCore*> usable;
   for (const HashCore* core : AllCores()) {
@@ -124,16 +124,30 @@ std::vector<const HashCore*> UsableCores() {
   return usable;
 }
 
+const std::vector<CoreTiming>& MeasuredCores() {
+  static const std::vector<CoreTiming>* measured = [] {
+    const std::vector<const HashCore*> usable = UsableCores();
+    ScanTimer timer;
+    const double start = ThreadCpuSeconds();
+    auto* timings = new std::vector<CoreTiming>(RankCores(usable, timer, kStartupTiming));
+    LOG(INFO) << "hash cores timed in "
+              << absl::StrFormat("%.0f", (ThreadCpuSeconds() - start) * 1e3)
+              << " ms (one thread, MH/s): " << TimingsText(*timings);
+    return timings;
+  }();
+  return *measured;
+}
+
 absl::StatusOr<const HashCore*> SelectCore(std::string_view name) {
   const CpuFeatures& cpu = DetectCpuFeatures();
   if (name.empty() || name == "auto") {
-    for (const HashCore* core : UsableCores()) {
-      if (!PreferredForAuto(*core)) continue;
-      LOG(INFO) << "hash core: " << core->Name() << " (auto; CPU " << cpu.brand << "; sha-ni "
-                << cpu.sha_ni << " avx2 " << cpu.avx2 << " avx512 " << cpu.avx512 << ")";
-      return core;
-    }
-    return absl::InternalError("no hash core passed its self-test");
+    const std::vector<CoreTiming>& measured = MeasuredCores();
+    if (measured.empty()) return absl::InternalError("no hash core passed its self-test");
+    const HashCore* core = measured.front().core;
+    LOG(INFO) << "hash core: " << core->Name() << " (auto: fastest measured; CPU " << cpu.brand
+              << "; sha-ni " << cpu.sha_ni << " avx2 " << cpu.avx2 << " avx512 " << cpu.avx512
+              << ")";
+    return core;
   }
   const HashCore* core = FindCore(name);
   if (core == nullptr) {

@@ -8,23 +8,26 @@ namespace synth::hash {
 namespace {
 
 TEST(DispatchTest, ListsEveryCoreBestFirst) {
-  EXPECT_EQ(CoreNames(), "avx512-sha,avx512,sha-ni,avx2,scalar");
+  EXPECT_EQ(CoreNames(), "avx512-sha,avx512-sha2,avx512-sha1,avx512,sha-ni,avx2,scalar");
   for (const HashCore* core : AllCores()) EXPECT_EQ(FindCore(core->Name()), core);
   EXPECT_EQ(FindCore("sha-ni-plain"), nullptr);  // Baselines are not dispatchable.
 }
 
-TEST(DispatchTest, AutoPicksTheFirstUsableCore) {
+TEST(DispatchTest, AutoPicksTheFastestMeasuredCore) {
   absl::StatusOr<const HashCore*> core = SelectCore("auto");
   ASSERT_TRUE(core.ok()) << core.status();
-  std::vector<const HashCore*> usable = UsableCores();
-  ASSERT_FALSE(usable.empty());
-  size_t first = PreferredForAuto(*usable.front()) ? 0 : 1;
-  ASSERT_LT(first, usable.size());
-  EXPECT_EQ(*core, usable[first]);
-  EXPECT_TRUE(PreferredForAuto(ScalarCore()));
-  EXPECT_EQ(PreferredForAuto(HybridCore()), DetectCpuFeatures().amd);
-  EXPECT_EQ(usable.back()->Name(), "scalar");
+  const std::vector<CoreTiming>& measured = MeasuredCores();
+  ASSERT_EQ(measured.size(), UsableCores().size());
+  EXPECT_EQ(*core, measured.front().core);
+  for (size_t i = 0; i < measured.size(); ++i) {
+    EXPECT_GT(measured[i].hashes_per_second, 0) << measured[i].core->Name();
+    if (i > 0) {
+      EXPECT_GE(measured[i - 1].hashes_per_second, measured[i].hashes_per_second);
+    }
+  }
+  EXPECT_EQ(&MeasuredCores(), &measured);  // Timed once, cached.
   EXPECT_EQ(*SelectCore(""), *core);
+  EXPECT_EQ(UsableCores().back()->Name(), "scalar");
 }
 
 TEST(DispatchTest, ForcesACoreByName) {
@@ -44,7 +47,8 @@ TEST(DispatchTest, ForcesACoreByName) {
 TEST(DispatchTest, UnknownNameIsInvalidArgumentListingTheCores) {
   absl::StatusOr<const HashCore*> core = SelectCore("avx1024");
   ASSERT_EQ(core.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(core.status().message().find("avx512-sha,avx512,sha-ni,avx2,scalar"),
+  EXPECT_NE(core.status().message().find(
+                "known: auto,avx512-sha,avx512-sha2,avx512-sha1,avx512,sha-ni,avx2,scalar"),
             std::string::npos);
 }
 

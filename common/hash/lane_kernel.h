@@ -35,6 +35,12 @@
 
 namespace synth::hash::lanes {
 
+// The hook of a core that interleaves nothing.
+struct NoHook {
+  template <int K>
+  SYNTH_INLINE void After() {}
+};
+
 template <class O>
 struct Kernel {
   using V = typename O::V;
@@ -170,18 +176,18 @@ struct Kernel {
     ((Step2<I + 1>(s, w), hook.template After<60 + I>()), ...);
   }
 
-  // Returns the final state word 7 of sha256d for nonces base + lane.
-  template <class Hook>
-  static SYNTH_INLINE V HashS7(const Precomp& p, uint32_t base, Hook& hook) {
-    V w[64];
-    w[3] = O::NonceW3(base);
-    V s[8];
-    // Entering round 4: a = s[4], b = s[5], ..., e = s[0], ... (a = s[-4 mod 8]).
+  // Enters round 4 of the first hash: a = s[4], b = s[5], ..., e = s[0], ... (a = s[-4 mod 8]),
+  // with the nonce word w3 added to a and e (precompute.h).
+  static SYNTH_INLINE void Enter4(V (&s)[8], const Precomp& p, V w3) {
     for (int j = 0; j < 8; ++j) s[(4 + j) & 7] = C(p.state4[j]);
-    s[4] = O::Add(s[4], w[3]);
-    s[0] = O::Add(s[0], w[3]);
-    Rounds1(std::make_integer_sequence<int, 60>(), s, w, p, hook);
-    // After 64 rounds the rotation is back to a = s[0].
+    s[4] = O::Add(s[4], w3);
+    s[0] = O::Add(s[0], w3);
+  }
+
+  // Runs the second hash on the first one's final state `s` (a = s[0]) and returns the final
+  // state word 7 of sha256d. The hook's After<K>() runs after rounds K = 60..118.
+  template <class Hook>
+  static SYNTH_INLINE V SecondHashS7(V (&s)[8], const Precomp& p, Hook& hook) {
     V m[64];
     for (int j = 0; j < 8; ++j) m[j] = O::Add(s[j], C(p.midstate[j]));
     // Second hash, round 0 from the IV; enter round 1 with a = s[7].
@@ -199,12 +205,55 @@ struct Kernel {
     V e61 = RoundE<60>(s, O::Add(m[60], C(kSha256K[60])));
     return O::Add(e61, C(0x5be0cd19));
   }
-};
 
-// The hook of a core that interleaves nothing.
-struct NoHook {
-  template <int K>
-  SYNTH_INLINE void After() {}
+  // Returns the final state word 7 of sha256d for nonces base + lane.
+  template <class Hook>
+  static SYNTH_INLINE V HashS7(const Precomp& p, uint32_t base, Hook& hook) {
+    V w[64];
+    w[3] = O::NonceW3(base);
+    V s[8];
+    Enter4(s, p, w[3]);
+    Rounds1(std::make_integer_sequence<int, 60>(), s, w, p, hook);
+    // After 64 rounds the rotation is back to a = s[0].
+    return SecondHashS7(s, p, hook);
+  }
+
+  // The first hash's schedule W18..W63 with K added (wk[i] = W[i] + K[i]), for a row.
+  template <int... I>
+  static SYNTH_INLINE void ScheduleWk(std::integer_sequence<int, I...>, V* wk, const Precomp& p) {
+    ((wk[I + 18] = Sched1<I + 18>(wk, p)), ...);
+    ((wk[I + 18] = O::Add(wk[I + 18], C(kSha256K[I + 18]))), ...);  // After every raw use.
+  }
+  template <int I>
+  static SYNTH_INLINE void Step1Wk(V (&s)[8], const V* wk, const Precomp& p) {
+    if constexpr (I < 18) {
+      Round<I>(s, C(p.kw1[I]));
+    } else {
+      Round<I>(s, wk[I]);
+    }
+  }
+  template <int... I>
+  static SYNTH_INLINE void Rounds1Wk(std::integer_sequence<int, I...>, V (&s)[8], const V* wk,
+                                     const Precomp& p) {
+    (Step1Wk<I + 4>(s, wk, p), ...);
+  }
+
+  // Sets s7[j] to the final state word 7 of sha256d for nonces base + lane of each of the `n`
+  // sibling precomputations p[0..n) (works sharing the header tail, see SharesTail in scan.h):
+  // the first hash's message schedule is computed once for all of them.
+  static SYNTH_INLINE void HashS7Row(const Precomp* p, int n, uint32_t base, V* s7) {
+    V wk[64];
+    wk[3] = O::NonceW3(base);
+    ScheduleWk(std::make_integer_sequence<int, 46>(), wk, p[0]);
+    NoHook hook;
+#pragma GCC unroll 1
+    for (int j = 0; j < n; ++j) {  // One copy of the rounds serves every midstate.
+      V s[8];
+      Enter4(s, p[j], wk[3]);
+      Rounds1Wk(std::make_integer_sequence<int, 60>(), s, wk, p[j]);
+      s7[j] = SecondHashS7(s, p[j], hook);
+    }
+  }
 };
 
 // Scans [start, start + count) of `work` with the lane core O; appends exact finds in order.
@@ -225,6 +274,32 @@ void ScanLanes(const ScanWork& work, uint32_t start, uint64_t count, std::vector
       uint32_t nonce = base + static_cast<uint32_t>(__builtin_ctz(mask));
       mask &= mask - 1;
       AppendIfMeetsTarget(work, nonce, found);
+    }
+  }
+}
+
+// Scans [start, start + count) of each of works[0..n) (siblings: SharesTail, n <= kMaxRowWorks)
+// with the lane core O, sharing each nonce's first-hash schedule; appends exact finds (work
+// index, nonce). Raw pointers, not std::span: no std:: template is instantiated here.
+template <class O>
+void ScanLanesRow(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                  std::vector<RowFound>* found) {
+  constexpr int kLanes = O::kLanes;
+  Precomp p[kMaxRowWorks];
+  for (int j = 0; j < n; ++j) p[j] = MakePrecomp(works[j]);
+  for (uint64_t i = 0; i < count; i += kLanes) {
+    const uint32_t base = start + static_cast<uint32_t>(i);
+    typename O::V s7[kMaxRowWorks];
+    Kernel<O>::HashS7Row(p, n, base, s7);
+    const uint32_t lanes =
+        count - i < static_cast<uint64_t>(kLanes) ? (uint32_t{1} << (count - i)) - 1 : ~uint32_t{0};
+    for (int j = 0; j < n; ++j) {
+      uint32_t mask = O::CandidateMask(s7[j], p[j].target7) & lanes;
+      while (mask != 0) {
+        AppendRowIfMeetsTarget(works[j], static_cast<uint32_t>(j),
+                               base + static_cast<uint32_t>(__builtin_ctz(mask)), found);
+        mask &= mask - 1;
+      }
     }
   }
 }

@@ -44,6 +44,11 @@ void AppendIfMeetsTarget(const ScanWork& work, uint32_t nonce, std::vector<uint3
   if (MeetsTarget(HashNonce(work, nonce), work.target)) found->push_back(nonce);
 }
 
+void AppendRowIfMeetsTarget(const ScanWork& work, uint32_t work_index, uint32_t nonce,
+                            std::vector<RowFound>* found) {
+  if (MeetsTarget(HashNonce(work, nonce), work.target)) found->push_back({work_index, nonce});
+}
+
 bool CandidateTop(uint32_t s7, uint32_t target7) { return __builtin_bswap32(s7) <= target7; }
 
 Precomp MakePrecomp(const ScanWork& work) {

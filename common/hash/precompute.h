@@ -53,6 +53,10 @@ extern const uint32_t kH2Kw[8];
 // meets work.target. Compiled without ISA flags (the one place cores grow a vector).
 void AppendIfMeetsTarget(const ScanWork& work, uint32_t nonce, std::vector<uint32_t>* found);
 
+// As AppendIfMeetsTarget, for a row: appends {work_index, nonce} to `found`.
+void AppendRowIfMeetsTarget(const ScanWork& work, uint32_t work_index, uint32_t nonce,
+                            std::vector<RowFound>* found);
+
 // Returns true when a nonce whose final state word 7 is `s7` (= 0x5be0cd19 + e after round 60
 // of the second hash) may meet a target with top word `target7`: the hash's top word is
 // bswap(s7), and hash <= target implies top word <= target7. Cores verify candidates with

@@ -33,5 +33,10 @@ void ScanScalar(const ScanWork& work, uint32_t start, uint64_t count,
   lanes::ScanLanes<ScalarOps>(work, start, count, found);
 }
 
+void ScanRowScalar(const ScanWork* works, int n, uint32_t start, uint64_t count,
+                   std::vector<RowFound>* found) {
+  lanes::ScanLanesRow<ScalarOps>(works, n, start, count, found);
+}
+
 }  // namespace internal
 }  // namespace synth::hash

@@ -56,4 +56,21 @@ bool MeetsTarget(const Digest& hash, const Target256& target) {
   return true;
 }
 
+bool SharesTail(std::span<const ScanWork> works) {
+  for (const ScanWork& w : works) {
+    if (w.tail != works.front().tail || w.target != works.front().target) return false;
+  }
+  return true;
+}
+
+void HashCore::ScanRow(std::span<const ScanWork> works, uint32_t start, uint64_t count,
+                       std::vector<RowFound>* found) const {
+  std::vector<uint32_t> nonces;
+  for (size_t w = 0; w < works.size(); ++w) {
+    nonces.clear();
+    Scan(works[w], start, count, &nonces);
+    for (uint32_t n : nonces) found->push_back({static_cast<uint32_t>(w), n});
+  }
+}
+
 }  // namespace synth::hash

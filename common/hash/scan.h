@@ -8,6 +8,8 @@
 //   std::vector<uint32_t> found;
 //   core->Scan(work, 0, uint64_t{1} << 20, &found);
 //   for (uint32_t n : found) CHECK(MeetsTarget(HashNonce(work, n), work.target));
+//   std::vector<RowFound> row;                  // version-rolled siblings, one schedule per nonce
+//   core->ScanRow(sibling_works, 0, uint64_t{1} << 20, &row);
 //
 // Byte orders (docs/DESIGN.md §3): the header nonce is stored little-endian at bytes 76..79, so the
 // second block's message word W3 is the byte-swapped nonce. A hash meets a target when its 32
@@ -55,9 +57,24 @@ Target256 HashAsWords(const Digest& hash);
 // Returns true when `hash`, read as a 256-bit little-endian number, is <= `target`.
 bool MeetsTarget(const Digest& hash, const Target256& target);
 
+// A nonce of works[work] that met that work's target, as HashCore::ScanRow reports it.
+struct RowFound {
+  uint32_t work = 0;
+  uint32_t nonce = 0;
+  bool operator==(const RowFound&) const = default;
+};
+
+// The most works one row kernel hashes together (HashCore::MaxRow).
+inline constexpr int kMaxRowWorks = 8;
+
+// Returns true when every work of `works` has the same tail (header bytes 64..75) and target
+// as works[0], so one message schedule per nonce serves them all: sibling midstates of version
+// rolling (the version is in the first 64 header bytes) are such a row.
+bool SharesTail(std::span<const ScanWork> works);
+
 // The interface of a CPU hash core (scalar, SHA-NI, AVX2, AVX-512). One implementation per file,
 // each compiled with its own ISA flags; see dispatch.h for selection.
-// Thread-safe: Scan() is const and keeps no shared mutable state.
+// Thread-safe: Scan() and ScanRow() are const and keep no shared mutable state.
 class HashCore {
  public:
   virtual ~HashCore() = default;
@@ -72,6 +89,17 @@ class HashCore {
   // every nonce whose sha256d meets work.target to `found`, in increasing order.
   virtual void Scan(const ScanWork& work, uint32_t start, uint64_t count,
                     std::vector<uint32_t>* found) const = 0;
+
+  // Returns how many works ScanRow() hashes together, sharing each nonce's first-hash message
+  // schedule (1: it scans them one after another).
+  virtual int MaxRow() const { return 1; }
+
+  // Hashes nonces [start, start + count) (start + count <= 2^32) of every work in `works` and
+  // appends each (work index, nonce) that meets that work's target, in no particular order.
+  // Works that SharesTail() are hashed up to MaxRow() at a time, sharing each nonce's message
+  // schedule; otherwise this is one Scan() per work (the default).
+  virtual void ScanRow(std::span<const ScanWork> works, uint32_t start, uint64_t count,
+                       std::vector<RowFound>* found) const;
 };
 
 }  // namespace synth::hash

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/format.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+#include "proto/share_states.h"
 
 namespace synth::ctl {
 namespace {
@@ -17,17 +18,50 @@ std::string Rate(double hps) { return FormatHashRate(hps); }
 
 std::string Dash(const std::string& s) { return s.empty() ? "-" : s; }
 
+// "found N = accepted a + ... + pending p", every state of the one table in its order.
 std::string Counts(const v1::ShareCounts& c) {
-  return absl::StrFormat(
-      "found %d = accepted %d + rejected %d + stale %d + duplicate %d + below_target %d + "
-      "hardware_error %d + unknown_unit %d + pool_down %d + rate_limited %d + pending %d",
-      c.found(), c.accepted(), c.rejected(), c.stale(), c.duplicate(), c.below_target(),
-      c.hardware_error(), c.unknown_unit(), c.pool_down(), c.rate_limited(), c.pending());
+  std::string out = absl::StrCat("found ", c.found(), " =");
+  const char* sep = " ";
+  for (const proto::ShareStateInfo& s : proto::kShareStates) {
+    absl::StrAppend(&out, sep, absl::string_view(s.name.data(), s.name.size()), " ",
+                    (c.*s.count)());
+    sep = " + ";
+  }
+  if (c.resent() > 0) absl::StrAppend(&out, " (", c.resent(), " resent)");
+  return out;
 }
 
 std::string Windows(const v1::RateWindows& w) {
   return absl::StrFormat("%14s %14s %14s", Rate(w.last_5s_hps()), Rate(w.last_1m_hps()),
                          Rate(w.last_15m_hps()));
+}
+
+bool Is64BitInteger(const google::protobuf::FieldDescriptor& f) {
+  using FD = google::protobuf::FieldDescriptor;
+  return f.cpp_type() == FD::CPPTYPE_INT64 || f.cpp_type() == FD::CPPTYPE_UINT64;
+}
+
+// Turns the string values of `d`'s 64-bit integer fields in `j` (proto JSON of a `d`) into
+// numbers, in nested and repeated messages too.
+void NumbersFor64BitFields(const google::protobuf::Descriptor& d, nlohmann::json* j) {
+  if (!j->is_object()) return;
+  for (int i = 0; i < d.field_count(); ++i) {
+    const google::protobuf::FieldDescriptor& f = *d.field(i);
+    auto it = j->find(f.name());
+    if (it == j->end()) continue;
+    nlohmann::json* values = &*it;
+    nlohmann::json one = nlohmann::json::array({*it});
+    if (!f.is_repeated()) values = &one;
+    for (nlohmann::json& v : *values) {
+      if (f.message_type() != nullptr && !f.is_map()) {
+        NumbersFor64BitFields(*f.message_type(), &v);
+      } else if (Is64BitInteger(f) && v.is_string()) {
+        nlohmann::json n = nlohmann::json::parse(v.get<std::string>(), nullptr, false);
+        if (n.is_number_integer()) v = n;
+      }
+    }
+    if (!f.is_repeated()) *it = one[0];
+  }
 }
 
 std::string Age(double s) {
@@ -44,20 +78,17 @@ std::string ToJson(const google::protobuf::Message& m) {
   opts.always_print_primitive_fields = true;
   opts.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(m, &out, opts);
-  return out;
+  // Proto JSON writes 64-bit integers as strings ("found":"76"); scripts compare numbers.
+  nlohmann::json j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return out;
+  NumbersFor64BitFields(*m.GetDescriptor(), &j);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string StateName(v1::ShareState s) {
-  std::string name = v1::ShareState_Name(s);
-  if (absl::StartsWith(name, "SHARE_STATE_")) name = name.substr(12);
-  return absl::AsciiStrToLower(name);
-}
+std::string StateName(v1::ShareState s) { return std::string(proto::ShareStateName(s)); }
 
 int64_t LedgerGap(const v1::ShareCounts& c) {
-  uint64_t sum = c.accepted() + c.rejected() + c.stale() + c.duplicate() + c.below_target() +
-                 c.hardware_error() + c.unknown_unit() + c.pool_down() + c.rate_limited() +
-                 c.pending();
-  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(sum);
+  return static_cast<int64_t>(c.found()) - static_cast<int64_t>(proto::SumOfStates(c));
 }
 
 std::string FormatStatus(const v1::StatusResponse& s) {
@@ -87,6 +118,20 @@ std::string FormatStatus(const v1::StatusResponse& s) {
                         s.clean_fanout_max_ms());
   absl::StrAppendFormat(&out, "coverage    audit %s; units re-queued %d, leases expired %d\n",
                         Dash(s.coverage_audit()), s.units_requeued(), s.leases_expired());
+  if (s.has_stratum_port()) {
+    const v1::StratumPortStatus& p = s.stratum_port();
+    absl::StrAppendFormat(&out,
+                          "stratum     %s: %d miners (%d slots held, %d+%d extranonce2 bytes); "
+                          "refused %d, dropped %d\n",
+                          p.listen(), p.connections(), p.slots_held(), p.slot_bytes(),
+                          p.miner_bytes(), p.refused(), p.dropped());
+    absl::StrAppendFormat(&out,
+                          "            shares forwarded %d, local %d, refused %d; share path "
+                          "p50 %.2f ms p99 %.2f ms (%d); clean fan-out p50 %.2f ms p99 %.2f ms\n",
+                          p.shares_forwarded(), p.shares_local(), p.shares_refused(),
+                          p.share_path_p50_ms(), p.share_path_p99_ms(), p.share_path_samples(),
+                          p.clean_fanout_p50_ms(), p.clean_fanout_p99_ms());
+  }
   return out;
 }
 
@@ -95,11 +140,16 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
       absl::StrFormat("%-20s %-22s %-8s %14s %14s %6s %6s %8s %6s %s\n", "WORKER", "PEER",
                       "STATE", "REPORTED", "VERIFIED", "RATIO", "UNITS", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
+    std::string flags = x.flagged() ? "FLAGGED" : "";
+    if (x.kind() == "stratum") {  // A miner on the Stratum port: its difficulty and software.
+      flags = absl::StrCat(flags, flags.empty() ? "" : " ", "diff ",
+                           absl::StrFormat("%g", x.difficulty()), " ", x.user_agent());
+    }
     absl::StrAppendFormat(&out, "%-20s %-22s %-8s %14s %14s %5.1f%% %6d %8d %6d %s\n",
                           x.worker_id(), x.peer(), Dash(x.lease_state()),
                           Rate(x.reported_rate_hps()), Rate(x.verified_rate_hps()),
                           100 * x.work_ratio(), x.units_leased(), x.shares().accepted(),
-                          x.shares().hardware_error(), x.flagged() ? "FLAGGED" : "");
+                          x.shares().hardware_error(), flags);
     for (const v1::DeviceStatus& d : x.devices()) {
       absl::StrAppendFormat(&out, "  %-18s %-22s %-8s %14s %14s %6s %6s %8d %6d %s\n", d.name(),
                             absl::StrCat(d.kind(), " ", d.impl()), "", Rate(d.reported_rate_hps()),

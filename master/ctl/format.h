@@ -18,7 +18,8 @@
 
 namespace synth::ctl {
 
-// Returns `m` as one-line JSON with proto field names (snake_case), every field present.
+// Returns `m` as one-line JSON with proto field names (snake_case), every field present, and
+// 64-bit integers as JSON numbers (proto JSON would print them as strings).
 std::string ToJson(const google::protobuf::Message& m);
 
 // Returns the multi-line cluster summary (rate windows, pool, difficulty, shares, job age).
@@ -48,7 +49,7 @@ std::string FormatWatch(const v1::StatusResponse& s, const v1::WorkersResponse& 
 std::string Sparkline(const std::vector<double>& values, int width);
 // Returns found - (sum of the named states + pending); 0 when the ledger reconciles.
 int64_t LedgerGap(const v1::ShareCounts& c);
-// Returns "accepted", "stale", ... for a ShareState.
+// Returns "accepted", "stale", ... for a ShareState (proto/share_states.h).
 std::string StateName(v1::ShareState s);
 
 }  // namespace synth::ctl

@@ -82,9 +82,11 @@ TEST(FormatTest, StatusJsonIsSnakeCaseWithEveryField) {
   EXPECT_DOUBLE_EQ(j["job_age_s"].get<double>(), 3.5);
   EXPECT_DOUBLE_EQ(j["reported_rates"]["last_5s_hps"].get<double>(), 100e6);
   EXPECT_DOUBLE_EQ(j["reported_rates"]["last_15m_hps"].get<double>(), 2.5e9);
-  // uint64 are JSON strings in proto JSON (documented in docs/SYNTHCTL.md).
-  EXPECT_EQ(j["shares"]["found"], "10");
-  EXPECT_EQ(j["shares"]["pool_down"], "0");  // Zero fields are printed too.
+  // 64-bit counts are JSON numbers, not the strings of proto JSON: `jq '.shares.found > 9'`.
+  ASSERT_TRUE(j["shares"]["found"].is_number_unsigned()) << j["shares"]["found"];
+  EXPECT_GT(j["shares"]["found"].get<uint64_t>(), 9u);
+  EXPECT_EQ(j["shares"]["found"], 10);
+  EXPECT_EQ(j["shares"]["pool_down"], 0);  // Zero fields are printed too.
   EXPECT_EQ(j["workers"], 2);
   EXPECT_FALSE(j.contains("poolUrl"));
 }
@@ -121,7 +123,7 @@ TEST(FormatTest, WorkersJson) {
   EXPECT_EQ(j["workers"][0]["worker_id"], "w1");
   EXPECT_EQ(j["workers"][0]["lease_state"], "draining");
   EXPECT_EQ(j["workers"][0]["draining"], true);
-  EXPECT_EQ(j["workers"][0]["units_leased"], "3");
+  EXPECT_EQ(j["workers"][0]["units_leased"], 3);
   EXPECT_EQ(j["workers"][0]["devices"][0]["name"], "cuda:0");
   EXPECT_DOUBLE_EQ(j["workers"][0]["devices"][0]["reported_rate_hps"].get<double>(), 1.5e9);
 }
@@ -169,12 +171,12 @@ TEST(FormatTest, SharesTableShowsVerdictsAndReasons) {
 
 TEST(FormatTest, SharesJsonStateIsEnumName) {
   json j = json::parse(ToJson(SampleShares()));
-  EXPECT_EQ(j["totals"]["found"], "4");
+  EXPECT_EQ(j["totals"]["found"], 4);
   ASSERT_EQ(j["recent"].size(), 1u);
   EXPECT_EQ(j["recent"][0]["state"], "SHARE_STATE_REJECTED");
   EXPECT_EQ(j["recent"][0]["reason"], "low difficulty share");
   EXPECT_EQ(j["recent"][0]["pool_code"], 23);
-  EXPECT_EQ(j["recent"][0]["share_id"], "77");
+  EXPECT_EQ(j["recent"][0]["share_id"], 77);
 }
 
 TEST(FormatTest, SharesSummaryReconcilesOrNamesTheGap) {
@@ -210,7 +212,7 @@ TEST(FormatTest, JobsTableAndJson) {
   json p = json::parse(ToJson(j));
   EXPECT_EQ(p["jobs"][0]["job_key"], "0.1/j7");
   EXPECT_EQ(p["jobs"][0]["current"], true);
-  EXPECT_EQ(p["jobs"][0]["units_done"], "9");
+  EXPECT_EQ(p["jobs"][0]["units_done"], 9);
   EXPECT_DOUBLE_EQ(p["jobs"][0]["age_s"].get<double>(), 300);
 }
 
@@ -240,8 +242,8 @@ TEST(FormatTest, PoolsTableAndJson) {
   EXPECT_EQ(j["pools"][1]["state"], "active");
   EXPECT_EQ(j["pools"][1]["index"], 1);
   EXPECT_EQ(j["pools"][0]["index"], 0);  // Zero printed.
-  EXPECT_EQ(j["pools"][1]["accepted"], "12");
-  EXPECT_EQ(j["switches"], "1");
+  EXPECT_EQ(j["pools"][1]["accepted"], 12);
+  EXPECT_EQ(j["switches"], 1);
 }
 
 TEST(FormatTest, DrainAndSwitchPool) {
@@ -286,6 +288,24 @@ TEST(FormatTest, WatchFrameHasWindowsSparklineAndWorkers) {
   EXPECT_TRUE(Has(out, "w1")) << out;
   EXPECT_TRUE(Has(out, "50.00 MH/s")) << out;
   EXPECT_FALSE(Has(out, "\033")) << "no terminal codes in a frame";
+}
+
+// Every 64-bit integer field, however deep (repeated messages included), is a number; enums
+// stay names; values beyond 2^53 keep every digit.
+TEST(FormatTest, JsonIntegersAreNumbersAtEveryDepth) {
+  v1::StatusResponse s = SampleStatus();
+  s.mutable_shares()->set_accepted(uint64_t{1} << 60);
+  s.add_history()->set_unix_s(1.5);
+  json j = json::parse(ToJson(s));
+  EXPECT_EQ(j["shares"]["accepted"].get<uint64_t>(), uint64_t{1} << 60);
+  EXPECT_TRUE(j["units_queued"].is_number());
+  EXPECT_TRUE(j["share_path_samples"].is_number());
+  json w = json::parse(ToJson(SampleWorkers()));
+  EXPECT_TRUE(w["workers"][0]["devices"][0]["shares_valid"].is_number());
+  EXPECT_TRUE(w["workers"][0]["shares"]["accepted"].is_number());
+  json sh = json::parse(ToJson(SampleShares()));
+  EXPECT_TRUE(sh["recent"][0]["nonce"].is_number());
+  EXPECT_EQ(sh["recent"][0]["state"], "SHARE_STATE_REJECTED");
 }
 
 }  // namespace

@@ -4,11 +4,14 @@
 //     status | workers | devices | pools | shares [--limit N] [--summary] | jobs |
 //     watch [--interval S] [--count N] | drain WORKER [--undrain] [--requeue] |
 //     pool switch URL|INDEX
+//   synthctl --master A:4650,B:4650 status    every master of a farm and the cluster total
 //
 // Exit status: 0 ok; 1 the master failed or refused the operation; 2 usage error; 3 master
-// unreachable (within --timeout); 4 authentication refused. Tokens are never printed.
+// unreachable (within --timeout; with several masters: any of them, the others still shown);
+// 4 authentication refused. Tokens are never printed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,15 +27,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "common/config.h"
 #include "common/flags.h"
 #include "grpcpp/grpcpp.h"
 #include "master/ctl/format.h"
+#include "master/ctl/multi_status.h"
 #include "proto/client_flags.h"
 #include "proto/grpc_credentials.h"
 #include "synth/v1/control.grpc.pb.h"
 
-ABSL_FLAG(std::string, master, "127.0.0.1:4650", "synth-master control address HOST:PORT");
+ABSL_FLAG(std::string, master, "127.0.0.1:4650",
+          "synth-master control address HOST:PORT; for status, several comma-separated");
 ABSL_FLAG(std::string, token, "", "Bearer token (env SYNTH_TOKEN; or --token-file)");
 ABSL_FLAG(std::string, output, "table", "Output format: table or json (also -o)");
 ABSL_FLAG(bool, json, false, "Same as -o json (kept for old scripts)");
@@ -171,6 +177,35 @@ int Watch(Client& c) {
   return kOk;
 }
 
+// `status` against every master of a comma-separated --master: each one's status (or why it
+// did not answer) and the cluster total; exit 0 when all answered, else the worst failure.
+int MultiStatus(const std::vector<std::string>& masters,
+                const synth::proto::ClientCredentials& creds) {
+  std::vector<synth::ctl::MasterStatus> all;
+  int rc = kOk;
+  for (const std::string& address : masters) {
+    Client c(synth::v1::ControlService::NewStub(grpc::CreateChannel(address, creds.channel)),
+             creds);
+    synth::ctl::MasterStatus m{address, false, "", {}};
+    grpc::Status s = c.Call(&synth::v1::ControlService::Stub::Status, synth::v1::StatusRequest(),
+                            &m.status);
+    m.ok = s.ok();
+    if (!s.ok()) {
+      bool unreachable = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                         s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+      bool auth = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                  s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+      m.error = absl::StrFormat("%s: %s", unreachable ? "unreachable" : auth ? "refused" : "failed",
+                                s.error_message());
+      rc = std::max(rc, unreachable ? kUnreachable : auth ? kAuth : kFailed);
+    }
+    all.push_back(std::move(m));
+  }
+  std::printf("%s", Json() ? (synth::ctl::MultiStatusJson(all) + "\n").c_str()
+                           : synth::ctl::FormatMultiStatus(all).c_str());
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,6 +259,12 @@ int main(int argc, char** argv) {
   absl::StatusOr<synth::proto::ClientCredentials> creds =
       synth::proto::MakeClientCredentials(creds_options);
   if (!creds.ok()) return Usage(std::string(creds.status().message()));
+  std::vector<std::string> masters =
+      absl::StrSplit(absl::GetFlag(FLAGS_master), ',', absl::SkipWhitespace());
+  if (masters.size() > 1) {
+    if (cmd != "status") return Usage("several --master addresses work with status only");
+    return MultiStatus(masters, *creds);
+  }
   auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_master), creds->channel);
   Client c(synth::v1::ControlService::NewStub(channel), *creds);
   using Stub = synth::v1::ControlService::Stub;

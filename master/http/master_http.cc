@@ -2,19 +2,19 @@
 
 #include <utility>
 
-#include "absl/time/clock.h"
 #include "common/metrics/exposition.h"
 #include "master/http/dashboard_page.h"
 #include "master/http/views.h"
 #include "master/service/cluster.h"
+#include "master/service/status_views.h"
 
 namespace synth::http {
 
 SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster) {
-  return [cluster] {
+  return [cluster](absl::Duration history) {
     MasterSnapshot snap;
-    cluster->FillStatus(&snap.status);
-    cluster->FillWorkers(&snap.workers);
+    service::FillStatus(*cluster, &snap.status, history);
+    service::FillWorkers(*cluster, &snap.workers);
     return snap;
   };
 }
@@ -27,13 +27,11 @@ MasterHttpServer::MasterHttpServer(HttpOptions options, SnapshotFn snapshot)
 MasterHttpServer::~MasterHttpServer() { Shutdown(); }
 
 void MasterHttpServer::Shutdown() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
-  if (sampler_.joinable()) sampler_.join();
   if (server_ != nullptr) server_->Shutdown();
 }
 
 metrics::HttpResponse MasterHttpServer::Metrics() const {
-  MasterSnapshot snap = snapshot_();
+  MasterSnapshot snap = snapshot_(absl::ZeroDuration());
   std::string body = RenderSnapshotMetrics(snap);
   HealthVerdict health = Health(snap, options_.startup_grace);
   body += "# HELP synth_healthy 1 when /healthz answers 200\n# TYPE synth_healthy gauge\n";
@@ -43,40 +41,21 @@ metrics::HttpResponse MasterHttpServer::Metrics() const {
 }
 
 metrics::HttpResponse MasterHttpServer::Healthz() const {
-  HealthVerdict health = Health(snapshot_(), options_.startup_grace);
+  HealthVerdict health = Health(snapshot_(absl::ZeroDuration()), options_.startup_grace);
   return {health.ok ? 200 : 503, "text/plain; charset=utf-8", health.reason + "\n"};
 }
 
 metrics::HttpResponse MasterHttpServer::ApiStatus() const {
-  MasterSnapshot snap = snapshot_();
-  std::deque<RatePoint> history;
-  {
-    absl::MutexLock lock(&mu_);
-    history = history_;
-  }
-  nlohmann::json j = StatusJson(snap, history, Health(snap, options_.startup_grace));
+  MasterSnapshot snap = snapshot_(options_.history);
+  nlohmann::json j = StatusJson(snap, Health(snap, options_.startup_grace));
   // Worker ids come from the network: replace invalid UTF-8 rather than throw.
   return {200, "application/json",
           j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
 }
 
-void MasterHttpServer::Sample() {
-  MasterSnapshot snap = snapshot_();
-  RatePoint p{absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()),
-              snap.status.reported_rate_hps(), snap.status.verified_rate_hps(),
-              static_cast<double>(snap.status.shares().accepted())};
-  size_t keep = static_cast<size_t>(options_.history / options_.sample_every) + 1;
-  absl::MutexLock lock(&mu_);
-  history_.push_back(p);
-  while (history_.size() > keep) history_.pop_front();
-}
-
 absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions& options,
                                                                   SnapshotFn snapshot) {
   if (snapshot == nullptr) return absl::InvalidArgumentError("StartMasterHttp: no snapshot");
-  if (options.sample_every <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("StartMasterHttp: sample_every must be > 0");
-  }
   std::unique_ptr<MasterHttpServer> m(new MasterHttpServer(options, std::move(snapshot)));
   MasterHttpServer* self = m.get();
   absl::StatusOr<std::unique_ptr<metrics::HttpServer>> server = metrics::HttpServer::Start(
@@ -89,11 +68,6 @@ absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOpti
                         }}});
   if (!server.ok()) return server.status();
   m->server_ = *std::move(server);
-  m->sampler_ = std::thread([self] {
-    do {
-      self->Sample();
-    } while (!self->stop_.WaitForNotificationWithTimeout(self->options_.sample_every));
-  });
   return m;
 }
 

@@ -21,8 +21,8 @@
 // (pool not yet connected, "starting"); 503 with the reason otherwise ("pool disconnected: URL",
 // "not serving").
 //
-// History: a sampler thread records (time, reported rate, verified rate, accepted shares) every
-// `sample_every` for `history` (the dashboard's chart, also after a page reload).
+// History: /api/status carries the master's own rate history (master/service/rate_history.h,
+// one point a second) for the last `history`: the dashboard's chart, also after a page reload.
 //
 // Histograms the snapshot cannot give (synth_lease_duration_seconds, synth_job_switch_seconds)
 // come from a MasterHistograms (master_histograms.h) that master code observes into; pass it as
@@ -30,20 +30,15 @@
 //
 // Secrets: nothing here reads a password or token; pool URLs are shown without user info.
 // Thread-safety: all methods are thread-safe; the SnapshotFn is called from the HTTP handler
-// threads and the sampler thread, concurrently.
+// threads, concurrently.
 #ifndef SYNTH_MASTER_HTTP_MASTER_HTTP_H_
 #define SYNTH_MASTER_HTTP_MASTER_HTTP_H_
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/metrics/http_server.h"
 #include "common/metrics/registry.h"
@@ -62,10 +57,11 @@ inline constexpr char kDefaultMasterHttpListen[] = "127.0.0.1:9650";
 // What the endpoint shows: the control-service views of the cluster.
 struct MasterSnapshot {
   bool serving = true;          // False while shutting down (healthz → 503).
-  v1::StatusResponse status;    // Cluster::FillStatus.
-  v1::WorkersResponse workers;  // Cluster::FillWorkers.
+  v1::StatusResponse status;    // service::FillStatus, with status.history when asked for.
+  v1::WorkersResponse workers;  // service::FillWorkers.
 };
-using SnapshotFn = std::function<MasterSnapshot()>;
+// Returns a snapshot with `history` of rate samples in status.history (zero: none).
+using SnapshotFn = std::function<MasterSnapshot(absl::Duration history)>;
 
 // Returns a SnapshotFn reading `cluster` (FillStatus + FillWorkers); `cluster` must outlive the
 // server.
@@ -74,24 +70,15 @@ SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster);
 struct HttpOptions {
   std::string listen = kDefaultMasterHttpListen;     // HOST:PORT; port 0 picks one.
   absl::Duration startup_grace = absl::Seconds(30);  // Pool may be down this long at start.
-  absl::Duration sample_every = absl::Seconds(2);    // Rate history period.
-  absl::Duration history = absl::Minutes(15);        // Rate history length.
+  absl::Duration history = absl::Minutes(15);        // Rate history in /api/status.
   MasterHistograms* histograms = nullptr;  // Not owned, outlives the server; null: own, empty.
-};
-
-// One point of the rate history.
-struct RatePoint {
-  double unix_s = 0;
-  double reported_hps = 0;
-  double verified_hps = 0;
-  double accepted = 0;  // Accepted shares so far.
 };
 
 class MasterHttpServer {
  public:
   ~MasterHttpServer();
   int port() const { return server_->port(); }
-  // Stops serving and sampling. Idempotent.
+  // Stops serving. Idempotent.
   void Shutdown();
 
   // The histograms rendered in /metrics (options.histograms, or the server's own).
@@ -101,8 +88,6 @@ class MasterHttpServer {
   metrics::HttpResponse Metrics() const;
   metrics::HttpResponse Healthz() const;
   metrics::HttpResponse ApiStatus() const;
-  // Takes one history sample now (the sampler thread's step).
-  void Sample();
 
  private:
   friend absl::StatusOr<std::unique_ptr<MasterHttpServer>> StartMasterHttp(const HttpOptions&,
@@ -113,11 +98,7 @@ class MasterHttpServer {
   const SnapshotFn snapshot_;
   MasterHistograms own_histograms_;
   MasterHistograms* const histograms_;
-  mutable absl::Mutex mu_;
-  std::deque<RatePoint> history_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<metrics::HttpServer> server_;
-  absl::Notification stop_;
-  std::thread sampler_;
 };
 
 // Starts the endpoint on options.listen. INVALID_ARGUMENT for a bad address, UNAVAILABLE when

@@ -18,9 +18,16 @@ struct Fake {
   std::atomic<bool> pool_up{true};
   std::atomic<int> calls{0};
   SnapshotFn Fn() {
-    return [this] {
+    return [this](absl::Duration history) {
       ++calls;
       MasterSnapshot snap;
+      // One sample per minute of history asked for (the Cluster keeps one per second).
+      for (int64_t m = 0; m < history / absl::Minutes(1); ++m) {
+        v1::RateSample* p = snap.status.add_history();
+        p->set_unix_s(1.7e9 + 60.0 * m);
+        p->set_reported_hps(7e6);
+        p->set_verified_hps(6e6);
+      }
       snap.status.set_pool_connected(pool_up.load());
       snap.status.set_uptime_s(100);
       snap.status.set_reported_rate_hps(7e6);
@@ -36,7 +43,6 @@ std::unique_ptr<MasterHttpServer> Start(Fake* fake, MasterHistograms* histograms
   HttpOptions o;
   o.histograms = histograms;
   o.listen = "127.0.0.1:0";
-  o.sample_every = absl::Milliseconds(10);
   absl::StatusOr<std::unique_ptr<MasterHttpServer>> s = StartMasterHttp(o, fake->Fn());
   EXPECT_TRUE(s.ok()) << s.status();
   return s.ok() ? *std::move(s) : nullptr;
@@ -88,7 +94,6 @@ TEST(MasterHttp, ApiStatusIsJsonWithHistoryAndDashboardIsServed) {
   Fake fake;
   std::unique_ptr<MasterHttpServer> s = Start(&fake);
   ASSERT_NE(s, nullptr);
-  s->Sample();
   httplib::Client c("127.0.0.1", s->port());
   httplib::Result r = c.Get("/api/status");
   ASSERT_TRUE(r);
@@ -96,7 +101,12 @@ TEST(MasterHttp, ApiStatusIsJsonWithHistoryAndDashboardIsServed) {
   nlohmann::json j = nlohmann::json::parse(r->body, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r->body;
   EXPECT_EQ(j["rates"]["reported_hps"], 7e6);
-  EXPECT_GE(j["history"].size(), 1u);
+  ASSERT_EQ(j["history"].size(), 15u);  // HttpOptions::history, 15 minutes by default.
+  EXPECT_EQ(j["history"][0][1], 7e6);
+  EXPECT_EQ(j["history"][0][2], 6e6);
+  // The table of share states, for the dashboard's rows.
+  ASSERT_TRUE(j["share_states"].is_array());
+  EXPECT_EQ(j["share_states"][0], "accepted");
   EXPECT_EQ(j["workers"].size(), 1u);  // Invalid UTF-8 in the id was replaced, not thrown.
   r = c.Get("/");
   ASSERT_TRUE(r);
@@ -115,14 +125,16 @@ TEST(MasterHttp, BadOptionsAreErrors) {
   EXPECT_EQ(StartMasterHttp(o, nullptr).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(MasterHttp, ShutdownStopsSamplerAndServer) {
+TEST(MasterHttp, ShutdownStopsTheServerAndNothingSamplesInTheBackground) {
   Fake fake;
   std::unique_ptr<MasterHttpServer> s = Start(&fake);
   ASSERT_NE(s, nullptr);
+  EXPECT_EQ(fake.calls.load(), 0);  // The history is the master's: no sampler of its own.
+  httplib::Client c("127.0.0.1", s->port());
+  ASSERT_TRUE(c.Get("/healthz"));
+  EXPECT_EQ(fake.calls.load(), 1);
   s->Shutdown();
-  int calls = fake.calls.load();
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_EQ(fake.calls.load(), calls);
+  EXPECT_FALSE(c.Get("/healthz"));
   s->Shutdown();
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/metrics/registry.h"
+#include "proto/share_states.h"
 
 namespace synth::http {
 namespace {
@@ -12,16 +13,13 @@ namespace {
 using metrics::Registry;
 
 // Final states by their ledger name (found and pending are not verdicts).
-std::vector<std::pair<const char*, double>> Verdicts(const v1::ShareCounts& c) {
-  return {{"accepted", static_cast<double>(c.accepted())},
-          {"rejected", static_cast<double>(c.rejected())},
-          {"stale", static_cast<double>(c.stale())},
-          {"duplicate", static_cast<double>(c.duplicate())},
-          {"below_target", static_cast<double>(c.below_target())},
-          {"hardware_error", static_cast<double>(c.hardware_error())},
-          {"unknown_unit", static_cast<double>(c.unknown_unit())},
-          {"pool_down", static_cast<double>(c.pool_down())},
-          {"rate_limited", static_cast<double>(c.rate_limited())}};
+std::vector<std::pair<std::string, double>> Verdicts(const v1::ShareCounts& c) {
+  std::vector<std::pair<std::string, double>> out;
+  for (const proto::ShareStateInfo& s : proto::kShareStates) {
+    if (s.state == v1::SHARE_STATE_PENDING) continue;
+    out.emplace_back(std::string(s.name), static_cast<double>((c.*s.count)()));
+  }
+  return out;
 }
 
 void SetGauge(Registry& r, const char* name, const char* help, double v) {
@@ -30,6 +28,32 @@ void SetGauge(Registry& r, const char* name, const char* help, double v) {
 
 void AddCounter(Registry& r, const char* name, const char* help, double v) {
   r.AddCounter(name, help, {}).WithLabels({}).Increment(v);
+}
+
+// The downstream Stratum port (docs/HUB.md).
+void RenderStratumPort(const v1::StratumPortStatus& p, Registry& r) {
+  SetGauge(r, "synth_stratum_connections", "Miners connected to the Stratum port",
+           p.connections());
+  AddCounter(r, "synth_stratum_connections_refused_total",
+             "Connections refused (allow-list, cap, no slot)", p.refused());
+  AddCounter(r, "synth_stratum_connections_dropped_total",
+             "Connections dropped for bad input or a timeout", p.dropped());
+  auto& shares = r.AddCounter("synth_stratum_shares_total",
+                              "Stratum miners' submits by outcome at the port", {"outcome"});
+  shares.WithLabels({"forwarded"}).Increment(p.shares_forwarded());
+  shares.WithLabels({"local"}).Increment(p.shares_local());
+  shares.WithLabels({"refused"}).Increment(p.shares_refused());
+  auto& path = r.AddGauge("synth_stratum_share_path_seconds",
+                          "Submit read to handed to the pool, last 2000 forwarded shares",
+                          {"quantile"});
+  path.WithLabels({"0.5"}).Set(p.share_path_p50_ms() / 1000);
+  path.WithLabels({"0.99"}).Set(p.share_path_p99_ms() / 1000);
+  auto& fanout = r.AddGauge("synth_stratum_clean_fanout_seconds",
+                            "Last clean job: pool job in to notify written, over connections",
+                            {"quantile"});
+  fanout.WithLabels({"0.5"}).Set(p.clean_fanout_p50_ms() / 1000);
+  fanout.WithLabels({"0.99"}).Set(p.clean_fanout_p99_ms() / 1000);
+  fanout.WithLabels({"1"}).Set(p.clean_fanout_max_ms() / 1000);
 }
 
 void RenderCluster(const v1::StatusResponse& s, Registry& r) {
@@ -76,6 +100,7 @@ void RenderCluster(const v1::StatusResponse& s, Registry& r) {
     path.WithLabels({"0.5"}).Set(s.share_path_p50_ms() / 1000);
     path.WithLabels({"0.99"}).Set(s.share_path_p99_ms() / 1000);
   }
+  if (s.has_stratum_port()) RenderStratumPort(s.stratum_port(), r);
 }
 
 void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
@@ -96,8 +121,11 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
   auto& leased = r.AddGauge("synth_worker_units_leased", "Units leased to the worker", {"worker"});
   auto& shares = r.AddCounter("synth_worker_shares_total", "The worker's shares by verdict",
                               {"worker", "verdict"});
+  auto& difficulty = r.AddGauge("synth_stratum_miner_difficulty",
+                                "Share difficulty of a miner on the Stratum port", {"worker"});
   for (const v1::WorkerStatus& ws : w.workers()) {
     const std::string& id = ws.worker_id();
+    if (ws.kind() == "stratum") difficulty.WithLabels({id}).Set(ws.difficulty());
     connected.WithLabels({id}).Set(ws.connected_s());
     ratio.WithLabels({id}).Set(ws.work_ratio());
     leased.WithLabels({id}).Set(ws.units_leased());
@@ -117,10 +145,17 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
 
 nlohmann::json SharesJson(const v1::ShareCounts& c) {
   nlohmann::json j = {{"found", c.found()},
-                      {"pending", c.pending()},
+                      {"resent", c.resent()},
                       {"accepted_difficulty", c.accepted_difficulty()}};
-  for (const auto& [verdict, n] : Verdicts(c)) j[verdict] = n;
+  for (const proto::ShareStateInfo& s : proto::kShareStates) j[std::string(s.name)] = (c.*s.count)();
   return j;
+}
+
+// The ledger's states in display order, for the dashboard's table.
+nlohmann::json StateNames() {
+  nlohmann::json names = nlohmann::json::array();
+  for (const proto::ShareStateInfo& s : proto::kShareStates) names.push_back(std::string(s.name));
+  return names;
 }
 
 nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
@@ -137,6 +172,10 @@ nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
                        {"batch_latency_ms", d.batch_latency_ms()}});
   }
   return {{"worker_id", ws.worker_id()},
+          {"kind", ws.kind()},
+          {"user_agent", ws.user_agent()},
+          {"user", ws.user()},
+          {"difficulty", ws.difficulty()},
           {"hostname", ws.hostname()},
           {"version", ws.version()},
           {"connected_s", ws.connected_s()},
@@ -175,14 +214,13 @@ std::string RenderSnapshotMetrics(const MasterSnapshot& snap) {
   return r.Render();
 }
 
-nlohmann::json StatusJson(const MasterSnapshot& snap, const std::deque<RatePoint>& history,
-                          const HealthVerdict& health) {
+nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& health) {
   const v1::StatusResponse& s = snap.status;
   nlohmann::json workers = nlohmann::json::array();
   for (const v1::WorkerStatus& ws : snap.workers.workers()) workers.push_back(WorkerJson(ws));
   nlohmann::json hist = nlohmann::json::array();
-  for (const RatePoint& p : history) {
-    hist.push_back({p.unix_s, p.reported_hps, p.verified_hps, p.accepted});
+  for (const v1::RateSample& p : s.history()) {
+    hist.push_back({p.unix_s(), p.reported_hps(), p.verified_hps()});
   }
   return {{"master_version", s.master_version()},
           {"uptime_s", s.uptime_s()},
@@ -198,6 +236,7 @@ nlohmann::json StatusJson(const MasterSnapshot& snap, const std::deque<RatePoint
             {"verified_hps", s.verified_rate_hps()},
             {"accepted_hps", s.accepted_rate_hps()}}},
           {"shares", SharesJson(s.shares())},
+          {"share_states", StateNames()},
           {"units",
            {{"queued", s.units_queued()},
             {"leased", s.units_leased()},

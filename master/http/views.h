@@ -4,7 +4,7 @@
 // /api/status JSON, the health verdict. Tested directly (views_test.cc).
 //
 //   std::string text = RenderSnapshotMetrics(snap);           // Prometheus text 0.0.4.
-//   nlohmann::json j = StatusJson(snap, history, Health(snap, absl::Seconds(30)));
+//   nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
 //
 // Metric names (docs/MONITORING.md has the full list): synth_pool_up, synth_workers,
 // synth_hashrate_hashes_per_second{worker,device}, synth_shares_total{verdict}, ...
@@ -12,7 +12,6 @@
 #ifndef SYNTH_MASTER_HTTP_VIEWS_H_
 #define SYNTH_MASTER_HTTP_VIEWS_H_
 
-#include <deque>
 #include <string>
 
 #include "absl/time/time.h"
@@ -35,9 +34,9 @@ std::string RedactUrl(const std::string& url);
 // Returns the metrics implied by the snapshot, in the text exposition format.
 std::string RenderSnapshotMetrics(const MasterSnapshot& snap);
 
-// Returns the /api/status document (docs/MONITORING.md describes its fields).
-nlohmann::json StatusJson(const MasterSnapshot& snap, const std::deque<RatePoint>& history,
-                          const HealthVerdict& health);
+// Returns the /api/status document (docs/MONITORING.md describes its fields); its history is
+// snap.status.history.
+nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& health);
 
 }  // namespace synth::http
 

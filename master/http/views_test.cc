@@ -60,7 +60,7 @@ TEST(Views, MetricsParseAndCarryTheSnapshot) {
 TEST(Views, NoSecretsInMetricsOrJson) {
   MasterSnapshot snap = TwoDeviceSnapshot();
   std::string text = RenderSnapshotMetrics(snap);
-  std::string json = StatusJson(snap, {}, Health(snap, absl::Seconds(30))).dump();
+  std::string json = StatusJson(snap, Health(snap, absl::Seconds(30))).dump();
   EXPECT_THAT(text, Not(HasSubstr("secretpass")));
   EXPECT_THAT(json, Not(HasSubstr("secretpass")));
 }
@@ -84,7 +84,11 @@ TEST(Views, HealthFollowsPoolAndGrace) {
 
 TEST(Views, StatusJsonHasWorkersDevicesSharesAndHistory) {
   MasterSnapshot snap = TwoDeviceSnapshot();
-  nlohmann::json j = StatusJson(snap, {{1700000000, 1, 2, 3}}, Health(snap, absl::Seconds(30)));
+  v1::RateSample* p = snap.status.add_history();
+  p->set_unix_s(1700000000);
+  p->set_reported_hps(1);
+  p->set_verified_hps(2);
+  nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
   EXPECT_EQ(j["workers"][0]["worker_id"], "rig \"1\"");
   EXPECT_EQ(j["workers"][0]["devices"].size(), 2u);
   EXPECT_EQ(j["shares"]["accepted"], 10);

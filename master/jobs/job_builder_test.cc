@@ -2,8 +2,8 @@
 
 #include <cstring>
 
+#include "common/bitcoin/uint256.h"
 #include "common/hash/sha256.h"
-#include "common/stratum/job.h"
 #include "gtest/gtest.h"
 #include "master/jobs/test_jobs.h"
 
@@ -13,12 +13,12 @@ namespace {
 // The plain reference: coinbase → merkle root → header → sha256d, written out independently.
 hash::Digest ReferenceHash(const UpstreamJob& j, const std::vector<uint8_t>& en2, uint32_t version,
                            uint32_t nonce) {
-  std::vector<uint8_t> cb = j.coinb1;
+  std::vector<uint8_t> cb = j.notify.coinb1;
   cb.insert(cb.end(), j.extranonce1.begin(), j.extranonce1.end());
   cb.insert(cb.end(), en2.begin(), en2.end());
-  cb.insert(cb.end(), j.coinb2.begin(), j.coinb2.end());
+  cb.insert(cb.end(), j.notify.coinb2.begin(), j.notify.coinb2.end());
   hash::Digest root = hash::Sha256d(cb);
-  for (const auto& b : j.merkle_branch) {
+  for (const auto& b : j.notify.merkle_branch) {
     std::vector<uint8_t> pair(root.begin(), root.end());
     pair.insert(pair.end(), b.begin(), b.end());
     root = hash::Sha256d(pair);
@@ -28,28 +28,20 @@ hash::Digest ReferenceHash(const UpstreamJob& j, const std::vector<uint8_t>& en2
     for (int i = 0; i < 4; ++i) h.push_back(static_cast<uint8_t>(v >> (8 * i)));
   };
   le32(version);
-  h.insert(h.end(), j.prev_hash.begin(), j.prev_hash.end());
+  h.insert(h.end(), j.notify.prev_hash.begin(), j.notify.prev_hash.end());
   h.insert(h.end(), root.begin(), root.end());
-  le32(j.ntime);
-  le32(j.nbits);
+  le32(j.notify.ntime);
+  le32(j.notify.nbits);
   le32(nonce);
   return hash::Sha256d(h);
 }
 
-TEST(DifficultyToTargetTest, KnownDifficulties) {
-  hash::Target256 d1 = DifficultyToTarget(1.0);
-  EXPECT_EQ(d1[7], 0u);
-  EXPECT_EQ(d1[6], 0xffff0000u);
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(d1[i], 0u);
-  hash::Target256 d1024 = DifficultyToTarget(1024.0);  // 00000000003fffc000...
-  EXPECT_EQ(d1024[7], 0u);
-  EXPECT_EQ(d1024[6], 0x003fffc0u);
-  EXPECT_EQ(d1024[5], 0u);
-  hash::Target256 half = DifficultyToTarget(0.5);  // 0x00000001FFFE...
-  EXPECT_EQ(half[7], 1u);
-  EXPECT_EQ(half[6], 0xfffe0000u);
-  hash::Target256 tiny = DifficultyToTarget(1e-30);  // Saturates.
-  for (uint32_t w : tiny) EXPECT_EQ(w, 0xffffffffu);
+// The share target is common/bitcoin's TargetFromDifficulty (uint256_test covers its values).
+TEST(JobBuilderTest, TargetIsDiff1OverTheJobsDifficulty) {
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(TestJob("a", 1, 1024.0), "k");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(bitcoin::Uint256(b->target()).ToDisplayHex(),
+            "00000000003fffc0000000000000000000000000000000000000000000000000");
 }
 
 TEST(JobBuilderTest, RejectsBadJobs) {
@@ -72,7 +64,7 @@ TEST(JobBuilderTest, MidstatesEqualReferenceHeaderHashing) {
     ASSERT_TRUE(m.ok());
     EXPECT_EQ(m->extranonce2, Extranonce2Bytes(index, 4));
     for (uint32_t nonce : {0u, 1u, 0x9546a142u, 0xffffffffu}) {
-      EXPECT_EQ(hash::HashNonce(m->work, nonce), ReferenceHash(j, m->extranonce2, j.version, nonce))
+      EXPECT_EQ(hash::HashNonce(m->work, nonce), ReferenceHash(j, m->extranonce2, j.notify.version, nonce))
           << "index " << index << " nonce " << nonce;
     }
   }
@@ -112,18 +104,21 @@ TEST(JobBuilderTest, ExhaustedExtranonce2IsOutOfRange) {
   EXPECT_EQ(b->Build(256, 2, 2).status().code(), absl::StatusCode::kOutOfRange);
 }
 
-// Block 125552's header fields through BuildHeader land at the consensus offsets.
+// Block 125552's header fields land at the consensus offsets of the midstate's header bytes.
 TEST(JobBuilderTest, HeaderLayout) {
   UpstreamJob j = TestJob("a");
-  std::array<uint8_t, 80> h = BuildHeader(j, Extranonce2Bytes(0, 4), 0x00000001, 0x9546a142);
+  j.notify.version = 0x00000001;
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "k");
+  ASSERT_TRUE(b.ok());
+  absl::StatusOr<Midstate> m = b->Build(0, 1, 1);
+  ASSERT_TRUE(m.ok());
+  const std::array<uint8_t, 76>& h = m->header;
   EXPECT_EQ(h[0], 0x01);
   EXPECT_EQ(h[3], 0x00);
-  EXPECT_EQ(std::memcmp(&h[4], j.prev_hash.data(), 32), 0);
-  EXPECT_EQ(h[68], static_cast<uint8_t>(j.ntime));
+  EXPECT_EQ(std::memcmp(&h[4], j.notify.prev_hash.data(), 32), 0);
+  EXPECT_EQ(h[68], static_cast<uint8_t>(j.notify.ntime));
   EXPECT_EQ(h[72], 0xf2);  // nbits 1a44b9f2, little-endian.
   EXPECT_EQ(h[75], 0x1a);
-  EXPECT_EQ(h[76], 0x42);  // nonce 9546a142, little-endian.
-  EXPECT_EQ(h[79], 0x95);
 }
 
 }  // namespace
@@ -132,29 +127,20 @@ TEST(JobBuilderTest, HeaderLayout) {
 namespace synth::jobs {
 namespace {
 
-// Cross-check against the independent header path of common/stratum/job.h.
-TEST(JobBuilderTest, MidstateMatchesStratumJobScanWork) {
-  UpstreamJob j = TestJob("x", 9, 1.0, true, 0x1fffe000);
-  stratum::StratumJob sj;
-  sj.job_id = j.job_id;
-  sj.prev_hash = j.prev_hash;
-  sj.coinb1 = j.coinb1;
-  sj.coinb2 = j.coinb2;
-  sj.merkle_branch = j.merkle_branch;
-  sj.version = j.version;
-  sj.nbits = j.nbits;
-  sj.ntime = j.ntime;
-  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "1/x");
-  ASSERT_TRUE(b.ok());
-  for (uint64_t index : {0ull, 5ull, (1ull << 16) + 3}) {
-    absl::StatusOr<Midstate> m = b->Build(index, 1, 1);
-    ASSERT_TRUE(m.ok());
-    hash::ScanWork ref =
-        stratum::BuildScanWork(sj, j.extranonce1, m->extranonce2, m->version, j.ntime, b->target());
-    EXPECT_EQ(m->work.midstate, ref.midstate);
-    EXPECT_EQ(m->work.tail, ref.tail);
-    EXPECT_EQ(m->work.target, ref.target);
-  }
+TEST(JobBuilderTest, SlotPrefixStaysZeroAndTheCounterFillsTheRest) {
+  UpstreamJob j = TestJob("a");  // extranonce2_size 4.
+  absl::StatusOr<JobBuilder> b = JobBuilder::Create(j, "k", /*prefix_bytes=*/2);
+  ASSERT_TRUE(b.ok()) << b.status();
+  absl::StatusOr<Midstate> m = b->Build(0x0102, 1, 1);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->extranonce2, (std::vector<uint8_t>{0, 0, 0x02, 0x01}));
+  EXPECT_EQ(hash::HashNonce(m->work, 77), ReferenceHash(j, m->extranonce2, j.notify.version, 77));
+  // Two counter bytes: 65536 extranonce2 values, then OUT_OF_RANGE.
+  EXPECT_TRUE(b->Build(0xffff, 2, 2).ok());
+  EXPECT_EQ(b->Build(0x10000, 3, 3).status().code(), absl::StatusCode::kOutOfRange);
+  // The prefix must leave a counter byte.
+  EXPECT_EQ(JobBuilder::Create(j, "k", 4).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Extranonce2Bytes(7, 4, 1), (std::vector<uint8_t>{0, 7, 0, 0}));
 }
 
 }  // namespace

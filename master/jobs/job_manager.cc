@@ -18,21 +18,23 @@ JobManager::JobManager(Options options) : options_(options), instance_(options.i
 }
 
 absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& job) {
-  std::string key = absl::StrCat(instance_, ".", job_seq_ + 1, "/", job.job_id);
-  absl::StatusOr<JobBuilder> builder = JobBuilder::Create(job, key);
+  std::string key = absl::StrCat(instance_, ".", job_seq_ + 1, "/", job.notify.job_id);
+  ExtranoncePartition partition =
+      PartitionExtranonce2(job.extranonce2_size, options_.downstream_slots);
+  absl::StatusOr<JobBuilder> builder = JobBuilder::Create(job, key, partition.prefix_bytes);
   if (!builder.ok()) return builder.status();
   ++job_seq_;
-  if (job.version_mask != 0 && (job.version & job.version_mask) != 0) {
-    LOG(WARNING) << "job " << job.job_id << ": version " << std::hex << job.version
+  if (job.version_mask != 0 && (job.notify.version & job.version_mask) != 0) {
+    LOG(WARNING) << "job " << job.notify.job_id << ": version " << std::hex << job.notify.version
                  << " has bits inside the rolling mask " << job.version_mask;
   }
   std::vector<std::string> dead;
-  if (job.clean) dead.assign(order_.begin(), order_.end());
+  if (job.notify.clean_jobs) dead.assign(order_.begin(), order_.end());
   while (order_.size() - dead.size() + 1 > options_.max_live_jobs && !order_.empty() &&
          dead.size() < order_.size()) {
     dead.push_back(order_[dead.size()]);  // Oldest first.
   }
-  std::string pool_key = absl::StrCat(job.job_id, "/", absl::BytesToHexString(std::string(
+  std::string pool_key = absl::StrCat(job.notify.job_id, "/", absl::BytesToHexString(std::string(
                                            job.extranonce1.begin(), job.extranonce1.end())));
   for (const auto& [k, live] : jobs_) {  // The same pool job still live: remember its progress.
     if (live->pool_key == pool_key) RememberIndex(*live);
@@ -40,11 +42,14 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
   for (const std::string& k : dead) Kill(k);
   auto info = std::make_unique<JobInfo>(JobInfo{key, *std::move(builder)});
   info->pool_key = pool_key;
+  info->seq = job_seq_;
+  info->partition = partition;
+  if (partition.slots > 0) info->stratum = std::make_shared<stratum::StratumJob>(job.notify);
   if (auto it = resume_index_.find(pool_key); it != resume_index_.end()) {
     // Start on a fresh extranonce2 past everything handed out for this pool job before.
     uint64_t per = info->builder.versions_per_extranonce2();
     info->next_index = (it->second + per - 1) / per * per;
-    LOG(INFO) << "job " << job.job_id << " notified again: continuing at midstate index "
+    LOG(INFO) << "job " << job.notify.job_id << " notified again: continuing at midstate index "
               << info->next_index << " (no duplicate extranonce2)";
   }
   jobs_.emplace(key, std::move(info));
@@ -90,6 +95,11 @@ void JobManager::Kill(const std::string& key) {
     dead_set_.erase(dead_order_.front());
     dead_order_.pop_front();
   }
+}
+
+uint64_t JobManager::oldest_live_seq() const {
+  if (order_.empty()) return job_seq_ + 1;
+  return jobs_.at(order_.front())->seq;
 }
 
 std::vector<std::string> JobManager::KillAll() {

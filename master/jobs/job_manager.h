@@ -27,6 +27,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "common/stratum/job.h"
+#include "master/jobs/extranonce_space.h"
 #include "master/jobs/job_builder.h"
 #include "master/jobs/midstate.h"
 #include "master/jobs/upstream.h"
@@ -40,6 +42,12 @@ struct JobInfo {
   uint64_t next_index = 0;  // Next midstate index to build.
   uint64_t group_id = 0;    // version_group of the extranonce2 being built.
   std::string pool_key;     // Pool job id + extranonce1: what the pool's duplicate check sees.
+  uint64_t seq = 0;         // 1 for the first job added, then 2, 3, ...
+  // How its extranonce2 is split between synth-workers (slot 0) and downstream miners.
+  ExtranoncePartition partition;
+  // The job in Stratum form, for judging downstream miners' submits (set when the partition
+  // has slots).
+  std::shared_ptr<const stratum::StratumJob> stratum;
 };
 
 class JobManager {
@@ -48,6 +56,9 @@ class JobManager {
     size_t cache_ahead = 64;     // Midstates kept precomputed for the current job.
     size_t max_live_jobs = 16;   // Older non-clean jobs beyond this die.
     size_t remember_dead = 256;  // Dead job keys remembered (to call late shares "stale").
+    // Downstream Stratum connections to carve extranonce2 slots for (extranonce_space.h);
+    // 0: none, every extranonce2 byte is the synth-workers' counter.
+    uint64_t downstream_slots = 0;
     // Prefix that makes job keys unique across master restarts ("" = 6 random hex digits), so
     // a share a worker held across a master restart never matches a new job by accident.
     std::string instance;
@@ -82,6 +93,9 @@ class JobManager {
 
   // Key of the current job, "" when none.
   const std::string& current() const { return current_; }
+  // seq of the newest job added (0: none yet) and of the oldest live job (newest + 1: none live).
+  uint64_t newest_seq() const { return job_seq_; }
+  uint64_t oldest_live_seq() const;
   size_t cached() const { return cache_.size(); }
   size_t live_jobs() const { return jobs_.size(); }
 

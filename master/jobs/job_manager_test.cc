@@ -136,12 +136,49 @@ TEST(SyntheticUpstreamTest, DeliversAValidCleanJobAndAcceptsShares) {
   });
   ASSERT_TRUE(got.WaitForNotificationWithTimeout(absl::Seconds(5)));
   (*up)->Stop();
-  EXPECT_TRUE(job.clean);
+  EXPECT_TRUE(job.notify.clean_jobs);
   EXPECT_DOUBLE_EQ(job.difficulty, 0.5);
   EXPECT_TRUE(ValidateJob(job).ok());
   bool accepted = false;
   (*up)->Submit({}, [&](const SubmitResult& r) { accepted = r.accepted; });
   EXPECT_TRUE(accepted);
+}
+
+}  // namespace
+}  // namespace synth::jobs
+
+namespace synth::jobs {
+namespace {
+
+TEST(JobManagerTest, DownstreamSlotsCarveAPrefixAndKeepTheStratumForm) {
+  JobManager jobs({.cache_ahead = 2, .downstream_slots = 100});
+  UpstreamJob j = TestJob("a");
+  j.extranonce2_size = 8;
+  ASSERT_TRUE(jobs.AddJob(j).ok());
+  const JobInfo* info = jobs.FindJob(jobs.current());
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(info->partition.prefix_bytes, 1);
+  EXPECT_EQ(info->partition.slots, 255u);
+  ASSERT_NE(info->stratum, nullptr);
+  EXPECT_EQ(info->stratum->coinb1, j.notify.coinb1);
+  EXPECT_EQ(info->stratum->ntime, j.notify.ntime);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(jobs.NextMidstate()->extranonce2[0], 0);  // Slot 0.
+  // Without downstream slots nothing is carved and no Stratum form is kept.
+  JobManager plain({});
+  ASSERT_TRUE(plain.AddJob(j).ok());
+  EXPECT_EQ(plain.FindJob(plain.current())->partition.prefix_bytes, 0);
+  EXPECT_EQ(plain.FindJob(plain.current())->stratum, nullptr);
+}
+
+TEST(JobManagerTest, SeqsTellWhichJobsAreStillLive) {
+  JobManager jobs({.max_live_jobs = 2});
+  EXPECT_EQ(jobs.newest_seq(), 0u);
+  EXPECT_EQ(jobs.oldest_live_seq(), 1u);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(jobs.AddJob(TestJob("j" + std::to_string(i), i, 1, false)).ok());
+  EXPECT_EQ(jobs.newest_seq(), 3u);
+  EXPECT_EQ(jobs.oldest_live_seq(), 2u);
+  jobs.KillAll();
+  EXPECT_EQ(jobs.oldest_live_seq(), 4u);
 }
 
 }  // namespace

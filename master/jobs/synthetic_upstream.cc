@@ -39,20 +39,20 @@ SyntheticUpstream::~SyntheticUpstream() { Stop(); }
 UpstreamJob SyntheticUpstream::MakeJob(uint64_t n, bool clean) const {
   std::mt19937_64 rng(n * 0x9e3779b97f4a7c15ull + 1);
   UpstreamJob j;
-  j.job_id = absl::StrCat(absl::Hex(n));
-  for (auto& b : j.prev_hash) b = static_cast<uint8_t>(rng());
-  j.coinb1.resize(42);
-  j.coinb2.resize(60);
-  for (auto& b : j.coinb1) b = static_cast<uint8_t>(rng());
-  for (auto& b : j.coinb2) b = static_cast<uint8_t>(rng());
-  j.merkle_branch.resize(4);
-  for (auto& h : j.merkle_branch) {
+  j.notify.job_id = absl::StrCat(absl::Hex(n));
+  for (auto& b : j.notify.prev_hash) b = static_cast<uint8_t>(rng());
+  j.notify.coinb1.resize(42);
+  j.notify.coinb2.resize(60);
+  for (auto& b : j.notify.coinb1) b = static_cast<uint8_t>(rng());
+  for (auto& b : j.notify.coinb2) b = static_cast<uint8_t>(rng());
+  j.notify.merkle_branch.resize(4);
+  for (auto& h : j.notify.merkle_branch) {
     for (auto& b : h) b = static_cast<uint8_t>(rng());
   }
-  j.version = 0x20000000;
-  j.nbits = 0x1703a30c;
-  j.ntime = static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now()));
-  j.clean = clean;
+  j.notify.version = 0x20000000;
+  j.notify.nbits = 0x1703a30c;
+  j.notify.ntime = static_cast<uint32_t>(absl::ToUnixSeconds(absl::Now()));
+  j.notify.clean_jobs = clean;
   j.difficulty = difficulty_;
   j.extranonce1 = {0x01, 0x02, 0x03, 0x04};
   j.extranonce2_size = 8;

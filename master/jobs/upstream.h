@@ -9,8 +9,9 @@
 //   for (const UpstreamPool& p : upstream->Pools()) ...       // synthctl pools
 //   absl::StatusOr<UpstreamPool> now = upstream->SwitchPool(1);  // synthctl pool switch 1
 //
-// Byte orders (docs/DESIGN.md §3): UpstreamJob holds already-decoded values: prev_hash in header
-// (internal) order, version/nbits/ntime as numbers, merkle branch entries in internal order.
+// Byte orders (docs/DESIGN.md §3): UpstreamJob holds the notify as common/stratum/job.h decodes
+// it: prev_hash in header (internal) order, version/nbits/ntime as numbers, merkle branch
+// entries in internal order.
 #ifndef SYNTH_MASTER_JOBS_UPSTREAM_H_
 #define SYNTH_MASTER_JOBS_UPSTREAM_H_
 
@@ -21,20 +22,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/stratum/job.h"
 
 namespace synth::jobs {
 
 // One mining.notify, together with the session values that apply to it.
 struct UpstreamJob {
-  std::string job_id;                   // The pool's job id, echoed in mining.submit.
-  std::array<uint8_t, 32> prev_hash{};  // Header bytes 4..35 (internal order).
-  std::vector<uint8_t> coinb1;          // Coinbase part before extranonce1.
-  std::vector<uint8_t> coinb2;          // Coinbase part after extranonce2.
-  std::vector<std::array<uint8_t, 32>> merkle_branch;  // Internal order.
-  uint32_t version = 0;                                // Block version as a number.
-  uint32_t nbits = 0;                                  // Compact block target as a number.
-  uint32_t ntime = 0;                                  // Block time, seconds since the Unix epoch.
-  bool clean = false;                                  // clean_jobs: every earlier job is dead.
+  // The notify: job_id (echoed in mining.submit), prev_hash, coinb1/coinb2 (the coinbase around
+  // the extranonces), merkle_branch, version, nbits, ntime, and clean_jobs (every earlier job
+  // is dead).
+  stratum::StratumJob notify;
   double difficulty = 1.0;           // Share difficulty in force for this job (> 0).
   std::vector<uint8_t> extranonce1;  // From mining.subscribe / set_extranonce.
   int extranonce2_size = 4;          // Bytes of extranonce2 (1..8).
@@ -50,6 +47,7 @@ struct UpstreamShare {
   bool has_version_bits = false;  // Send the 6th param (version rolling agreed).
   uint32_t version_bits = 0;      // (version & mask).
   uint32_t version = 0;           // The full header version (rolled bits in).
+  double difficulty = 0;          // The share difficulty of its job (credited when accepted).
 };
 
 // The pool's answer to one submit.
@@ -59,6 +57,7 @@ struct SubmitResult {
   std::string reason;     // Pool message or a local reason ("not connected").
   bool not_sent = false;  // True when the share never reached the pool (no connection).
   bool stale = false;     // The pool or the client called it stale (job gone, code 21).
+  bool timed_out = false; // Sent, and the pool never answered: not a rejection.
 };
 
 // Snapshot of the connection for status output. Never holds secrets.

@@ -308,6 +308,20 @@ const Unit* LeaseManager::FindUnit(uint64_t unit_id) const {
   return it == units_.end() ? nullptr : it->second.get();
 }
 
+absl::Status LeaseManager::AuditSlot(const jobs::Midstate& m) const {
+  // The synth-workers' extranonce2s begin with slot 0 (master/jobs/extranonce_space.h), so they
+  // never meet a downstream miner's coinbase.
+  const jobs::JobInfo* job = jobs_->FindJob(m.job_key);
+  int prefix = job != nullptr ? job->builder.prefix_bytes() : 0;
+  for (int i = 0; i < prefix && i < static_cast<int>(m.extranonce2.size()); ++i) {
+    if (m.extranonce2[i] != 0) {
+      return absl::InternalError(absl::StrCat("midstate ", m.midstate_id,
+                                              ": extranonce2 outside the synth-workers' slot"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status LeaseManager::Audit() const {
   for (const auto& [midstate_id, ids] : by_midstate_) {
     std::vector<std::pair<uint64_t, uint64_t>> ranges;  // [start, end)
@@ -317,6 +331,7 @@ absl::Status LeaseManager::Audit() const {
       ranges.emplace_back(it->second->nonce_start,
                           it->second->nonce_start + it->second->nonce_count);
     }
+    if (absl::Status s = AuditSlot(*units_.at(ids.front())->midstate); !s.ok()) return s;
     std::sort(ranges.begin(), ranges.end());
     uint64_t expect = 0;
     for (const auto& [start, end] : ranges) {

@@ -138,8 +138,9 @@ class LeaseManager {
   // Returns a unit of a live job, or nullptr.
   const Unit* FindUnit(uint64_t unit_id) const;
 
-  // Verifies the coverage invariant (units of each midstate tile [0, end) without overlap, and
-  // the queue, lease and state bookkeeping agree). INTERNAL with the first violation.
+  // Verifies the coverage invariant (units of each midstate tile [0, end) without overlap, every
+  // midstate's extranonce2 lies in the synth-workers' slot, and the queue, lease and state
+  // bookkeeping agree). INTERNAL with the first violation.
   absl::Status Audit() const;
 
   LeaseStats stats() const;
@@ -159,6 +160,7 @@ class LeaseManager {
   };
 
   uint64_t LeaseSize(uint64_t worker, double seconds_wanted, uint64_t hashes_wanted) const;
+  absl::Status AuditSlot(const jobs::Midstate& m) const;
   Unit* NextQueued();
   Unit* Carve(uint64_t max_count);
   Unit* NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t start, uint64_t count);

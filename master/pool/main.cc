@@ -2,6 +2,7 @@
 //
 //   synth-pool --listen 127.0.0.1:3333 --difficulty 0.01 --job-interval 30 --stats-json s.json
 //   synth-pool --fault drop --fault-every 10     # drop every connection every 10 s
+//   synth-pool --sv2-listen 127.0.0.1:3336       # Stratum V2 too; logs its stratum2+tcp:// URL
 //
 // SIGINT/SIGTERM: clean exit, final stats written.
 #include <signal.h>
@@ -28,12 +29,18 @@ ABSL_FLAG(int, clean_every, 1, "Every Nth job has clean_jobs=true (0: never)");
 ABSL_FLAG(std::string, version_mask, "1fffe000", "Version-rolling mask offered (hex; 0 refuses)");
 ABSL_FLAG(int, extranonce2_size, 4, "extranonce2 bytes (1..8)");
 ABSL_FLAG(std::string, password, "", "Required mining.authorize password (empty: any)");
+ABSL_FLAG(std::string, extranonce_subscribe, "answer",
+          "mining.extranonce.subscribe: answer; ckpool (ignored before a successful authorize, "
+          "as ckpool does); ignore (never answered)");
 ABSL_FLAG(std::string, stats_json, "", "Write counters to this file every second and at exit");
 ABSL_FLAG(std::string, fault, "",
           "Fault mode for tests: drop, garbage, oversize, stall, extranonce, reconnect, reject");
 ABSL_FLAG(double, fault_every, 10, "Seconds between fault injections");
 ABSL_FLAG(std::string, reconnect_to, "", "HOST:PORT sent by --fault reconnect (default: self)");
 ABSL_FLAG(std::string, port_file, "", "Write the bound port here (for scripts using port 0)");
+ABSL_FLAG(std::string, sv2_listen, "", "Also serve Stratum V2 on HOST:PORT (port 0: ephemeral)");
+ABSL_FLAG(std::string, sv2_authority_key_file, "synth-pool-sv2-authority.key",
+          "SV2 authority secret key; created (mode 0600) when missing");
 
 namespace {
 
@@ -81,7 +88,26 @@ int main(int argc, char** argv) {
   }
   o.extranonce2_size = absl::GetFlag(FLAGS_extranonce2_size);
   o.password = absl::GetFlag(FLAGS_password);
+  const std::string en_mode = absl::GetFlag(FLAGS_extranonce_subscribe);
+  if (en_mode == "answer") {
+    o.extranonce_subscribe = synth::pool::ExtranonceSubscribeMode::kAnswer;
+  } else if (en_mode == "ckpool") {
+    o.extranonce_subscribe = synth::pool::ExtranonceSubscribeMode::kAfterAuthorize;
+  } else if (en_mode == "ignore") {
+    o.extranonce_subscribe = synth::pool::ExtranonceSubscribeMode::kIgnore;
+  } else {
+    LOG(ERROR) << "--extranonce_subscribe must be answer, ckpool or ignore, got '" << en_mode
+               << "'";
+    return 2;
+  }
   o.stats_json = absl::GetFlag(FLAGS_stats_json);
+  if (!absl::GetFlag(FLAGS_sv2_listen).empty()) {
+    if (!SplitHostPort(absl::GetFlag(FLAGS_sv2_listen), &o.sv2.listen_host, &o.sv2.listen_port)) {
+      LOG(ERROR) << "--sv2_listen must be HOST:PORT";
+      return 2;
+    }
+    o.sv2.authority_key_file = absl::GetFlag(FLAGS_sv2_authority_key_file);
+  }
   const std::string fault = absl::GetFlag(FLAGS_fault);
 
   sigset_t signals;

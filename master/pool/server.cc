@@ -9,6 +9,7 @@
 #include "common/bitcoin/hex.h"
 #include "common/logging.h"
 #include "master/pool/server_internal.h"
+#include "master/pool/sv2_server_internal.h"
 
 namespace synth::pool {
 
@@ -19,6 +20,8 @@ PoolServer::Impl::Impl(const PoolOptions& options)
   epoch_ = options.epoch;
   while (epoch_ == 0) epoch_ = std::random_device{}();
 }
+
+PoolServer::Impl::~Impl() = default;
 
 absl::Status PoolServer::Impl::Listen() {
   asio::error_code ec;
@@ -40,6 +43,7 @@ absl::Status PoolServer::Impl::Listen() {
 void PoolServer::Impl::Run() {
   MakeJob(true);
   Accept();
+  if (sv2_) sv2_->Start();
   ScheduleJob();
   ScheduleStats();
   thread_ = std::thread([this] { io_.run(); });
@@ -55,6 +59,7 @@ void PoolServer::Impl::Shutdown() {
       job_timer_.cancel();
       stats_timer_.cancel();
       ForEachSession([](Session& s) { s.Close(); });
+      if (sv2_) sv2_->Stop();
     });
     io_.stop();
     thread_.join();
@@ -95,8 +100,9 @@ void PoolServer::Impl::Accept() {
 
 void PoolServer::Impl::Forget(Session* s) {
   sessions_.erase(s);
-  if (s->subscribed_) {
-    resumable_[bitcoin::BytesToHex(s->extranonce1_)] = {s->extranonce1_, s->terms_, s->seen_shares_};
+  if (s->core().subscribed()) {
+    const std::vector<uint8_t>& en1 = s->core().extranonce().extranonce1;
+    resumable_[bitcoin::BytesToHex(en1)] = {en1, s->core().terms(), s->seen_shares_};
   }
   absl::MutexLock l(&stats_mu_);
   stats_.sessions_open = sessions_.size();
@@ -125,15 +131,22 @@ void PoolServer::Impl::MakeJob(bool clean) {
     absl::MutexLock l(&stats_mu_);
     ++stats_.jobs;
   }
+  stratum::SharedLine line = std::make_shared<const std::string>(
+      stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
   ForEachSession([&](Session& s) {
-    if (s.subscribed_) NotifyJob(s, job);
+    if (s.core().subscribed()) NotifyJob(s, job, line);
   });
+  if (sv2_) sv2_->OnJob(job);
 }
 
 void PoolServer::Impl::NotifyJob(Session& s, const stratum::StratumJob& job) {
-  if (job.clean_jobs) s.terms_.clear();
-  s.terms_[job.job_id] = JobTerms{s.difficulty_, s.extranonce1_, s.extranonce2_size_};
-  s.Send(stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
+  NotifyJob(s, job, std::make_shared<const std::string>(stratum::EncodeNotification(
+                        "mining.notify", stratum::ToNotifyParams(job))));
+}
+
+void PoolServer::Impl::NotifyJob(Session& s, const stratum::StratumJob& job,
+                                 stratum::SharedLine line) {
+  s.core().SendNotify(job.job_id, job.clean_jobs, std::move(line));
 }
 
 const stratum::StratumJob* PoolServer::Impl::FindJob(const std::string& job_id) const {
@@ -193,7 +206,10 @@ std::string StatsToJson(const PoolStats& s) {
             {"rejected", total_rejected},       {"rejected_by_code", rejected},
             {"accepted_work", s.accepted_work}, {"blocks", s.blocks},
             {"bad_lines", s.bad_lines},         {"shares_checked", s.checked},
-            {"check_seconds", s.check_seconds}};
+            {"check_seconds", s.check_seconds}, {"sv2_connections", s.sv2_connections},
+            {"sv2_channels", s.sv2_channels},   {"sv2_bad_input", s.sv2_bad_input},
+            {"extranonce_subscribes", s.extranonce_subscribes},
+            {"extranonce_ignored", s.extranonce_ignored}};
   return j.dump();
 }
 
@@ -206,6 +222,11 @@ absl::StatusOr<std::unique_ptr<PoolServer>> PoolServer::Start(const PoolOptions&
   }
   auto impl = std::make_unique<Impl>(options);
   if (absl::Status s = impl->Listen(); !s.ok()) return s;
+  if (options.sv2.listen_port >= 0) {
+    absl::StatusOr<std::unique_ptr<Sv2Server>> sv2 = Sv2Server::Create(*impl, options.sv2);
+    if (!sv2.ok()) return sv2.status();
+    impl->sv2_ = std::move(*sv2);
+  }
   impl->Run();
   LOG(INFO) << "synth-pool listening on " << options.listen_host << ":" << impl->port_
             << " difficulty " << options.difficulty << " job interval " << options.job_interval_s
@@ -216,6 +237,8 @@ absl::StatusOr<std::unique_ptr<PoolServer>> PoolServer::Start(const PoolOptions&
 PoolServer::PoolServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PoolServer::~PoolServer() { Stop(); }
 int PoolServer::port() const { return impl_->port_; }
+int PoolServer::sv2_port() const { return impl_->sv2_ ? impl_->sv2_->port() : 0; }
+std::string PoolServer::sv2_url() const { return impl_->sv2_ ? impl_->sv2_->Url() : ""; }
 void PoolServer::Stop() { impl_->Shutdown(); }
 
 PoolStats PoolServer::Stats() const {
@@ -234,8 +257,9 @@ void PoolServer::SetDifficulty(double difficulty) {
     impl_->difficulty_ = difficulty;
     impl_->ForEachSession([&](Session& s) {
       s.difficulty_ = std::max(difficulty, s.min_difficulty_);
-      s.Send(stratum::EncodeNotification("mining.set_difficulty", json::array({s.difficulty_})));
+      s.core().SendDifficulty(s.difficulty_);
     });
+    if (impl_->sv2_) impl_->sv2_->SetDifficulty(difficulty);
   });
 }
 
@@ -244,7 +268,10 @@ void PoolServer::SetRejectAll(int code) {
 }
 
 void PoolServer::DropAll() {
-  impl_->OnIo([&] { impl_->ForEachSession([](Session& s) { s.Close(); }); });
+  impl_->OnIo([&] {
+    impl_->ForEachSession([](Session& s) { s.Close(); });
+    if (impl_->sv2_) impl_->sv2_->DropAll();
+  });
 }
 
 void PoolServer::SendRaw(const std::string& line) {
@@ -261,18 +288,19 @@ void PoolServer::SetStall(bool stall) {
 void PoolServer::ChangeExtranonce() {
   impl_->OnIo([&] {
     impl_->ForEachSession([&](Session& s) {
-      if (!s.extranonce_subscribed_ || !s.subscribed_) return;
-      s.extranonce1_ = impl_->NextExtranonce1();
-      s.Send(stratum::EncodeNotification(
-          "mining.set_extranonce",
-          stratum::MakeSetExtranonceParams({s.extranonce1_, s.extranonce2_size_})));
+      if (!s.core().subscribed()) return;
+      s.core().SendExtranonce({impl_->NextExtranonce1(), impl_->options_.extranonce2_size});
     });
+    if (impl_->sv2_) impl_->sv2_->ChangeExtranonce();
   });
 }
 
 void PoolServer::SendReconnect(const std::string& host, int port, int wait_s) {
   SendRaw(stratum::EncodeNotification("client.reconnect",
                                       stratum::MakeReconnectParams({host, port, wait_s})));
+  impl_->OnIo([&] {
+    if (impl_->sv2_) impl_->sv2_->SendReconnect(host, port);
+  });
 }
 
 void PoolServer::ShowMessage(const std::string& text) {
@@ -282,7 +310,7 @@ void PoolServer::ShowMessage(const std::string& text) {
 void PoolServer::SendGetVersion() {
   impl_->OnIo([&] {
     impl_->ForEachSession([&](Session& s) {
-      s.Send(stratum::EncodeRequest(s.next_request_id_++, "client.get_version", json::array()));
+      s.core().SendRequest("client.get_version", json::array());
     });
   });
 }

@@ -26,8 +26,17 @@
 
 #include "absl/status/statusor.h"
 #include "master/pool/block_template.h"
+#include "master/pool/sv2_server.h"
 
 namespace synth::pool {
+
+// How synth-pool answers mining.extranonce.subscribe.
+enum class ExtranonceSubscribeMode {
+  kAnswer,          // Always, with true.
+  kAfterAuthorize,  // Like ckpool: authorize is answered 50 ms later (ckpool authorizes on
+                    // another thread) and the request is ignored (never answered) until then.
+  kIgnore,          // Never answered: a pool without the extension that does not say so.
+};
 
 struct PoolOptions {
   std::string listen_host = "127.0.0.1";
@@ -39,6 +48,7 @@ struct PoolOptions {
   int extranonce2_size = 4;            // Told to every session (1..8).
   int keep_jobs = 8;                   // Non-clean jobs stay valid until this many newer ones.
   std::string password;                // Non-empty: mining.authorize must match it.
+  ExtranonceSubscribeMode extranonce_subscribe = ExtranonceSubscribeMode::kAnswer;
   TemplateOptions tmpl;                // Height, nbits, txids seed.
   std::string stats_json;              // Counters written here every stats_interval_s and at exit.
   double stats_interval_s = 1;
@@ -46,6 +56,7 @@ struct PoolOptions {
   // so a restarted pool never hands out the extranonce1 or job ids of the previous process (a
   // client cannot mistake the new session for a resumed one). 0: random at start.
   uint32_t epoch = 0;
+  Sv2Options sv2;                      // The Stratum V2 side (sv2_server.h); off by default.
 };
 
 // Counters since start. accepted_work sums the difficulty of accepted shares.
@@ -58,10 +69,15 @@ struct PoolStats {
   std::map<int, uint64_t> rejected;    // Stratum code → count.
   double accepted_work = 0;
   uint64_t bad_lines = 0;              // Malformed lines received (connection dropped).
+  uint64_t extranonce_subscribes = 0;  // mining.extranonce.subscribe answered true.
+  uint64_t extranonce_ignored = 0;     // mining.extranonce.subscribe left unanswered (the mode).
   uint64_t checked = 0;                // Shares hashed by CheckShare.
   double check_seconds = 0;            // Time spent in CheckShare.
   std::string last_client_version;     // Answer to client.get_version.
   std::string last_message_error;      // Last bad-input reason (for tests and logs).
+  uint64_t sv2_connections = 0;        // SV2: connections accepted,
+  uint64_t sv2_channels = 0;           // channels opened,
+  uint64_t sv2_bad_input = 0;          // connections dropped for bad input (handshake, frames).
 };
 
 // Returns the counters as one JSON object (the --stats-json format).
@@ -77,6 +93,8 @@ class PoolServer {
   PoolServer& operator=(const PoolServer&) = delete;
 
   int port() const;
+  int sv2_port() const;         // 0 without an SV2 side.
+  std::string sv2_url() const;  // stratum2+tcp://HOST:PORT/AUTHORITY_KEY; empty without one.
   PoolStats Stats() const;
   std::string StatsJson() const;
   // Closes every connection, stops the io thread and writes the stats file. Idempotent.

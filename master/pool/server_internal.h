@@ -6,6 +6,7 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,16 +17,19 @@
 #include "asio.hpp"
 #include "common/stratum/codec.h"
 #include "common/stratum/job.h"
+#include "common/stratum/server_session.h"
+#include "common/stratum/share_check.h"
 #include "master/pool/server.h"
-#include "master/pool/share_check.h"
 
 namespace synth::pool {
 
 class Session;
+class Sv2Server;
 
 class PoolServer::Impl {
  public:
   explicit Impl(const PoolOptions& options);
+  ~Impl();
   absl::Status Listen();
   void Run();  // Starts the io thread.
   void Shutdown();
@@ -35,7 +39,8 @@ class PoolServer::Impl {
 
   // ---- io thread ----
   void MakeJob(bool clean);
-  void NotifyJob(Session& s, const stratum::StratumJob& job);
+  void NotifyJob(Session& s, const stratum::StratumJob& job);  // Encodes the notify.
+  void NotifyJob(Session& s, const stratum::StratumJob& job, stratum::SharedLine line);
   const stratum::StratumJob* FindJob(const std::string& job_id) const;
   std::vector<uint8_t> NextExtranonce1();
   void Forget(Session* s);
@@ -61,7 +66,7 @@ class PoolServer::Impl {
   uint32_t epoch_ = 0;  // options_.epoch, or random: see PoolOptions::epoch.
   struct Resumable {
     std::vector<uint8_t> extranonce1;
-    std::map<std::string, JobTerms> terms;
+    stratum::ServerSession::TermsList terms;
     std::set<std::string> seen_shares;
   };
   std::map<std::string, Resumable> resumable_;  // session id → what a resumed session keeps
@@ -72,6 +77,7 @@ class PoolServer::Impl {
   mutable absl::Mutex stats_mu_;
   PoolStats stats_ ABSL_GUARDED_BY(stats_mu_);
   int port_ = 0;
+  std::unique_ptr<Sv2Server> sv2_;  // The SV2 side, when enabled.
 
  private:
   void Accept();
@@ -80,45 +86,49 @@ class PoolServer::Impl {
   void WriteStatsFile();
 };
 
-// One client connection.
-class Session : public std::enable_shared_from_this<Session> {
+// One client connection: the transport and the pool's policy around the shared session core
+// (common/stratum/server_session.h).
+class Session : public std::enable_shared_from_this<Session>, public stratum::ServerSessionHost {
  public:
   Session(PoolServer::Impl& server, asio::ip::tcp::socket socket);
   void Start();
   void Close();
+  // Writes `line` as is (raw faults); protocol messages go through core().
   void Send(std::string line);
+  stratum::ServerSession& core() { return core_; }
 
-  // Protocol state (io thread).
-  bool subscribed_ = false;
-  bool extranonce_subscribed_ = false;
+  // ---- ServerSessionHost ----
+  void Write(stratum::SharedLine line) override;
+  absl::StatusOr<std::optional<stratum::Extranonce>> OnSubscribe(
+      const stratum::SubscribeParams& p) override;
+  void OnSubscribed() override;
+  bool OnAuthorize(const stratum::AuthorizeParams& p) override;
+  // ExtranonceSubscribeMode::kAfterAuthorize: authorize is answered 50 ms later, as ckpool's
+  // authorizer thread does, and extranonce.subscribe before that is ignored.
+  bool DeferAuthorize() const override;
+  bool OnExtranonceSubscribe() override;
+  uint32_t ServerVersionMask() const override;
+  void OnDifficultyRequest(double difficulty, bool minimum) override;
+  void OnSubmit(stratum::SubmitRequest request) override;
+  void OnSubmitRefused(const stratum::SubmitParams* params, int code, bool rate_limited) override;
+  void OnClientResponse(const stratum::Message& m) override;
+
+  // Pool state of the session (io thread).
   bool resumed_ = false;
-  uint32_t version_mask_ = 0;
-  double difficulty_ = 1;
-  double min_difficulty_ = 0;
-  std::vector<uint8_t> extranonce1_;
-  int extranonce2_size_ = 4;
-  std::set<std::string> authorized_;
-  std::map<std::string, JobTerms> terms_;       // job id → terms at notify
+  double difficulty_ = 1;      // What the pool wants this session at.
+  double min_difficulty_ = 0;  // BIP 310 minimum-difficulty.
   std::set<std::string> seen_shares_;
-  int64_t next_request_id_ = 1000000;
 
  private:
   void Read();
-  void Write();
-  void HandleLine(const std::string& line);
-  void HandleRequest(const stratum::Message& m);
-  nlohmann::json Configure(const nlohmann::json& params, std::optional<stratum::RpcError>* err);
-  nlohmann::json Subscribe(const nlohmann::json& params);
-  void Submit(const stratum::Message& m);
-  void Reply(const nlohmann::json& id, const nlohmann::json& result,
-             std::optional<stratum::RpcError> error = std::nullopt);
+  void WriteNext();
   void CountReject(int code);
 
   PoolServer::Impl& server_;
   asio::ip::tcp::socket socket_;
+  stratum::ServerSession core_;
   std::array<char, 4096> buf_;
-  stratum::LineFramer framer_;
-  std::deque<std::string> out_;
+  std::deque<stratum::SharedLine> out_;
   bool writing_ = false;
   bool closed_ = false;
 };

@@ -1,71 +1,23 @@
 // synth-pool over loopback with a raw line client: every reject code a real pool gives.
 #include "master/pool/server.h"
 
-#include <sys/socket.h>
-
 #include <fstream>
 
-#include "asio.hpp"
 #include "common/bitcoin/hex.h"
 #include "common/stratum/codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "master/pool/find_share.h"
+#include "tests/stratum/line_client.h"
 
 namespace synth::pool {
 namespace {
 
 using nlohmann::json;
 using stratum::Message;
+using stratum::testing::LineClient;
 
 constexpr double kDiff = 1e-5;
-
-// A blocking line client with a 5 s receive timeout (a hung test fails instead of hanging).
-class LineClient {
- public:
-  explicit LineClient(int port) : socket_(io_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
-    timeval tv{5, 0};
-    setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  }
-  void Send(const std::string& line) { asio::write(socket_, asio::buffer(line)); }
-  // Returns the next message, or nullopt on close/timeout.
-  std::optional<Message> Next() {
-    while (lines_.empty()) {
-      char buf[4096];
-      asio::error_code ec;
-      size_t n = socket_.read_some(asio::buffer(buf), ec);
-      if (ec) return std::nullopt;
-      if (!framer_.Feed(absl::string_view(buf, n), &lines_).ok()) return std::nullopt;
-    }
-    std::string line = lines_.front();
-    lines_.erase(lines_.begin());
-    absl::StatusOr<Message> m = stratum::ParseLine(line);
-    return m.ok() ? std::optional<Message>(*m) : std::nullopt;
-  }
-  // Returns the response to `id`, remembering notifications on the way.
-  std::optional<Message> Call(int id, const std::string& method, const json& params) {
-    Send(stratum::EncodeRequest(id, method, params));
-    while (std::optional<Message> m = Next()) {
-      if (m->kind == Message::Kind::kResponse && m->IntId() == id) return m;
-      notes.push_back(*m);
-    }
-    return std::nullopt;
-  }
-  std::optional<stratum::StratumJob> LastJob() const {
-    for (auto it = notes.rbegin(); it != notes.rend(); ++it) {
-      if (it->method == "mining.notify") return *stratum::ParseNotifyParams(it->params);
-    }
-    return std::nullopt;
-  }
-  std::vector<Message> notes;
-
- private:
-  asio::io_context io_;
-  asio::ip::tcp::socket socket_;
-  stratum::LineFramer framer_;
-  std::vector<std::string> lines_;
-};
 
 class PoolServerTest : public ::testing::Test {
  protected:

@@ -1,7 +1,9 @@
-// synth-pool: one client connection (the protocol side of server.h).
+// synth-pool: one client connection — the socket, and the pool's answers to what the shared
+// session core (common/stratum/server_session.h) asks.
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/bitcoin/hex.h"
 #include "common/logging.h"
 #include "master/pool/server_internal.h"
@@ -13,11 +15,10 @@ using stratum::Message;
 using stratum::RpcError;
 
 Session::Session(PoolServer::Impl& server, asio::ip::tcp::socket socket)
-    : server_(server), socket_(std::move(socket)) {}
+    : server_(server), socket_(std::move(socket)), core_({}, this) {}
 
 void Session::Start() {
   difficulty_ = server_.difficulty_;
-  extranonce2_size_ = server_.options_.extranonce2_size;
   Read();
 }
 
@@ -30,21 +31,23 @@ void Session::Close() {
   server_.Forget(this);
 }
 
-void Session::Send(std::string line) {
+void Session::Send(std::string line) { Write(std::make_shared<const std::string>(std::move(line))); }
+
+void Session::Write(stratum::SharedLine line) {
   if (closed_) return;
   out_.push_back(std::move(line));
-  if (!writing_) Write();
+  if (!writing_) WriteNext();
 }
 
-void Session::Write() {
+void Session::WriteNext() {
   writing_ = true;
   auto self = shared_from_this();
-  asio::async_write(socket_, asio::buffer(out_.front()),
+  asio::async_write(socket_, asio::buffer(*out_.front()),
                     [this, self](const asio::error_code& ec, size_t) {
                       out_.pop_front();
                       writing_ = false;
                       if (ec) return Close();
-                      if (!out_.empty()) Write();
+                      if (!out_.empty()) WriteNext();
                     });
 }
 
@@ -52,138 +55,96 @@ void Session::Read() {
   auto self = shared_from_this();
   socket_.async_read_some(asio::buffer(buf_), [this, self](const asio::error_code& ec, size_t n) {
     if (ec || closed_) return Close();
-    std::vector<std::string> lines;
-    absl::Status framed = framer_.Feed(absl::string_view(buf_.data(), n), &lines);
-    for (const std::string& line : lines) {
-      if (closed_) return;
-      if (!server_.stall_) HandleLine(line);
-    }
-    if (!framed.ok()) {
-      LOG(WARNING) << "synth-pool: dropping client: " << framed;
+    if (server_.stall_) return Read();  // Stalled: what the client says is ignored.
+    absl::Status s = core_.Feed(absl::string_view(buf_.data(), n), absl::Now());
+    if (closed_) return;
+    if (!s.ok()) {
+      LOG(WARNING) << "synth-pool: dropping client: " << s;
       absl::MutexLock l(&server_.stats_mu_);
       ++server_.stats_.bad_lines;
-      server_.stats_.last_message_error = std::string(framed.message());
+      server_.stats_.last_message_error = std::string(s.message());
     }
-    if (!framed.ok()) return Close();
-    if (!closed_) Read();
+    if (!s.ok()) return Close();
+    Read();
   });
 }
 
-void Session::HandleLine(const std::string& line) {
-  absl::StatusOr<Message> m = stratum::ParseLine(line);
-  if (!m.ok()) {
-    LOG(WARNING) << "synth-pool: bad line from client, dropping it: " << m.status();
-    {
-      absl::MutexLock l(&server_.stats_mu_);
-      ++server_.stats_.bad_lines;
-      server_.stats_.last_message_error = std::string(m.status().message());
-    }
-    return Close();
+void Session::OnClientResponse(const Message& m) {
+  if (m.result.is_string()) {  // Our client.get_version.
+    absl::MutexLock l(&server_.stats_mu_);
+    server_.stats_.last_client_version = m.result.get<std::string>();
   }
-  if (m->kind == Message::Kind::kResponse) {  // Our client.get_version.
-    if (m->result.is_string()) {
-      absl::MutexLock l(&server_.stats_mu_);
-      server_.stats_.last_client_version = m->result.get<std::string>();
-    }
-    return;
-  }
-  HandleRequest(*m);
 }
 
-void Session::Reply(const json& id, const json& result, std::optional<RpcError> error) {
-  if (id.is_null()) return;  // A notification gets no answer.
-  Send(stratum::EncodeResponse(id, result, error));
-}
+uint32_t Session::ServerVersionMask() const { return server_.options_.version_mask; }
 
-void Session::HandleRequest(const Message& m) {
-  const std::string& method = m.method;
-  if (method == "mining.submit") return Submit(m);
-  if (method == "mining.configure") {
-    std::optional<RpcError> err;
-    json result = Configure(m.params, &err);
-    return Reply(m.id, result, err);
-  }
-  if (method == "mining.subscribe") {
-    json result = Subscribe(m.params);
-    Reply(m.id, result);
-    Send(stratum::EncodeNotification("mining.set_difficulty", json::array({difficulty_})));
-    if (const stratum::StratumJob* job = server_.current_job()) {
-      stratum::StratumJob first = *job;
-      first.clean_jobs = !resumed_;
-      server_.NotifyJob(*this, first);
-    }
-    return;
-  }
-  if (method == "mining.authorize") {
-    absl::StatusOr<stratum::AuthorizeParams> p = stratum::ParseAuthorizeParams(m.params);
-    if (!p.ok()) return Reply(m.id, nullptr, RpcError{stratum::kErrOther, std::string(p.status().message()), ""});
-    bool ok = server_.options_.password.empty() || p->pass == server_.options_.password;
-    if (ok) authorized_.insert(p->user);
-    return Reply(m.id, ok, ok ? std::nullopt
-                              : std::optional<RpcError>(RpcError{stratum::kErrUnauthorized,
-                                                                 "Unauthorized worker", ""}));
-  }
-  if (method == "mining.extranonce.subscribe") {
-    extranonce_subscribed_ = true;
-    return Reply(m.id, true);
-  }
-  if (method == "mining.suggest_difficulty") {
-    absl::StatusOr<double> d = stratum::ParseDifficultyParams(m.params, method);
-    if (!d.ok()) return Reply(m.id, false, RpcError{stratum::kErrOther, std::string(d.status().message()), ""});
-    difficulty_ = *d;
-    Send(stratum::EncodeNotification("mining.set_difficulty", json::array({difficulty_})));
-    return Reply(m.id, true);
-  }
-  Reply(m.id, nullptr, RpcError{stratum::kErrOther, absl::StrCat("Unknown method ", method), ""});
-}
-
-json Session::Configure(const json& params, std::optional<RpcError>* err) {
-  absl::StatusOr<stratum::ConfigureParams> p = stratum::ParseConfigureParams(params);
-  if (!p.ok()) {
-    *err = RpcError{stratum::kErrOther, std::string(p.status().message()), ""};
-    return nullptr;
-  }
-  stratum::ConfigureResult r;
-  if (p->version_rolling && server_.options_.version_mask != 0) {
-    version_mask_ = p->version_mask & server_.options_.version_mask;
-    r.version_rolling = true;
-    r.version_mask = version_mask_;
-  }
-  if (p->minimum_difficulty) {
-    min_difficulty_ = *p->minimum_difficulty;
+void Session::OnDifficultyRequest(double difficulty, bool minimum) {
+  if (minimum) {
+    min_difficulty_ = difficulty;
     difficulty_ = std::max(difficulty_, min_difficulty_);
-    r.minimum_difficulty = true;
+    return;  // Sent with the subscribe answer, as the pool always did.
   }
-  if (p->subscribe_extranonce) {
-    extranonce_subscribed_ = true;
-    r.subscribe_extranonce = true;
-  }
-  return stratum::MakeConfigureResult(r);
+  difficulty_ = difficulty;
+  core_.SendDifficulty(difficulty_);
 }
 
-json Session::Subscribe(const json& params) {
-  absl::StatusOr<stratum::SubscribeParams> p = stratum::ParseSubscribeParams(params);
-  extranonce1_.clear();
-  if (p.ok() && p->session_id) {
-    auto it = server_.resumable_.find(*p->session_id);
+absl::StatusOr<std::optional<stratum::Extranonce>> Session::OnSubscribe(
+    const stratum::SubscribeParams& p) {
+  std::vector<uint8_t> en1;
+  if (p.session_id) {
+    auto it = server_.resumable_.find(*p.session_id);
     if (it != server_.resumable_.end()) {
       // A resumed session keeps its extranonce1 and its jobs: shares found before the
       // disconnect still count (what cgminer relies on when it resubmits).
-      extranonce1_ = it->second.extranonce1;
-      terms_ = std::move(it->second.terms);
+      en1 = it->second.extranonce1;
+      core_.RestoreTerms(std::move(it->second.terms));
       seen_shares_ = std::move(it->second.seen_shares);
       server_.resumable_.erase(it);
       resumed_ = true;
     }
   }
-  if (extranonce1_.empty()) extranonce1_ = server_.NextExtranonce1();
-  subscribed_ = true;
-  stratum::SubscribeResult r;
-  std::string sid = bitcoin::BytesToHex(extranonce1_);
-  r.subscriptions = {{"mining.set_difficulty", sid}, {"mining.notify", sid}};
-  r.extranonce1 = extranonce1_;
-  r.extranonce2_size = extranonce2_size_;
-  return stratum::MakeSubscribeResult(r);
+  if (en1.empty()) en1 = server_.NextExtranonce1();
+  return std::optional<stratum::Extranonce>({en1, server_.options_.extranonce2_size});
+}
+
+void Session::OnSubscribed() {
+  core_.SendDifficulty(difficulty_);
+  if (const stratum::StratumJob* job = server_.current_job()) {
+    stratum::StratumJob first = *job;
+    first.clean_jobs = !resumed_;
+    server_.NotifyJob(*this, first);
+  }
+}
+
+bool Session::OnAuthorize(const stratum::AuthorizeParams& p) {
+  if (DeferAuthorize()) {
+    auto timer = std::make_shared<asio::steady_timer>(server_.io_, std::chrono::milliseconds(50));
+    auto self = shared_from_this();
+    timer->async_wait([this, self, timer](const asio::error_code& ec) {
+      if (!ec && !closed_) core_.CompleteAuthorizes();
+    });
+  }
+  return server_.options_.password.empty() || p.pass == server_.options_.password;
+}
+
+bool Session::DeferAuthorize() const {
+  return server_.options_.extranonce_subscribe == ExtranonceSubscribeMode::kAfterAuthorize;
+}
+
+bool Session::OnExtranonceSubscribe() {
+  ExtranonceSubscribeMode mode = server_.options_.extranonce_subscribe;
+  bool unauthorized = core_.first_user().empty();
+  bool ignore = mode == ExtranonceSubscribeMode::kIgnore ||
+                (mode == ExtranonceSubscribeMode::kAfterAuthorize && unauthorized);
+  absl::MutexLock l(&server_.stats_mu_);
+  if (ignore) {  // No answer at all, as ckpool does before authorize.
+    LOG(INFO) << "synth-pool: Rejecting mining.extranonce.subscribe from "
+              << (unauthorized ? "unauthorised client" : "client (mode ignore)");
+    ++server_.stats_.extranonce_ignored;
+    return false;
+  }
+  ++server_.stats_.extranonce_subscribes;
+  return true;
 }
 
 void Session::CountReject(int code) {
@@ -191,24 +152,22 @@ void Session::CountReject(int code) {
   ++server_.stats_.rejected[code];
 }
 
-void Session::Submit(const Message& m) {
+void Session::OnSubmitRefused(const stratum::SubmitParams*, int code, bool) { CountReject(code); }
+
+void Session::OnSubmit(stratum::SubmitRequest r) {
   auto reject = [&](int code, std::string reason) {
     CountReject(code);
-    Reply(m.id, false, RpcError{code, std::move(reason), ""});
+    core_.AnswerSubmit(r.id, RpcError{code, std::move(reason), ""});
   };
-  absl::StatusOr<stratum::SubmitParams> p = stratum::ParseSubmitParams(m.params);
-  if (!p.ok()) return reject(stratum::kErrOther, std::string(p.status().message()));
-  if (!subscribed_) return reject(stratum::kErrNotSubscribed, "Not subscribed");
-  if (!authorized_.contains(p->worker)) return reject(stratum::kErrUnauthorized, "Unauthorized worker");
+  const stratum::SubmitParams& p = r.params;
   if (server_.reject_all_code_ != 0) return reject(server_.reject_all_code_, "Rejected by test mode");
-  const stratum::StratumJob* job = server_.FindJob(p->job_id);
-  auto terms = terms_.find(p->job_id);
-  if (job == nullptr || terms == terms_.end()) return reject(stratum::kErrJobNotFound, "Job not found");
-  std::string key = absl::StrCat(p->job_id, "/", bitcoin::BytesToHex(p->extranonce2), "/",
-                                 p->ntime, "/", p->nonce, "/", p->version_bits.value_or(0));
+  const stratum::StratumJob* job = server_.FindJob(p.job_id);
+  if (job == nullptr) return reject(stratum::kErrJobNotFound, "Job not found");
+  std::string key = absl::StrCat(p.job_id, "/", bitcoin::BytesToHex(p.extranonce2), "/", p.ntime,
+                                 "/", p.nonce, "/", p.version_bits.value_or(0));
   if (seen_shares_.contains(key)) return reject(stratum::kErrDuplicate, "Duplicate share");
   auto t0 = std::chrono::steady_clock::now();
-  ShareVerdict v = CheckShare(*job, terms->second, version_mask_, *p);
+  stratum::ShareVerdict v = stratum::CheckShare(*job, r.terms, r.version_mask, p);
   double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   {
     absl::MutexLock l(&server_.stats_mu_);
@@ -220,10 +179,10 @@ void Session::Submit(const Message& m) {
   {
     absl::MutexLock l(&server_.stats_mu_);
     ++server_.stats_.accepted;
-    server_.stats_.accepted_work += terms->second.difficulty;
+    server_.stats_.accepted_work += r.terms.difficulty;
     if (v.block) ++server_.stats_.blocks;
   }
-  Reply(m.id, true);
+  core_.AnswerSubmit(r.id, std::nullopt);
 }
 
 }  // namespace synth::pool

@@ -1,4 +1,4 @@
-#include "master/pool/share_check.h"
+#include "common/stratum/share_check.h"
 
 #include "gtest/gtest.h"
 #include "master/pool/block_template.h"
@@ -6,6 +6,11 @@
 
 namespace synth::pool {
 namespace {
+
+using stratum::CheckShare;
+using stratum::JobTerms;
+using stratum::kNtimeWindowS;
+using stratum::ShareVerdict;
 
 constexpr double kDiff = 1e-5;
 

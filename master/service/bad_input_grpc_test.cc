@@ -1,6 +1,7 @@
 // Bad input from workers over real gRPC (docs/RELIABILITY.md): a message over the 4 MiB receive cap, bytes
-// that are no WorkerMessage, and a share flood each get a clear answer on the offending stream
-// only; the master keeps serving everyone else and the offender can reconnect.
+// that are no WorkerMessage, a share flood and a worker that stops reading each get a clear
+// answer on the offending stream only; the master keeps serving everyone else and the offender
+// can reconnect.
 #include <memory>
 
 #include "absl/time/clock.h"
@@ -11,7 +12,10 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/server.h"
+#include "master/service/status_views.h"
+#include "proto/share_states.h"
 #include "synth/v1/worker.grpc.pb.h"
+#include "tests/wait_for.h"
 
 namespace synth::service {
 namespace {
@@ -23,26 +27,30 @@ class BadInputTest : public ::testing::Test {
   void SetUp() override {
     Cluster::Options o;
     o.status_every = absl::ZeroDuration();
-    o.max_share_rate = 50;
+    o.ledger.max_share_rate = 50;
     cluster_ = std::make_unique<Cluster>(o, &clock_, &upstream_);
     upstream_.Start([this](const jobs::UpstreamJob& j) { cluster_->OnJob(j); });
     upstream_.Notify(jobs::TestJob("p1", 1, 1, true));
-    absl::StatusOr<std::unique_ptr<MasterServer>> s =
-        MasterServer::Start("127.0.0.1:0", cluster_.get(), "");
+    MasterServer::Options so;
+    so.listen = "127.0.0.1:0";
+    so.worker_stream = StreamOptions();
+    absl::StatusOr<std::unique_ptr<MasterServer>> s = MasterServer::Start(so, cluster_.get());
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = *std::move(s);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::WorkerService::NewStub(channel_);
   }
+  virtual WorkerStreamOptions StreamOptions() const { return {}; }
   void TearDown() override {
     cluster_->Shutdown();
     server_->Shutdown();
   }
-  // Opens a stream for `id` and reads its Welcome.
-  std::unique_ptr<Stream> Join(grpc::ClientContext* ctx, const std::string& id) {
+  // Opens a stream for `id` (on `stub`, by default the fixture's) and reads its Welcome.
+  std::unique_ptr<Stream> Join(grpc::ClientContext* ctx, const std::string& id,
+                               v1::WorkerService::Stub* stub = nullptr) {
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    std::unique_ptr<Stream> s = stub_->Connect(ctx);
+    std::unique_ptr<Stream> s = (stub != nullptr ? stub : stub_.get())->Connect(ctx);
     v1::WorkerMessage hello;
     hello.mutable_hello()->set_worker_id(id);
     v1::DeviceInfo* d = hello.mutable_hello()->add_devices();
@@ -94,7 +102,7 @@ TEST_F(BadInputTest, OversizedMessageEndsOnlyThatStreamAndTheWorkerRejoins) {
   v1::WorkersResponse w;
   for (int i = 0; i < 500; ++i) {
     w.Clear();
-    cluster_->FillWorkers(&w);
+    FillWorkers(*cluster_, &w);
     if (w.workers_size() == 1) break;
     absl::SleepFor(absl::Milliseconds(10));
   }
@@ -174,20 +182,81 @@ TEST_F(BadInputTest, ShareFloodIsRateLimitedCountedAndFlagged) {
   EXPECT_GE(limited, kShares - 150);
   EXPECT_GT(Lease(good.get()).nonce_count(), 0u);
   v1::StatusResponse status;
-  cluster_->FillStatus(&status);
+  FillStatus(*cluster_, &status);
   EXPECT_EQ(status.shares().rate_limited(), static_cast<uint64_t>(limited));
   EXPECT_EQ(status.shares().found(), static_cast<uint64_t>(kShares));
-  EXPECT_EQ(status.shares().found(),
-            status.shares().rate_limited() + status.shares().hardware_error() +
-                status.shares().below_target() + status.shares().accepted() +
-                status.shares().duplicate());
+  EXPECT_EQ(status.shares().found(), proto::SumOfStates(status.shares()));
   v1::WorkersResponse w;
-  cluster_->FillWorkers(&w);
+  FillWorkers(*cluster_, &w);
   for (const v1::WorkerStatus& ws : w.workers()) {
     EXPECT_EQ(ws.rate_limited(), ws.worker_id() == "flood") << ws.worker_id();
     if (ws.worker_id() == "flood") EXPECT_TRUE(ws.flagged());
   }
   flood_ctx.TryCancel();
+  good_ctx.TryCancel();
+}
+
+// A master whose write queue per stream holds 16 messages, and a client whose receive window
+// stays small, so that a reader that stops stalls the master's writes after a few kilobytes
+// (as a real stalled worker does after its window).
+class UnreadStreamTest : public BadInputTest {
+ protected:
+  WorkerStreamOptions StreamOptions() const override {
+    return {.max_queued_messages = 16, .unread_grace = absl::Milliseconds(200)};
+  }
+  std::unique_ptr<v1::WorkerService::Stub> SmallWindowStub() {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1024);
+    args.SetInt("grpc.use_local_subchannel_pool", 1);  // A connection of its own.
+    return v1::WorkerService::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", server_->port()), grpc::InsecureChannelCredentials(), args));
+  }
+};
+
+// A worker that stops reading (docs/CLUSTER.md "A worker that does not read"): the master's
+// write queue for it is bounded, the stream is closed, its leased units are re-queued, its
+// shares stay counted, and the master keeps serving everyone else.
+TEST_F(UnreadStreamTest, AWorkerThatDoesNotReadIsClosedAndItsUnitsRequeued) {
+  std::unique_ptr<v1::WorkerService::Stub> deaf_stub = SmallWindowStub();
+  grpc::ClientContext deaf_ctx, good_ctx;
+  std::unique_ptr<Stream> deaf = Join(&deaf_ctx, "deaf", deaf_stub.get());
+  std::unique_ptr<Stream> good = Join(&good_ctx, "good");
+  v1::WorkUnit deaf_unit = Lease(deaf.get());
+  ASSERT_GT(deaf_unit.nonce_count(), 0u);
+  // Forged shares, each answered with a verdict the deaf worker never reads, until the master
+  // gives up on the stream (a write then fails).
+  v1::WorkerMessage share;
+  share.mutable_share()->set_unit_id(deaf_unit.unit_id());
+  share.mutable_share()->set_midstate_id(deaf_unit.midstate_id());
+  share.mutable_share()->set_job_id(deaf_unit.job_id());
+  share.mutable_share()->set_nonce(deaf_unit.nonce_start());
+  int sent = 0;
+  for (; sent < 50000; ++sent) {
+    share.mutable_share()->set_share_id(sent + 1);
+    if (!deaf->Write(share)) break;
+  }
+  ASSERT_LT(sent, 50000) << "the master kept the stream of a worker that reads nothing";
+  // Its session ends: gone from the workers, its unit re-queued; every share the master read is
+  // counted in a state (those still in flight are the worker's to send again).
+  auto workers = [&] {
+    v1::WorkersResponse w;
+    FillWorkers(*cluster_, &w);
+    return w;
+  };
+  ASSERT_TRUE(synth::testing::WaitFor([&] { return workers().workers_size() == 1; }, 20000));
+  EXPECT_EQ(workers().workers(0).worker_id(), "good");
+  v1::StatusResponse st;
+  FillStatus(*cluster_, &st);
+  EXPECT_EQ(st.shares().found(), proto::SumOfStates(st.shares()));
+  EXPECT_GT(st.shares().found(), 16u);  // More than the queue bound: verdicts stopped flowing.
+  EXPECT_TRUE(cluster_->Audit().ok());
+  // The worker that reads is served as before, and gets the deaf worker's unit next.
+  EXPECT_EQ(Lease(good.get()).unit_id(), deaf_unit.unit_id());
+  // The deaf stream ends with an error status (RESOURCE_EXHAUSTED when the worker took the
+  // message in flight in time, CANCELLED when it did not).
+  deaf_ctx.TryCancel();
+  EXPECT_FALSE(deaf->Finish().ok());
   good_ctx.TryCancel();
 }
 

@@ -6,26 +6,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "proto/midstate_codec.h"
-#include "common/hash/sha256.h"
 #include "common/logging.h"
+#include "master/service/messages.h"
+#include "master/service/status_views.h"
 
 namespace synth::service {
-
-void ToProto(const jobs::Midstate& m, v1::Midstate* out) {
-  out->set_midstate_id(m.midstate_id);
-  out->set_job_id(m.job_key);
-  proto::EncodeScanWork(m.work, out);
-  out->set_version(m.version);
-  out->set_share_difficulty(m.difficulty);
-  out->set_version_group(m.version_group);
-}
 
 Cluster::Cluster(Options options, const Clock* clock, jobs::Upstream* upstream)
     : options_(options),
       clock_(clock),
       upstream_(upstream),
       started_(clock->Now()),
+      ledger_(options.ledger, clock),
       jobs_(options.jobs),
       leases_(options.lease, clock, &jobs_),
       tuning_(options.tuning, clock),
@@ -56,37 +48,16 @@ absl::StatusOr<uint64_t> Cluster::Connect(const v1::Hello& hello, const std::str
   s->version = hello.version();
   s->peer = peer;
   s->connected = clock_->Now();
-  std::vector<lease::DeviceRecord> devices;
   double rate = 0;
-  for (const v1::DeviceInfo& d : hello.devices()) {
-    // A broken benchmark (NaN, inf, negative) must not poison the cluster rate or size an
-    // endless lease: such a device counts as "rate unknown" (0) until its telemetry reports
-    // one, which is what LeaseManager does for a worker without a rate.
-    double benchmarked = d.benchmarked_rate_hps();
-    if (!std::isfinite(benchmarked) || benchmarked < 0) {
-      LOG(WARNING) << "worker " << hello.worker_id() << " device " << d.name()
-                   << ": benchmarked rate " << benchmarked << " H/s is not a finite rate >= 0;"
-                   << " using 0 (unknown) until its telemetry reports one";
-      benchmarked = 0;
-    }
-    devices.push_back({.name = d.name(),
-                       .kind = d.kind() == v1::DEVICE_KIND_CUDA ? "cuda" : "cpu",
-                       .impl = d.impl(),
-                       .benchmarked_rate_hps = benchmarked});
-    rate += benchmarked;
-  }
-  tuning_.AddWorker(s->id, std::move(devices));
+  tuning_.AddWorker(s->id, DevicesOf(hello, &rate));
   leases_.AddWorker(s->id, rate);
-  v1::MasterMessage welcome;
-  welcome.mutable_welcome()->set_session_id(s->id);
-  welcome.mutable_welcome()->set_master_version(options_.version);
-  welcome.mutable_welcome()->set_lease_seconds(
-      absl::ToDoubleSeconds(options_.lease.lease_duration));
-  welcome.mutable_welcome()->set_telemetry_interval_ms(options_.telemetry_interval_ms);
-  sink->Send(std::move(welcome));
+  sink->Send(WelcomeMessage(s->id, options_.version, options_.lease.lease_duration,
+                            options_.telemetry_interval_ms));
   LOG(INFO) << "worker " << s->worker_id << " (" << s->hostname << ", " << peer
             << ") connected as session " << s->id << " with " << hello.devices_size()
             << " devices, " << rate / 1e6 << " MH/s";
+  // Verdicts of its shares, including those sent on an earlier stream, now go to this one.
+  ledger_.Attach(s->worker_id, s->id, s.get());
   uint64_t id = s->id;
   by_worker_id_[s->worker_id] = id;
   sessions_.emplace(id, std::move(s));
@@ -103,15 +74,13 @@ void Cluster::DisconnectLocked(uint64_t session) {
   if (it == sessions_.end()) return;
   size_t requeued = leases_.RemoveWorker(session);
   tuning_.RemoveWorker(session);
-  LOG(INFO) << "worker " << it->second->worker_id << " session " << session << " gone; " << requeued
-            << " units re-queued";
+  LOG(INFO) << "worker " << it->second->worker_id << " session " << session << " gone; "
+            << requeued << " units re-queued";
+  // Its verdicts are kept by the ledger for the shares it sends again after a reconnect.
+  ledger_.Detach(it->second->worker_id, session);
   auto w = by_worker_id_.find(it->second->worker_id);
   if (w != by_worker_id_.end() && w->second == session) by_worker_id_.erase(w);
   sessions_.erase(it);
-  // Verdicts of its pending shares have nowhere to go; the ledger still resolves them.
-  for (auto& [id, p] : pending_) {
-    if (p.session == session) p.session = 0;
-  }
 }
 
 void Cluster::OnMessage(uint64_t session, const v1::WorkerMessage& msg) {
@@ -162,26 +131,18 @@ void Cluster::GrantLocked(Session& s, double seconds, uint64_t hashes, bool answ
     return;
   }
   s.request_pending = false;
-  v1::MasterMessage msg;
-  v1::LeaseGrant* g = msg.mutable_lease_grant();
-  g->set_lease_id(lease.lease_id);
-  g->set_expires_in_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(lease.expires_in)));
-  g->set_sized_for_rate_hps(lease.sized_for_rate_hps);
-  uint64_t hashes_granted = 0;
-  for (const lease::Unit* u : lease.units) {
-    const jobs::Midstate& m = *u->midstate;
-    if (s.sent[m.job_key].insert(m.midstate_id).second) ToProto(m, g->add_midstates());
-    v1::WorkUnit* w = g->add_units();
-    w->set_unit_id(u->unit_id);
-    w->set_job_id(m.job_key);
-    w->set_midstate_id(m.midstate_id);
-    w->set_nonce_start(u->nonce_start);
-    w->set_nonce_count(u->nonce_count);
-    hashes_granted += u->nonce_count;
-  }
-  s.sink->Send(std::move(msg));
+  uint64_t granted = 0;
+  s.sink->Send(GrantMessage(lease, &s.sent, &granted));
   if (options_.on_lease_granted && lease.sized_for_rate_hps > 0) {
-    options_.on_lease_granted(static_cast<double>(hashes_granted) / lease.sized_for_rate_hps);
+    options_.on_lease_granted(static_cast<double>(granted) / lease.sized_for_rate_hps);
+  }
+}
+
+void Cluster::GrantWaitingLocked() {
+  for (auto& [id, s] : sessions_) {
+    if (s->request_pending && !DrainedLocked(*s)) {
+      GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, true);
+    }
   }
 }
 
@@ -209,26 +170,29 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<std::vector<std::string>> dead = jobs_.AddJob(job);
   if (!dead.ok()) {
-    LOG(ERROR) << "pool job " << job.job_id << " refused: " << dead.status();
+    LOG(ERROR) << "pool job " << job.notify.job_id << " refused: " << dead.status();
     return;
   }
-  pool_difficulty_ = job.difficulty;
-  pool_job_id_ = job.job_id;
-  last_job_at_ = clock_->Now();
-  job_seen_[jobs_.current()] = JobSeen{last_job_at_, job.clean};
-  VLOG(1) << "job " << jobs_.current() << " diff " << job.difficulty << (job.clean ? " clean" : "");
-  DropJobsLocked(*dead, job.clean ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
-                 job.clean);
+  seen_.difficulty = job.difficulty;
+  seen_.pool_job_id = job.notify.job_id;
+  seen_.last_at = clock_->Now();
+  seen_.live[jobs_.current()] = {seen_.last_at, job.notify.clean_jobs};
+  VLOG(1) << "job " << jobs_.current() << " diff " << job.difficulty << (job.notify.clean_jobs ? " clean" : "");
+  DropJobsLocked(*dead, job.notify.clean_jobs ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
+                 job.notify.clean_jobs);
   // Push fresh work at once: after a clean job every worker, otherwise those waiting for work.
   for (auto& [id, s] : sessions_) {
-    if (job.clean || s->request_pending) {
+    if (job.notify.clean_jobs || s->request_pending) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
-  if (job.clean) {
-    clean_fanout_ms_ = absl::ToDoubleMilliseconds(absl::Now() - entered);
-    clean_fanout_max_ms_ = std::max(clean_fanout_max_ms_, clean_fanout_ms_);
-    if (options_.on_clean_job_switched) options_.on_clean_job_switched(clean_fanout_ms_ / 1000);
+  NoticeJobLocked(job.notify.clean_jobs, entered);
+  if (job.notify.clean_jobs) {
+    seen_.clean_fanout_ms = absl::ToDoubleMilliseconds(absl::Now() - entered);
+    seen_.clean_fanout_max_ms = std::max(seen_.clean_fanout_max_ms, seen_.clean_fanout_ms);
+    if (options_.on_clean_job_switched) {
+      options_.on_clean_job_switched(seen_.clean_fanout_ms / 1000);
+    }
   }
 }
 
@@ -240,12 +204,9 @@ void Cluster::DropJobsLocked(const std::vector<std::string>& dead, v1::CancelRea
   for (auto& [id, s] : sessions_) {
     for (const std::string& k : dead) s->sent.erase(k);
   }
-  for (const std::string& k : dead) job_seen_.erase(k);
-  v1::MasterMessage cancel;
-  cancel.mutable_cancel()->set_reason(reason);
-  cancel.mutable_cancel()->set_all(all);
-  for (const std::string& k : dead) cancel.mutable_cancel()->add_job_ids(k);
-  cancel.mutable_cancel()->set_detail(absl::StrCat(dead.size(), " jobs ended"));
+  for (const std::string& k : dead) seen_.live.erase(k);
+  v1::MasterMessage cancel =
+      CancelMessage(reason, all, dead, {}, absl::StrCat(dead.size(), " jobs ended"));
   // Everyone gets the cancel (a worker may still hold units it reported done); a clean job
   // cancels everything at once.
   for (auto& [id, s] : sessions_) s->sink->Send(cancel);
@@ -253,29 +214,34 @@ void Cluster::DropJobsLocked(const std::vector<std::string>& dead, v1::CancelRea
 }
 
 void Cluster::Tick() {
-  jobs::UpstreamInfo info = upstream_ != nullptr ? upstream_->Info() : jobs::UpstreamInfo{};
-  absl::MutexLock lock(&mu_);
-  for (auto& [worker, units] : leases_.ExpireLeases()) {
-    auto it = sessions_.find(worker);
-    if (it == sessions_.end()) continue;
-    LOG(WARNING) << "worker " << it->second->worker_id << ": lease of " << units.size()
-                 << " units expired; re-queued";
-    v1::MasterMessage cancel;
-    cancel.mutable_cancel()->set_reason(v1::CANCEL_REASON_LEASE_EXPIRED);
-    for (uint64_t u : units) cancel.mutable_cancel()->add_unit_ids(u);
-    it->second->sink->Send(std::move(cancel));
+  bool status_due = false;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [worker, units] : leases_.ExpireLeases()) {
+      auto it = sessions_.find(worker);
+      if (it == sessions_.end()) continue;
+      LOG(WARNING) << "worker " << it->second->worker_id << ": lease of " << units.size()
+                   << " units expired; re-queued";
+      it->second->sink->Send(CancelMessage(v1::CANCEL_REASON_LEASE_EXPIRED, false, {}, units));
+    }
+    GrantWaitingLocked();  // Re-queued work goes to whoever waits for it.
+    jobs_.Fill();
+    absl::Time now = clock_->Now();
+    if (now - rates_.newest() >= absl::Seconds(1)) {
+      rates_.Add(RatePoint{.at = now,
+                           .reported_hps = tuning_.ClusterReportedRate(),
+                           .verified_hps = tuning_.ClusterVerifiedRate(),
+                           .verified_difficulty = verified_difficulty_,
+                           .accepted_difficulty = ledger_.Totals().accepted_difficulty()});
+    }
+    if (options_.status_every > absl::ZeroDuration() &&
+        now - last_status_ >= options_.status_every) {
+      last_status_ = now;
+      status_due = true;
+    }
   }
-  // Re-queued work goes to whoever waits for it.
-  for (auto& [id, s] : sessions_) {
-    if (s->request_pending) GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, true);
-  }
-  jobs_.Fill();
-  absl::Time now = clock_->Now();
-  SampleRatesLocked(now);
-  if (options_.status_every > absl::ZeroDuration() && now - last_status_ >= options_.status_every) {
-    last_status_ = now;
-    LOG(INFO) << StatusLineLocked(info) << SharePathText();
-  }
+  ledger_.Expire();
+  if (status_due) LOG(INFO) << StatusLine(*this);  // Reads the upstream, then Inspect()s.
 }
 
 void Cluster::StartTicker() {
@@ -293,21 +259,66 @@ void Cluster::StopTicker() {
 
 void Cluster::Shutdown() {
   absl::MutexLock lock(&mu_);
-  v1::MasterMessage cancel;
-  cancel.mutable_cancel()->set_all(true);
-  cancel.mutable_cancel()->set_reason(v1::CANCEL_REASON_SHUTDOWN);
+  v1::MasterMessage cancel = CancelMessage(v1::CANCEL_REASON_SHUTDOWN, /*all=*/true);
+  std::vector<uint64_t> ids;
   for (auto& [id, s] : sessions_) {
     s->sink->Send(cancel);
     s->sink->Close(absl::UnavailableError("master shutting down"));
+    ids.push_back(id);
   }
-  std::vector<uint64_t> ids;
-  for (auto& [id, s] : sessions_) ids.push_back(id);
   for (uint64_t id : ids) DisconnectLocked(id);
+}
+
+absl::StatusOr<v1::DrainResponse> Cluster::Drain(const v1::DrainRequest& req) {
+  if (req.worker_id().empty()) return absl::InvalidArgumentError("drain: no worker id given");
+  absl::MutexLock lock(&mu_);
+  v1::DrainResponse r;
+  r.set_worker_id(req.worker_id());
+  auto it = by_worker_id_.find(req.worker_id());
+  if (it == by_worker_id_.end()) {
+    if (req.undrain() && drained_.erase(req.worker_id()) > 0) return r;
+    return absl::NotFoundError(absl::StrCat("no connected worker '", req.worker_id(),
+                                            "' (synthctl workers lists them)"));
+  }
+  Session& s = *sessions_.at(it->second);
+  if (req.undrain()) {
+    drained_.erase(s.worker_id);
+    LOG(INFO) << "worker " << s.worker_id << " undrained by an operator";
+    if (s.request_pending) GrantLocked(s, s.seconds_wanted, s.hashes_wanted, true);
+  } else {
+    drained_.insert(s.worker_id);
+    r.set_draining(true);
+    if (req.requeue()) {
+      r.set_units_requeued(leases_.Reclaim(s.id));
+      s.sink->Send(CancelMessage(v1::CANCEL_REASON_DRAINED, /*all=*/true, {}, {},
+                                 "drained by an operator"));
+      GrantWaitingLocked();  // Its units go to whoever waits for work.
+    }
+    LOG(INFO) << "worker " << s.worker_id << " drained by an operator"
+              << (req.requeue() ? absl::StrCat(", ", r.units_requeued(), " units re-queued")
+                                : std::string(", its leases finish"));
+  }
+  r.set_units_leased(leases_.UnitsLeasedTo(s.id));
+  return r;
 }
 
 absl::Status Cluster::Audit() const {
   absl::MutexLock lock(&mu_);
-  return leases_.Audit();
+  absl::Status s = leases_.Audit();
+  return s.ok() ? slots_.Audit() : s;
+}
+
+void Cluster::Inspect(absl::FunctionRef<void(const View&)> f) const {
+  absl::MutexLock lock(&mu_);
+  // The audit walks every unit: run it at most every 5 s (status is polled by dashboards).
+  if (absl::Time now = absl::Now(); now - audit_at_ >= absl::Seconds(5)) {
+    absl::Status audit = leases_.Audit();
+    if (audit.ok()) audit = slots_.Audit();
+    audit_text_ = audit.ok() ? "ok" : std::string(audit.message());
+    audit_at_ = now;
+  }
+  f(View{options_, clock_->Now(), started_, sessions_, drained_, jobs_, leases_, tuning_, seen_,
+         rates_, audit_text_, sources_, slots_, notice_.get(), source_port_});
 }
 
 }  // namespace synth::service

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "master/service/auth.h"
+#include "master/service/status_views.h"
 #include "proto/status_convert.h"
 
 namespace synth::service {
@@ -26,7 +27,7 @@ absl::Status Take(absl::StatusOr<T> result, T* resp) {
 }  // namespace
 
 ControlServiceImpl::ControlServiceImpl(Cluster* cluster, AuthPolicy auth)
-    : cluster_(cluster), auth_(std::move(auth)) {}
+    : cluster_(cluster), pools_(cluster->upstream()), auth_(std::move(auth)) {}
 
 absl::Status ControlServiceImpl::Auth(grpc::CallbackServerContext* ctx) const {
   return CheckAuth(*ctx, auth_);
@@ -36,7 +37,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Status(grpc::CallbackServerContext
                                                      const v1::StatusRequest* req,
                                                      v1::StatusResponse* resp) {
   absl::Status auth = Auth(ctx);
-  if (auth.ok()) cluster_->FillStatus(resp, absl::Seconds(std::min(req->history_s(), 900u)));
+  if (auth.ok()) FillStatus(*cluster_, resp, absl::Seconds(std::min(req->history_s(), 900u)));
   return Done(ctx, auth);
 }
 
@@ -44,7 +45,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Workers(grpc::CallbackServerContex
                                                       const v1::WorkersRequest*,
                                                       v1::WorkersResponse* resp) {
   absl::Status auth = Auth(ctx);
-  if (auth.ok()) cluster_->FillWorkers(resp);
+  if (auth.ok()) FillWorkers(*cluster_, resp);
   return Done(ctx, auth);
 }
 
@@ -52,7 +53,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Shares(grpc::CallbackServerContext
                                                      const v1::SharesRequest* req,
                                                      v1::SharesResponse* resp) {
   absl::Status auth = Auth(ctx);
-  if (auth.ok()) cluster_->FillShares(req->limit(), resp);
+  if (auth.ok()) FillShares(*cluster_, req->limit(), resp);
   return Done(ctx, auth);
 }
 
@@ -60,7 +61,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Jobs(grpc::CallbackServerContext* 
                                                    const v1::JobsRequest*,
                                                    v1::JobsResponse* resp) {
   absl::Status auth = Auth(ctx);
-  if (auth.ok()) cluster_->FillJobs(resp);
+  if (auth.ok()) FillJobs(*cluster_, resp);
   return Done(ctx, auth);
 }
 
@@ -68,7 +69,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Pools(grpc::CallbackServerContext*
                                                     const v1::PoolsRequest*,
                                                     v1::PoolsResponse* resp) {
   absl::Status auth = Auth(ctx);
-  if (auth.ok()) cluster_->FillPools(resp);
+  if (auth.ok()) pools_.FillPools(resp);
   return Done(ctx, auth);
 }
 
@@ -84,7 +85,7 @@ grpc::ServerUnaryReactor* ControlServiceImpl::SwitchPool(grpc::CallbackServerCon
                                                          const v1::SwitchPoolRequest* req,
                                                          v1::SwitchPoolResponse* resp) {
   absl::Status s = Auth(ctx);
-  if (s.ok()) s = Take(cluster_->SwitchPool(*req), resp);
+  if (s.ok()) s = Take(pools_.SwitchPool(*req), resp);
   return Done(ctx, s);
 }
 

@@ -1,8 +1,9 @@
 // File: master/service/control_service.h
 //
 // ControlService on the gRPC callback API (proto/synth/v1/control.proto): the queries (Status,
-// Workers, Shares, Jobs, Pools) are answered from the Cluster's counters, the operations (Drain,
-// SwitchPool) only change Cluster state or queue work on the upstream's thread; nothing blocks
+// Workers, Shares, Jobs) are answered from the Cluster's views (status_views.h), Pools and
+// SwitchPool by a PoolControl over the Cluster's upstream, Drain by the Cluster; the operations
+// only change Cluster state or queue work on the upstream's thread; nothing blocks
 // on I/O. Every call gets the same token check as WorkerService first (UNAUTHENTICATED and
 // nothing else on failure); Cluster errors go back as their gRPC codes (proto/status_convert.h).
 //
@@ -18,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "master/service/auth.h"
 #include "master/service/cluster.h"
+#include "master/service/pool_control.h"
 #include "synth/v1/control.grpc.pb.h"
 
 namespace synth::service {
@@ -47,6 +49,7 @@ class ControlServiceImpl final : public v1::ControlService::CallbackService {
   absl::Status Auth(grpc::CallbackServerContext* ctx) const;
 
   Cluster* const cluster_;
+  PoolControl pools_;
   const AuthPolicy auth_;
 };
 

@@ -8,6 +8,7 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/server.h"
+#include "master/service/status_views.h"
 #include "proto/midstate_codec.h"
 #include "synth/v1/control.grpc.pb.h"
 #include "synth/v1/worker.grpc.pb.h"
@@ -194,7 +195,7 @@ TEST_F(GrpcTest, SecondStreamOfTheSameWorkerReplacesTheFirst) {
   EXPECT_FALSE(s1->Read(&in));  // The old stream is closed by the master...
   EXPECT_EQ(s1->Finish().error_code(), grpc::StatusCode::ABORTED);
   v1::WorkersResponse w;
-  cluster_->FillWorkers(&w);
+  FillWorkers(*cluster_, &w);
   EXPECT_EQ(w.workers_size(), 1);  // ...and the new one is the worker.
   cluster_->Shutdown();            // Shutdown cancels and closes the live one.
   bool saw_cancel = false;

@@ -1,6 +1,18 @@
 #include "master/service/rate_history.h"
 
+#include <algorithm>
+
 namespace synth::service {
+namespace {
+
+void FillWindows(const RateHistory& h, absl::Time now, double RatePoint::*total,
+                 v1::RateWindows* out) {
+  out->set_last_5s_hps(h.DifficultyRate(now, absl::Seconds(5), total));
+  out->set_last_1m_hps(h.DifficultyRate(now, absl::Minutes(1), total));
+  out->set_last_15m_hps(h.DifficultyRate(now, absl::Minutes(15), total));
+}
+
+}  // namespace
 
 RateHistory::RateHistory(absl::Duration keep) : keep_(keep) {}
 
@@ -41,6 +53,27 @@ std::vector<RatePoint> RateHistory::Since(absl::Time since) const {
     if (p.at > since) out.push_back(p);
   }
   return out;
+}
+
+void RateHistory::Fill(absl::Time now, double reported_now, absl::Duration history,
+                       v1::StatusResponse* out) const {
+  v1::RateWindows* r = out->mutable_reported_rates();
+  // The 5 s window also counts the rate right now, so a fresh master does not show 0.
+  double mean5 = MeanReported(now, absl::Seconds(5));
+  r->set_last_5s_hps(mean5 > 0 ? mean5 : reported_now);
+  r->set_last_1m_hps(MeanReported(now, absl::Minutes(1)));
+  r->set_last_15m_hps(MeanReported(now, absl::Minutes(15)));
+  if (r->last_1m_hps() == 0) r->set_last_1m_hps(r->last_5s_hps());
+  if (r->last_15m_hps() == 0) r->set_last_15m_hps(r->last_1m_hps());
+  FillWindows(*this, now, &RatePoint::verified_difficulty, out->mutable_verified_rates());
+  FillWindows(*this, now, &RatePoint::accepted_difficulty, out->mutable_accepted_rates());
+  if (history <= absl::ZeroDuration()) return;
+  for (const RatePoint& p : Since(now - std::min(history, absl::Minutes(15)))) {
+    v1::RateSample* s = out->add_history();
+    s->set_unix_s(absl::ToDoubleSeconds(p.at - absl::UnixEpoch()));
+    s->set_reported_hps(p.reported_hps);
+    s->set_verified_hps(p.verified_hps);
+  }
 }
 
 }  // namespace synth::service

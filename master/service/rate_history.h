@@ -1,8 +1,9 @@
 // File: master/service/rate_history.h
 //
-// The cluster's rate over time, for `synthctl status` (5 s / 1 min / 15 min windows) and the
-// sparkline of `synthctl watch`. The Cluster adds one point about once a second: the reported
-// rate at that moment and the running totals of verified and accepted share difficulty; window
+// The cluster's rate over time: the one rate history of the master, behind `synthctl status`
+// (5 s / 1 min / 15 min windows), the sparkline of `synthctl watch` and the dashboard's chart
+// (/api/status). The Cluster adds one point about once a second: the reported and verified
+// rates at that moment and the running totals of verified and accepted share difficulty; window
 // rates come from the growth of those totals (difficulty · 2^32 per second of window).
 //
 //   RateHistory h(absl::Minutes(15));
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "synth/v1/control.pb.h"
 
 namespace synth::service {
 
@@ -49,6 +51,15 @@ class RateHistory {
 
   // Returns the points newer than `since`, oldest first.
   std::vector<RatePoint> Since(absl::Time since) const;
+
+  // Fills the rate windows of `out` at `now` (the reported 5 s window falls back on
+  // `reported_now` while it has no point) and, for `history` > 0, the points of the last
+  // `history` (at most 15 minutes) as out->history.
+  void Fill(absl::Time now, double reported_now, absl::Duration history,
+            v1::StatusResponse* out) const;
+
+  // Returns the time of the newest point (InfinitePast when empty).
+  absl::Time newest() const { return points_.empty() ? absl::InfinitePast() : points_.back().at; }
 
   size_t size() const { return points_.size(); }
 

@@ -6,8 +6,9 @@
 
 namespace synth::service {
 
-MasterServer::MasterServer(Cluster* cluster, const AuthPolicy& auth)
-    : worker_service_(cluster, auth), control_service_(cluster, auth) {}
+MasterServer::MasterServer(Cluster* cluster, const AuthPolicy& auth,
+                           const WorkerServiceImpl::Options& worker_stream)
+    : worker_service_(cluster, auth, worker_stream), control_service_(cluster, auth) {}
 
 MasterServer::~MasterServer() { Shutdown(); }
 
@@ -28,7 +29,7 @@ absl::StatusOr<std::unique_ptr<MasterServer>> MasterServer::Start(Options option
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> creds =
       proto::MakeServerCredentials(options.tls);
   if (!creds.ok()) return creds.status();
-  std::unique_ptr<MasterServer> s(new MasterServer(cluster, options.auth));
+  std::unique_ptr<MasterServer> s(new MasterServer(cluster, options.auth, options.worker_stream));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, *creds, &s->port_);
   builder.RegisterService(&s->worker_service_);

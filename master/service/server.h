@@ -30,6 +30,7 @@ class MasterServer {
     std::string listen = "127.0.0.1:4650";
     AuthPolicy auth;                      // .mtls is set from tls.client_ca_file.
     proto::ServerCredentialOptions tls;   // Empty: plaintext.
+    WorkerServiceImpl::Options worker_stream;  // The write-queue bound per worker stream.
   };
   // Listens as `options` says. FAILED_PRECONDITION when the address is reachable from other
   // hosts without auth (auth.h CheckListenPolicy), INVALID_ARGUMENT for bad TLS files,
@@ -46,7 +47,8 @@ class MasterServer {
   void Shutdown();
 
  private:
-  MasterServer(Cluster* cluster, const AuthPolicy& auth);
+  MasterServer(Cluster* cluster, const AuthPolicy& auth,
+               const WorkerServiceImpl::Options& worker_stream);
 
   WorkerServiceImpl worker_service_;
   ControlServiceImpl control_service_;

@@ -7,6 +7,14 @@
 // in flight at a time and the next starts from OnWriteDone; Finish is called exactly once; the
 // reactor deletes itself in OnDone after telling the Cluster the session is gone.
 //
+// The write queue is bounded (docs/CLUSTER.md "A worker that does not read"): a stream with
+// `max_queued_messages` messages unwritten belongs to a worker that does not read (HTTP/2 flow
+// control holds the write in flight). The queue is dropped, the stream finishes with
+// RESOURCE_EXHAUSTED once the message in flight is taken, and if it is still not taken after
+// `unread_grace` the stream is cancelled. Either way the Cluster forgets the session: its leased
+// units are re-queued, and its shares' verdicts wait in the share ledger for the worker's next
+// stream, so nothing is lost.
+//
 //   WorkerServiceImpl service(&cluster, AuthPolicy{.token = token});
 //   builder.RegisterService(&service);
 //
@@ -14,8 +22,10 @@
 #ifndef SYNTH_MASTER_SERVICE_WORKER_SERVICE_H_
 #define SYNTH_MASTER_SERVICE_WORKER_SERVICE_H_
 
+#include <cstddef>
 #include <string>
 
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "master/service/auth.h"
 #include "master/service/cluster.h"
@@ -23,10 +33,21 @@
 
 namespace synth::service {
 
+// The bound on a worker stream's write queue.
+struct WorkerStreamOptions {
+  // Messages queued on one stream, the one being written included (>= 1), beyond which the
+  // worker counts as not reading. A worker gets a few messages per lease and one per share.
+  size_t max_queued_messages = 1024;
+  // How long the message in flight may stay unread after that before the stream is cancelled.
+  absl::Duration unread_grace = absl::Seconds(5);
+};
+
 class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  public:
+  using Options = WorkerStreamOptions;
+
   // `auth`: who may connect (master/service/auth.h).
-  WorkerServiceImpl(Cluster* cluster, AuthPolicy auth);
+  WorkerServiceImpl(Cluster* cluster, AuthPolicy auth, Options options = {});
 
   grpc::ServerBidiReactor<v1::WorkerMessage, v1::MasterMessage>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -34,6 +55,7 @@ class WorkerServiceImpl final : public v1::WorkerService::CallbackService {
  private:
   Cluster* const cluster_;
   const AuthPolicy auth_;
+  const Options options_;
 };
 
 }  // namespace synth::service

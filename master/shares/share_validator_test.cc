@@ -57,7 +57,7 @@ TEST_F(ShareValidatorTest, ValidShareIsPendingWithTheSubmit) {
   const lease::Unit* u = Start(kEasy);
   uint32_t nonce = Find(u, true);
   ShareCheck c = validator_.Validate(In(u, nonce));
-  ASSERT_EQ(c.state, ShareState::kPending) << c.reason;
+  ASSERT_EQ(c.state, v1::SHARE_STATE_PENDING) << c.reason;
   ASSERT_TRUE(c.submit.has_value());
   EXPECT_EQ(c.submit->job_id, "p1");
   EXPECT_EQ(c.submit->extranonce2, u->midstate->extranonce2);
@@ -65,25 +65,20 @@ TEST_F(ShareValidatorTest, ValidShareIsPendingWithTheSubmit) {
   EXPECT_EQ(c.submit->nonce, nonce);
   EXPECT_FALSE(c.submit->has_version_bits);
   EXPECT_DOUBLE_EQ(c.difficulty, kEasy);
-  EXPECT_EQ(validator_.counts().pending, 1u);
-  validator_.Resolve(ShareState::kAccepted, c.difficulty);
-  EXPECT_EQ(validator_.counts().pending, 0u);
-  EXPECT_EQ(validator_.counts().accepted, 1u);
-  EXPECT_EQ(validator_.counts().found, 1u);
+  EXPECT_DOUBLE_EQ(c.submit->difficulty, kEasy);  // The stratum client credits this one.
 }
 
 TEST_F(ShareValidatorTest, DuplicateIsCaught) {
   const lease::Unit* u = Start(kEasy);
   uint32_t nonce = Find(u, true);
-  EXPECT_EQ(validator_.Validate(In(u, nonce)).state, ShareState::kPending);
-  EXPECT_EQ(validator_.Validate(In(u, nonce)).state, ShareState::kDuplicate);
-  EXPECT_EQ(validator_.counts().duplicate, 1u);
+  EXPECT_EQ(validator_.Validate(In(u, nonce)).state, v1::SHARE_STATE_PENDING);
+  EXPECT_EQ(validator_.Validate(In(u, nonce)).state, v1::SHARE_STATE_DUPLICATE);
 }
 
 TEST_F(ShareValidatorTest, NearMissIsBelowTarget) {
   const lease::Unit* u = Start(kEasy);
   ShareCheck c = validator_.Validate(In(u, Find(u, false)));
-  EXPECT_EQ(c.state, ShareState::kBelowTarget);
+  EXPECT_EQ(c.state, v1::SHARE_STATE_BELOW_TARGET);
   EXPECT_TRUE(c.device_error);
   EXPECT_FALSE(c.submit.has_value());
 }
@@ -91,9 +86,8 @@ TEST_F(ShareValidatorTest, NearMissIsBelowTarget) {
 TEST_F(ShareValidatorTest, ForgedShareIsHardwareError) {
   const lease::Unit* u = Start(1.0);  // Target ~2^224: a random nonce is far above it.
   ShareCheck c = validator_.Validate(In(u, u->nonce_start + 5));
-  EXPECT_EQ(c.state, ShareState::kHardwareError);
+  EXPECT_EQ(c.state, v1::SHARE_STATE_HARDWARE_ERROR);
   EXPECT_TRUE(c.device_error);
-  EXPECT_EQ(validator_.counts().hardware_error, 1u);
 }
 
 TEST_F(ShareValidatorTest, UnknownUnitMidstateOrRange) {
@@ -101,16 +95,15 @@ TEST_F(ShareValidatorTest, UnknownUnitMidstateOrRange) {
   uint32_t nonce = Find(u, true);
   ShareIn bad = In(u, nonce);
   bad.unit_id = 987654;
-  EXPECT_EQ(validator_.Validate(bad).state, ShareState::kUnknownUnit);
+  EXPECT_EQ(validator_.Validate(bad).state, v1::SHARE_STATE_UNKNOWN_UNIT);
   bad = In(u, nonce);
   bad.midstate_id += 1;
-  EXPECT_EQ(validator_.Validate(bad).state, ShareState::kUnknownUnit);
+  EXPECT_EQ(validator_.Validate(bad).state, v1::SHARE_STATE_UNKNOWN_UNIT);
   bad = In(u, nonce);
   bad.job_key = "9/other";
-  EXPECT_EQ(validator_.Validate(bad).state, ShareState::kUnknownUnit);
+  EXPECT_EQ(validator_.Validate(bad).state, v1::SHARE_STATE_UNKNOWN_UNIT);
   bad = In(u, static_cast<uint32_t>(u->nonce_start + u->nonce_count));  // One past the end.
-  EXPECT_EQ(validator_.Validate(bad).state, ShareState::kUnknownUnit);
-  EXPECT_EQ(validator_.counts().unknown_unit, 4u);
+  EXPECT_EQ(validator_.Validate(bad).state, v1::SHARE_STATE_UNKNOWN_UNIT);
 }
 
 TEST_F(ShareValidatorTest, ShareOfCleanedJobIsStale) {
@@ -119,8 +112,7 @@ TEST_F(ShareValidatorTest, ShareOfCleanedJobIsStale) {
   ShareIn share = In(u, nonce);
   Start(kEasy, 0, /*clean=*/true);  // New clean job: the old unit is gone.
   ShareCheck c = validator_.Validate(share);
-  EXPECT_EQ(c.state, ShareState::kStale);
-  EXPECT_EQ(validator_.counts().stale, 1u);
+  EXPECT_EQ(c.state, v1::SHARE_STATE_STALE);
 }
 
 TEST_F(ShareValidatorTest, VersionRollingSendsTheBits) {
@@ -133,18 +125,10 @@ TEST_F(ShareValidatorTest, VersionRollingSendsTheBits) {
   }
   ASSERT_NE(second, nullptr);
   ShareCheck c = validator_.Validate(In(second, Find(second, true)));
-  ASSERT_EQ(c.state, ShareState::kPending);
+  ASSERT_EQ(c.state, v1::SHARE_STATE_PENDING);
   EXPECT_TRUE(c.submit->has_version_bits);
   EXPECT_EQ(c.submit->version_bits, 0x2000u);
   EXPECT_EQ(c.submit->version, 0x20002000u);
-}
-
-TEST(CompactToTargetTest, Block125552) {
-  hash::Target256 t = CompactToTarget(0x1a44b9f2);  // 44b9f2 · 256^23.
-  EXPECT_EQ(t[5], 0xf2000000u);
-  EXPECT_EQ(t[6], 0x000044b9u);
-  EXPECT_EQ(t[7], 0u);
-  EXPECT_EQ(t[4], 0u);
 }
 
 }  // namespace

@@ -8,6 +8,20 @@
 #include "master/stratum/client_internal.h"
 
 namespace synth::stratum {
+namespace {
+
+FailoverOptions FailoverFrom(const ClientOptions& o) {
+  return FailoverOptions{.backoff_initial = o.backoff_initial,
+                         .backoff_max = o.backoff_max,
+                         .backoff_multiplier = o.backoff_multiplier,
+                         .backoff_jitter = o.backoff_jitter,
+                         .failover_after = o.failover_after,
+                         .primary_retry = o.primary_retry,
+                         .stable_after = o.return_stable_after,
+                         .max_return_hold = o.max_return_hold};
+}
+
+}  // namespace
 
 Client::Impl::Impl(ClientOptions options, ClientCallbacks callbacks, std::vector<PoolUrl> urls)
     : options_(std::move(options)),
@@ -16,9 +30,9 @@ Client::Impl::Impl(ClientOptions options, ClientCallbacks callbacks, std::vector
       urls_(std::move(urls)),
       factory_(options_.transport ? options_.transport
                                   : AsioTransportFactory(options_.tls, options_.connect_timeout_s)),
-      failures_(pools_.size(), 0),
-      resume_(pools_.size()),
-      rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {
+      clock_(options_.clock != nullptr ? options_.clock : RealClock::Get()),
+      policy_(FailoverFrom(options_), static_cast<int>(pools_.size()), clock_, options_.seed),
+      resume_(pools_.size()) {
   absl::MutexLock l(&mu_);
   for (const PoolUrl& u : urls_) status_.pools.push_back(PoolStats{.url = u.ToString()});
 }
@@ -27,7 +41,8 @@ void Client::Impl::Start() {
   if (started_) return;
   started_ = true;
   asio::post(io_, [this] {
-    Connect(0, /*probe=*/false);
+    policy_.Start();
+    RunDue();
     Tick();
   });
   thread_ = std::thread([this] { io_.run(); });
@@ -39,7 +54,7 @@ void Client::Impl::Stop() {
   std::promise<void> done;
   asio::post(io_, [&] {
     tick_timer_.cancel();
-    connect_timer_.cancel();
+    wake_timer_.cancel();
     for (Conn* c : {active_.get(), probe_.get()}) {
       if (c != nullptr) c->session->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
     }
@@ -69,13 +84,22 @@ ClientStatus Client::Impl::Status() const {
   return status_;
 }
 
-absl::Duration Client::Impl::Backoff(int failures) {
-  double base = absl::ToDoubleSeconds(options_.backoff_initial) *
-                std::pow(options_.backoff_multiplier, std::max(0, failures - 1));
-  base = std::min(base, absl::ToDoubleSeconds(options_.backoff_max));
-  std::uniform_real_distribution<double> jitter(1 - options_.backoff_jitter,
-                                                1 + options_.backoff_jitter);
-  return absl::Seconds(base * jitter(rng_));
+void Client::Impl::RunDue() {
+  while (std::optional<FailoverAction> a = policy_.TakeDue()) Connect(a->pool, a->probe);
+  ArmWake();
+}
+
+void Client::Impl::ArmWake() {
+  absl::Time at = policy_.NextWake();
+  if (stopped_ || at == absl::InfiniteFuture()) {
+    wake_timer_.cancel();
+    return;
+  }
+  absl::Duration wait = std::max(absl::ZeroDuration(), at - clock_->Now());
+  wake_timer_.expires_after(absl::ToChronoNanoseconds(wait));  // Cancels an earlier wait.
+  wake_timer_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && !stopped_) RunDue();
+  });
 }
 
 void Client::Impl::Connect(int pool, bool probe) {
@@ -84,7 +108,11 @@ void Client::Impl::Connect(int pool, bool probe) {
   c->pool = pool;
   c->id = next_conn_id_++;
   c->probe = probe;
-  c->url = (!probe && pool == current_ && redirect_) ? *redirect_ : urls_[pool];
+  c->url = (!probe && redirect_) ? *redirect_ : urls_[pool];
+  if (!probe) {
+    c->force_clean = force_clean_next_;  // Opened by an operator switch: its first job is clean.
+    force_clean_next_ = false;
+  }
   SessionConfig config = options_.session;
   if (suggested_difficulty_) config.suggest_difficulty = suggested_difficulty_;
   config.user = pools_[pool].user;
@@ -105,7 +133,7 @@ void Client::Impl::Connect(int pool, bool probe) {
   }
   Update([&](ClientStatus& s) { (probe ? s.probing : s.current) = pool; });
   raw->transport->Start(LineTransport::Handlers{
-      .on_connected = [this, raw] { raw->session->Begin(absl::Now()); },
+      .on_connected = [raw] { raw->session->Begin(absl::Now()); },
       .on_line = [this, raw](std::string line) { OnLine(raw, line); },
       .on_closed = [this, raw](absl::Status why) { Drop(raw, why); },
   });
@@ -117,7 +145,7 @@ void Client::Impl::OnLine(Conn* c, const std::string& line) {
     LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s
                  << "; dropping the connection";
     c->transport->Close();
-    Drop(c, s);
+    Drop(c, s, absl::IsPermissionDenied(s) ? LossReason::kRefused : LossReason::kBadInput);
   }
 }
 
@@ -132,14 +160,36 @@ void Client::Impl::Retire(std::unique_ptr<Conn> c) {
   draining_.push_back(std::move(c));
 }
 
-void Client::Impl::Drop(Conn* c, const absl::Status& why) {
+LossReason Client::Impl::TickLoss(const Conn& c, const absl::Status& why) {
+  if (!c.session->ready()) return LossReason::kHandshakeFailed;
+  return absl::IsDeadlineExceeded(why) ? LossReason::kSubmitTimedOut : LossReason::kStalled;
+}
+
+bool Client::Impl::LeaveSession(Conn* c) {
+  if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
+    resume_[c->pool] =
+        Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
+  }
+  bool was_ready = c->session->ready();
+  if (was_ready) {
+    Update([&](ClientStatus& s) {
+      s.connected = false;
+      ++s.disconnects;
+      ++s.pools[c->pool].disconnects;
+    });
+    if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
+  }
+  return was_ready;
+}
+
+void Client::Impl::Drop(Conn* c, const absl::Status& why, LossReason reason) {
   Update([&](ClientStatus& s) { s.last_error = std::string(why.message()); });
   if (probe_.get() == c) {
     LOG(INFO) << "stratum: probe of " << c->url.ToString() << " failed: " << why;
     Bury(std::move(probe_));
     Update([](ClientStatus& s) { s.probing = -1; });
-    next_probe_ = absl::Now() + options_.primary_retry;
-    return;
+    policy_.OnProbeFailed();
+    return ArmWake();
   }
   for (auto it = draining_.begin(); it != draining_.end(); ++it) {
     if (it->get() != c) continue;
@@ -150,43 +200,20 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why) {
   }
   if (active_.get() != c) return;
   LOG(WARNING) << "stratum: lost " << c->url.ToString() << ": " << why;
-  bool was_ready = c->session->ready();
-  if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
-    resume_[c->pool] = Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
-  }
+  bool was_ready = LeaveSession(c);
   Requeue(*c->session);
   Bury(std::move(active_));
-  if (was_ready) {
-    Update([&](ClientStatus& s) {
-      s.connected = false;
-      ++s.disconnects;
-      ++s.pools[c->pool].disconnects;
-    });
-    if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
-  }
   if (redirect_ && !was_ready) redirect_.reset();  // A redirect that fails falls back.
-  int& f = failures_[current_];
-  ++f;
-  if (f >= options_.failover_after && pools_.size() > 1) {
-    f = 0;
-    Update([&](ClientStatus& s) { ++s.pools[current_].failovers; });
-    current_ = (current_ + 1) % static_cast<int>(pools_.size());
+  if (reason == LossReason::kDropped && !was_ready) reason = LossReason::kConnectFailed;
+  LossOutcome o = policy_.OnLost(reason);
+  if (o.failed_over) {
+    Update([&](ClientStatus& s) { ++s.pools[o.from].failovers; });
     redirect_.reset();
-    LOG(WARNING) << "stratum: failing over to " << urls_[current_].ToString();
-    return ScheduleConnect(Backoff(1));
+    LOG(WARNING) << "stratum: failing over to " << urls_[o.pool].ToString() << " ("
+                 << LossReasonName(reason) << ")";
   }
-  ScheduleConnect(Backoff(f));
-}
-
-void Client::Impl::ScheduleConnect(absl::Duration delay) {
-  if (stopped_ || connect_pending_) return;
-  connect_pending_ = true;
-  connect_timer_.expires_after(absl::ToChronoMilliseconds(delay));
-  connect_timer_.async_wait([this](const asio::error_code& ec) {
-    connect_pending_ = false;
-    if (ec || stopped_ || active_) return;
-    Connect(current_, /*probe=*/false);
-  });
+  VLOG(1) << "stratum: next attempt on " << urls_[o.pool].ToString() << " in " << o.delay;
+  ArmWake();
 }
 
 void Client::Impl::OnReady(Conn* c) {
@@ -198,10 +225,9 @@ void Client::Impl::OnReady(Conn* c) {
     return Deliver(c, job);
   }
   if (c != active_.get()) return;
-  failures_[c->pool] = 0;
+  policy_.OnReady();
+  ArmWake();  // A probe of the preferred pool, after the return hold.
   if (c->session->resumed() && resume_[c->pool]) c->session->AdoptJobs(resume_[c->pool]->jobs);
-  next_probe_ =
-      c->pool != preferred_ ? absl::Now() + options_.primary_retry : absl::InfiniteFuture();
   LOG(INFO) << "stratum: ready on " << c->url.ToString()
             << (c->session->resumed() ? " (session resumed)" : "");
   Update([&](ClientStatus& s) {
@@ -242,6 +268,7 @@ void Client::Impl::Deliver(Conn* c, const ClientJob& job) {
     s.extranonce1 = job.extranonce1;
     s.version_mask = job.version_mask;
     s.unknown_responses = c->session->unknown_responses();
+    s.extranonce_updates = c->session->extranonce_updates();
   });
   if (callbacks_.on_job) callbacks_.on_job(job);
 }
@@ -250,7 +277,7 @@ void Client::Impl::Promote() {
   LOG(INFO) << "stratum: back on the preferred pool " << probe_->url.ToString();
   if (active_) Retire(std::move(active_));
   active_ = std::move(probe_);
-  current_ = active_->pool;
+  policy_.OnProbeReady();
   redirect_.reset();
   Update([](ClientStatus& s) { s.probing = -1; });
   OnReady(active_.get());
@@ -271,17 +298,10 @@ void Client::Impl::OnReconnect(Conn* c, const ReconnectParams& p) {
   LOG(INFO) << "stratum: pool asked to reconnect to " << target.ToString() << " in " << p.wait_s
             << " s";
   redirect_ = target;
-  if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
-    resume_[c->pool] = Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
-  }
-  Update([&](ClientStatus& s) {
-    s.connected = false;
-    ++s.disconnects;
-    ++s.pools[c->pool].disconnects;
-  });
-  if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
+  LeaveSession(c);
   Retire(std::move(active_));
-  ScheduleConnect(absl::Seconds(p.wait_s));
+  policy_.OnRedirect(absl::Seconds(p.wait_s));
+  ArmWake();
 }
 
 void Client::Impl::OnShowMessage(const std::string& text) {

@@ -28,10 +28,12 @@
 //   resumed with the same extranonce1 and still knows the job (else they end kPoolDown,
 //   "expired while the pool was down"). The 6th submit param (version bits = share.version & mask) is sent only when
 //   mining.configure agreed on version rolling.
-// - Reconnects use jittered exponential backoff; after `failover_after` consecutive failures
-//   the next pool by priority is tried; while on a backup, the primary is probed every
-//   `primary_retry` with a full handshake and the client switches back once the probe is
-//   subscribed, authorized and has a job (the old connection drains its pending submits).
+// - Which pool and when is decided by a FailoverPolicy (failover_policy.h): reconnects use
+//   jittered exponential backoff; after `failover_after` consecutive failures the next pool by
+//   priority is tried; while on a backup, the preferred pool is probed every `primary_retry`
+//   (longer for a flapping pool) with a full handshake and the client switches back once the
+//   probe is subscribed, authorized and has a job (the old connection drains its pending
+//   submits).
 // - SwitchPool / AddAndSwitchPool (operators, through synthctl) make a pool the preferred one
 //   and move to it at once: the old connection drains its pending submits, the new pool's first
 //   job is clean. Failover still moves on after `failover_after` failures, and the client then
@@ -51,6 +53,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "master/stratum/session.h"
 #include "master/stratum/transport.h"
 #include "master/stratum/types.h"
@@ -72,12 +75,17 @@ struct ClientOptions {
   double backoff_multiplier = 1.6;
   double backoff_jitter = 0.2;            // ± fraction.
   int failover_after = 2;                 // Consecutive failures before the next pool.
-  absl::Duration primary_retry = absl::Seconds(30);
-  absl::Duration tick = absl::Milliseconds(100);
+  absl::Duration primary_retry = absl::Seconds(30);  // Return hold before probing back.
+  // A preferred pool lost within this long of the return is flapping: its hold doubles, up to
+  // max_return_hold (failover_policy.h).
+  absl::Duration return_stable_after = absl::Minutes(5);
+  absl::Duration max_return_hold = absl::Minutes(15);
+  absl::Duration tick = absl::Milliseconds(100);  // Session timeouts and held-share expiry.
   TlsOptions tls;
   int connect_timeout_s = 10;
   TransportFactory transport;             // Null: real sockets (AsioTransportFactory).
   uint64_t seed = 0;                      // Backoff jitter; 0 = random.
+  const Clock* clock = nullptr;           // The failover policy's time; nullptr: RealClock.
 };
 
 struct ClientCallbacks {
@@ -110,6 +118,9 @@ struct ClientStatus {
   std::vector<uint8_t> extranonce1; // Of the last job.
   uint32_t version_mask = 0;        // Of the last job.
   bool resumed = false;             // The last session resumed the previous one.
+  // Whether the pool may change extranonce1 mid-session (mining.extranonce.subscribe), as of
+  // the active session's last job.
+  Session::ExtranonceUpdates extranonce_updates = Session::ExtranonceUpdates::kNotAsked;
   uint64_t unknown_responses = 0;
   uint64_t reconnects_refused = 0;  // client.reconnect to another domain.
   std::string last_error;

@@ -6,7 +6,6 @@
 #include <deque>
 #include <memory>
 #include <optional>
-#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -14,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "asio.hpp"
 #include "master/stratum/client.h"
+#include "master/stratum/failover_policy.h"
 #include "master/stratum/pool_url.h"
 
 namespace synth::stratum {
@@ -64,7 +64,15 @@ class Client::Impl {
 
   void Connect(int pool, bool probe);
   void OnLine(Conn* c, const std::string& line);
-  void Drop(Conn* c, const absl::Status& why);
+  // Ends connection `c` (active, probe or draining) and tells the failover policy. `reason`
+  // kDropped becomes kConnectFailed for a connection that was not ready yet.
+  void Drop(Conn* c, const absl::Status& why, LossReason reason = LossReason::kDropped);
+  // Why a failed Session::Tick ended connection `c`.
+  static LossReason TickLoss(const Conn& c, const absl::Status& why);
+  // Leaves the active connection `c`: keeps its session id and extranonce1 for a resume and,
+  // when it was ready, marks the client disconnected (counters, on_connection). Returns whether
+  // it was ready.
+  bool LeaveSession(Conn* c);
   void OnReady(Conn* c);
   void OnJob(Conn* c, ClientJob job);
   void Deliver(Conn* c, const ClientJob& job);
@@ -73,7 +81,10 @@ class Client::Impl {
   void Promote();
   void Retire(std::unique_ptr<Conn> c);  // Drain pending submits, then close.
   void Bury(std::unique_ptr<Conn> c);    // Close now; destroy later (not inside its handler).
-  void ScheduleConnect(absl::Duration delay);
+  // The failover adapter: the policy decides which pool and when; these open the connections it
+  // asks for and keep one asio timer armed for its next wake-up.
+  void RunDue();
+  void ArmWake();
   void Tick();
   void FlushQueue();
   void Requeue(Session& s);  // Unanswered submits of a lost connection wait for the next.
@@ -85,7 +96,6 @@ class Client::Impl {
   void SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend = false,
                   uint64_t held_on = kFresh);
   Session::SubmitDone Counted(const ClientShare& share, Session::SubmitDone done);
-  absl::Duration Backoff(int failures);
   void Update(std::function<void(ClientStatus&)> f);
   void SwitchOnIo(int pool);
   // Wraps `done` to count the outcome on pool `pool`'s counters.
@@ -100,7 +110,7 @@ class Client::Impl {
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   asio::steady_timer tick_timer_{io_};
-  asio::steady_timer connect_timer_{io_};
+  asio::steady_timer wake_timer_{io_};  // For policy_.NextWake().
   std::thread thread_;
   bool started_ = false;
   // Set by Stop() on the caller's thread, read by the io thread's handlers (so they stop
@@ -114,17 +124,14 @@ class Client::Impl {
   std::unique_ptr<Conn> probe_;
   std::vector<std::unique_ptr<Conn>> draining_;
   std::vector<std::unique_ptr<Conn>> graveyard_;
-  int current_ = 0;
-  int preferred_ = 0;  // Probed back to while on another pool.
+  const Clock* const clock_;
+  FailoverPolicy policy_;  // Which pool, when; current(), preferred(), probing().
+  bool force_clean_next_ = false;  // The next active connection follows an operator switch.
   bool pool_counted_ = false;  // Inside a PoolCounted callback (see PoolCounted).
-  std::vector<int> failures_;
   std::vector<std::optional<Resume>> resume_;
   std::optional<PoolUrl> redirect_;  // From client.reconnect, for the current pool.
   std::deque<Queued> queue_;
   uint64_t next_conn_id_ = 1;
-  absl::Time next_probe_ = absl::InfiniteFuture();
-  bool connect_pending_ = false;
-  std::mt19937_64 rng_;
 
   mutable absl::Mutex mu_;
   ClientStatus status_ ABSL_GUARDED_BY(mu_);

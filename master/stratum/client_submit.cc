@@ -1,5 +1,5 @@
-// Client: share submission, the periodic tick (timeouts, draining, probing the primary) and the
-// public wrappers.
+// Client: share submission, the periodic tick (session timeouts, draining, held-share expiry)
+// and the public wrappers.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -10,7 +10,7 @@
 namespace synth::stratum {
 
 Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::SubmitDone done) {
-  return [this, done = std::move(done)](const SubmitResult& r) {
+  return [this, difficulty = share.difficulty, done = std::move(done)](const SubmitResult& r) {
     Update([&](ClientStatus& s) {
       switch (r.outcome) {
         case SubmitOutcome::kAccepted: ++s.shares.accepted; break;
@@ -22,7 +22,8 @@ Session::SubmitDone Client::Impl::Counted(const ClientShare& share, Session::Sub
         case SubmitOutcome::kTimedOut: ++s.shares.timed_out; break;
         case SubmitOutcome::kPoolDown: ++s.shares.pool_down; break;
       }
-      if (r.outcome == SubmitOutcome::kAccepted) s.shares.accepted_work += s.difficulty;
+      // The share's own difficulty: the pool may have changed it since the share's job.
+      if (r.outcome == SubmitOutcome::kAccepted) s.shares.accepted_work += difficulty;
     });
     if (done) done(r);
   };
@@ -160,7 +161,7 @@ void Client::Impl::Tick() {
     absl::Status s = c->session->Tick(now);
     if (!s.ok()) {
       LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s;
-      Drop(c, s);
+      Drop(c, s, TickLoss(*c, s));
     }
   }
   for (size_t i = 0; i < draining_.size();) {
@@ -184,11 +185,6 @@ void Client::Impl::Tick() {
     it = queue_.erase(it);
     done(SubmitResult{SubmitOutcome::kPoolDown, 0,
                       "expired while the pool was down (no pool connection in time)", false});
-  }
-  if (!probe_ && active_ && active_->session->ready() && current_ != preferred_ &&
-      now >= next_probe_) {
-    next_probe_ = absl::InfiniteFuture();
-    Connect(preferred_, /*probe=*/true);
   }
   tick_timer_.expires_after(absl::ToChronoMilliseconds(options_.tick));
   tick_timer_.async_wait([this](const asio::error_code& ec) {

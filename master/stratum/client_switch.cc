@@ -42,7 +42,7 @@ absl::StatusOr<int> Client::Impl::AddAndSwitchPool(PoolEndpoint pool) {
       asio::post(io_, [this, pool = std::move(pool), url = *url] {
         pools_.push_back(pool);
         urls_.push_back(url);
-        failures_.push_back(0);
+        policy_.AddPool();
         resume_.emplace_back();
       });
     }
@@ -54,42 +54,23 @@ absl::StatusOr<int> Client::Impl::AddAndSwitchPool(PoolEndpoint pool) {
 
 void Client::Impl::SwitchOnIo(int pool) {
   if (stopped_) return;
-  preferred_ = pool;
-  next_probe_ = absl::InfiniteFuture();
   if (probe_) {
     Bury(std::move(probe_));
     Update([](ClientStatus& s) { s.probing = -1; });
   }
-  if (active_ && active_->pool == pool && !redirect_) {
+  // A session that followed a pool's redirect is left too: the operator named the pool itself.
+  if (!policy_.SwitchTo(pool, /*force=*/redirect_.has_value())) {
     LOG(INFO) << "stratum: already on " << urls_[pool].ToString() << "; it is now preferred";
-    return;
+    return ArmWake();  // No probe any more.
   }
   LOG(INFO) << "stratum: switching to " << urls_[pool].ToString() << " (operator request)";
   redirect_.reset();
-  failures_[pool] = 0;
-  current_ = pool;
   if (active_) {
-    Conn* c = active_.get();
-    bool was_ready = c->session->ready();
-    if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
-      resume_[c->pool] =
-          Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
-    }
-    if (was_ready) {
-      Update([&](ClientStatus& s) {
-        s.connected = false;
-        ++s.disconnects;
-        ++s.pools[c->pool].disconnects;
-      });
-      if (callbacks_.on_connection) callbacks_.on_connection(false, c->url.ToString());
-    }
+    LeaveSession(active_.get());
     Retire(std::move(active_));  // Its pending submits are still answered.
   }
-  // A reconnect that was waiting for its backoff is replaced by this one.
-  connect_timer_.cancel();
-  connect_pending_ = false;
-  Connect(pool, /*probe=*/false);
-  active_->force_clean = true;
+  force_clean_next_ = true;  // Work of the pool we switched away from is useless there.
+  RunDue();
 }
 
 }  // namespace synth::stratum

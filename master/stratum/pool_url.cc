@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/sv2/authority_key.h"
 
 namespace synth::stratum {
 namespace {
@@ -25,6 +26,10 @@ std::string BaseDomain(const std::string& host) {
 }  // namespace
 
 std::string PoolUrl::ToString() const {
+  if (sv2) {
+    return absl::StrCat("stratum2+tcp://", host, ":", port, "/",
+                        sv2::FormatAuthorityKey(authority_key));
+  }
   return absl::StrCat(tls ? "stratum+ssl://" : "stratum+tcp://", host, ":", port);
 }
 
@@ -36,9 +41,28 @@ absl::StatusOr<PoolUrl> ParsePoolUrl(const std::string& url) {
   } else if (absl::StartsWith(url, "stratum+ssl://") || absl::StartsWith(url, "stratum+tls://")) {
     rest = url.substr(14);
     out.tls = true;
+  } else if (absl::StartsWith(url, "stratum2+tcp://")) {
+    rest = url.substr(15);
+    out.sv2 = true;
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("pool URL '", url, "': scheme must be stratum+tcp:// or stratum+ssl://"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pool URL '", url, "': scheme must be stratum+tcp://, stratum+ssl:// or stratum2+tcp://"));
+  }
+  if (out.sv2) {
+    size_t slash = rest.find('/');
+    if (slash == std::string::npos || slash + 1 == rest.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("pool URL '", url,
+                       "': stratum2+tcp:// needs the pool's authority key: "
+                       "stratum2+tcp://HOST:PORT/AUTHORITY_KEY"));
+    }
+    absl::StatusOr<std::array<uint8_t, 32>> key = sv2::ParseAuthorityKey(rest.substr(slash + 1));
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("pool URL '", url, "': ", key.status().message()));
+    }
+    out.authority_key = *key;
+    rest.resize(slash);
   }
   if (!rest.empty() && rest.back() == '/') rest.pop_back();
   size_t colon = rest.rfind(':');

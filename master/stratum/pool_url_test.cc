@@ -25,6 +25,32 @@ TEST(PoolUrlTest, RejectsBadUrls) {
   }
 }
 
+TEST(PoolUrlTest, ParsesStratumV2WithAuthorityKey) {
+  constexpr char kKey[] = "9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh";
+  absl::StatusOr<PoolUrl> u =
+      ParsePoolUrl(std::string("stratum2+tcp://Pool.Example:34254/") + kKey);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_TRUE(u->sv2);
+  EXPECT_FALSE(u->tls);
+  EXPECT_EQ(u->host, "pool.example");
+  EXPECT_EQ(u->port, 34254);
+  EXPECT_EQ(u->authority_key[0], 118);  // The specification's test key.
+  EXPECT_EQ(u->ToString(), std::string("stratum2+tcp://pool.example:34254/") + kKey);
+  u = ParsePoolUrl(std::string("stratum2+tcp://[::1]:3336/") + kKey);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_EQ(u->host, "::1");
+  // The key is required, and checked.
+  absl::Status missing = ParsePoolUrl("stratum2+tcp://pool.example:3336").status();
+  EXPECT_NE(missing.message().find("authority key"), std::string::npos) << missing;
+  EXPECT_FALSE(ParsePoolUrl("stratum2+tcp://pool.example:3336/").ok());
+  std::string typo = std::string("stratum2+tcp://pool.example:3336/") + kKey;
+  typo.back() = 'x';
+  EXPECT_NE(ParsePoolUrl(typo).status().message().find("checksum"), std::string::npos);
+  EXPECT_FALSE(ParsePoolUrl(std::string("stratum2+tcp://pool.example/") + kKey).ok());
+  // A V1 URL does not take a path.
+  EXPECT_FALSE(ParsePoolUrl(std::string("stratum+tcp://pool.example:3333/") + kKey).ok());
+}
+
 TEST(PoolUrlTest, SameDomainRule) {
   EXPECT_TRUE(SameDomain("eu.pool.example.com", "pool.example.com"));
   EXPECT_TRUE(SameDomain("POOL.example.com", "pool.example.com"));

@@ -47,9 +47,7 @@ void Session::Begin(absl::Time now) {
   Request("mining.subscribe", MakeSubscribeParams({config_.user_agent, config_.resume_session_id}),
           deadline);
   Request("mining.authorize", MakeAuthorizeParams({config_.user, config_.pass}), deadline);
-  if (config_.extranonce_subscribe) {
-    Request("mining.extranonce.subscribe", json::array(), deadline);
-  }
+  // mining.extranonce.subscribe waits for the authorize answer (docs/DESIGN.md §7.1).
   if (config_.suggest_difficulty) SendSuggestDifficulty(*config_.suggest_difficulty);
 }
 
@@ -107,10 +105,11 @@ absl::Status Session::OnResponse(const Message& m, absl::Time now) {
     OnSubmitResponse(p, m);
     return absl::OkStatus();
   }
-  return OnHandshakeResponse(p.method, m);
+  return OnHandshakeResponse(p.method, m, now);
 }
 
-absl::Status Session::OnHandshakeResponse(const std::string& method, const Message& m) {
+absl::Status Session::OnHandshakeResponse(const std::string& method, const Message& m,
+                                          absl::Time now) {
   if (method == "mining.configure") {
     if (m.error) {
       LOG(INFO) << url_ << ": mining.configure refused (" << m.error->raw << "); no version rolling";
@@ -155,7 +154,24 @@ absl::Status Session::OnHandshakeResponse(const std::string& method, const Messa
                                                       m.error ? ": " + m.error->message : ""));
     }
     authorized_ = true;
+    // ckpool ignores (never answers) requests of clients that are not authorized yet, so the
+    // extension is asked for only now.
+    if (config_.extranonce_subscribe) {
+      extranonce_updates_ = ExtranonceUpdates::kAsked;
+      Request("mining.extranonce.subscribe", json::array(), now + config_.request_timeout);
+    }
     if (ready()) delegate_->OnReady();
+    return absl::OkStatus();
+  }
+  if (method == "mining.extranonce.subscribe") {
+    absl::StatusOr<bool> ok = ParseBoolResult(m.result, method);
+    bool yes = !m.error && ok.ok() && *ok;
+    extranonce_updates_ = yes ? ExtranonceUpdates::kOn : ExtranonceUpdates::kUnsupported;
+    if (!yes) {
+      LOG(INFO) << url_ << ": mining.extranonce.subscribe refused ("
+                << (m.error ? m.error->raw : m.result.dump())
+                << "); the pool will not change extranonce1 mid-session";
+    }
     return absl::OkStatus();
   }
   if (m.error) VLOG(1) << url_ << ": " << method << " refused: " << m.error->raw;
@@ -238,7 +254,15 @@ absl::Status Session::Tick(absl::Time now) {
       ++it;
       continue;
     }
-    LOG(WARNING) << url_ << ": " << it->second.method << " got no answer";
+    if (it->second.method == "mining.extranonce.subscribe") {
+      // Optional: a pool that ignores it is a pool without the extension.
+      extranonce_updates_ = ExtranonceUpdates::kUnsupported;
+      LOG(INFO) << url_ << ": no answer to mining.extranonce.subscribe in "
+                << absl::FormatDuration(config_.request_timeout)
+                << "; taking the pool as one without the extension (no extranonce updates)";
+    } else {
+      LOG(WARNING) << url_ << ": " << it->second.method << " got no answer";
+    }
     it = pending_.erase(it);
   }
   if (timed_out > 0) {

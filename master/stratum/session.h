@@ -16,8 +16,10 @@
 //
 // Handshake (docs/DESIGN.md §7.1): mining.configure first (BIP 310 version rolling with the mask the
 // pool narrows, minimum-difficulty), then mining.subscribe (with the previous session id to
-// resume), mining.authorize, mining.extranonce.subscribe, mining.suggest_difficulty; they are
-// pipelined. Ready once subscribed and authorized. Difficulty and extranonce changes apply to
+// resume), mining.authorize and mining.suggest_difficulty, pipelined; mining.extranonce.subscribe
+// once authorize succeeded (ckpool ignores it before; a pool that does not answer it within
+// request_timeout is taken as one without the extension, logged at info level). Ready once
+// subscribed and authorized. Difficulty and extranonce changes apply to
 // jobs notified after them; each ClientJob carries its own terms. A malformed line or a
 // malformed value the session depends on (notify, set_difficulty, set_extranonce, subscribe
 // result) returns an error: the session can no longer be trusted and the caller reconnects.
@@ -76,6 +78,8 @@ class Session {
     virtual void OnShowMessage(const std::string& text) = 0;
   };
   using SubmitDone = std::function<void(const SubmitResult&)>;
+  // Whether the pool may send mining.set_extranonce on this session.
+  enum class ExtranonceUpdates { kNotAsked, kAsked, kOn, kUnsupported };
 
   Session(SessionConfig config, Delegate* delegate, uint64_t connection, std::string url);
 
@@ -107,6 +111,7 @@ class Session {
   uint32_t version_mask() const { return version_mask_; }
   double difficulty() const { return difficulty_; }
   uint64_t unknown_responses() const { return unknown_responses_; }
+  ExtranonceUpdates extranonce_updates() const { return extranonce_updates_; }
   // Jobs this session knows, oldest first (used to carry them over a resumed session).
   const std::set<std::string>& jobs() const { return jobs_; }
   void AdoptJobs(const std::set<std::string>& jobs) { jobs_.insert(jobs.begin(), jobs.end()); }
@@ -123,7 +128,7 @@ class Session {
   int64_t Request(const std::string& method, const nlohmann::json& params, absl::Time deadline,
                   SubmitDone done = nullptr, double difficulty = 0, ClientShare share = {});
   absl::Status OnResponse(const Message& m, absl::Time now);
-  absl::Status OnHandshakeResponse(const std::string& method, const Message& m);
+  absl::Status OnHandshakeResponse(const std::string& method, const Message& m, absl::Time now);
   absl::Status OnNotification(const Message& m);
   absl::Status OnNotify(const nlohmann::json& params);
   void OnSubmitResponse(Pending& p, const Message& m);
@@ -151,6 +156,7 @@ class Session {
   std::set<std::string> jobs_;
   std::deque<std::string> job_order_;
   uint64_t unknown_responses_ = 0;
+  ExtranonceUpdates extranonce_updates_ = ExtranonceUpdates::kNotAsked;
   std::map<std::string, double> job_difficulty_;
 };
 

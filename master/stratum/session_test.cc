@@ -78,12 +78,58 @@ TEST_F(SessionTest, HandshakeOrderAndValues) {
   EXPECT_EQ(d_.sent[0].method, "mining.configure");  // BIP 310: first.
   EXPECT_EQ(d_.sent[1].method, "mining.subscribe");
   EXPECT_EQ(d_.sent[2].method, "mining.authorize");
-  EXPECT_EQ(d_.sent[3].method, "mining.extranonce.subscribe");
-  EXPECT_EQ(d_.sent[4].method, "mining.suggest_difficulty");
+  EXPECT_EQ(d_.sent[3].method, "mining.suggest_difficulty");
+  EXPECT_EQ(d_.sent[4].method, "mining.extranonce.subscribe");  // After the authorize answer.
   EXPECT_EQ(d_.ready, 1);
   EXPECT_TRUE(session_.ready());
   EXPECT_EQ(session_.session_id(), "sid1");
   EXPECT_EQ(session_.version_mask(), 0x1fffe000u);
+}
+
+// ckpool ignores every request of a client that is not authorized yet ("Rejecting
+// mining.extranonce.subscribe from unauthorised client") and never answers it.
+TEST_F(SessionTest, ExtranonceSubscribeIsSentOnlyOnceAuthorizeSucceeded) {
+  session_.Begin(now_);
+  SubscribeResult sub{{{"mining.notify", "sid1"}}, "", {0xde, 0xad, 0xbe, 0xef}, 4};
+  ASSERT_TRUE(Feed(EncodeResponse(IdOf("mining.subscribe"), MakeSubscribeResult(sub))).ok());
+  EXPECT_EQ(d_.Sent("mining.extranonce.subscribe"), nullptr);
+  EXPECT_EQ(session_.extranonce_updates(), Session::ExtranonceUpdates::kNotAsked);
+  ASSERT_TRUE(Feed(EncodeResponse(IdOf("mining.authorize"), true)).ok());
+  ASSERT_NE(d_.Sent("mining.extranonce.subscribe"), nullptr);
+  EXPECT_EQ(session_.extranonce_updates(), Session::ExtranonceUpdates::kAsked);
+  ASSERT_TRUE(Feed(EncodeResponse(IdOf("mining.extranonce.subscribe"), true)).ok());
+  EXPECT_EQ(session_.extranonce_updates(), Session::ExtranonceUpdates::kOn);
+}
+
+TEST_F(SessionTest, ARefusedAuthorizeSendsNoExtranonceSubscribe) {
+  session_.Begin(now_);
+  absl::Status s = Feed(EncodeResponse(IdOf("mining.authorize"), false));
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(d_.Sent("mining.extranonce.subscribe"), nullptr);
+}
+
+TEST_F(SessionTest, APoolThatNeverAnswersExtranonceSubscribeIsOneWithoutTheExtension) {
+  Handshake();
+  ASSERT_NE(d_.Sent("mining.extranonce.subscribe"), nullptr);
+  ASSERT_TRUE(Feed(Notify("a", true)).ok());
+  // The other handshake requests are answered; only the extranonce subscription stays open.
+  ASSERT_TRUE(Feed(EncodeResponse(IdOf("mining.suggest_difficulty"), true)).ok());
+  ASSERT_TRUE(session_.Tick(now_ + absl::Seconds(9)).ok());
+  EXPECT_EQ(session_.extranonce_updates(), Session::ExtranonceUpdates::kAsked);
+  absl::Time later = now_ + absl::Seconds(11);
+  ASSERT_TRUE(Feed(Notify("b", false)).ok());  // Keeps the stall clock fresh.
+  EXPECT_TRUE(session_.Tick(later).ok()) << "not a reason to drop the connection";
+  EXPECT_EQ(session_.extranonce_updates(), Session::ExtranonceUpdates::kUnsupported);
+  EXPECT_TRUE(session_.ready());
+}
+
+TEST_F(SessionTest, AnExtranonceSubscribeAnsweredWithAnErrorMeansNoUpdates) {
+  Handshake();
+  ASSERT_TRUE(Feed(EncodeResponse(IdOf("mining.extranonce.subscribe"), nullptr,
+                                  RpcError{20, "Method not found", ""}))
+                  .ok());
+  EXPECT_EQ(session_.extranonce_updates(), Session::ExtranonceUpdates::kUnsupported);
+  EXPECT_TRUE(session_.ready());
 }
 
 TEST_F(SessionTest, DifficultyAndExtranonceApplyToLaterJobsOnly) {

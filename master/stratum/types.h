@@ -34,6 +34,7 @@ struct ClientShare {
   uint32_t ntime = 0;
   uint32_t nonce = 0;
   uint32_t version = 0;              // The full (possibly rolled) header version.
+  double difficulty = 0;             // Its job's share difficulty: what an accept is worth.
 };
 
 enum class SubmitOutcome {
@@ -61,7 +62,7 @@ struct SubmitCounters {
   uint64_t timed_out = 0;
   uint64_t pool_down = 0;  // kPoolDown: expired while the pool was down.
   std::map<int, uint64_t> rejected_by_code;
-  double accepted_work = 0;  // Sum over accepted shares of the difficulty of the last job.
+  double accepted_work = 0;  // Sum over accepted shares of their difficulty (ClientShare's).
 };
 
 const char* OutcomeName(SubmitOutcome o);

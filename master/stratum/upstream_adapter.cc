@@ -30,8 +30,10 @@ class ClientUpstream : public jobs::Upstream {
   }
 
   void Submit(const jobs::UpstreamShare& share, SubmitCallback done) override {
-    ClientShare s{share.job_id, share.extranonce2, share.ntime, share.nonce,
-                  share.has_version_bits ? share.version_bits : 0};
+    // The full header version: a V1 session sends only `version & mask`, an SV2 session the
+    // whole of it.
+    ClientShare s{share.job_id, share.extranonce2, share.ntime, share.nonce, share.version,
+                  share.difficulty};
     absl::MutexLock l(&mu_);
     if (!client_) {
       done(jobs::SubmitResult{.accepted = false, .code = 0, .reason = "not started", .not_sent = true});
@@ -85,15 +87,7 @@ class ClientUpstream : public jobs::Upstream {
 
 jobs::UpstreamJob ToUpstreamJob(const ClientJob& j) {
   jobs::UpstreamJob u;
-  u.job_id = j.job.job_id;
-  u.prev_hash = j.job.prev_hash;
-  u.coinb1 = j.job.coinb1;
-  u.coinb2 = j.job.coinb2;
-  u.merkle_branch.assign(j.job.merkle_branch.begin(), j.job.merkle_branch.end());
-  u.version = j.job.version;
-  u.nbits = j.job.nbits;
-  u.ntime = j.job.ntime;
-  u.clean = j.job.clean_jobs;
+  u.notify = j.job;
   u.difficulty = j.difficulty;
   u.extranonce1 = j.extranonce1;
   u.extranonce2_size = j.extranonce2_size;
@@ -134,6 +128,8 @@ jobs::SubmitResult ToUpstreamResult(const SubmitResult& r) {
   out.reason = r.reason.empty() ? OutcomeName(r.outcome) : r.reason;
   // Held while the pool was down and never sent: the ledger's pool-down state, not stale.
   out.not_sent = !r.sent || r.outcome == SubmitOutcome::kPoolDown;
+  // Sent and never answered: the ledger's timed-out state, not a rejection.
+  out.timed_out = r.sent && r.outcome == SubmitOutcome::kTimedOut;
   return out;
 }
 

@@ -8,8 +8,8 @@
 //   up->Start([&](const jobs::UpstreamJob& j) { cluster.OnJob(j); });
 //
 // Mapping: every ClientJob becomes an UpstreamJob with its own difficulty, extranonce1,
-// extranonce2_size and version mask; UpstreamShare::version_bits (already `version & mask`) is
-// passed as the share's version, and the client sends it only when rolling was agreed.
+// extranonce2_size and version mask; UpstreamShare::version (the full header version) is the
+// share's version: a V1 session sends `version & mask` only when rolling was agreed.
 // SubmitResult: accepted, or the pool's code/reason; stale gets code 21 when the pool gave
 // none; `not_sent` when the share never reached a pool. Pools() and SwitchPool() map to
 // Client::Status().pools and Client::SwitchPool / AddAndSwitchPool (a new URL signs in with the

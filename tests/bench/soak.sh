@@ -66,10 +66,13 @@ for i in $(seq 1 "$real_workers"); do stop_pid "$(pid_of "worker$i")"; done
 sleep 3  # Let the master see the last streams end.
 "$SYNTH_CTL" --master "127.0.0.1:$master_port" --json status >"$SYNTH_TMP/status.json" ||
   fail "synthctl status failed"
+# found - sum of the states, computed by synthctl from the master's table of share states.
+"$SYNTH_CTL" --master "127.0.0.1:$master_port" --json shares --summary >"$SYNTH_TMP/summary.json" ||
+  fail "synthctl shares --summary failed"
 
 echo "-- synth-loadgen"
 cat "$SYNTH_TMP/loadgen.log"
-python3 - "$samples" "$SYNTH_TMP/status.json" "$stats" "$seconds" <<'PY'
+python3 - "$samples" "$SYNTH_TMP/status.json" "$stats" "$seconds" "$SYNTH_TMP/summary.json" <<'PY'
 import json, sys
 rows = [l.split("\t") for l in open(sys.argv[1]) if l.strip()]
 pts = [(float(t), int(r) / 1024) for t, r in rows if r.strip()]
@@ -90,9 +93,7 @@ growth = s_warm * (warm[-1][0] - warm[0][0]) / 60 if len(warm) > 1 else 0
 flat = growth <= max(5.0, 0.05 * warm[0][1]) if warm else False
 sh = st.get("shares", {})
 get = lambda k: int(sh.get(k, 0))
-states = ["accepted", "rejected", "stale", "duplicate", "below_target", "hardware_error",
-          "unknown_unit", "pool_down", "rate_limited", "pending"]
-total = sum(get(k) for k in states)
+total = get("found") - int(json.load(open(sys.argv[5]))["ledger_gap"])  # The sum of the states.
 leased = int(st.get("units_leased", 0))
 audit = st.get("coverage_audit", "")
 pool_acc = int(pool.get("accepted", pool.get("shares_accepted", 0)))

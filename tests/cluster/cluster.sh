@@ -3,7 +3,7 @@
 # synth-worker(s), ephemeral ports, every scenario bounded in time. Each asserts that the pool
 # accepted shares and rejected none, plus the scenario's own property.
 #
-#   tests/cluster/cluster.sh SCENARIO [POOL_BIN MASTER_BIN WORKER_BIN]
+#   tests/cluster/cluster.sh SCENARIO [POOL_BIN MASTER_BIN WORKER_BIN [CTL_BIN]]
 #
 # Scenarios:
 #   two_workers     two workers' shares accepted by synth-pool, none rejected
@@ -11,11 +11,16 @@
 #   worker_kill     one of two workers SIGKILLed mid-lease: the other keeps finding shares
 #   master_restart  the master SIGKILLed and restarted: the worker re-Hellos within 5 s and
 #                   its shares are accepted again
+#   resubmit        the worker's stream is cut after the master submitted a share upstream and
+#                   before the pool's answer came back; the worker sends the share again on its
+#                   next stream and gets ACCEPTED, not DUPLICATE: found = accepted, each share
+#                   once (needs synthctl, the 5th argument)
 # Exit 0 pass, 1 fail, 77 skipped (a binary is not built). Logs: SYNTH_KEEP_TMP=1 keeps them.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-scenario=${1:?usage: cluster.sh SCENARIO [POOL MASTER WORKER]}
+scenario=${1:?usage: cluster.sh SCENARIO [POOL MASTER WORKER [CTL]]}
 [ $# -ge 4 ] && { SYNTH_POOL=$2; SYNTH_MASTER=$3; SYNTH_WORKER=$4; }
+[ $# -ge 5 ] && SYNTH_CTL=$5
 source tests/cluster/lib.sh
 synth_init
 require_bins SYNTH_POOL SYNTH_MASTER SYNTH_WORKER
@@ -150,7 +155,84 @@ scenario_master_restart() {
   echo "master_restart: pool accepted $(pool_count accepted) ($before before), rejected 0"
 }
 
+# master_shares KEY: prints the master's `synthctl -o json status` value shares.KEY (a number;
+# -1 when synthctl fails).
+master_shares() {
+  "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json status 2>/dev/null | python3 -c '
+import json, sys
+try:
+    print(json.load(sys.stdin)["shares"][sys.argv[1]])
+except (ValueError, KeyError):
+    print(-1)' "$1"
+}
+
+# shares_are KEY OP N: true when the master's shares.KEY OP N (OP: -ge, -eq, ...).
+shares_are() { [ "$(master_shares "$1")" "$2" "$3" ]; }
+
+scenario_resubmit() {
+  require_bins SYNTH_CTL
+  local relay=tests/faults/delay_relay.py pool_relay worker_relay
+  start_pool --job_interval 0  # One job: nothing turns stale meanwhile.
+  # The master reaches the pool through a relay adding 1 s each way: an answer takes ~2 s.
+  pool_relay=$(free_port)
+  start_bg pool_relay python3 "$relay" "127.0.0.1:$pool_relay" "127.0.0.1:$POOL_PORT" 1000 110
+  wait_port "$pool_relay" 10 || fail "pool relay did not listen"
+  # One lease of 10 s of work, then none (drain): the worker finds its shares in it, so none is
+  # found twice (no unit is hashed again after the reconnect).
+  start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$pool_relay" --user e2e \
+    --pass x --listen "127.0.0.1:$MASTER_PORT" --status-every 2 --lease-seconds 10
+  wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen on $MASTER_PORT"
+  # The worker reaches the master through a relay that SIGUSR1 cuts for 4 s.
+  worker_relay=$(free_port)
+  start_bg worker_relay python3 "$relay" "127.0.0.1:$worker_relay" "127.0.0.1:$MASTER_PORT" 0 110 4
+  wait_port "$worker_relay" 10 || fail "worker relay did not listen"
+  start_bg w1 "$SYNTH_WORKER" --master "127.0.0.1:$worker_relay" --devices cpu --threads 1 \
+    --id w1 --status-seconds 1
+  wait_log w1 "buffered [1-9]" 30 || fail "w1 got no work within 30 s"
+  "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" drain w1 >/dev/null || fail "drain"
+  # The moment a share waits for the pool, the worker's stream breaks.
+  wait_until 40 shares_are pending -ge 1 || fail "no share submitted upstream within 40 s"
+  kill -USR1 "$(pid_of worker_relay)"
+  wait_log worker_relay "listening again" 15 || fail "the worker relay did not come back"
+  wait_until 20 shares_are resent -ge 1 || fail "the worker did not send its shares again"
+  wait_log w1 "unanswered 0 \\| buffered 0.0 s" 60 || fail "w1 did not finish its lease"
+  wait_until 20 shares_are pending -eq 0 || fail "shares still pending"
+  stop_pid "$(pid_of w1)" TERM
+  "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json status >"$SYNTH_TMP/status.json" &&
+    "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json shares --summary \
+      >"$SYNTH_TMP/summary.json" || fail "synthctl failed"
+  python3 - "$SYNTH_TMP" "$(grep -c "as worker w1" "$SYNTH_TMP/w1.log")" <<'PY' || fail "resubmit"
+import json, sys
+tmp, streams = sys.argv[1], int(sys.argv[2])
+m = json.load(open(tmp + "/status.json"))["shares"]
+gap = json.load(open(tmp + "/summary.json"))["ledger_gap"]
+w = next(json.loads(l) for l in reversed(open(tmp + "/w1.log").read().splitlines())
+         if l.startswith("{"))
+pool = json.load(open(tmp + "/pool_stats.json"))
+pool_acc = pool.get("accepted", pool.get("shares_accepted", 0))
+print("resubmit: master found %d accepted %d duplicate %d resent %d; worker found %d accepted %d"
+      " invalid %d over %d streams; pool accepted %d"
+      % (m["found"], m["accepted"], m["duplicate"], m["resent"], w["shares_found"],
+         w["shares_accepted"], w["shares_invalid"], streams, pool_acc))
+checks = [
+    (streams >= 2, "the worker's stream was not cut"),
+    (m["resent"] >= 1, "no share was sent again"),
+    (m["duplicate"] == 0, "resent shares were judged duplicate"),
+    (gap == 0, "the master's ledger does not reconcile (gap %d)" % gap),
+    (m["found"] >= 1 and m["accepted"] == m["found"], "master: found != accepted"),
+    (w["shares_accepted"] == w["shares_found"] == m["found"] and w["shares_invalid"] == 0,
+     "worker: found, accepted and the master's found differ, or shares invalid"),
+    (pool_acc == m["accepted"], "pool and master disagree on accepted"),
+]
+for ok, why in checks:
+    if not ok:
+        print("FAIL: " + why, file=sys.stderr)
+sys.exit(0 if all(ok for ok, _ in checks) else 1)
+PY
+  assert_no_rejects
+}
+
 case "$scenario" in
-  two_workers|clean_jobs|worker_kill|master_restart) "scenario_$scenario" ;;
+  two_workers|clean_jobs|worker_kill|master_restart|resubmit) "scenario_$scenario" ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac

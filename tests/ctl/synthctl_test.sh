@@ -2,7 +2,8 @@
 # End-to-end test of synthctl against real processes on loopback: two synth-pools, synth-master
 # (token auth, both pools in its list) and one synth-worker. Runs every command in both output
 # formats and asserts their content, drains the worker, switches pools by index, reconciles the
-# share ledger, then checks exit codes: wrong token 4, bad command 2, master down 3.
+# share ledger, shows two masters (one of them down) with --master A,B status, then checks exit
+# codes: wrong token 4, bad command 2, master down 3.
 #
 #   tests/ctl/synthctl_test.sh [POOL_BIN MASTER_BIN WORKER_BIN CTL_BIN]
 # Exit 0 pass, 1 fail, 77 skipped (a binary is not built).
@@ -102,6 +103,14 @@ for i in $(seq 1 50); do
   sleep 0.2
 done
 py "j['pools'][1]['active'] and int(j['switches']) == 1"
+
+# Several masters (one of them down): each is shown, the total counts the one that answered.
+DEAD=$(free_port)
+ctl2() { SYNTH_TOKEN="$TOKEN" "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT,127.0.0.1:$DEAD" --timeout 2 "$@" >"$OUT" 2>"$OUT.err"; }
+ctl2 -o json status; rc=$?; [ $rc -eq 3 ] || fail "two masters, one down: rc=$rc (want 3)"
+py "j['masters_up'] == 1 and j['masters'][0]['ok'] and not j['masters'][1]['ok'] and j['total']['workers'] == 1 and 'unreachable' in j['masters'][1]['error']"
+ctl2 status; expect_in "== master 127.0.0.1:$DEAD"; expect_in "== cluster (1 of 2 masters answered)"
+ctl2 workers; rc=$?; [ $rc -eq 2 ] || fail "workers with two masters rc=$rc (want 2)"
 
 # Exit codes.
 SYNTH_TOKEN="not-it-$RANDOM-zq" "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" status >"$OUT" 2>"$OUT.err"

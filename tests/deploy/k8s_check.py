@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks the rendered kustomization: kinds, selectors vs labels, GPU scheduling, probes,
 non-root, the shared ConfigMap, and that the Secret holds the generated files, nothing else.
-usage: k8s_check.py RENDERED.yaml SECRETS_DIR synth.conf"""
+With MASTERS = 2 (deploy/k8s-ha): two master Deployments, each behind its own Service, signing
+in under distinct worker names, and every worker given both Services in order.
+usage: k8s_check.py RENDERED.yaml SECRETS_DIR synth.conf [MASTERS]"""
 import base64
 import os
 import sys
@@ -16,6 +18,7 @@ def fail(msg):
 
 def main():
     rendered, secrets_dir, conf = sys.argv[1:4]
+    masters = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     with open(rendered) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
     by_kind = {}
@@ -23,8 +26,8 @@ def main():
         by_kind.setdefault(d["kind"], []).append(d)
         if d["kind"] != "Namespace" and d["metadata"].get("namespace") != "synth":
             fail(f'{d["kind"]}/{d["metadata"]["name"]} not in namespace synth')
-    for kind, n in {"Namespace": 1, "Deployment": 2, "DaemonSet": 1, "Service": 1,
-                    "ConfigMap": 1, "Secret": 1}.items():
+    for kind, n in {"Namespace": 1, "Deployment": 1 + masters, "DaemonSet": 1,
+                    "Service": masters, "ConfigMap": 1, "Secret": 1}.items():
         if len(by_kind.get(kind, [])) != n:
             fail(f"expected {n} {kind}, got {len(by_kind.get(kind, []))}")
 
@@ -86,20 +89,33 @@ def main():
     if not pod["containers"][0]["resources"].get("limits", {}).get("nvidia.com/gpu"):
         fail("GPU DaemonSet requests no nvidia.com/gpu")
 
-    master = names.get("synth-master") or fail("no synth-master Deployment")
-    svc = by_kind["Service"][0]
-    mlabels = master["spec"]["template"]["metadata"]["labels"]
-    if any(mlabels.get(k) != v for k, v in svc["spec"]["selector"].items()):
-        fail("Service selector does not match the master's labels")
-    ports = {p["name"]: p["port"] for p in svc["spec"]["ports"]}
-    if ports != {"grpc": 4650, "http": 9650}:
-        fail(f"Service ports {ports}")
+    master_names = ["synth-master"] + (["synth-master-b"] if masters == 2 else [])
+    services = {s["metadata"]["name"]: s for s in by_kind["Service"]}
+    users = set()
+    for name in master_names:
+        master = names.get(name) or fail(f"no {name} Deployment")
+        svc = services.get(name) or fail(f"no Service {name}")
+        mlabels = master["spec"]["template"]["metadata"]["labels"]
+        if any(mlabels.get(k) != v for k, v in svc["spec"]["selector"].items()):
+            fail(f"Service {name}: selector does not match the master's labels")
+        ports = {p["name"]: p["port"] for p in svc["spec"]["ports"]}
+        if ports != {"grpc": 4650, "http": 9650}:
+            fail(f"Service {name} ports {ports}")
+        for e in master["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if e["name"] == "SYNTH_USER":
+                users.add(e["value"])
+    if len(users) != masters:
+        fail(f"masters must sign in under distinct worker names, got {sorted(users)}")
+    want_masters = ",".join(f"{n}:4650" for n in master_names)
     for w in workloads:
+        if w["metadata"]["name"] in master_names:
+            continue
         for c in w["spec"]["template"]["spec"]["containers"]:
-            for e in c.get("env", []):
-                if e["name"] == "SYNTH_MASTER" and e["value"] != f"{svc['metadata']['name']}:4650":
-                    fail(f"{w['metadata']['name']}: SYNTH_MASTER {e['value']} is not the Service")
-    print(f"k8s_check: {len(docs)} objects OK")
+            env = {e["name"]: e.get("value") for e in c.get("env", [])}
+            if env.get("SYNTH_MASTER") != want_masters:
+                fail(f"{w['metadata']['name']}: SYNTH_MASTER {env.get('SYNTH_MASTER')} is not "
+                     f"{want_masters}")
+    print(f"k8s_check: {len(docs)} objects OK ({masters} master(s))")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Client-side lint of the deployment files (CTest label deploy-lint, part of the default suite):
 #   lint_test.sh compose   docker-compose config -q, every profile, secrets made in a temp copy
-#   lint_test.sh k8s       kubectl kustomize deploy/k8s, then structural checks (k8s_check.py)
+#   lint_test.sh k8s       kubectl kustomize deploy/k8s and deploy/k8s-ha (two masters), then
+#                          structural checks (k8s_check.py)
 #   lint_test.sh systemd   systemd-analyze verify deploy/systemd/*.service in a scratch root
 # A missing tool: exit 77 (skipped) with the reason. Needs no network, cluster or daemon.
 set -euo pipefail
@@ -17,7 +18,7 @@ need() { command -v "$1" >/dev/null || skip "$1 not installed ($2)"; }
 stage() {
   cp "$src/docker-compose.yml" "$tmp/"
   mkdir -p "$tmp/deploy" && cp -r "$src/deploy/compose" "$src/deploy/config" "$src/deploy/docker" \
-    "$src/deploy/k8s" "$tmp/deploy/"
+    "$src/deploy/k8s" "$src/deploy/k8s-ha" "$tmp/deploy/"
   rm -rf "$tmp/deploy/compose/secrets" "$tmp/deploy/k8s/secrets"
   "$tmp/deploy/compose/make-secrets.sh" >/dev/null
 }
@@ -29,11 +30,15 @@ case "$what" in
     cd "$tmp"
     # Every profile's services must resolve; the gpu one must use Dockerfile.cuda, which exists.
     docker-compose -f docker-compose.yml config -q
-    COMPOSE_PROFILES=demo,gpu docker-compose -f docker-compose.yml config -q
-    COMPOSE_PROFILES=demo,gpu docker-compose -f docker-compose.yml config >"$tmp/rendered.yml"
-    for s in master worker worker-gpu pool; do
+    COMPOSE_PROFILES=demo,gpu,ha docker-compose -f docker-compose.yml config -q
+    COMPOSE_PROFILES=demo,gpu,ha docker-compose -f docker-compose.yml config >"$tmp/rendered.yml"
+    for s in master master-b worker worker-gpu pool; do
       grep -q "^  $s:" "$tmp/rendered.yml" || { echo "FAIL: service $s missing"; exit 1; }
     done
+    # Profile ha: workers list both masters; master-b signs in under its own worker name.
+    [ "$(grep -c 'SYNTH_MASTER: master:4650,master-b:4650' "$tmp/rendered.yml")" -eq 2 ] \
+      || { echo "FAIL: workers do not list both masters"; exit 1; }
+    grep -q 'SYNTH_USER: synth-b' "$tmp/rendered.yml" || { echo "FAIL: master-b's user"; exit 1; }
     grep -q "dockerfile: deploy/docker/Dockerfile.cuda" "$tmp/rendered.yml"
     [ -f deploy/docker/Dockerfile.cuda ] || { echo "FAIL: Dockerfile.cuda missing"; exit 1; }
     grep -q "driver: nvidia" "$tmp/rendered.yml" && grep -q -- "- gpu" "$tmp/rendered.yml"
@@ -77,6 +82,8 @@ case "$what" in
     stage
     kubectl kustomize "$tmp/deploy/k8s" >"$tmp/out.yaml"
     python3 "$here/k8s_check.py" "$tmp/out.yaml" "$tmp/deploy/k8s/secrets" "$src/deploy/config/synth.conf"
+    kubectl kustomize "$tmp/deploy/k8s-ha" >"$tmp/ha.yaml"
+    python3 "$here/k8s_check.py" "$tmp/ha.yaml" "$tmp/deploy/k8s/secrets" "$src/deploy/config/synth.conf" 2
     # Without a cluster, client dry-run only works where kubectl needs no API discovery; try it.
     if timeout 20 kubectl apply --request-timeout=5s --dry-run=client --validate=false -f "$tmp/out.yaml" >"$tmp/dry.txt" 2>&1; then
       echo "kubectl apply --dry-run=client: OK"
@@ -98,8 +105,12 @@ case "$what" in
       cp "$u" "$root/etc/systemd/system/" && units+=("$(basename "$u")")
     done
     [ ${#units[@]} -ge 2 ] || { echo "FAIL: units missing"; exit 1; }
+    # A template is verified through an instance (synth-master@.service as synth-master@b).
+    instances=()
+    for u in "${units[@]}"; do instances+=("${u/@.service/@b.service}"); done
+    mkdir -p "$root/etc/synth" && printf 'SYNTH_LISTEN=0.0.0.0:4651\n' >"$root/etc/synth/master-b.env"
     # verify warns (rc 0) on unknown keys: any line naming our units is a failure too.
-    if ! systemd-analyze verify --root="$root" "${units[@]}" >"$tmp/verify.txt" 2>&1 \
+    if ! systemd-analyze verify --root="$root" "${instances[@]}" >"$tmp/verify.txt" 2>&1 \
         || grep -q 'synth-' "$tmp/verify.txt"; then
       cat "$tmp/verify.txt"; echo "FAIL: systemd-analyze verify"; exit 1
     fi

@@ -56,10 +56,17 @@ header = ""
 if os.path.exists(doc):
     header = open(doc).read().split(marker)[0].rstrip() + "\n\n"
 rows = [json.loads(l) for l in open(out) if l.strip()]
-keys = [("found", "found"), ("accepted", "acc"), ("rejected", "rej"), ("stale", "stale"),
-        ("duplicate", "dup"), ("pool_down", "pool_down"), ("below_target", "below"),
-        ("hardware_error", "hw"), ("unknown_unit", "unk"), ("rate_limited", "rate_lim"),
-        ("pending", "pend")]
+# The ledger's counters as synthctl prints them (found, then every share state of the master's
+# table, proto/share_states.h, then resent), so a new state gets its column by itself.
+short = {"accepted": "acc", "rejected": "rej", "duplicate": "dup", "below_target": "below",
+         "hardware_error": "hw", "unknown_unit": "unk", "rate_limited": "rate_lim",
+         "pending": "pend"}
+names = []
+for r in rows:
+    for k in (r.get("ledger") or {}):
+        if k != "accepted_difficulty" and k not in names:
+            names.append(k)
+keys = [(k, short.get(k, k)) for k in names]
 t = [marker, "", "## Faults injected", "",
      "| fault | how injected | expected | outcome | recovery (s) | " +
      " | ".join(k[1] for k in keys) + " | found = sum | pool acc = master acc | notes |",

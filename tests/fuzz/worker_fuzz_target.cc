@@ -25,6 +25,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +35,9 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/cluster.h"
+#include "master/service/status_views.h"
 #include "proto/midstate_codec.h"
+#include "proto/share_states.h"
 
 namespace synth::fuzz {
 namespace {
@@ -94,16 +98,21 @@ class FuzzSink : public service::StreamSink {
 
 struct FuzzSession {
   uint64_t id = 0;
+  std::string worker_id;
   std::unique_ptr<FuzzSink> sink;
   bool live = true;
-  uint64_t shares_sent = 0;
+  std::set<uint64_t> shares_sent;  // Share ids sent on this stream...
+  std::set<uint64_t> answered;     // ...and those it got a verdict for.
+};
+
+// Per worker id, over all its streams: verdicts follow the worker to its newest stream.
+struct FuzzWorker {
+  uint64_t share_messages = 0;
   uint64_t verdicts = 0;
 };
 
-uint64_t FinalSum(const v1::ShareCounts& c) {
-  return c.accepted() + c.rejected() + c.stale() + c.duplicate() + c.below_target() +
-         c.hardware_error() + c.unknown_unit() + c.pool_down() + c.rate_limited();
-}
+// The shares in a final state (all but pending).
+uint64_t FinalSum(const v1::ShareCounts& c) { return proto::SumOfStates(c) - c.pending(); }
 
 class Harness {
  public:
@@ -119,7 +128,7 @@ class Harness {
     service::Cluster::Options o;
     o.status_every = absl::ZeroDuration();
     o.lease.expiry = absl::Seconds(20);
-    o.max_share_rate = 100;  // Small, so floods in short inputs reach the limit.
+    o.ledger.max_share_rate = 100;  // Small, so floods in short inputs reach the limit.
     return o;
   }
   void Step(uint8_t op, Reader& in);
@@ -146,6 +155,7 @@ class Harness {
   jobs::FakeUpstream upstream_;
   service::Cluster cluster_;
   std::vector<FuzzSession> sessions_;
+  std::map<std::string, FuzzWorker> workers_;
   std::vector<KnownUnit> units_;
   std::map<uint64_t, hash::ScanWork> midstates_;
   std::optional<v1::Share> last_share_;
@@ -213,7 +223,7 @@ void Harness::Hello(Reader& in) {
     return;
   }
   ++r_.sessions;
-  sessions_.push_back({.id = *id, .sink = std::move(sink)});
+  sessions_.push_back({.id = *id, .worker_id = h.worker_id(), .sink = std::move(sink)});
 }
 
 void Harness::Request(Reader& in) {
@@ -274,6 +284,8 @@ void Harness::Share(Reader& in, bool flood) {
   if (s == nullptr) return;
   last_share_ = m.share();
   for (int i = 0; i < count; ++i) {
+    // A flood is many shares (ids of their own), the same nonce or (mode bit 8) the next ones.
+    if (flood && i > 0) m.mutable_share()->set_share_id(m.share().share_id() + 65536);
     if (flood && (mode & 8)) m.mutable_share()->set_nonce(m.share().nonce() + 1);
     Deliver(s, m);
   }
@@ -337,7 +349,7 @@ void Harness::Job(Reader& in) {
 }
 
 void Harness::Answer(Reader& in) {
-  uint8_t mode = in.Byte() % 7;
+  uint8_t mode = in.Byte() % 8;
   switch (mode) {
     case 0: upstream_.set_answer({.accepted = true}); break;
     case 1: upstream_.set_answer({.accepted = false, .code = 23, .reason = "low diff"}); break;
@@ -348,16 +360,17 @@ void Harness::Answer(Reader& in) {
       hold_ = !hold_;
       upstream_.set_hold_answers(hold_);
       break;
+    case 7: upstream_.set_answer({.reason = "timeout: no answer", .timed_out = true}); break;
     default: upstream_.Release({.accepted = true}); break;
   }
 }
 
 void Harness::Views() {
   v1::StatusResponse st;
-  cluster_.FillStatus(&st);
+  FillStatus(cluster_, &st);
   v1::WorkersResponse w;
-  cluster_.FillWorkers(&w);
-  (void)cluster_.StatusLine();
+  FillWorkers(cluster_, &w);
+  (void)StatusLine(cluster_);
   for (const v1::WorkerStatus& ws : w.workers()) {
     // Per worker, pending shares are not counted: found >= final states.
     if (FinalSum(ws.shares()) > ws.shares().found()) {
@@ -369,7 +382,8 @@ void Harness::Views() {
 void Harness::Deliver(FuzzSession* s, const v1::WorkerMessage& m) {
   cluster_.OnMessage(s->id, m);
   if (s->live && m.has_share()) {
-    ++s->shares_sent;
+    s->shares_sent.insert(m.share().share_id());
+    ++workers_[s->worker_id].share_messages;
     ++r_.shares;
   }
 }
@@ -388,7 +402,10 @@ const KnownUnit* Harness::PickUnit(Reader& in) {
 void Harness::Drain() {
   for (FuzzSession& s : sessions_) {
     for (const v1::MasterMessage& m : s.sink->inbox) {
-      if (m.has_share_verdict()) ++s.verdicts;
+      if (m.has_share_verdict()) {
+        ++workers_[s.worker_id].verdicts;
+        s.answered.insert(m.share_verdict().share_id());
+      }
       if (!m.has_lease_grant()) continue;
       ++r_.grants;
       for (const v1::Midstate& ms : m.lease_grant().midstates()) {
@@ -420,7 +437,7 @@ void Harness::Check(const char* after) {
     return;
   }
   v1::StatusResponse st;
-  cluster_.FillStatus(&st);
+  FillStatus(cluster_, &st);
   const v1::ShareCounts& c = st.shares();
   if (c.found() != FinalSum(c) + c.pending()) {
     r_.violation = absl::StrCat("ledger after ", after, ": found ", c.found(), " != ",
@@ -434,22 +451,33 @@ void Harness::CheckEnd() {
   Drain();
   Check("release");
   if (!r_.violation.empty()) return;
-  shares::ShareCounts c = cluster_.Counts();
-  r_.accepted = c.accepted;
-  r_.rate_limited = c.rate_limited;
-  for (uint64_t n : {c.rejected, c.stale, c.duplicate, c.below_target, c.hardware_error,
-                     c.unknown_unit, c.pool_down, c.rate_limited}) {
-    if (n > 0) ++r_.rejected_kinds;
+  v1::ShareCounts c = cluster_.Counts();
+  r_.accepted = c.accepted();
+  r_.rate_limited = c.rate_limited();
+  for (const proto::ShareStateInfo& st : proto::kShareStates) {
+    if (st.state == v1::SHARE_STATE_ACCEPTED || st.state == v1::SHARE_STATE_PENDING) continue;
+    if ((c.*st.count)() > 0) ++r_.rejected_kinds;
   }
-  if (c.pending != 0) r_.violation = absl::StrCat(c.pending, " shares still pending");
+  if (c.pending() != 0) r_.violation = absl::StrCat(c.pending(), " shares still pending");
+  // No worker got more verdicts than it sent shares (a copy of a share already answered on a
+  // stream is not answered there again), and every share id sent on a live stream was answered
+  // on it.
+  for (const auto& [id, w] : workers_) {
+    if (w.verdicts > w.share_messages) {
+      r_.violation = absl::StrCat("worker '", id, "': ", w.share_messages, " shares but ",
+                                  w.verdicts, " verdicts");
+    }
+  }
   for (const FuzzSession& s : sessions_) {
-    if (s.live && s.verdicts != s.shares_sent) {
-      r_.violation = absl::StrCat("session ", s.id, ": ", s.shares_sent, " shares but ",
-                                  s.verdicts, " verdicts");
+    if (!s.live) continue;
+    for (uint64_t id : s.shares_sent) {
+      if (!s.answered.contains(id)) {
+        r_.violation = absl::StrCat("session ", s.id, ": share ", id, " got no verdict");
+      }
     }
   }
   v1::WorkersResponse w;
-  cluster_.FillWorkers(&w);
+  FillWorkers(cluster_, &w);
   for (const v1::WorkerStatus& ws : w.workers()) {
     if (FinalSum(ws.shares()) != ws.shares().found()) {
       r_.violation = absl::StrCat("worker ", ws.worker_id(), " ledger: found ",

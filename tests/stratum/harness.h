@@ -70,6 +70,7 @@ class Miner {
     s.extranonce2.assign(static_cast<size_t>(job.extranonce2_size), 0);
     for (size_t i = 0; i < s.extranonce2.size() && i < 4; ++i) s.extranonce2[i] = uint8_t(en2 >> (8 * i));
     s.ntime = job.job.ntime;
+    s.difficulty = job.difficulty;
     s.version = (job.job.version & ~job.version_mask) | (version_bits & job.version_mask);
     std::optional<uint32_t> n = pool::FindNonce(job.job, job.extranonce1, s.extranonce2, s.version,
                                                 s.ntime, difficulty.value_or(job.difficulty));

@@ -56,9 +56,10 @@ TEST_F(LoopbackTest, DifficultyChangeAppliesToTheNextJobOnly) {
   ClientJob new_job = miner_.last_job();
   EXPECT_DOUBLE_EQ(old_job.difficulty, kTinyDiff);
   EXPECT_DOUBLE_EQ(new_job.difficulty, 2e-5);
-  // A share at the old difficulty still counts for the old job...
+  // A share at the old difficulty still counts for the old job, worth the old difficulty...
   EXPECT_EQ(Miner::SubmitAndWait(*client_, Miner::FindShare(old_job)).outcome,
             SubmitOutcome::kAccepted);
+  EXPECT_DOUBLE_EQ(client_->Status().shares.accepted_work, kTinyDiff);
   // ...and one meeting only the old difficulty is low for the new job (search from a nonce
   // that meets kTinyDiff but not 2e-5).
   ClientShare weak = Miner::FindShare(new_job, 3, 0, kTinyDiff);
@@ -70,6 +71,7 @@ TEST_F(LoopbackTest, DifficultyChangeAppliesToTheNextJobOnly) {
   }
   EXPECT_EQ(Miner::SubmitAndWait(*client_, Miner::FindShare(new_job, 4)).outcome,
             SubmitOutcome::kAccepted);
+  EXPECT_DOUBLE_EQ(client_->Status().shares.accepted_work, kTinyDiff + 2e-5);
 }
 
 TEST_F(LoopbackTest, NonCleanJobKeepsOldWorkCleanJobMakesItStale) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # synth-pool as a process: --job-interval style flags, port 0 + --port-file, --stats-json written
-# while running, and SIGTERM → exit 0 with the final stats printed and written.
+# while running, SIGTERM → exit 0 with the final stats printed and written, and a bad
+# --extranonce-subscribe mode → exit 2 naming the flag.
 #   pool_binary_test.sh PATH/TO/synth-pool
 set -euo pipefail
 pool_bin=$1
@@ -11,8 +12,12 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+rc=0
+"$pool_bin" --listen 127.0.0.1:0 --extranonce-subscribe sometimes >/dev/null 2>"$tmp/err" || rc=$?
+[[ $rc -eq 2 ]] && grep -q extranonce_subscribe "$tmp/err" ||
+  { echo "bad --extranonce-subscribe: exit $rc"; cat "$tmp/err"; exit 1; }
 "$pool_bin" --listen 127.0.0.1:0 --difficulty 0.5 --job-interval 0.05 --port-file "$tmp/port" \
-  --stats-json "$tmp/stats.json" >"$tmp/out" 2>"$tmp/err" &
+  --extranonce-subscribe ckpool --stats-json "$tmp/stats.json" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 200); do [[ -s "$tmp/stats.json" ]] && break; sleep 0.05; done
 [[ -s "$tmp/port" ]] || { echo "no port file"; cat "$tmp/err"; exit 1; }

@@ -14,7 +14,7 @@
 #include "common/bitcoin/header.h"
 #include "common/logging.h"
 #include "master/pool/block_template.h"
-#include "master/pool/share_check.h"
+#include "common/stratum/share_check.h"
 #include "tests/stratum/harness.h"
 
 ABSL_FLAG(int, port, 0, "synth-pool port on 127.0.0.1 (0: start one in-process)");
@@ -40,14 +40,14 @@ double Percentile(std::vector<double> v, double p) {
 // Times CheckShare against a bare header hash, in-process.
 void CheckCost(double difficulty) {
   stratum::StratumJob job = pool::MakeTemplateJob(pool::TemplateOptions{}, "1", true, 1700000000);
-  pool::JobTerms terms{difficulty, {1, 2, 3, 4}, 4};
+  stratum::JobTerms terms{difficulty, {1, 2, 3, 4}, 4};
   constexpr int kN = 200000;
   auto t0 = Clock::now();
   uint64_t accepted = 0;
   for (int i = 0; i < kN; ++i) {
     SubmitParams p{"w", "1", {uint8_t(i), uint8_t(i >> 8), uint8_t(i >> 16), 0}, job.ntime,
                    static_cast<uint32_t>(i), std::nullopt};
-    accepted += pool::CheckShare(job, terms, 0, p).accepted;
+    accepted += stratum::CheckShare(job, terms, 0, p).accepted;
   }
   double check_s = std::chrono::duration<double>(Clock::now() - t0).count();
   bitcoin::BlockHeader h;

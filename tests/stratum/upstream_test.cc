@@ -27,30 +27,25 @@ TEST(UpstreamAdapterTest, JobsAndVerdictsCrossTheMasterInterface) {
     absl::MutexLock l(&mu);
     j = got.back();
   }
-  EXPECT_TRUE(j.clean);
+  EXPECT_TRUE(j.notify.clean_jobs);
   EXPECT_DOUBLE_EQ(j.difficulty, kTinyDiff);
   EXPECT_EQ(j.version_mask, 0x1fffe000u);
   EXPECT_TRUE(WaitFor([&] { return (*up)->Info().connected; }));
-  // Rebuild the StratumJob to find a share with rolled version bits.
-  StratumJob sj;
-  sj.job_id = j.job_id;
-  sj.prev_hash = j.prev_hash;
-  sj.coinb1 = j.coinb1;
-  sj.coinb2 = j.coinb2;
-  sj.merkle_branch.assign(j.merkle_branch.begin(), j.merkle_branch.end());
-  sj.version = j.version;
-  sj.nbits = j.nbits;
-  sj.ntime = j.ntime;
+  // Find a share with rolled version bits.
+  const StratumJob& sj = j.notify;
   std::vector<uint8_t> en2(static_cast<size_t>(j.extranonce2_size), 9);
   uint32_t bits = 0x00002000;
   std::optional<uint32_t> nonce =
-      pool::FindNonce(sj, j.extranonce1, en2, (j.version & ~j.version_mask) | bits, j.ntime, kTinyDiff);
+      pool::FindNonce(sj, j.extranonce1, en2, (sj.version & ~j.version_mask) | bits, sj.ntime,
+                      kTinyDiff);
   ASSERT_TRUE(nonce.has_value());
   std::optional<jobs::SubmitResult> result;
-  (*up)->Submit({j.job_id, en2, j.ntime, *nonce, true, bits}, [&](const jobs::SubmitResult& r) {
-    absl::MutexLock l(&mu);
-    result = r;
-  });
+  uint32_t version = (sj.version & ~j.version_mask) | bits;
+  (*up)->Submit({sj.job_id, en2, sj.ntime, *nonce, true, bits, version},
+                [&](const jobs::SubmitResult& r) {
+                  absl::MutexLock l(&mu);
+                  result = r;
+                });
   ASSERT_TRUE(WaitFor([&] {
     absl::MutexLock l(&mu);
     return result.has_value();
@@ -84,7 +79,12 @@ TEST(UpstreamAdapterTest, TimedOutSubmitKeepsItsTimeoutReason) {
   EXPECT_FALSE(r.accepted);
   EXPECT_FALSE(r.stale);
   EXPECT_FALSE(r.not_sent);
+  EXPECT_TRUE(r.timed_out);  // Its own outcome: the ledger does not count it rejected.
   EXPECT_EQ(r.reason.rfind("timeout", 0), 0u);
+  // Stopped before it was sent: never reached the pool (pool_down), not timed out.
+  r = ToUpstreamResult(SubmitResult{SubmitOutcome::kTimedOut, 0, "client stopped", false});
+  EXPECT_TRUE(r.not_sent);
+  EXPECT_FALSE(r.timed_out);
 }
 
 }  // namespace

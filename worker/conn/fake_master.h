@@ -31,6 +31,8 @@ namespace synth::worker {
 class FakeMaster final : public synth::v1::WorkerService::Service {
  public:
   struct Script {
+    // Units per LeaseGrant; 0 holds every request unanswered, as synth-master does while it
+    // has no work.
     int units_per_grant = 4;
     uint64_t unit_nonces = uint64_t{1} << 22;
     bool answer_shares = true;
@@ -41,6 +43,7 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
     // Announce small HTTP/2 windows (no BDP probing), so that a worker's writes block after
     // about 64 KiB when the master stops reading, not after megabytes.
     bool small_windows = false;
+    uint32_t telemetry_interval_ms = 100;  // Told in the Welcome.
   };
   struct Seen {
     std::vector<synth::v1::Hello> hellos;
@@ -129,7 +132,7 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
       stream_ = stream;
       synth::v1::MasterMessage welcome;
       welcome.mutable_welcome()->set_session_id(seen_.hellos.size());
-      welcome.mutable_welcome()->set_telemetry_interval_ms(100);
+      welcome.mutable_welcome()->set_telemetry_interval_ms(script_.telemetry_interval_ms);
       stream->Write(welcome);
     }
     while (true) {
@@ -154,6 +157,7 @@ class FakeMaster final : public synth::v1::WorkerService::Service {
     synth::v1::MasterMessage out;
     if (in.has_lease_request()) {
       ++seen_.lease_requests;
+      if (script_.units_per_grant == 0) return;  // Held: no work.
       synth::v1::LeaseGrant* g = out.mutable_lease_grant();
       g->set_lease_id(seen_.lease_requests);
       hash::ScanWork easy;

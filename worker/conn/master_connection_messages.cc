@@ -1,5 +1,5 @@
 // MasterConnection: what happens on each message from the master and each event from the
-// scheduler (split from master_connection.cc, which holds the stream lifecycle and timers).
+// scheduler and the stream reactor (master_connection.cc holds the stream lifecycle and timers).
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -40,10 +40,20 @@ void MasterConnection::OnWelcome(const v1::Welcome& welcome) {
     telemetry_interval_ = absl::Milliseconds(welcome.telemetry_interval_ms());
   }
   master_lease_seconds_ = welcome.lease_seconds();
-  LOG(INFO) << "master " << options_.master << ": session " << welcome.session_id()
+  policy_.OnWelcomed();
+  failover_timer_.Disarm();
+  if (absl::Time probe = policy_.NextProbe(); probe != absl::InfiniteFuture()) {
+    probe_timer_.ArmAt(probe);  // On a later master: watch the earlier ones.
+  }
+  LOG(INFO) << "master " << masters_[stream_master_].address << ": session "
+            << welcome.session_id()
             << " (master " << welcome.master_version() << ", leases of "
             << welcome.lease_seconds() << " s) as worker " << options_.worker_id;
   FlushSharesLocked();  // Shares held from earlier streams go out first.
+  last_telemetry_ = absl::InfinitePast();
+  last_progress_ = absl::InfinitePast();
+  telemetry_timer_.ArmAt(absl::Now());
+  RequestLeaseIfLowLocked();
 }
 
 void MasterConnection::OnGrant(const v1::LeaseGrant& grant) {
@@ -72,7 +82,11 @@ void MasterConnection::OnGrant(const v1::LeaseGrant& grant) {
       unusable.push_back({u.unit_id(), u.job_id(), UnitState::kReturned, 0});
       continue;
     }
-    leased_.insert(u.unit_id());
+    // The scheduler knows the unit under the worker's own id: two masters may use the same.
+    uint64_t local = next_unit_id_++;
+    leased_[u.unit_id()] = local;
+    units_[local] = Leased{stream_master_, u.unit_id(), stream_seq_};
+    unit->unit_id = local;
     units.push_back(*std::move(unit));
   }
   stats_.units_leased += units.size();
@@ -85,14 +99,19 @@ void MasterConnection::OnGrant(const v1::LeaseGrant& grant) {
   if (midstates_.size() > 4096) {
     absl::erase_if(midstates_, [](const auto& kv) { return kv.second.use_count() == 1; });
   }
+  RequestLeaseIfLowLocked();  // A small or empty grant may leave the buffer low.
 }
 
 void MasterConnection::OnCancel(const v1::Cancel& cancel) {
   Scheduler* scheduler;
+  std::vector<uint64_t> unit_ids;  // The worker's ids of the master's units.
   {
     absl::MutexLock lock(&mu_);
     scheduler = scheduler_;
     ++stats_.cancels;
+    for (uint64_t remote : cancel.unit_ids()) {
+      if (auto it = leased_.find(remote); it != leased_.end()) unit_ids.push_back(it->second);
+    }
   }
   // Outside mu_: the scheduler reports the cancelled units through OnUnitDone at once.
   int n = 0;
@@ -100,9 +119,7 @@ void MasterConnection::OnCancel(const v1::Cancel& cancel) {
   if (cancel.job_ids_size() > 0) {
     n += scheduler->CancelJobs({cancel.job_ids().begin(), cancel.job_ids().end()});
   }
-  if (cancel.unit_ids_size() > 0) {
-    n += scheduler->CancelUnits({cancel.unit_ids().begin(), cancel.unit_ids().end()});
-  }
+  if (!unit_ids.empty()) n += scheduler->CancelUnits(unit_ids);
   VLOG(1) << "cancel (" << v1::CancelReason_Name(cancel.reason()) << ", " << cancel.detail()
           << "): " << n << " units";
 }
@@ -111,6 +128,7 @@ void MasterConnection::OnVerdict(const v1::ShareVerdict& verdict) {
   outbox_.Ack(verdict.share_id());
   absl::MutexLock lock(&mu_);
   ++stats_.verdicts[v1::ShareState_Name(verdict.state())];
+  if (returning_to_ >= 0) FinishReturnIfReadyLocked(/*force=*/false);
   if (verdict.state() == v1::SHARE_STATE_ACCEPTED) {
     ++stats_.shares_accepted;
     return;
@@ -129,24 +147,58 @@ void MasterConnection::OnVerdict(const v1::ShareVerdict& verdict) {
 }
 
 void MasterConnection::OnShare(FoundShare share) {
-  outbox_.Add(std::move(share));
   absl::MutexLock lock(&mu_);
+  // Shares of a unit arrive before its outcome, so the unit is still known.
+  int master = stream_master_;
+  if (auto it = units_.find(share.unit_id); it != units_.end()) {
+    master = it->second.master;
+    share.unit_id = it->second.remote_id;
+  }
+  outbox_.Add(std::move(share), master);
+  if (master != policy_.current() && left_at_[master] == absl::InfiniteFuture()) {
+    left_at_[master] = absl::Now();  // Found after the move, on work already cancelled.
+    lost_timer_.ArmNoLaterThan(left_at_[master] + options_.master_lost_after);
+  }
   FlushSharesLocked();
 }
 
 void MasterConnection::OnUnitDone(UnitOutcome outcome) {
   absl::MutexLock lock(&mu_);
-  if (!leased_.erase(outcome.unit_id)) return;  // From a stream that has ended: not ours now.
+  auto it = units_.find(outcome.unit_id);
+  if (it == units_.end()) return;
+  Leased unit = it->second;
+  units_.erase(it);
+  if (returning_to_ >= 0) FinishReturnIfReadyLocked(/*force=*/false);
+  // A unit of a stream that has ended is not reported: that master re-queued it.
+  if (unit.stream != stream_seq_ || stream_ == nullptr || !leased_.erase(unit.remote_id)) return;
+  outcome.unit_id = unit.remote_id;
   if (outcome.state == UnitState::kCompleted) ++stats_.units_completed;
   bool returned = outcome.state == UnitState::kReturned;
   progress_.push_back(std::move(outcome));
-  if (returned) FlushProgressLocked();
+  if (returned) return FlushProgressLocked();
+  progress_timer_.ArmNoLaterThan(
+      std::max(absl::Now(), last_progress_ + options_.progress_interval));
+}
+
+void MasterConnection::OnDrained() {
+  absl::MutexLock lock(&mu_);
+  if (stream_ == nullptr) return;
+  if (deferred_) {
+    deferred_ = false;
+    FlushSharesLocked();
+    FlushProgressLocked();
+  }
+  // Shutdown waits for an empty queue: ask again while writes are still going out.
+  if (draining_ && stream_->Backlog() > 0) stream_->NotifyWhenBacklogAtMost(0);
 }
 
 bool MasterConnection::WriteQueueFullLocked() {
   if (stream_->Backlog() < options_.max_write_backlog) return false;
+  deferred_ = true;  // OnDrained sends them.
+  stream_->NotifyWhenBacklogAtMost(options_.max_write_backlog / 2);
   if (stats_.writes_deferred++ % 1000 == 0) {
-    LOG(WARNING) << "master " << options_.master << " is not reading (" << stream_->Backlog()
+    LOG(WARNING) << "master " << masters_[stream_master_].address << " is not reading ("
+                 << stream_->Backlog()
                  << " messages queued): shares wait in the outbox ("
                  << outbox_.Counts().unsent << " unsent), progress in memory ("
                  << progress_.size() << " units); deferred " << stats_.writes_deferred
@@ -157,11 +209,16 @@ bool MasterConnection::WriteQueueFullLocked() {
 
 void MasterConnection::FlushSharesLocked() {
   if (stream_ == nullptr || !welcomed_) return;  // Held until the next welcome.
-  if (WriteQueueFullLocked()) return;            // Sent by a later tick.
+  if (WriteQueueFullLocked()) return;            // Sent once the queue drains.
+  // Only this master's shares: one found on another master's work is valid only there.
   for (const PendingShare& p :
-       outbox_.TakeUnsent(options_.max_write_backlog - stream_->Backlog())) {
+       outbox_.TakeUnsent(options_.max_write_backlog - stream_->Backlog(), stream_master_)) {
     // A failed Send means the stream just ended; EndStreamLocked requeues it.
     stream_->Send(ShareMessage(p));
+  }
+  if (outbox_.HasUnsent(stream_master_)) {  // More than the queue had room for: the rest
+    deferred_ = true;                       // goes out as it drains.
+    stream_->NotifyWhenBacklogAtMost(options_.max_write_backlog / 2);
   }
 }
 
@@ -170,7 +227,7 @@ void MasterConnection::FlushProgressLocked() {
   if (WriteQueueFullLocked()) return;
   stream_->Send(ProgressMessage(progress_));
   progress_.clear();
-  flush_now_ = false;
+  last_progress_ = absl::Now();
 }
 
 void MasterConnection::Shutdown(Scheduler* scheduler, absl::Duration grace) {
@@ -178,21 +235,20 @@ void MasterConnection::Shutdown(Scheduler* scheduler, absl::Duration grace) {
     absl::MutexLock lock(&mu_);
     draining_ = true;
   }
+  telemetry_timer_.Disarm();
   scheduler->Stop();  // Unfinished units come back as RETURNED and are flushed at once.
-  absl::Time deadline = absl::Now() + grace;
-  while (absl::Now() < deadline) {
-    {
-      absl::MutexLock lock(&mu_);
-      FlushProgressLocked();
-      if (!welcomed_ || (outbox_.Counts().pending == 0 && stream_->Backlog() == 0)) break;
-    }
-    absl::SleepFor(absl::Milliseconds(10));
-  }
   {
+    // Verdicts (OnVerdict) and the drained write queue (OnDrained) take mu_, so the condition is
+    // looked at again on each; nothing polls.
     absl::MutexLock lock(&mu_);
-    stopping_ = true;
+    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stream_ == nullptr || !welcomed_ ||
+             (outbox_.PendingFor(stream_master_) == 0 && stream_->Backlog() == 0);
+    };
+    if (!settled()) stream_->NotifyWhenBacklogAtMost(0);
+    mu_.AwaitWithTimeout(absl::Condition(&settled), grace);
   }
-  if (session_thread_.joinable()) session_thread_.join();
+  CloseAndWait(/*graceful=*/true);
   OutboxCounts c = outbox_.Counts();
   if (c.pending > 0) {
     LOG(WARNING) << c.pending << " shares still unanswered at shutdown (found " << c.found
@@ -205,6 +261,11 @@ ConnectionStats MasterConnection::Stats() const {
   ConnectionStats s = stats_;
   s.outbox = outbox_.Counts();
   s.write_backlog = stream_ != nullptr ? stream_->Backlog() : 0;
+  s.master = masters_[policy_.current()].address;
+  s.master_moves = static_cast<uint64_t>(policy_.moves());
+  s.shares_master_lost = s.outbox.master_lost;
+  s.wakeups = reconnect_timer_.Fired() + lease_timer_.Fired() + progress_timer_.Fired() +
+              telemetry_timer_.Fired();
   return s;
 }
 

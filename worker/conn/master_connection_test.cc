@@ -1,6 +1,7 @@
 #include "worker/conn/master_connection.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <set>
 #include <vector>
@@ -9,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "worker/conn/fake_master.h"
-#include "worker/scheduler/fake_device.h"
+#include "worker/conn/test_worker.h"
 
 namespace synth::worker {
 namespace {
@@ -17,40 +18,10 @@ namespace {
 namespace v1 = ::synth::v1;
 using ::testing::HasSubstr;
 
-// A worker (scheduler over fake devices + connection) pointed at a fake master.
-struct Worker {
-  explicit Worker(const std::string& address, FakeDevice::Script script = {},
-                  std::string token = "tok", size_t outbox_capacity = 100000) {
-    ConnectionOptions options;
-    options.outbox_capacity = outbox_capacity;
-    options.master = address;
-    options.token = std::move(token);
-    options.worker_id = "w1";
-    options.backoff = {.initial = absl::Milliseconds(50), .max = absl::Milliseconds(200)};
-    options.auth_backoff = absl::Milliseconds(100);
-    conn = std::make_unique<MasterConnection>(options);
-    std::vector<std::unique_ptr<Device>> devices;
-    if (script.share_every == 0) script.share_every = 1 << 20;
-    script.real_delay = absl::Milliseconds(1);
-    devices.push_back(std::make_unique<FakeDevice>("cpu0", script));
-    SchedulerOptions sopts;
-    sopts.clock = &clock;
-    sched = std::make_unique<Scheduler>(std::move(devices), sopts, conn->SchedulerHooks());
-    sched->Start();
-    conn->Start(sched.get());
-  }
-  ~Worker() {
-    if (sched) conn->Shutdown(sched.get(), absl::Milliseconds(500));
-  }
-  PerThreadFakeClock clock;
-  std::unique_ptr<MasterConnection> conn;
-  std::unique_ptr<Scheduler> sched;
-};
-
 TEST(MasterConnectionTest, HelloLeaseHashShareVerdictAndProgress) {
   FakeMaster master({});
   ASSERT_TRUE(master.Start(0).ok());
-  Worker worker(master.Address());
+  TestWorker worker(master.Address());
   ASSERT_TRUE(master.WaitFor([](const FakeMaster::Seen& s) {
     return s.shares.size() >= 8 && s.progress.size() >= 2 && s.telemetry >= 1 &&
            s.lease_requests >= 2;
@@ -78,7 +49,7 @@ TEST(MasterConnectionTest, ReconnectsWithBackoffAndSaysHelloAgain) {
   auto master = std::make_unique<FakeMaster>(FakeMaster::Script{});
   ASSERT_TRUE(master->Start(0).ok());
   int port = master->Port();
-  Worker worker(master->Address());
+  TestWorker worker(master->Address());
   ASSERT_TRUE(master->WaitFor([](const FakeMaster::Seen& s) { return !s.shares.empty(); }));
   master->Stop();
   // A few failed attempts while nobody listens (bounded wait: sanitizers slow everything).
@@ -101,7 +72,7 @@ TEST(MasterConnectionTest, UnansweredSharesAreSentAgainAfterReconnect) {
   auto silent = std::make_unique<FakeMaster>(FakeMaster::Script{.answer_shares = false});
   ASSERT_TRUE(silent->Start(0).ok());
   int port = silent->Port();
-  Worker worker(silent->Address());
+  TestWorker worker(silent->Address());
   ASSERT_TRUE(silent->WaitFor([](const FakeMaster::Seen& s) { return s.shares.size() >= 5; }));
   silent->Stop();
   std::set<uint64_t> first_ids;
@@ -128,7 +99,7 @@ TEST(MasterConnectionTest, UnansweredSharesAreSentAgainAfterReconnect) {
 TEST(MasterConnectionTest, WrongTokenIsRefusedAndRetried) {
   FakeMaster master({.token = "right"});
   ASSERT_TRUE(master.Start(0).ok());
-  Worker worker(master.Address(), {}, "wrong");
+  TestWorker worker(master.Address(), {}, "wrong");
   ASSERT_TRUE(master.WaitFor([](const FakeMaster::Seen& s) { return s.auth.size() >= 2; }));
   FakeMaster::Seen seen = master.Snapshot();
   EXPECT_TRUE(seen.hellos.empty());
@@ -142,7 +113,7 @@ TEST(MasterConnectionTest, CancelFromMasterStopsTheUnitWithinMilliseconds) {
   FakeMaster master({.units_per_grant = 1, .unit_nonces = uint64_t{1} << 32});
   ASSERT_TRUE(master.Start(0).ok());
   // Real-time device: 1000 nonces per ms, so the 2^32 unit would take days.
-  Worker worker(master.Address(), {.real_chunk = 1000, .per_thread_clock = false});
+  TestWorker worker(master.Address(), {.real_chunk = 1000, .per_thread_clock = false});
   ASSERT_TRUE(master.WaitFor([](const FakeMaster::Seen& s) { return s.lease_requests >= 1; }));
   absl::SleepFor(absl::Milliseconds(50));
   v1::MasterMessage cancel;
@@ -163,7 +134,7 @@ TEST(MasterConnectionTest, CancelFromMasterStopsTheUnitWithinMilliseconds) {
 TEST(MasterConnectionTest, ShutdownReturnsUnfinishedUnits) {
   FakeMaster master({.units_per_grant = 2, .unit_nonces = uint64_t{1} << 32});
   ASSERT_TRUE(master.Start(0).ok());
-  auto worker = std::make_unique<Worker>(
+  auto worker = std::make_unique<TestWorker>(
       master.Address(), FakeDevice::Script{.real_chunk = 1000, .per_thread_clock = false});
   ASSERT_TRUE(master.WaitFor([](const FakeMaster::Seen& s) { return s.lease_requests >= 1; }));
   absl::SleepFor(absl::Milliseconds(50));
@@ -181,7 +152,7 @@ TEST(MasterConnectionTest, AMasterThatStopsReadingBoundsTheWriteQueueAndLosesNoS
   FakeMaster master(
       {.units_per_grant = 4, .unit_nonces = uint64_t{1} << 31, .small_windows = true});
   ASSERT_TRUE(master.Start(0).ok());
-  Worker worker(master.Address(), FakeDevice::Script{.rate_hps = 1e7, .share_every = 1 << 16},
+  TestWorker worker(master.Address(), FakeDevice::Script{.rate_hps = 1e7, .share_every = 1 << 16},
                 "tok", /*outbox_capacity=*/1'000'000);
   ASSERT_TRUE(master.WaitFor([](const FakeMaster::Seen& s) { return s.shares.size() >= 10; }));
   master.PauseReading(true);

@@ -57,6 +57,28 @@ TEST(ShareOutboxTest, OverflowDropsTheOldestAndCountsIt) {
   EXPECT_EQ(outbox.Counts().dropped, 1u);
 }
 
+TEST(ShareOutboxTest, SharesGoOnlyToTheirOwnMasterAndExpireAsMasterLost) {
+  ShareOutbox outbox;
+  outbox.Add(Share(1), /*master=*/0);
+  outbox.Add(Share(2), /*master=*/1);
+  outbox.Add(Share(3), /*master=*/0);
+  EXPECT_TRUE(outbox.HasUnsent(1));
+  std::vector<PendingShare> to_b = outbox.TakeUnsent(SIZE_MAX, 1);
+  ASSERT_EQ(to_b.size(), 1u);
+  EXPECT_EQ(to_b[0].share.nonce, 2u);
+  EXPECT_EQ(to_b[0].master, 1);
+  EXPECT_FALSE(outbox.HasUnsent(1));
+  EXPECT_TRUE(outbox.HasUnsent(0)) << "master 0's shares wait for master 0";
+  EXPECT_EQ(outbox.PendingFor(0), 2u);
+  EXPECT_EQ(outbox.ExpireMaster(0), 2u);
+  EXPECT_FALSE(outbox.HasUnsent(0));
+  EXPECT_TRUE(outbox.TakeUnsent(SIZE_MAX, 0).empty());
+  OutboxCounts c = outbox.Counts();
+  EXPECT_EQ(c.master_lost, 2u);
+  EXPECT_EQ(c.pending, 1u);  // Master 1's, sent and unanswered.
+  EXPECT_EQ(c.found, 3u);
+}
+
 TEST(ShareOutboxTest, UnknownVerdictIsIgnored) {
   ShareOutbox outbox;
   EXPECT_FALSE(outbox.Ack(12345));

@@ -1,12 +1,13 @@
 #include "worker/conn/stream_reactor.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace synth::worker {
 
 StreamReactor::StreamReactor(synth::v1::WorkerService::Stub* stub, const std::string& token,
-                             MessageFn on_message)
-    : stub_(stub), on_message_(std::move(on_message)) {
+                             Callbacks callbacks)
+    : stub_(stub), callbacks_(std::move(callbacks)) {
   if (!token.empty()) context_.AddMetadata("authorization", "Bearer " + token);
 }
 
@@ -57,7 +58,7 @@ bool StreamReactor::ShouldReleaseLocked() {
 
 void StreamReactor::OnReadDone(bool ok) {
   if (ok) {
-    on_message_(incoming_);
+    callbacks_.on_message(incoming_);
     StartRead(&incoming_);
     return;
   }
@@ -72,6 +73,7 @@ void StreamReactor::OnReadDone(bool ok) {
 
 void StreamReactor::OnWriteDone(bool ok) {
   bool release;
+  bool drained = false;
   {
     absl::MutexLock lock(&mu_);
     writing_ = false;
@@ -81,15 +83,30 @@ void StreamReactor::OnWriteDone(bool ok) {
       write_failed_ = true;
       queue_.clear();
     }
+    if (notify_at_.has_value() && queue_.size() <= *notify_at_) {
+      notify_at_.reset();
+      drained = true;
+    }
     StartNextWriteLocked();
     release = ShouldReleaseLocked();
   }
+  if (drained && callbacks_.on_drained) callbacks_.on_drained();
   if (release) RemoveHold();
 }
 
-void StreamReactor::OnDone(const grpc::Status& status) {
+void StreamReactor::NotifyWhenBacklogAtMost(size_t n) {
   absl::MutexLock lock(&mu_);
-  status_ = status;
+  notify_at_ = notify_at_.has_value() ? std::max(*notify_at_, n) : n;
+}
+
+void StreamReactor::OnDone(const grpc::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    status_ = status;
+  }
+  if (callbacks_.on_done) callbacks_.on_done(status);
+  // Last: once done_ is set, AwaitDone returns and the owner may destroy the reactor.
+  absl::MutexLock lock(&mu_);
   done_ = true;
 }
 
@@ -103,11 +120,6 @@ grpc::Status StreamReactor::AwaitDone(absl::Duration timeout) {
     mu_.Await(absl::Condition(&done));
   }
   return status_;
-}
-
-bool StreamReactor::Ended() const {
-  absl::MutexLock lock(&mu_);
-  return reads_ended_ || done_;
 }
 
 size_t StreamReactor::Backlog() const {

@@ -21,15 +21,20 @@ absl::StatusOr<uint64_t> CpuDevice::Scan(std::span<const hash::ScanWork> works, 
         absl::StrCat("nonce range ", start, " + ", count, " runs past 2^32"));
   }
   uint64_t done = 0;
-  for (uint32_t w = 0; w < works.size(); ++w) {
-    for (uint64_t offset = 0; offset < count; offset += batch_nonces_) {
-      if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return done;
-      const uint64_t n = std::min(batch_nonces_, count - offset);
+  for (uint64_t offset = 0; offset < count; offset += batch_nonces_) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) return done;
+    const uint64_t n = std::min(batch_nonces_, count - offset);
+    const uint32_t first = start + static_cast<uint32_t>(offset);
+    if (works.size() == 1) {
       scratch_.clear();
-      core_->Scan(works[w], start + static_cast<uint32_t>(offset), n, &scratch_);
-      for (uint32_t nonce : scratch_) found->push_back(FoundNonce{w, nonce});
-      done += n;
+      core_->Scan(works[0], first, n, &scratch_);
+      for (uint32_t nonce : scratch_) found->push_back(FoundNonce{0, nonce});
+    } else {
+      row_scratch_.clear();
+      core_->ScanRow(works, first, n, &row_scratch_);
+      for (const hash::RowFound& f : row_scratch_) found->push_back(FoundNonce{f.work, f.nonce});
     }
+    done += n * works.size();
   }
   return done;
 }

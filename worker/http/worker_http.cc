@@ -67,6 +67,15 @@ void RenderConnection(const WorkerSnapshot& s, Registry& r) {
         c.connected ? 1 : 0);
   gauge("synth_worker_buffered_seconds", "Seconds of work buffered", s.buffered_s);
   counter("synth_worker_streams_total", "Master streams opened", c.streams);
+  r.AddGauge("synth_worker_master", "The master streamed to (value 1)", {"master"})
+      .WithLabels({c.master})
+      .Set(1);
+  counter("synth_worker_master_moves_total", "Moves to another master (failovers and returns)",
+          c.master_moves);
+  counter("synth_worker_connection_wakeups_total",
+          "Timer callbacks of the master connection (progress, telemetry, lease rate limit, "
+          "reconnect, failover)",
+          c.wakeups);
   counter("synth_worker_lease_grants_total", "LeaseGrants received", c.grants);
   counter("synth_worker_units_leased_total", "Work units leased", c.units_leased);
   counter("synth_worker_units_completed_total", "Work units reported completed", c.units_completed);
@@ -77,10 +86,12 @@ void RenderConnection(const WorkerSnapshot& s, Registry& r) {
           c.outbox.dropped);
   auto& verdicts =
       r.AddCounter("synth_shares_total", "Shares by the master's verdict", {"verdict"});
-  for (const char* v : {"accepted", "rejected", "stale"}) verdicts.WithLabels({v});
+  for (const char* v : {"accepted", "rejected", "stale", "master_lost"}) verdicts.WithLabels({v});
   for (const auto& [state, n] : c.verdicts) {
     verdicts.WithLabels({VerdictLabel(state)}).Increment(static_cast<double>(n));
   }
+  // The worker's own end for a share whose master it left and that never came back.
+  verdicts.WithLabels({"master_lost"}).Increment(static_cast<double>(c.shares_master_lost));
 }
 
 }  // namespace

@@ -174,6 +174,7 @@ void Scheduler::DeviceLoop(size_t index) {
     }
     found.clear();
     absl::Time t0 = clock_->Now();
+    if (chunk.low_water && callbacks_.on_low_water) callbacks_.on_low_water();
     absl::StatusOr<uint64_t> done =
         slot.device->Scan(chunk.works, static_cast<uint32_t>(chunk.begin),
                           chunk.end - chunk.begin, &slot.cancel, &found);
@@ -246,7 +247,20 @@ bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
   }
   slot.current = chunk->units;
   slot.cancel.store(false);
+  chunk->low_water = BelowLowWaterLocked();
   return true;
+}
+
+bool Scheduler::BelowLowWaterLocked() const {
+  if (low_water_ <= absl::ZeroDuration()) return false;
+  if (queued_nonces_ == 0) return true;
+  double rate = RateLocked();
+  return rate > 0 && static_cast<double>(queued_nonces_) < rate * absl::ToDoubleSeconds(low_water_);
+}
+
+void Scheduler::SetLowWater(absl::Duration buffered) {
+  absl::MutexLock lock(&mu_);
+  low_water_ = buffered;
 }
 
 void Scheduler::EmitShares(size_t index, const Chunk& chunk,
@@ -361,6 +375,7 @@ void Scheduler::Deliver(std::vector<UnitOutcome> outcomes) {
 int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
   std::vector<UnitOutcome> out;
   int cancelled = 0;
+  bool low_water = false;
   {
     absl::MutexLock lock(&mu_);
     std::vector<Unit*> hits;
@@ -386,8 +401,10 @@ int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
         }
       }
     }
+    low_water = cancelled > 0 && BelowLowWaterLocked();
   }
   Deliver(std::move(out));
+  if (low_water && callbacks_.on_low_water) callbacks_.on_low_water();
   return cancelled;
 }
 
@@ -412,6 +429,10 @@ uint64_t Scheduler::QueuedHashes() const {
 
 double Scheduler::Rate() const {
   absl::MutexLock lock(&mu_);
+  return RateLocked();
+}
+
+double Scheduler::RateLocked() const {
   double rate = 0;
   for (const auto& slot : slots_) {
     if (!slot->disabled) rate += slot->window.Rate();
@@ -434,13 +455,18 @@ size_t Scheduler::LiveUnits() const {
 
 std::vector<DeviceStats> Scheduler::Stats() const {
   std::vector<DeviceStats> out;
-  absl::MutexLock lock(&mu_);
-  for (const auto& slot : slots_) {
-    out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
-                              slot->hashes_total, slot->shares_total, slot->errors_total,
-                              absl::ToDoubleSeconds(slot->idle), slot->disabled,
-                              slot->device->Telemetry()});
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& slot : slots_) {
+      out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
+                                slot->hashes_total, slot->shares_total, slot->errors_total,
+                                absl::ToDoubleSeconds(slot->idle), slot->disabled, {}});
+    }
   }
+  // Hardware readings (NVML for a GPU) can take milliseconds: read outside mu_, which every
+  // device thread needs for its next batch. slots_ and the devices are constant after
+  // construction, and Device::Telemetry may be called from any thread.
+  for (size_t i = 0; i < slots_.size(); ++i) out[i].hardware = slots_[i]->device->Telemetry();
   return out;
 }
 

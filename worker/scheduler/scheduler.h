@@ -68,6 +68,10 @@ struct SchedulerCallbacks {
   // `at` (job-switch latency); optional, must not block.
   std::function<void(const std::string& job_id, const std::string& device, absl::Time at)>
       on_job_started;
+  // The queued work is below the low-water mark (SetLowWater): called after a device took a
+  // batch, at most once per batch, and after a cancel, while it stays below. Optional, must
+  // not block (the master connection asks for a lease here).
+  std::function<void()> on_low_water;
 };
 
 // One device as telemetry reports it.
@@ -123,6 +127,13 @@ class Scheduler {
   absl::Duration BufferedTime() const;
   // Returns the number of live units (queued or in flight).
   size_t LiveUnits() const;
+  // Sets the mark under which on_low_water is called: less than `buffered` of work queued at
+  // the measured rate (nothing queued counts as below; an unknown rate with work queued does
+  // not). Zero (the default) turns the signal off.
+  void SetLowWater(absl::Duration buffered);
+  // Returns every device's counters and window (one consistent snapshot) and its hardware
+  // readings, which are read without holding the lock the device threads need: a slow
+  // Device::Telemetry (NVML) never delays a batch.
   std::vector<DeviceStats> Stats() const;
 
  private:
@@ -135,6 +146,7 @@ class Scheduler {
     std::vector<hash::ScanWork> works;  // works[i] is units[i]'s.
     uint64_t begin = 0, end = 0;
     bool new_job = false;  // The first batch of its job.
+    bool low_water = false;  // The queue was below the low-water mark after taking it.
   };
 
   void DeviceLoop(size_t index);
@@ -145,6 +157,8 @@ class Scheduler {
   bool FinishChunk(size_t index, const Chunk& chunk, const absl::StatusOr<uint64_t>& done,
                    absl::Duration latency, bool bad_nonce);
   int CancelMatching(const std::function<bool(const Unit&)>& match);
+  bool BelowLowWaterLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  double RateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndUnitLocked(Unit* unit, UnitState state, std::vector<UnitOutcome>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(std::vector<UnitOutcome> outcomes);
@@ -162,6 +176,7 @@ class Scheduler {
   std::map<uint64_t, std::unique_ptr<Unit>> units_ ABSL_GUARDED_BY(mu_);
   std::deque<Unit*> queue_ ABSL_GUARDED_BY(mu_);  // Units with nonces left to hand out.
   uint64_t queued_nonces_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration low_water_ ABSL_GUARDED_BY(mu_);
   std::deque<std::string> recent_jobs_ ABSL_GUARDED_BY(mu_);  // Jobs started, newest last.
 };
 
