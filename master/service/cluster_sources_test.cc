@@ -92,7 +92,7 @@ TEST_F(ClusterSourcesTest, NoSlotBeforeTheFirstJobThenOneSlotEachAndEveryJobNoti
   EXPECT_EQ(n.extranonce1, (std::vector<uint8_t>{0xde, 0xad, 0xbe, 0xef}));
   EXPECT_TRUE(n.clean);
   EXPECT_DOUBLE_EQ(n.pool_difficulty, kPoolDiff);
-  EXPECT_EQ(n.job->coinb1, jobs::TestJob("p1", 1).coinb1);
+  EXPECT_EQ(n.job->coinb1, jobs::TestJob("p1", 1).notify.coinb1);
   EXPECT_EQ(cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0})->slot, 1u);
   EXPECT_EQ(cluster_.AddSource({"127.0.0.1:5001", "bitaxe", 0})->slot, 2u);
   EXPECT_TRUE(cluster_.Audit().ok()) << cluster_.Audit();

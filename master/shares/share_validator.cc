@@ -144,7 +144,7 @@ ShareCheck ShareValidator::ValidateStratum(const StratumShareIn& share) {
     c.state = v1::SHARE_STATE_LOCAL;
     return c;
   }
-  c.submit = jobs::UpstreamShare{.job_id = uj.job_id,
+  c.submit = jobs::UpstreamShare{.job_id = uj.notify.job_id,
                                  .extranonce2 = std::move(en2),
                                  .ntime = share.params.ntime,
                                  .nonce = share.params.nonce,
