@@ -193,7 +193,7 @@ void FillJobs(const Cluster& cluster, v1::JobsResponse* out) {
       v1::JobStatus* s = out->add_jobs();
       s->set_job_key(key);
       s->set_pool_job_id(j.notify.job_id);
-      s->set_current(key == v.jobs.current());
+      s->set_current(v.jobs.IsCurrent(key));
       s->set_clean(j.notify.clean_jobs);
       s->set_difficulty(j.difficulty);
       s->set_age_s(absl::ToDoubleSeconds(v.now - at));
