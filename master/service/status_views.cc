@@ -1,6 +1,7 @@
 #include "master/service/status_views.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -233,6 +234,36 @@ std::string StatusLine(const Cluster& cluster) {
                           st.share_path_samples());
   }
   return line;
+}
+
+void FillSplit(const Cluster& cluster, v1::PoolsResponse* out) {
+  Cluster::SplitStatus split = cluster.Split();
+  if (split.pools.empty()) return;
+  out->set_split(true);
+  out->set_split_level(split.level);
+  out->set_split_window(split.window);
+  out->set_split_paused(split.paused);
+  double assigned = 0, work = 0;
+  for (const Cluster::PoolSplitStatus& p : split.pools) {
+    assigned += static_cast<double>(p.hashes_assigned);
+    work += p.accepted_difficulty;
+  }
+  for (size_t i = 0; i < split.pools.size(); ++i) {
+    const Cluster::PoolSplitStatus& p = split.pools[i];
+    while (out->pools_size() <= static_cast<int>(i)) {
+      out->add_pools()->set_index(static_cast<uint32_t>(out->pools_size() - 1));
+    }
+    v1::PoolStatus* s = out->mutable_pools(static_cast<int>(i));
+    s->set_split(true);
+    s->set_weight(p.weight);
+    s->set_level(static_cast<uint32_t>(p.level));
+    s->set_target_share(p.target_share);
+    s->set_live(p.live);
+    s->set_hashes_assigned(p.hashes_assigned);
+    s->set_assigned_share(assigned > 0 ? static_cast<double>(p.hashes_assigned) / assigned : 0);
+    s->set_verified_work(std::ldexp(p.accepted_difficulty, 32));
+    s->set_work_share(work > 0 ? p.accepted_difficulty / work : 0);
+  }
 }
 
 }  // namespace synth::service
