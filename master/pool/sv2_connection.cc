@@ -241,7 +241,7 @@ absl::Status Sv2Connection::OnOpenChannel(const sv2::OpenExtendedMiningChannel& 
 void Sv2Connection::SendJob(const Sv2Job& job) {
   if (!open_ || closed_) return;
   if (job.new_prev_hash) terms_.clear();  // SetNewPrevHash: only this job is valid.
-  terms_[job.id] = stratum::JobTerms{difficulty_, extranonce_prefix_, extranonce_size_};
+  terms_[job.id] = JobTerms{difficulty_, extranonce_prefix_, extranonce_size_};
   sv2::NewExtendedMiningJob m;
   m.channel_id = channel_id_;
   m.job_id = job.id;
@@ -323,7 +323,7 @@ void Sv2Connection::OnSubmit(const sv2::SubmitSharesExtended& m) {
   p.nonce = m.nonce;
   if (version_mask_ != 0) p.version_bits = m.version & version_mask_;
   auto t0 = std::chrono::steady_clock::now();
-  stratum::ShareVerdict v = stratum::CheckShare(job->job, terms->second, version_mask_, p);
+  ShareVerdict v = stratum::CheckShare(job->job, terms->second, version_mask_, p);
   double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   {
     absl::MutexLock l(&pool.stats_mu_);

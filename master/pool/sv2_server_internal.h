@@ -17,12 +17,15 @@
 #include "asio.hpp"
 #include "common/stratum/job.h"
 #include "common/sv2/messages.h"
+#include "common/stratum/share_check.h"
 #include "common/sv2/secure_channel.h"
 #include "master/pool/server_internal.h"
-#include "common/stratum/share_check.h"
 #include "master/pool/sv2_server.h"
 
 namespace synth::pool {
+
+using stratum::JobTerms;
+using stratum::ShareVerdict;
 
 class Sv2Connection;
 
@@ -135,7 +138,7 @@ class Sv2Connection : public std::enable_shared_from_this<Sv2Connection> {
   double pool_difficulty_ = 1;          // The pool's current difficulty.
   double floor_difficulty_ = 0;         // From the client's maximum target.
   double difficulty_ = 1;               // What the channel was last told (SetTarget).
-  std::map<uint32_t, stratum::JobTerms> terms_;  // SV2 job id → terms when it was sent.
+  std::map<uint32_t, JobTerms> terms_;  // SV2 job id → terms when it was sent.
   std::set<std::string> seen_shares_;
 };
 

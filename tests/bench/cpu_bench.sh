@@ -38,13 +38,7 @@ if [[ "${1:-}" == prepare ]]; then
   build=${2:-build/release}
   [[ -x "${CPUMINER_OPT:-}" && ! -d "${CPUMINER_OPT:-}" ]] ||
     { echo "prepare: CPUMINER_OPT must be the cpuminer binary" >&2; exit 2; }
-  out=.device/cpu
-  rm -rf "$out" && mkdir -p "$out/lib"
-  cp "$build/worker/synth-worker" "$CPUMINER_OPT" "$out/"
-  ldd "$out/synth-worker" "$out/cpuminer" | awk '$3 ~ /^\// {print $3}' | sort -u |
-    grep -vE '/(libc|libm|libpthread|libdl|librt|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' |
-    xargs -I{} cp -L {} "$out/lib/"
-  du -sh "$out"
+  tests/bench/stage.sh .device/cpu "$build" synth-worker "$CPUMINER_OPT"
   exit 0
 fi
 build=${1:-build/release}

@@ -195,7 +195,7 @@ scenario_resubmit() {
   kill -USR1 "$(pid_of worker_relay)"
   wait_log worker_relay "listening again" 15 || fail "the worker relay did not come back"
   wait_until 20 shares_are resent -ge 1 || fail "the worker did not send its shares again"
-  wait_log w1 "unanswered 0 \\| buffered 0.0 s" 60 || fail "w1 did not finish its lease"
+  wait_log w1 "unanswered 0 master_lost 0 \\| buffered 0.0 s" 60 || fail "w1 did not finish its lease"
   wait_until 20 shares_are pending -eq 0 || fail "shares still pending"
   stop_pid "$(pid_of w1)" TERM
   "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json status >"$SYNTH_TMP/status.json" &&

@@ -38,6 +38,10 @@ find_bin() {
 
 synth_init() {
   BUILD=${BUILD:-build/release}
+  # Programs staged for another host (tests/bench/stage.sh) bring their libraries in BUILD/lib.
+  if [ -d "$BUILD/lib" ]; then
+    export LD_LIBRARY_PATH="$BUILD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
   SYNTH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/synth-cluster.XXXXXX")
   trap synth_cleanup EXIT
   trap 'exit 130' INT TERM

@@ -56,14 +56,16 @@ mid1=$(count "$SYNTH_TMP/rig1.json" accepted)
 mid2=$(count "$SYNTH_TMP/rig2.json" accepted)
 sleep $((SECONDS_RUN - half))
 
-# rig1 may be between two connections at this moment: wait (bounded) until both miners show.
+# rig1 may be between two connections at this moment: wait (bounded) until both miners show
+# and the port counts both connections.
 for i in $(seq 1 50); do
   ctl -o json workers >"$SYNTH_TMP/workers.json" || fail "synthctl workers failed"
+  ctl -o json status >"$SYNTH_TMP/status.json" || fail "synthctl status failed"
   grep -q '"farm.rig1"' "$SYNTH_TMP/workers.json" && grep -q '"farm.rig2"' "$SYNTH_TMP/workers.json" &&
+    python3 -c "import json,sys; sys.exit(json.load(open('$SYNTH_TMP/status.json'))['stratum_port']['connections'] != 2)" &&
     break
   sleep 0.2
 done
-ctl -o json status >"$SYNTH_TMP/status.json" || fail "synthctl status failed"
 ctl status || true
 for p in rig1 rig2 w1; do stop_pid "$(pid_of $p)" TERM; done
 sleep 1.5  # The pool and the miners write their stats every second.
