@@ -216,7 +216,8 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
-  NoticeJobLocked(job.notify.clean_jobs, entered);
+  // The Stratum port's miners mine pool 0's jobs (docs/CLUSTER.md "Pool split").
+  if (job.pool == 0) NoticeJobLocked(job.notify.clean_jobs, entered);
   if (job.notify.clean_jobs) {
     seen_.clean_fanout_ms = absl::ToDoubleMilliseconds(absl::Now() - entered);
     seen_.clean_fanout_max_ms = std::max(seen_.clean_fanout_max_ms, seen_.clean_fanout_ms);
