@@ -239,6 +239,24 @@ std::string RenderSnapshotMetrics(const MasterSnapshot& snap) {
   return r.Render();
 }
 
+// The pool split's per-pool figures (docs/CLUSTER.md "Pool split"); [] without a split.
+nlohmann::json SplitJson(const v1::PoolsResponse& p) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!p.split()) return out;
+  for (const v1::PoolStatus& x : p.pools()) {
+    out.push_back({{"url", RedactUrl(x.url())},
+                   {"weight", x.weight()},
+                   {"level", x.level()},
+                   {"live", x.live()},
+                   {"target_share", x.target_share()},
+                   {"hashes_assigned", x.hashes_assigned()},
+                   {"assigned_share", x.assigned_share()},
+                   {"verified_work", x.verified_work()},
+                   {"work_share", x.work_share()}});
+  }
+  return out;
+}
+
 nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& health) {
   const v1::StatusResponse& s = snap.status;
   nlohmann::json workers = nlohmann::json::array();
@@ -256,6 +274,7 @@ nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& healt
             {"difficulty", s.pool_difficulty()},
             {"job_id", s.job_id()},
             {"jobs_live", s.jobs_live()}}},
+          {"split", SplitJson(snap.pools)},
           {"rates",
            {{"reported_hps", s.reported_rate_hps()},
             {"verified_hps", s.verified_rate_hps()},

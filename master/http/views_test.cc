@@ -92,6 +92,13 @@ TEST(Views, PoolSplitMetricsPerPool) {
                 ->value,
             4294967296.0);
   EXPECT_EQ(e->types["synth_pool_hashes_assigned_total"], "counter");
+  // /api/status carries the same, for the dashboard; [] without a split.
+  nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
+  ASSERT_EQ(j["split"].size(), 2u);
+  EXPECT_EQ(j["split"][0]["url"], "stratum+tcp://a:1");
+  EXPECT_EQ(j["split"][1]["hashes_assigned"], 2000);
+  EXPECT_EQ(j["split"][0]["live"], true);
+  EXPECT_TRUE(StatusJson(TwoDeviceSnapshot(), {})["split"].empty());
 }
 
 TEST(Views, NoSecretsInMetricsOrJson) {

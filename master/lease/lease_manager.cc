@@ -142,7 +142,15 @@ Lease LeaseManager::Grant(uint64_t worker, double seconds_wanted, uint64_t hashe
   uint64_t want = LeaseSize(worker, seconds_wanted, hashes_wanted);
   lease.lease_id = next_lease_id_++;
   LeaseRecord record{worker, clock_->Now() + options_.expiry, {}};
-  for (const AssignPart& part : assigner_.Plan(want)) {
+  std::vector<AssignPart> parts = assigner_.Plan(want);
+  // The pool whose part comes first turns from lease to lease: a worker hashes its queue in
+  // order, so a pool always last would always be the one whose work waits longest (and is the
+  // first hit by expiry or the end of a run); turning, each pool's work is hashed in step with
+  // its share.
+  if (!parts.empty()) {
+    std::rotate(parts.begin(), parts.begin() + lease.lease_id % parts.size(), parts.end());
+  }
+  for (const AssignPart& part : parts) {
     assigner_.Assign(part.pool, Cut(part.pool, part.hashes, lease, record));
   }
   // A pool with a share but no work left (its job just died): the others fill the lease.

@@ -1,6 +1,7 @@
 // The LeaseManager with several pools: leases cut by the split's shares, per-pool queues and
 // carving, a clean job of one pool leaving the other's work alone.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,21 @@ TEST_F(LeaseSplitTest, LeasesFollowTheSharesAcrossWorkersOfDifferentRates) {
   EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
 }
 
+TEST_F(LeaseSplitTest, ThePoolThatComesFirstInALeaseTurns) {
+  AddJob("a", 0, true);
+  AddJob("b", 1, true);
+  leases_.SetPoolShares({0.7, 0.3});
+  leases_.AddWorker(1, 1e6);
+  std::map<size_t, int> first;  // Pool of each lease's first unit.
+  for (int i = 0; i < 10; ++i) {
+    Lease lease = leases_.Grant(1, 0, 0);
+    ASSERT_EQ(ByPool(lease).size(), 2u);
+    ++first[lease.units.front()->midstate->pool];
+  }
+  EXPECT_EQ(first[0], 5);
+  EXPECT_EQ(first[1], 5);
+}
+
 TEST_F(LeaseSplitTest, ACleanJobOfOnePoolLeavesTheOthersLeases) {
   std::string a = AddJob("a", 0, true);
   AddJob("b", 1, true);
@@ -93,13 +109,16 @@ TEST_F(LeaseSplitTest, RequeuedUnitsGoBackToTheirPoolAndItsAccount) {
   leases_.AddWorker(2, 1e6);
   Lease first = leases_.Grant(1, 0, 0);
   std::map<size_t, uint64_t> parts = ByPool(first);
-  const uint64_t first_unit = first.units[0]->unit_id;
+  std::set<uint64_t> first_units;
+  for (const Unit* u : first.units) first_units.insert(u->unit_id);
   ASSERT_EQ(leases_.RemoveWorker(1), first.units.size());
   std::vector<PoolAssignment> t = leases_.assigner().Totals();
   EXPECT_EQ(t[0].leased + t[1].leased, 0u);  // Taken back: nobody holds them.
   Lease again = leases_.Grant(2, 0, 0);
   EXPECT_EQ(ByPool(again), parts);  // The same ranges, from each pool's queue.
-  EXPECT_EQ(again.units[0]->unit_id, first_unit);
+  std::set<uint64_t> again_units;
+  for (const Unit* u : again.units) again_units.insert(u->unit_id);
+  EXPECT_EQ(again_units, first_units);
   EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
 }
 
