@@ -25,4 +25,10 @@ expect_refused "--weights 0,0" "--weights" "${two[@]}" --weights 0,0
 expect_refused "--pool-level 0,-1" "--pool-level" "${two[@]}" --weights 1,1 --pool-level 0,-1
 expect_refused "a schedule window without a zone" "zone" "${two[@]}" --weights 1,1 \
   --schedule "08:00-20:00 weights=0,1"
+# The same keys in a config file (deploy/config/synth.conf).
+conf=$(mktemp)
+trap 'rm -f "$conf"' EXIT
+printf '[synth-master]\npool = stratum+tcp://127.0.0.1:1\npool = stratum+tcp://127.0.0.1:2\nweights = 1,2,3\n' >"$conf"
+expect_refused "weights = 1,2,3 in a config file" "--weights has 3 weights for 2 pools" \
+  --config "$conf"
 echo "ok: -1, nan and inf refused; split flags that do not fit the pools refused"
