@@ -200,18 +200,19 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   seen_.live[key] = {seen_.last_at, job.notify.clean_jobs};
   VLOG(1) << "job " << key << " of pool " << job.pool << " diff " << job.difficulty
           << (job.notify.clean_jobs ? " clean" : "");
-  if (job.pool < pool_connected_.size()) pool_connected_[job.pool] = true;  // It just spoke.
-  UpdateSplitLocked();
   // A clean job ends everything only without a split; in one it ends its own pool's jobs.
   const bool clean_all = job.notify.clean_jobs && !policy_.has_value();
-  std::vector<uint64_t> held = DropJobsLocked(
+  std::vector<uint64_t> dropped = DropJobsLocked(
       *dead, job.notify.clean_jobs ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
       clean_all);
+  const absl::flat_hash_set<uint64_t> held(dropped.begin(), dropped.end());
+  // The pool now has a job: the split's shares may change (and waiting workers get work).
+  if (job.pool < pool_connected_.size()) pool_connected_[job.pool] = true;  // It just spoke.
+  UpdateSplitLocked();
   // Push fresh work at once: after a clean job every worker that lost work (without a split:
   // every worker), otherwise those waiting for work.
   for (auto& [id, s] : sessions_) {
-    bool lost = clean_all || (job.notify.clean_jobs &&
-                              std::find(held.begin(), held.end(), id) != held.end());
+    bool lost = clean_all || (job.notify.clean_jobs && held.contains(id));
     if (lost || s->request_pending) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
