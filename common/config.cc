@@ -1,10 +1,7 @@
 #include "common/config.h"
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -21,6 +18,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/file.h"
 #include "common/flags.h"
 #include "common/status_macros.h"
 
@@ -58,21 +56,6 @@ bool IsConfigurable(const absl::CommandLineFlag& flag) {
 
 std::string EnvName(absl::string_view flag) {
   return absl::StrCat("SYNTH_", absl::AsciiStrToUpper(flag));
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", what, " '", path, "': ", std::strerror(errno)));
-  }
-  std::string text(kMaxFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " '", path, "' is over 1 MiB"));
-  }
-  return text;
 }
 
 // The file behind a secret flag (--token-file ...) and the level it was given at.
@@ -196,7 +179,7 @@ absl::Status ApplyEntries(const std::vector<ConfigEntry>& entries, Sources* s) {
 
 absl::Status ApplyConfigFile(absl::string_view program, Sources* s) {
   if (s->config_path.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string text, ReadFile(s->config_path, "config file"));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(s->config_path, "config file"));
   ASSIGN_OR_RETURN(std::vector<ConfigEntry> entries,
                    ParseConfigText(text, s->config_path, program));
   return ApplyEntries(entries, s);
@@ -244,7 +227,7 @@ absl::Status ApplySecretFiles(const Sources& s) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadSecretFile(const std::string& path, absl::string_view what) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path, what));
+  ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, what));
   std::string value(absl::StripAsciiWhitespace(text));
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " '", path, "' is empty"));
   return value;

@@ -22,7 +22,11 @@
 //   --token-file F, --pass-file F, --password-file F  (SYNTH_TOKEN_FILE, ..., token_file = F):
 //                                          the secret flag's value is the file's contents,
 //                                          surrounding whitespace trimmed; offered for each of
-//                                          token, pass, password that the program defines.
+//                                          token, pass, password that the program defines
+//                                          (unless it defines a flag of that name itself:
+//                                          synth-master, synth-worker and synthctl have their
+//                                          own --token-file, a rotatable token file,
+//                                          proto/token_file.h).
 //                                          Giving a secret and its file at the same level (say
 //                                          both on the command line) is an error; otherwise
 //                                          the higher level wins.

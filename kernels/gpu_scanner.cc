@@ -81,6 +81,12 @@ absl::StatusOr<int> CountGpus() {
   return n;
 }
 
+absl::Status ResetGpu(int ordinal) {
+  SYNTH_CUDA_RETURN(cudaSetDevice(ordinal));
+  SYNTH_CUDA_RETURN(cudaDeviceReset());
+  return absl::OkStatus();
+}
+
 GpuScanner::GpuScanner(GpuInfo info, KernelTuning tuning, const Options& options)
     : info_(std::move(info)),
       tuning_(tuning),
@@ -180,10 +186,12 @@ void AppendEntries(const uint32_t* entries, uint32_t n, uint32_t first_index,
 // last launch (after which the GPU idles until the next Scan) within ~25 us without spinning a
 // core. Linux's default 50 us timer slack would stretch each poll to ~70-100 us: the Scan
 // thread lowers its own slack to 1 us (ScanThreadSetup).
-cudaError_t WaitFor(const LaunchSlot& slot, const std::atomic<bool>* cancel, bool* cancelled) {
+cudaError_t WaitFor(const LaunchSlot& slot, const std::atomic<bool>* cancel, bool* cancelled,
+                    const std::atomic<bool>* abort) {
   using std::chrono::microseconds;
   cudaError_t err;
   while ((err = cudaEventQuery(slot.stop)) == cudaErrorNotReady) {
+    if (abort != nullptr && abort->load(std::memory_order_relaxed)) return cudaErrorLaunchTimeout;
     if (!*cancelled && cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
       *cancelled = true;
     }
@@ -310,7 +318,11 @@ absl::StatusOr<uint64_t> GpuScanner::ScanGroup(std::span<const GpuWork> works, u
     }
     if (queued.empty()) break;
     LaunchSlot& slot = *queued.front();
-    SYNTH_CUDA_RETURN(WaitFor(slot, cancel, &cancelled));
+    const cudaError_t waited = WaitFor(slot, cancel, &cancelled, options_.abort);
+    if (options_.abort != nullptr && options_.abort->load()) {
+      return absl::AbortedError(absl::StrCat("GPU ", impl.ordinal, ": launch abandoned as hung"));
+    }
+    SYNTH_CUDA_RETURN(waited);
     if (absl::Status st = Collect(slot, first_index, g, out); !st.ok()) return st;
     done += slot.nonces;
     queued.pop_front();

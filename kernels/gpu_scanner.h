@@ -67,6 +67,11 @@ struct GpuScanStats {
 // Returns the number of CUDA devices: 0 when there is no GPU or no driver (not an error).
 absl::StatusOr<int> CountGpus();
 
+// Resets GPU `ordinal` for this process now (cudaDeviceReset): running launches are killed and
+// every handle of the old context dies with it. For a hung GPU; call from the thread that then
+// creates a new GpuScanner.
+absl::Status ResetGpu(int ordinal);
+
 class GpuScanner {
  public:
   struct Options {
@@ -76,6 +81,10 @@ class GpuScanner {
     bool override_tuning = false;
     uint32_t ring_capacity = 4096;  // Candidates per launch before a rescan.
     bool whole_waves = true;        // Launch sizes in whole waves of blocks (tests: false).
+    // Polled with `cancel` while waiting for a launch: when it becomes true (the worker's
+    // watchdog found a launch hung), Scan returns ABORTED at once and leaves its launches
+    // behind; the scanner is then unusable: leak it, ResetGpu, and create a new one.
+    const std::atomic<bool>* abort = nullptr;
   };
 
   // Opens GPU `ordinal` (a stream, one ring and pinned buffer per in-flight launch).

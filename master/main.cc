@@ -6,6 +6,7 @@
 //                [--http-listen HOST:PORT]   (monitoring)
 //                [--weights W,W,... [--pool-level L,L,...] [--schedule WINDOWS]
 //                 [--schedule-tz ZONE]]   (mine several pools at once: docs/CLUSTER.md)
+//                [--api-listen HOST:PORT] [--api-allow W:CIDR,...]   (cgminer API for farm tools)
 //                [--stratum-listen HOST:PORT [--stratum-allow CIDR,...]
 //                 [--stratum-password-file F] ...]  (a Stratum port for other miners)
 //
@@ -13,7 +14,8 @@
 // 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order;
 // with --weights, --pool-level or --schedule every pool has its own session and the work is
 // split among them).
-// The token also comes from SYNTH_TOKEN; without one only loopback workers are accepted.
+// The token also comes from SYNTH_TOKEN, or --token-file (every token listed is accepted; the
+// file is re-read on SIGHUP and when it changes); without one only loopback workers are accepted.
 // Flags may be spelled with dashes or underscores. The Stratum port (docs/HUB.md) is off unless
 // --stratum-listen is given.
 #include <pthread.h>
@@ -36,10 +38,13 @@
 #include "common/config.h"
 #include "common/flags.h"
 #include "common/logging.h"
+#include "master/api/cluster_backend.h"
+#include "master/api/server.h"
 #include "master/service/cluster.h"
 #include "master/service/status_views.h"
 #include "master/service/server.h"
 #include "master/service/stratum_upstream.h"
+#include "master/service/token_watch.h"
 #include "master/http/master_histograms.h"
 #include "master/http/master_http.h"
 #include "master/hub/hub.h"
@@ -68,6 +73,9 @@ ABSL_FLAG(std::string, user, "synth", "Pool user (worker name)");
 ABSL_FLAG(std::string, pass, "x", "Pool password (never logged)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:4650", "Address for workers and synthctl");
 ABSL_FLAG(std::string, token, "", "Bearer token workers/synthctl must send (env SYNTH_TOKEN)");
+ABSL_FLAG(std::string, token_file, "",
+          "File of accepted tokens, one per line, re-read on SIGHUP and when it changes, so "
+          "tokens rotate without a restart (env SYNTH_TOKEN_FILE; docs/SECURITY.md)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate (chain) for TLS on --listen (with --tls-key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -88,6 +96,11 @@ ABSL_FLAG(double, verdict_memory_seconds, 600,
           "...and for at most this many seconds after the verdict");
 ABSL_FLAG(std::string, http_listen, synth::http::kDefaultMasterHttpListen,
           "Monitoring HTTP HOST:PORT (/metrics, /healthz, dashboard); '' = off");
+ABSL_FLAG(std::string, api_listen, "",
+          "cgminer-compatible API HOST:PORT for farm tools (cgminer's port is 4028); '' = off");
+ABSL_FLAG(std::string, api_allow, "",
+          "cgminer --api-allow list: W:CIDR may also switch pools, R:CIDR or CIDR may read "
+          "(docs/MONITORING.md)");
 ABSL_FLAG(std::string, stratum_listen, "",
           "Stratum V1 port for ASICs and other miners, HOST:PORT ('' = off; docs/HUB.md)");
 ABSL_FLAG(std::string, stratum_allow, synth::hub::kDefaultAllow,
@@ -192,12 +205,14 @@ void RaiseFileLimit(size_t wanted) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // SIGINT/SIGTERM are blocked in every thread (gRPC's included) and taken by sigwait below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGINT/SIGTERM (stop) and SIGHUP (re-read --token-file) are blocked in every thread (gRPC's
+  // included) and taken by sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   absl::SetProgramUsageMessage(
       "synth-master --pool stratum+tcp://HOST:PORT --user U --pass P "
       "--listen HOST:PORT");
@@ -222,7 +237,24 @@ int main(int argc, char** argv) {
   }
 
   std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
+  const std::string token_file = absl::GetFlag(FLAGS_token_file);
+  if (!token.empty() && !token_file.empty()) {
+    LOG(ERROR) << "give --token or --token-file, not both";
+    return 2;
+  }
+  if (token.empty() && token_file.empty() && std::getenv("SYNTH_TOKEN") != nullptr) {
+    token = std::getenv("SYNTH_TOKEN");
+  }
+  std::unique_ptr<synth::service::TokenWatch> token_watch;
+  if (!token_file.empty()) {
+    absl::StatusOr<std::unique_ptr<synth::service::TokenWatch>> w =
+        synth::service::TokenWatch::Start(token_file);
+    if (!w.ok()) {
+      LOG(ERROR) << w.status().message();
+      return 2;
+    }
+    token_watch = *std::move(w);
+  }
   std::string listen = absl::GetFlag(FLAGS_listen);
 
   std::vector<synth::service::PoolConfig> pools;
@@ -276,6 +308,7 @@ int main(int argc, char** argv) {
   synth::service::MasterServer::Options server_options;
   server_options.listen = listen;
   server_options.auth.token = token;
+  if (token_watch) server_options.auth.tokens = token_watch->tokens();
   server_options.auth.insecure = absl::GetFlag(FLAGS_insecure);
   server_options.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
                         absl::GetFlag(FLAGS_tls_client_ca)};
@@ -303,18 +336,34 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  std::unique_ptr<synth::api::ApiServer> api;
+  if (!absl::GetFlag(FLAGS_api_listen).empty()) {
+    absl::StatusOr<std::unique_ptr<synth::api::ApiServer>> a = synth::api::ApiServer::Start(
+        {.listen = absl::GetFlag(FLAGS_api_listen), .allow = absl::GetFlag(FLAGS_api_allow),
+         .pool_user = absl::GetFlag(FLAGS_user)},
+        synth::api::ClusterApiBackend(&cluster, (*server)->pools()));
+    if (!a.ok()) {
+      LOG(ERROR) << a.status();
+      return 2;
+    }
+    api = *std::move(a);
+    LOG(INFO) << "cgminer API on " << absl::GetFlag(FLAGS_api_listen) << " (port " << api->port()
+              << ")";
+  }
   LOG(INFO) << "synth-master listening on " << listen << " (port " << (*server)->port()
-            << "), token " << synth::Redacted(token) << ", pools " << pools.size() << ", user "
+            << "), token " << (token_file.empty() ? synth::Redacted(token) : "file " + token_file)
+            << ", pools " << pools.size() << ", user "
             << absl::GetFlag(FLAGS_user) << " pass " << synth::Redacted(absl::GetFlag(FLAGS_pass));
   const bool tls = !server_options.tls.cert_file.empty();
   const bool mtls = !server_options.tls.client_ca_file.empty();
   LOG(INFO) << "gRPC " << (mtls ? "mTLS" : tls ? "TLS" : "plaintext");
-  if (server_options.auth.insecure && token.empty() && !mtls) {
+  const bool has_token = server_options.auth.has_token();
+  if (server_options.auth.insecure && !has_token && !mtls) {
     LOG(WARNING) << "--insecure: accepting unauthenticated peers from anywhere";
-  } else if (token.empty() && !mtls) {
+  } else if (!has_token && !mtls) {
     LOG(INFO) << "no token: accepting loopback workers only";
   }
-  if (!tls && !token.empty() && !synth::service::IsLoopbackListenAddress(listen)) {
+  if (!tls && has_token && !synth::service::IsLoopbackListenAddress(listen)) {
     LOG(WARNING) << "the token travels in plaintext on " << listen
                  << ": use --tls-cert/--tls-key (docs/SECURITY.md)";
   }
@@ -333,14 +382,26 @@ int main(int argc, char** argv) {
   (*upstream)->Start([&cluster](const synth::jobs::UpstreamJob& job) { cluster.OnJob(job); });
   cluster.StartTicker();
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+    if (token_watch) {
+      absl::StatusOr<synth::service::TokenReload> r = token_watch->Reload("SIGHUP");
+      if (r.ok() && !r->changed) {
+        LOG(INFO) << "token file " << token_file << " (SIGHUP): unchanged, " << r->tokens
+                  << " token(s) accepted";
+      }
+    } else {
+      LOG(INFO) << "SIGHUP: no --token-file to re-read";
+    }
+  }
 
   LOG(INFO) << "stopping: " << synth::service::StatusLine(cluster);
   cluster.StopTicker();
   if (http) http->Shutdown();
   if (hub) hub->Shutdown();  // client.reconnect to every miner.
+  if (api) api->Shutdown();
   cluster.Shutdown();
   (*server)->Shutdown();
   (*upstream)->Stop();
+  if (token_watch) token_watch->Stop();
   return 0;
 }

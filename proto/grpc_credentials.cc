@@ -6,7 +6,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -14,24 +13,16 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/file.h"
 
 namespace synth::proto {
 namespace {
 
-constexpr size_t kMaxPemBytes = 1 << 20;  // Certificates and keys are a few KiB.
-
-// Returns the contents of a PEM file (`what` names the flag in errors).
+// Returns the contents of a PEM file (`what` names the flag in errors); INVALID_ARGUMENT when
+// it cannot be read.
 absl::StatusOr<std::string> ReadPemFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read '", path, "'"));
-  std::string text;
-  char buf[4096];
-  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
-    text.append(buf, static_cast<size_t>(in.gcount()));
-    if (text.size() > kMaxPemBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(what, ": '", path, "' is over 1 MiB"));
-    }
-  }
+  absl::StatusOr<std::string> text = ReadSmallFile(path, what);
+  if (!text.ok()) return absl::InvalidArgumentError(text.status().message());
   return text;
 }
 
@@ -118,43 +109,59 @@ absl::StatusOr<std::string> LoadRoots(const std::string& path, absl::string_view
 
 class BearerTokenPlugin final : public grpc::MetadataCredentialsPlugin {
  public:
-  explicit BearerTokenPlugin(std::string token) : value_(absl::StrCat("Bearer ", token)) {}
+  explicit BearerTokenPlugin(std::shared_ptr<TokenSource> source) : source_(std::move(source)) {}
 
-  bool IsBlocking() const override { return false; }  // Copies a string: no thread needed.
+  // A token file is read at each call: gRPC then runs the plugin off its event threads.
+  bool IsBlocking() const override { return source_->from_file(); }
   const char* GetType() const override { return "synth-bearer-token"; }
   grpc::Status GetMetadata(grpc::string_ref, grpc::string_ref, const grpc::AuthContext&,
                            std::multimap<std::string, std::string>* metadata) override {
-    metadata->emplace("authorization", value_);
+    std::string token = source_->Token();
+    if (!token.empty()) metadata->emplace("authorization", absl::StrCat("Bearer ", token));
     return grpc::Status::OK;
   }
   // gRPC may print this in traces: never the token.
   std::string DebugString() override { return "synth bearer token (redacted)"; }
 
  private:
-  const std::string value_;
+  const std::shared_ptr<TokenSource> source_;
 };
+
+// The token source of `options`: null without a token; INVALID_ARGUMENT for both kinds.
+absl::StatusOr<std::shared_ptr<TokenSource>> MakeTokenSource(
+    const ClientCredentialOptions& options) {
+  if (!options.token.empty() && !options.token_file.empty()) {
+    return absl::InvalidArgumentError("give --token or --token-file, not both");
+  }
+  if (!options.token_file.empty()) return TokenSource::FromFile(options.token_file);
+  if (options.token.empty()) return std::shared_ptr<TokenSource>();
+  return std::make_shared<TokenSource>(options.token);
+}
 
 }  // namespace
 
 void ClientCredentials::ApplyToContext(grpc::ClientContext* ctx) const {
-  if (!tls && !insecure_token.empty()) {
-    ctx->AddMetadata("authorization", absl::StrCat("Bearer ", insecure_token));
-  }
+  if (tls) return;
+  std::string token = Token();
+  if (!token.empty()) ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
 }
 
-std::shared_ptr<grpc::CallCredentials> BearerTokenCallCredentials(const std::string& token) {
-  return grpc::MetadataCredentialsFromPlugin(std::make_unique<BearerTokenPlugin>(token));
+std::shared_ptr<grpc::CallCredentials> BearerTokenCallCredentials(
+    std::shared_ptr<TokenSource> source) {
+  return grpc::MetadataCredentialsFromPlugin(std::make_unique<BearerTokenPlugin>(std::move(source)));
 }
 
 absl::StatusOr<ClientCredentials> MakeClientCredentials(const ClientCredentialOptions& options) {
   ClientCredentials out;
+  absl::StatusOr<std::shared_ptr<TokenSource>> source = MakeTokenSource(options);
+  if (!source.ok()) return source.status();
+  out.token_source = *std::move(source);
   if (options.ca_file.empty()) {
     if (!options.cert_file.empty() || !options.key_file.empty()) {
       return absl::InvalidArgumentError(
           "--tls-cert/--tls-key need --tls-ca (the CA that signed the master's certificate)");
     }
     out.channel = grpc::InsecureChannelCredentials();
-    out.insecure_token = options.token;
     return out;
   }
   grpc::SslCredentialsOptions ssl;
@@ -170,9 +177,9 @@ absl::StatusOr<ClientCredentials> MakeClientCredentials(const ClientCredentialOp
   }
   out.tls = true;
   out.channel = grpc::SslCredentials(ssl);
-  if (!options.token.empty()) {
-    out.channel =
-        grpc::CompositeChannelCredentials(out.channel, BearerTokenCallCredentials(options.token));
+  if (out.token_source != nullptr) {
+    out.channel = grpc::CompositeChannelCredentials(out.channel,
+                                                    BearerTokenCallCredentials(out.token_source));
   }
   return out;
 }

@@ -8,7 +8,9 @@
 // call credentials (a MetadataCredentialsPlugin composed with the SSL channel credentials), so
 // every call on the channel carries it. gRPC refuses call credentials on insecure channels, so
 // there the client adds it to each call's metadata itself (ApplyToContext); that is meant for
-// loopback, where nothing is on the wire.
+// loopback, where nothing is on the wire. Either way the token is asked of a TokenSource
+// (token_file.h) at each call, so a token file rotated on disk is sent from the next call or
+// stream on.
 //
 //   ASSIGN_OR_RETURN(ClientCredentials creds,
 //                    MakeClientCredentials({.token = t, .ca_file = "ca.pem"}));
@@ -33,6 +35,7 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/token_file.h"
 
 namespace synth::proto {
 
@@ -40,6 +43,7 @@ namespace synth::proto {
 // --tls-key of synth-worker and synthctl).
 struct ClientCredentialOptions {
   std::string token;      // Bearer token; "" sends none.
+  std::string token_file; // Or a token file: its first token, re-read at each call. Not both.
   std::string ca_file;    // PEM roots that sign the master's certificate; "" = insecure channel.
   std::string cert_file;  // PEM client certificate (chain) for mTLS; needs key_file and ca_file.
   std::string key_file;   // PEM private key of cert_file.
@@ -54,12 +58,15 @@ struct ClientCredentials {
   // Adds `authorization: Bearer <token>` to `ctx` on an insecure channel with a token; does
   // nothing on TLS channels (the call credentials already carry it) or without a token.
   void ApplyToContext(grpc::ClientContext* ctx) const;
+  // Returns the token to send now ("" without one); reads a token file again.
+  std::string Token() const { return token_source ? token_source->Token() : std::string(); }
 
-  std::string insecure_token;  // The token for ApplyToContext; "" on TLS channels.
+  std::shared_ptr<TokenSource> token_source;  // Null without a token.
 };
 
 // Returns the client credentials for `options`; INVALID_ARGUMENT for inconsistent options
-// (a cert without key, a client cert without a CA) or unreadable / malformed PEM files.
+// (a cert without key, a client cert without a CA, a token and a token file) or unreadable /
+// malformed PEM files; the token file's error when it cannot be read or holds no token.
 absl::StatusOr<ClientCredentials> MakeClientCredentials(const ClientCredentialOptions& options);
 
 // What the master is configured with (--tls-cert, --tls-key, --tls-client-ca).
@@ -75,9 +82,11 @@ struct ServerCredentialOptions {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const ServerCredentialOptions& options);
 
-// Returns the call credentials that add `authorization: Bearer <token>` to every call (only
-// sent on TLS channels). Exposed for tests; MakeClientCredentials composes it.
-std::shared_ptr<grpc::CallCredentials> BearerTokenCallCredentials(const std::string& token);
+// Returns the call credentials that add `authorization: Bearer <token>` to every call, the
+// token asked of `source` each time (only sent on TLS channels). Exposed for tests;
+// MakeClientCredentials composes it.
+std::shared_ptr<grpc::CallCredentials> BearerTokenCallCredentials(
+    std::shared_ptr<TokenSource> source);
 
 }  // namespace synth::proto
 

@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
 #include "common/metrics/http_server.h"
@@ -49,6 +50,10 @@ ABSL_FLAG(double, run_seconds, 0, "Exit after this many seconds; 0 = run until s
 ABSL_FLAG(double, status_seconds, 10, "Seconds between status log lines; 0 = none");
 ABSL_FLAG(std::string, http_listen, "",
           "Serve /metrics and /healthz on HOST:PORT (e.g. 127.0.0.1:9651); empty = off");
+ABSL_FLAG(double, hang_seconds, 5,
+          "Watchdog: a device batch past 10x its expected time and this many seconds is hung");
+ABSL_FLAG(double, hang_give_up_seconds, 60,
+          "Watchdog: a device hung this long (or 3 times in 10 minutes) is lost: exit status 3");
 
 namespace synth::worker {
 
@@ -59,12 +64,13 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   o.master_return_seconds = absl::GetFlag(FLAGS_master_return_seconds);
   o.master_lost_seconds = absl::GetFlag(FLAGS_master_lost_seconds);
   o.master_keepalive_seconds = absl::GetFlag(FLAGS_master_keepalive_seconds);
+  const proto::ClientCredentialOptions tls = proto::ClientCredentialFlags();
   o.token = absl::GetFlag(FLAGS_token);
-  if (o.token.empty()) {
+  o.token_file = tls.token_file;
+  if (o.token.empty() && o.token_file.empty()) {
     const char* env = std::getenv("SYNTH_TOKEN");
     if (env != nullptr) o.token = env;
   }
-  const proto::ClientCredentialOptions tls = proto::ClientTlsFlags();
   o.tls_ca = tls.ca_file;
   o.tls_cert = tls.cert_file;
   o.tls_key = tls.key_file;
@@ -76,6 +82,8 @@ WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices) {
   o.run_seconds = absl::GetFlag(FLAGS_run_seconds);
   o.status_seconds = absl::GetFlag(FLAGS_status_seconds);
   o.http_listen = absl::GetFlag(FLAGS_http_listen);
+  o.hang_seconds = absl::GetFlag(FLAGS_hang_seconds);
+  o.hang_give_up_seconds = absl::GetFlag(FLAGS_hang_give_up_seconds);
   return o;
 }
 
@@ -115,6 +123,12 @@ absl::Status Validate(const WorkerOptions& o) {
   if (!(o.lease_seconds >= 0) || !(o.run_seconds >= 0) || !(o.status_seconds >= 0)) {
     return absl::InvalidArgumentError(
         "--lease-seconds, --run-seconds and --status-seconds must be >= 0");
+  }
+  if (!(o.hang_seconds >= 0.1 && o.hang_seconds <= 3600) ||
+      !(o.hang_give_up_seconds >= o.hang_seconds && o.hang_give_up_seconds <= 86400)) {
+    return absl::InvalidArgumentError(
+        "--hang-seconds must be in [0.1, 3600] and --hang-give-up-seconds in [hang-seconds, "
+        "86400]");
   }
   if (!o.http_listen.empty()) {
     absl::StatusOr<std::pair<std::string, int>> addr = metrics::ParseHostPort(o.http_listen);
@@ -184,15 +198,16 @@ void LogStatus(const Scheduler& sched, const MasterConnection& conn) {
       absl::ToDoubleSeconds(std::min(sched.BufferedTime(), absl::Hours(1))));
 }
 
-// Waits for SIGINT/SIGTERM (blocked by the caller) or the deadline; logs status meanwhile.
+// Waits for SIGINT/SIGTERM (blocked by the caller), the deadline or `device_lost`; logs status
+// meanwhile.
 void WaitForStop(const sigset_t& signals, const WorkerOptions& o, const Scheduler& sched,
-                 const MasterConnection& conn) {
+                 const MasterConnection& conn, const absl::Notification& device_lost) {
   absl::Time start = absl::Now();
   absl::Time deadline = o.run_seconds > 0 ? start + absl::Seconds(o.run_seconds)
                                           : absl::InfiniteFuture();
   absl::Time next_status = o.status_seconds > 0 ? start + absl::Seconds(o.status_seconds)
                                                 : absl::InfiniteFuture();
-  while (true) {
+  while (!device_lost.HasBeenNotified()) {
     absl::Time now = absl::Now();
     if (now >= deadline) return;
     if (now >= next_status) {
@@ -257,7 +272,7 @@ int RunWorker(const WorkerOptions& options) {
     return 2;
   }
   absl::StatusOr<proto::ClientCredentials> creds = proto::MakeClientCredentials(
-      {options.token, options.tls_ca, options.tls_cert, options.tls_key});
+      {options.token, options.token_file, options.tls_ca, options.tls_cert, options.tls_key});
   if (!creds.ok()) {
     std::cerr << "synth-worker: " << creds.status().message() << "\n";
     return 2;
@@ -269,6 +284,16 @@ int RunWorker(const WorkerOptions& options) {
   copts.master_lost_after = absl::Seconds(options.master_lost_seconds);
   copts.keepalive_time = absl::Seconds(options.master_keepalive_seconds);
   copts.token = options.token;
+  // Asked at each stream start: a token file is read again, so a rotated one is used from the
+  // next (re)connect on (docs/SECURITY.md "Token rotation").
+  copts.token_source = [source = creds->token_source, file = options.token_file] {
+    if (source == nullptr) return std::string();
+    std::string token = source->Token();
+    if (absl::Status e = source->last_error(); !e.ok()) {
+      LOG(WARNING) << e.message() << ": sending the last token read from " << file;
+    }
+    return token;
+  };
   if (creds->tls) copts.tls_credentials = creds->channel;
   copts.worker_id = options.worker_id;
   copts.low_water = absl::Seconds(options.buffer_seconds);
@@ -276,7 +301,17 @@ int RunWorker(const WorkerOptions& options) {
   MasterConnection conn(copts);
   SchedulerOptions sopts;
   sopts.target_batch_latency = absl::Milliseconds(options.batch_ms);
+  sopts.watchdog.min_timeout = absl::Seconds(options.hang_seconds);
+  sopts.watchdog.give_up = absl::Seconds(options.hang_give_up_seconds);
   SchedulerCallbacks hooks = conn.SchedulerHooks();
+  // A device lost to hangs ends the worker with kExitDeviceLost, so that its supervisor
+  // (systemd Restart=on-failure, Kubernetes) restarts it with a fresh driver state.
+  absl::Notification device_lost;
+  hooks.on_device_lost = [&device_lost](const std::string& device, const std::string& why) {
+    LOG(ERROR) << "device " << device << " lost (" << why << "): returning work and exiting "
+               << "with status " << kExitDeviceLost;
+    if (!device_lost.HasBeenNotified()) device_lost.Notify();
+  };
   // One line per new job: the worker's side of the clean-job switch latency (cluster_bench.sh).
   hooks.on_job_started = [](const std::string& job, const std::string& device, absl::Time at) {
     LOG(INFO) << "job " << job << " first batch on " << device << " at_unix_us "
@@ -293,7 +328,9 @@ int RunWorker(const WorkerOptions& options) {
               << " MH/s calibrated, batches of " << d.batch_size << " nonces";
   }
   LOG(INFO) << "worker " << conn.WorkerId() << " connecting to master " << options.master << " (token "
-            << Redacted(options.token) << ")";
+            << (options.token_file.empty() ? Redacted(options.token)
+                                           : "from " + options.token_file)
+            << ")";
   absl::Time start = absl::Now();
   std::unique_ptr<WorkerHttpServer> http;
   if (!options.http_listen.empty()) {
@@ -314,11 +351,17 @@ int RunWorker(const WorkerOptions& options) {
   }
   sched.Start();
   conn.Start(&sched);
-  WaitForStop(signals, options, sched, conn);
+  WaitForStop(signals, options, sched, conn, device_lost);
   if (http != nullptr) http->Shutdown();
   conn.Shutdown(&sched, absl::Seconds(2));
   LogStatus(sched, conn);
   PrintSummary(absl::Now() - start, sched, conn);
+  if (device_lost.HasBeenNotified()) {
+    // The hung device's thread is stuck for good: leave without unwinding around it.
+    google::FlushLogFiles(google::INFO);
+    std::cout.flush();
+    std::_Exit(kExitDeviceLost);
+  }
   return 0;
 }
 

@@ -14,7 +14,8 @@
 // --master-keepalive-seconds, --token
 // (default: env SYNTH_TOKEN), --id, --batch-ms, --buffer-seconds, --lease-seconds,
 // --run-seconds, --status-seconds, --http-listen (HOST:PORT for /metrics and /healthz, off when
-// empty; worker/http/worker_http.h).
+// empty; worker/http/worker_http.h), --hang-seconds and --hang-give-up-seconds (the watchdog,
+// worker/scheduler/watchdog.h).
 //
 // On exit RunWorker prints one JSON line to stdout:
 //   {"worker_id":"h-12","seconds":60.0,"hashes":...,"rate_hps":...,"shares_found":...,
@@ -43,6 +44,7 @@ struct WorkerOptions {
   double master_lost_seconds = 120;
   double master_keepalive_seconds = 15;  // gRPC keepalive pings (docs/DESIGN.md §8).
   std::string token;            // Bearer token for the master; "" sends none.
+  std::string token_file;       // --token-file: its first token, re-read at each connect.
   std::string tls_ca;           // --tls-ca: PEM CA of the master's certificate; "" = plaintext.
   std::string tls_cert;         // --tls-cert/--tls-key: client certificate for mTLS.
   std::string tls_key;
@@ -54,13 +56,16 @@ struct WorkerOptions {
   double run_seconds = 0;       // Stop after this long; 0 = until SIGINT/SIGTERM.
   double status_seconds = 10;   // Interval of the status log line; 0 = none.
   std::string http_listen;      // HOST:PORT of /metrics and /healthz; "" = off.
+  double hang_seconds = 5;      // A batch past 10x its time and this long is hung.
+  double hang_give_up_seconds = 60;  // Hung this long (or 3 hangs in 10 min): exit 3.
 };
 
 // Returns the options from this file's flags plus `devices` (flags main.cc owns).
 WorkerOptions WorkerOptionsFromFlags(DeviceOptions devices);
 
-// Runs the worker; returns the process exit code (0 after a clean stop, 2 on bad options or
-// devices).
+// Runs the worker; returns the process exit code: 0 after a clean stop, 2 on bad options or
+// devices, kExitDeviceLost (3, worker/scheduler/watchdog.h) when a device was lost to hangs (the
+// units of the other devices are returned first; the hung thread is left behind).
 int RunWorker(const WorkerOptions& options);
 
 }  // namespace synth::worker

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/bitcoin/hex.h"
+#include "common/json_scan.h"
 #include "common/stratum/codec.h"
 #include "common/stratum/job.h"
 
@@ -28,25 +29,8 @@ std::string Shorten(absl::string_view s) {
 
 // Rejects nesting deeper than kMaxNesting before handing the text to nlohmann.
 absl::Status CheckNesting(absl::string_view line) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : line) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c == '[' || c == '{') {
-      if (++depth > kMaxNesting) return absl::InvalidArgumentError("JSON nested too deeply");
-    }
-    if (c == ']' || c == '}') --depth;
+  if (ScanJson(line).max_depth > kMaxNesting) {
+    return absl::InvalidArgumentError("JSON nested too deeply");
   }
   return absl::OkStatus();
 }

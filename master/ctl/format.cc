@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/format.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
@@ -68,6 +71,25 @@ std::string Age(double s) {
   if (s < 120) return absl::StrFormat("%.1f s", s);
   if (s < 7200) return absl::StrFormat("%.1f min", s / 60);
   return absl::StrFormat("%.1f h", s / 3600);
+}
+
+// "HUNG" (the worker's watchdog has it hung), "FLAGGED" (backed off for hardware errors), both,
+// or "".
+std::string DeviceFlags(const v1::DeviceStatus& d) {
+  std::vector<std::string> flags;
+  if (d.hung()) flags.push_back("HUNG");
+  if (d.flagged()) flags.push_back("FLAGGED");
+  return absl::StrJoin(flags, ",");
+}
+
+// The worker's FLAGGED, plus HUNG when one of its devices is.
+std::string WorkerFlags(const v1::WorkerStatus& x) {
+  bool hung = false;
+  for (const v1::DeviceStatus& d : x.devices()) hung |= d.hung();
+  std::vector<std::string> flags;
+  if (hung) flags.push_back("HUNG");
+  if (x.flagged()) flags.push_back("FLAGGED");
+  return absl::StrJoin(flags, ",");
 }
 
 }  // namespace
@@ -140,7 +162,7 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
       absl::StrFormat("%-20s %-22s %-8s %14s %14s %6s %6s %8s %6s %s\n", "WORKER", "PEER",
                       "STATE", "REPORTED", "VERIFIED", "RATIO", "UNITS", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
-    std::string flags = x.flagged() ? "FLAGGED" : "";
+    std::string flags = WorkerFlags(x);
     if (x.kind() == "stratum") {  // A miner on the Stratum port: its difficulty and software.
       flags = absl::StrCat(flags, flags.empty() ? "" : " ", "diff ",
                            absl::StrFormat("%g", x.difficulty()), " ", x.user_agent());
@@ -154,7 +176,7 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
       absl::StrAppendFormat(&out, "  %-18s %-22s %-8s %14s %14s %6s %6s %8d %6d %s\n", d.name(),
                             absl::StrCat(d.kind(), " ", d.impl()), "", Rate(d.reported_rate_hps()),
                             Rate(d.verified_rate_hps()), "", "", d.shares_valid(),
-                            d.hardware_errors(), d.flagged() ? "FLAGGED" : "");
+                            d.hardware_errors(), DeviceFlags(d));
     }
   }
   return out;
@@ -170,7 +192,7 @@ std::string FormatDevices(const v1::WorkersResponse& w) {
                             x.worker_id(), d.name(), d.kind(), d.impl(),
                             Rate(d.reported_rate_hps()), Rate(d.verified_rate_hps()),
                             d.shares_valid(), d.hardware_errors(), d.batch_latency_ms(),
-                            d.flagged() ? "FLAGGED" : "");
+                            DeviceFlags(d));
     }
   }
   return out;
@@ -302,7 +324,7 @@ std::string FormatWatch(const v1::StatusResponse& s, const v1::WorkersResponse& 
     absl::StrAppendFormat(&out, "%-20s %-8s %14s %14s %6d %8d %s\n", x.worker_id(),
                           Dash(x.lease_state()), Rate(x.reported_rate_hps()),
                           Rate(x.verified_rate_hps()), x.units_leased(), x.shares().accepted(),
-                          x.flagged() ? "FLAGGED" : "");
+                          WorkerFlags(x));
   }
   return out;
 }

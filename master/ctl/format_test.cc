@@ -128,6 +128,19 @@ TEST(FormatTest, WorkersJson) {
   EXPECT_DOUBLE_EQ(j["workers"][0]["devices"][0]["reported_rate_hps"].get<double>(), 1.5e9);
 }
 
+TEST(FormatTest, AHungDeviceIsFlaggedHungOnItsRowAndItsWorkers) {
+  v1::WorkersResponse w = SampleWorkers();
+  w.mutable_workers(0)->set_flagged(false);
+  w.mutable_workers(0)->mutable_devices(0)->set_hung(true);
+  std::string workers = FormatWorkers(w);
+  size_t first = workers.find("HUNG");
+  ASSERT_NE(first, std::string::npos) << workers;
+  EXPECT_NE(workers.find("HUNG", first + 1), std::string::npos) << "w1 and cuda:0: " << workers;
+  EXPECT_FALSE(Has(workers, "FLAGGED")) << workers;
+  w.mutable_workers(0)->mutable_devices(0)->set_flagged(true);
+  EXPECT_TRUE(Has(FormatDevices(w), "HUNG,FLAGGED")) << FormatDevices(w);
+}
+
 TEST(FormatTest, DevicesTableOneRowPerDevice) {
   v1::WorkersResponse w = SampleWorkers();
   w.mutable_workers(0)->add_devices()->set_name("cpu:0");

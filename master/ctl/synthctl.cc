@@ -252,10 +252,12 @@ int main(int argc, char** argv) {
     return Usage(absl::StrFormat("unknown command '%s'", cmd));
   }
 
-  std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty() && std::getenv("SYNTH_TOKEN") != nullptr) token = std::getenv("SYNTH_TOKEN");
-  synth::proto::ClientCredentialOptions creds_options = synth::proto::ClientTlsFlags();
-  creds_options.token = token;
+  synth::proto::ClientCredentialOptions creds_options = synth::proto::ClientCredentialFlags();
+  creds_options.token = absl::GetFlag(FLAGS_token);
+  if (creds_options.token.empty() && creds_options.token_file.empty() &&
+      std::getenv("SYNTH_TOKEN") != nullptr) {
+    creds_options.token = std::getenv("SYNTH_TOKEN");
+  }
   absl::StatusOr<synth::proto::ClientCredentials> creds =
       synth::proto::MakeClientCredentials(creds_options);
   if (!creds.ok()) return Usage(std::string(creds.status().message()));

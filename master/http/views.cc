@@ -113,6 +113,8 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
   auto& hw =
       r.AddCounter("synth_device_hardware_errors_total", "Shares that failed verification", wd);
   auto& flagged = r.AddGauge("synth_device_flagged", "1 when backed off for hardware errors", wd);
+  auto& hung = r.AddGauge("synth_device_hung", "1 while the worker's watchdog has it hung", wd);
+  auto& hangs = r.AddCounter("synth_device_hangs_total", "Hangs the worker reported", wd);
   auto& latency = r.AddGauge("synth_device_batch_latency_seconds", "Mean batch wall time", wd);
   auto& connected =
       r.AddGauge("synth_worker_connected_seconds", "Seconds since the stream opened", {"worker"});
@@ -138,6 +140,8 @@ void RenderWorkers(const v1::WorkersResponse& w, Registry& r) {
       valid.WithLabels({id, d.name()}).Increment(d.shares_valid());
       hw.WithLabels({id, d.name()}).Increment(d.hardware_errors());
       flagged.WithLabels({id, d.name()}).Set(d.flagged() ? 1 : 0);
+      hung.WithLabels({id, d.name()}).Set(d.hung() ? 1 : 0);
+      hangs.WithLabels({id, d.name()}).Increment(static_cast<double>(d.hangs()));
       latency.WithLabels({id, d.name()}).Set(d.batch_latency_ms() / 1000);
     }
   }
@@ -169,6 +173,7 @@ nlohmann::json WorkerJson(const v1::WorkerStatus& ws) {
                        {"shares_valid", d.shares_valid()},
                        {"hardware_errors", d.hardware_errors()},
                        {"flagged", d.flagged()},
+                       {"hung", d.hung()},
                        {"batch_latency_ms", d.batch_latency_ms()}});
   }
   return {{"worker_id", ws.worker_id()},

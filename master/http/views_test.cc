@@ -101,6 +101,22 @@ TEST(Views, PoolSplitMetricsPerPool) {
   EXPECT_TRUE(StatusJson(TwoDeviceSnapshot(), {})["split"].empty());
 }
 
+TEST(Views, AHungDeviceIsExported) {
+  MasterSnapshot snap = TwoDeviceSnapshot();
+  v1::DeviceStatus* gpu = snap.workers.mutable_workers(0)->mutable_devices(1);
+  gpu->set_hung(true);
+  gpu->set_hangs(2);
+  absl::StatusOr<metrics::Exposition> e = metrics::ParseText(RenderSnapshotMetrics(snap));
+  ASSERT_TRUE(e.ok()) << e.status();
+  using metrics::Find;
+  EXPECT_EQ(Find(e->samples, "synth_device_hung", {{"device", "cuda0"}})->value, 1);
+  EXPECT_EQ(Find(e->samples, "synth_device_hung", {{"device", "cpu0"}})->value, 0);
+  EXPECT_EQ(Find(e->samples, "synth_device_hangs_total", {{"device", "cuda0"}})->value, 2);
+  EXPECT_EQ(e->types["synth_device_hangs_total"], "counter");
+  nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
+  EXPECT_EQ(j["workers"][0]["devices"][1]["hung"], true);
+}
+
 TEST(Views, NoSecretsInMetricsOrJson) {
   MasterSnapshot snap = TwoDeviceSnapshot();
   std::string text = RenderSnapshotMetrics(snap);

@@ -7,7 +7,13 @@
 
 namespace synth::lease {
 namespace {
+
 constexpr double kTwo32 = 4294967296.0;
+// A report is judged by its shares only once this many are expected in the window...
+constexpr double kMinExpectedShares = 20;
+// ...and found wrong when the count is this many standard deviations (sqrt(expected)) off.
+constexpr double kSigmas = 4;
+
 }  // namespace
 
 Tuning::Tuning(Options options, const Clock* clock) : options_(options), clock_(clock) {}
@@ -25,23 +31,47 @@ void Tuning::AddWorker(uint64_t worker, std::vector<DeviceRecord> devices) {
 
 void Tuning::RemoveWorker(uint64_t worker) { workers_.erase(worker); }
 
-void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
-                         double batch_latency_ms) {
+DeviceRecord* Tuning::FindOrAddDevice(uint64_t worker, const std::string& device) {
   auto it = workers_.find(worker);
-  if (it == workers_.end()) return;
+  if (it == workers_.end()) return nullptr;
   DeviceRecord& d = it->second.devices[device];
   d.name = device;
-  d.reported_rate_hps = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
+  return &d;
+}
+
+void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
+                         double batch_latency_ms) {
+  DeviceRecord* found = FindOrAddDevice(worker, device);
+  if (found == nullptr) return;
+  DeviceRecord& d = *found;
+  const double rate = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
+  const absl::Time now = clock_->Now();
+  const double dt = absl::ToDoubleSeconds(now - d.reported_at);  // +inf for the first report.
+  const double tau = absl::ToDoubleSeconds(options_.smoothing);
+  const double alpha = tau > 0 ? 1 - std::exp(-dt / tau) : 1;
+  d.reported_rate_hps += alpha * (rate - d.reported_rate_hps);
+  d.reported_at = now;
   d.batch_latency_ms = batch_latency_ms;
 }
 
+void Tuning::OnDeviceHealth(uint64_t worker, const std::string& device, bool hung,
+                            uint64_t hangs) {
+  DeviceRecord* found = FindOrAddDevice(worker, device);
+  if (found == nullptr) return;
+  DeviceRecord& d = *found;
+  if (hung && !d.hung) LOG(WARNING) << "worker " << worker << " device " << device << " hung";
+  d.hung = hung;
+  d.hangs = hangs;
+}
+
 void Tuning::OnShare(uint64_t worker, const std::string& device, bool valid, double difficulty) {
-  auto it = workers_.find(worker);
-  if (it == workers_.end()) return;
-  DeviceRecord& d = it->second.devices[device];
-  d.name = device;
+  DeviceRecord* found = FindOrAddDevice(worker, device);
+  if (found == nullptr) return;
+  DeviceRecord& d = *found;
   if (valid) {
     ++d.shares_valid;
+    workers_[worker].last_difficulty = difficulty;
+    last_difficulty_[d.kind] = difficulty;
     d.verified.emplace_back(clock_->Now(), difficulty);
     Trim(d);
   } else {
@@ -100,15 +130,47 @@ double Tuning::SizingRate(uint64_t worker) const {
   return ok > 0 ? ok : 0.1 * all;
 }
 
-double Tuning::WorkRatio(uint64_t worker) const {
-  double verified_total = ClusterVerifiedRate();
-  bool all_verified = verified_total > 0;
-  for (const auto& [id, w] : workers_) {
-    if (VerifiedRateOf(w) <= 0) all_verified = false;
+double Tuning::CreditedRateOf(const WorkerRecord& w) const {
+  const absl::Time now = clock_->Now();
+  const absl::Time from = std::max(now - options_.window, w.since);
+  const double seconds = absl::ToDoubleSeconds(now - from);
+  double reported = 0, shares = 0, difficulty = 0;
+  for (const auto& [name, d] : w.devices) {
+    reported += d.reported_rate_hps;
+    for (const auto& [t, diff] : d.verified) {
+      if (t < from) continue;
+      shares += 1;
+      difficulty += diff;
+    }
   }
-  double mine = all_verified ? VerifiedRate(worker) : ReportedRate(worker);
-  double total = all_verified ? verified_total : ClusterReportedRate();
-  return total > 0 ? mine / total : 0;
+  const double mean_difficulty = shares > 0 ? difficulty / shares : FallbackDifficulty(w);
+  if (seconds <= 0 || mean_difficulty <= 0) return reported;
+  const double expected = reported * seconds / (mean_difficulty * kTwo32);
+  if (expected < kMinExpectedShares) return reported;
+  if (std::abs(shares - expected) <= kSigmas * std::sqrt(expected)) return reported;
+  return difficulty * kTwo32 / seconds;
+}
+
+double Tuning::FallbackDifficulty(const WorkerRecord& w) const {
+  if (w.last_difficulty > 0) return w.last_difficulty;
+  for (const auto& [name, d] : w.devices) {
+    auto it = last_difficulty_.find(d.kind);
+    if (it != last_difficulty_.end()) return it->second;
+  }
+  return 0;
+}
+
+double Tuning::CreditedRate(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  return it == workers_.end() ? 0 : CreditedRateOf(it->second);
+}
+
+double Tuning::WorkRatio(uint64_t worker) const {
+  auto it = workers_.find(worker);
+  if (it == workers_.end()) return 0;
+  double total = 0;
+  for (const auto& [id, w] : workers_) total += CreditedRateOf(w);
+  return total > 0 ? CreditedRateOf(it->second) / total : 0;
 }
 
 bool Tuning::Flagged(uint64_t worker) const {

@@ -6,6 +6,14 @@
 // (its share of the cluster's rate), and the backoff of devices whose shares fail verification
 // more than 5% of the time (flagged, and left out of the lease sizing rate).
 //
+// A worker is credited with its reported rate while its verified shares agree with it: the
+// report is known within a telemetry interval, while a rate estimated from shares needs ~400 of
+// them to be within 5% (a slow worker at a realistic pool difficulty finds one a minute).
+// Once its shares could tell (at least 20 expected in the window) and their count is more than
+// 4 standard deviations from what the report predicts (Poisson), the worker is credited with
+// its verified rate instead: a worker that over-reports loses its credit. docs/CLUSTER.md
+// "Tuning"; docs/BENCHMARKS.md "Tuning convergence" measures how fast ratios settle.
+//
 //   Tuning tuning({}, &clock);
 //   tuning.AddWorker(7, {{"cpu0", "cpu", "sha-ni", 40e6}});
 //   tuning.OnTelemetry(7, "cpu0", 41e6, 120.0);
@@ -35,12 +43,15 @@ struct DeviceRecord {
   std::string kind;  // "cpu" / "cuda".
   std::string impl;
   double benchmarked_rate_hps = 0;  // From Hello.
-  double reported_rate_hps = 0;     // Latest telemetry.
+  double reported_rate_hps = 0;     // Telemetry, smoothed (Options::smoothing).
   double batch_latency_ms = 0;      // Latest telemetry.
   uint64_t shares_valid = 0;
   uint64_t hardware_errors = 0;
   bool flagged = false;
   std::deque<std::pair<absl::Time, double>> verified;  // (time, difficulty) in the window.
+  absl::Time reported_at = absl::InfinitePast();       // Last telemetry; InfinitePast: none yet.
+  bool hung = false;    // The worker's watchdog has it hung (telemetry).
+  uint64_t hangs = 0;   // Hangs the worker reported.
 };
 
 class Tuning {
@@ -49,6 +60,10 @@ class Tuning {
     double hw_error_limit = 0.05;               // Flag a device above this error ratio...
     uint64_t min_shares_to_flag = 10;           // ...once it has sent at least this many shares.
     absl::Duration window = absl::Seconds(60);  // Verified-rate window.
+    // Time constant of the exponential average of a device's telemetry (0: the latest report).
+    // The first report replaces the Hello's benchmark at once; later ones are averaged, so one
+    // noisy report does not swing the work ratios.
+    absl::Duration smoothing = absl::Seconds(3);
   };
 
   Tuning(Options options, const Clock* clock);
@@ -57,9 +72,12 @@ class Tuning {
   void AddWorker(uint64_t worker, std::vector<DeviceRecord> devices);
   void RemoveWorker(uint64_t worker);
 
-  // Records one device's telemetry. Unknown devices are added.
+  // Records one device's telemetry (averaged as Options::smoothing says). Unknown devices are
+  // added.
   void OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
                    double batch_latency_ms);
+  // Records a device's watchdog state from its telemetry. Unknown devices are added.
+  void OnDeviceHealth(uint64_t worker, const std::string& device, bool hung, uint64_t hangs);
   // Records one share of a device: valid (hash checks out) or a hardware error.
   void OnShare(uint64_t worker, const std::string& device, bool valid, double difficulty);
 
@@ -70,8 +88,10 @@ class Tuning {
   // The rate its leases are sized for: reported rates of unflagged devices (a fully flagged
   // worker keeps 10% so its state can still be measured).
   double SizingRate(uint64_t worker) const;
-  // The worker's share of the cluster's rate (verified when every worker has verified shares,
-  // reported otherwise), 0..1.
+  // The rate the worker is credited with: reported, or verified when its shares contradict the
+  // report beyond chance (above), hashes/s.
+  double CreditedRate(uint64_t worker) const;
+  // The worker's share of the cluster's credited rate, 0..1.
   double WorkRatio(uint64_t worker) const;
   // True when any of the worker's devices is flagged.
   bool Flagged(uint64_t worker) const;
@@ -86,14 +106,25 @@ class Tuning {
   struct WorkerRecord {
     absl::Time since;
     std::map<std::string, DeviceRecord> devices;
+    double last_difficulty = 0;  // Of its latest verified share.
   };
 
+  // The worker's record of `device` (added when new); null for an unknown worker.
+  DeviceRecord* FindOrAddDevice(uint64_t worker, const std::string& device);
   void Trim(DeviceRecord& d) const;
   double VerifiedRateOf(const WorkerRecord& w) const;
+  double CreditedRateOf(const WorkerRecord& w) const;
+  // The share difficulty `w` is judged at when it has no share in the window: its latest
+  // share's, else the latest of a device of the same kind (0: none).
+  double FallbackDifficulty(const WorkerRecord& w) const;
 
   const Options options_;
   const Clock* const clock_;
   absl::flat_hash_map<uint64_t, WorkerRecord> workers_;
+  // By device kind, the difficulty of the latest verified share of any worker: synth workers
+  // all mine at the pool's difficulty, while each downstream Stratum miner (kind "stratum") has
+  // its own, which must not judge the others.
+  absl::flat_hash_map<std::string, double> last_difficulty_;
 };
 
 }  // namespace synth::lease

@@ -25,8 +25,39 @@ bool IsLoopbackListenAddress(std::string_view listen) {
   return host.starts_with("127.") && host.find_first_not_of("0123456789.") == std::string::npos;
 }
 
+namespace {
+
+// Constant-time compare, so a token cannot be guessed byte by byte from timing (the length may
+// leak; it is not secret enough to matter).
+bool SameToken(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+TokenSet::TokenSet(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {}
+
+bool TokenSet::Replace(std::vector<std::string> tokens) {
+  if (tokens.empty()) return false;
+  absl::MutexLock lock(&mu_);
+  tokens_ = std::move(tokens);
+  return true;
+}
+
+bool TokenSet::Contains(std::string_view token) const {
+  absl::MutexLock lock(&mu_);
+  bool found = false;
+  for (const std::string& t : tokens_) found |= SameToken(token, t);  // No early exit.
+  return found;
+}
+
+size_t TokenSet::size() const {
+  absl::MutexLock lock(&mu_);
+  return tokens_.size();
+}
+
 absl::Status CheckListenPolicy(std::string_view listen, const AuthPolicy& policy) {
-  if (!policy.token.empty() || policy.mtls || policy.insecure) return absl::OkStatus();
+  if (policy.has_token() || policy.mtls || policy.insecure) return absl::OkStatus();
   if (IsLoopbackListenAddress(listen)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "refusing to listen on ", std::string(listen),
@@ -39,7 +70,7 @@ absl::Status CheckAuth(const std::multimap<grpc::string_ref, grpc::string_ref>& 
   if (policy.mtls && !peer_cert_verified) {
     return absl::UnauthenticatedError("a verified client certificate is required (mTLS)");
   }
-  if (policy.token.empty()) {
+  if (!policy.has_token()) {
     if (policy.mtls || policy.insecure || IsLoopbackPeer(peer)) return absl::OkStatus();
     return absl::UnauthenticatedError("this master has no token and accepts loopback peers only");
   }
@@ -51,12 +82,9 @@ absl::Status CheckAuth(const std::multimap<grpc::string_ref, grpc::string_ref>& 
     return absl::UnauthenticatedError("authorization must be 'Bearer <token>'");
   }
   got.remove_prefix(kBearer.size());
-  const std::string_view token = policy.token;
-  // Constant-time compare, so the token cannot be guessed byte by byte from timing (the
-  // length may leak; it is not secret enough to matter).
-  if (got.size() != token.size() || CRYPTO_memcmp(got.data(), token.data(), got.size()) != 0) {
-    return absl::UnauthenticatedError("wrong token");
-  }
+  const bool matches = (!policy.token.empty() && SameToken(got, policy.token)) ||
+                       (policy.tokens != nullptr && policy.tokens->Contains(got));
+  if (!matches) return absl::UnauthenticatedError("wrong token");
   return absl::OkStatus();
 }
 

@@ -9,25 +9,55 @@
 //   RETURN_IF_ERROR(CheckListenPolicy(listen, policy));        // at start-up
 //   absl::Status s = CheckAuth(*ctx, policy);                   // in every handler
 //
-// Thread-safe: pure functions. Tokens never appear in the returned messages.
+// Token rotation (docs/SECURITY.md): `AuthPolicy::tokens` is a TokenSet that token_watch.h
+// replaces when the token file changes; every token in it is accepted. A call is checked when
+// it starts, so a worker stream opened with a token stays up after that token is removed and is
+// refused at its next connect.
+//
+// Thread-safe. Tokens never appear in the returned messages.
 #ifndef SYNTH_MASTER_SERVICE_AUTH_H_
 #define SYNTH_MASTER_SERVICE_AUTH_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/string_ref.h"
 
 namespace synth::service {
 
+// The bearer tokens a master accepts, replaced whole at run time (a rotated token file).
+// Never empty once built with tokens: Replace refuses an empty list. Thread-safe.
+class TokenSet {
+ public:
+  explicit TokenSet(std::vector<std::string> tokens = {});
+  // Accepts `tokens` from now on; false (nothing changes) when the list is empty.
+  bool Replace(std::vector<std::string> tokens);
+  // True when `token` is one of the set (each compared in constant time).
+  bool Contains(std::string_view token) const;
+  size_t size() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::string> tokens_ ABSL_GUARDED_BY(mu_);
+};
+
 // How the master authenticates its peers.
 struct AuthPolicy {
   std::string token;      // Required bearer token; "" = none.
+  // Or every token of this set (--token-file); null or empty = none. With both, either works.
+  std::shared_ptr<const TokenSet> tokens;
   bool mtls = false;      // The TLS handshake requires and verifies a client certificate.
   bool insecure = false;  // --insecure: accept peers with no token or certificate from anywhere.
+
+  // True when a token is required.
+  bool has_token() const { return !token.empty() || (tokens != nullptr && tokens->size() > 0); }
 };
 
 // True for a gRPC peer string on loopback ("ipv4:127.x.x.x:p", "ipv6:[::1]:p", "unix:...").

@@ -181,6 +181,7 @@ void Cluster::OnProgressLocked(Session& s, const v1::Progress& p) {
 void Cluster::OnTelemetryLocked(Session& s, const v1::Telemetry& t) {
   for (const v1::DeviceTelemetry& d : t.devices()) {
     tuning_.OnTelemetry(s.id, d.device(), d.rate_hps(), d.batch_latency_ms());
+    tuning_.OnDeviceHealth(s.id, d.device(), d.hung(), d.hangs());
   }
   leases_.SetRate(s.id, tuning_.SizingRate(s.id));
 }

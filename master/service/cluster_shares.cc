@@ -22,6 +22,7 @@ std::optional<Cluster::Submission> Cluster::OnShareLocked(Session& s, const v1::
                                               .job_key = share.job_id(),
                                               .nonce = share.nonce(),
                                               .device = share.device()});
+  ls.hash_difficulty = c.hash_difficulty;
   if (c.state != v1::SHARE_STATE_STALE && c.state != v1::SHARE_STATE_UNKNOWN_UNIT &&
       c.state != v1::SHARE_STATE_DUPLICATE) {
     tuning_.OnShare(s.id, share.device(), !c.device_error, c.difficulty);

@@ -172,6 +172,7 @@ shares::SourceOutcome Cluster::SubmitShare(uint64_t source, const shares::Source
     if (ledger_.Resend(ls)) return out;  // Sent again on a resumed session: its first verdict.
     shares::ShareCheck c = validator_.ValidateStratum(
         {share.job_key, s.slot, share.params, share.difficulty, share.version_mask});
+    ls.hash_difficulty = c.hash_difficulty;
     out.valid = c.state == v1::SHARE_STATE_PENDING || c.state == v1::SHARE_STATE_LOCAL;
     if (out.valid) {
       tuning_.OnShare(source, kDevice, true, c.difficulty);

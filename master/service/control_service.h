@@ -44,6 +44,9 @@ class ControlServiceImpl final : public v1::ControlService::CallbackService {
                                        const v1::SwitchPoolRequest* req,
                                        v1::SwitchPoolResponse* resp) override;
 
+  // The PoolControl behind Pools and SwitchPool (thread-safe), for other operator surfaces.
+  PoolControl* pools() { return &pools_; }
+
  private:
   // Returns the token check of this call.
   absl::Status Auth(grpc::CallbackServerContext* ctx) const;

@@ -2,12 +2,14 @@
 #include "master/service/cluster.h"
 #include "master/service/status_views.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/bitcoin/uint256.h"
 #include "gtest/gtest.h"
 #include "master/jobs/fake_upstream.h"
 #include "master/service/fake_sink.h"
@@ -162,6 +164,17 @@ TEST_F(ClusterTest, ShareIsVerifiedSubmittedAndAnswered) {
   EXPECT_EQ(cluster_.Counts().accepted(), 1u);
   EXPECT_EQ(cluster_.Counts().stale(), 1u);
   EXPECT_EQ(cluster_.Counts().duplicate(), 1u);
+  // The status shows the best hash of the two shares that met their target (cgminer's "Best
+  // Share"), whatever the pool said of them; the duplicate does not count.
+  double best = 0;
+  for (uint32_t n : {nonce, late.share().nonce()}) {
+    best = std::max(best, bitcoin::DifficultyFromTarget(
+                              bitcoin::Uint256::FromHash(hash::HashNonce(work, n))));
+  }
+  v1::StatusResponse status;
+  FillStatus(cluster_, &status);
+  EXPECT_DOUBLE_EQ(status.best_share_difficulty(), best);
+  EXPECT_GE(best, kEasy);
 }
 
 TEST_F(ClusterTest, CleanJobCancelsEveryoneAndPushesNewWork) {

@@ -43,6 +43,9 @@ class MasterServer {
   ~MasterServer();
 
   int port() const { return port_; }
+  // The pool list and switch that synthctl uses, for other operator surfaces (the cgminer API)
+  // so that every switch is counted once. Lives as long as this server.
+  PoolControl* pools() { return control_service_.pools(); }
   // Stops accepting, ends open streams (deadline 1 s) and waits for the handlers.
   void Shutdown();
 

@@ -39,6 +39,8 @@ void FillDevice(const Cluster::View& v, absl::Time connected, const lease::Devic
   ds->set_hardware_errors(d.hardware_errors);
   ds->set_flagged(d.flagged);
   ds->set_batch_latency_ms(d.batch_latency_ms);
+  ds->set_hung(d.hung);
+  ds->set_hangs(d.hangs);
 }
 
 void FillWorker(const Cluster::View& v, const shares::ShareLedger& ledger, const Session& s,
@@ -142,6 +144,7 @@ void FillStatus(const Cluster& cluster, v1::StatusResponse* out, absl::Duration 
   out->set_pool_url(info.url);
   out->set_pool_connected(info.connected);
   *out->mutable_shares() = cluster.Counts();
+  out->set_best_share_difficulty(cluster.ledger().BestDifficulty());
   cluster.Inspect([&](const Cluster::View& v) {
     out->set_master_version(v.options.version);
     out->set_uptime_s(Uptime(v));

@@ -16,7 +16,8 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
     if (!up.ok()) return up.status();
     return std::unique_ptr<jobs::Upstream>(std::move(*up));
   }
-  if (url.rfind("stratum+tcp://", 0) == 0 || url.rfind("stratum+ssl://", 0) == 0) {
+  if (url.rfind("stratum+tcp://", 0) == 0 || url.rfind("stratum+ssl://", 0) == 0 ||
+      url.rfind("stratum2+tcp://", 0) == 0) {
     stratum::ClientOptions options;
     options.session.stall_timeout = timeouts.stall;
     options.session.submit_timeout = timeouts.submit;

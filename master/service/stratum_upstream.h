@@ -1,6 +1,7 @@
 // File: master/service/stratum_upstream.h
 //
-// Builds the master's Upstream from --pool URLs: `stratum+tcp://HOST:PORT` goes to the Stratum
+// Builds the master's Upstream from --pool URLs: `stratum+tcp://HOST:PORT`, `stratum+ssl://` and
+// `stratum2+tcp://HOST:PORT/AUTHORITY_KEY` (Stratum V2; one list may mix them) go to the Stratum
 // client through master/stratum/upstream_adapter.h, `synthetic://DIFF[/INTERVAL[/clean]]` to the
 // in-process SyntheticUpstream (benchmarks without a pool). Several stratum URLs are tried in
 // order (failover).

@@ -3,15 +3,15 @@
 // test time; the tests check token and mTLS authentication over real handshakes on loopback.
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "master/jobs/fake_upstream.h"
-#include "master/jobs/test_jobs.h"
 #include "master/service/server.h"
+#include "master/service/test_master.h"
 #include "proto/grpc_credentials.h"
 #include "synth/v1/control.grpc.pb.h"
 
@@ -57,25 +57,15 @@ class TlsGrpcTest : public ::testing::Test {
   static std::string F(const std::string& name) { return (*dir_ / name).string(); }
 
   void SetUp() override { ASSERT_TRUE(ok_) << "openssl could not make the test certificates"; }
-  void TearDown() override {
-    if (cluster_) cluster_->Shutdown();
-    if (server_) server_->Shutdown();
-  }
 
   // Starts the master with TLS, `token` and (if `mtls`) required client certificates.
   void StartServer(const std::string& token, bool mtls) {
-    Cluster::Options o;
-    o.status_every = absl::ZeroDuration();
-    cluster_ = std::make_unique<Cluster>(o, &clock_, &upstream_);
-    upstream_.Start([this](const jobs::UpstreamJob& j) { cluster_->OnJob(j); });
-    upstream_.Notify(jobs::TestJob("p1", 1, 1, true));
     MasterServer::Options so;
-    so.listen = "127.0.0.1:0";
     so.auth.token = token;
     so.tls = {F("server.pem"), F("server.key"), mtls ? F("ca.pem") : ""};
-    absl::StatusOr<std::unique_ptr<MasterServer>> s = MasterServer::Start(so, cluster_.get());
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
+    absl::Status s = master_.Start(so);
+    ASSERT_TRUE(s.ok()) << s;
+    server_ = master_.server.get();
   }
 
   // Calls Control.Status with `opts`; fills *resp.
@@ -94,10 +84,8 @@ class TlsGrpcTest : public ::testing::Test {
 
   static fs::path* dir_;
   static bool ok_;
-  RealClock clock_;
-  jobs::FakeUpstream upstream_;
-  std::unique_ptr<Cluster> cluster_;
-  std::unique_ptr<MasterServer> server_;
+  TestMaster master_;
+  MasterServer* server_ = nullptr;
 };
 fs::path* TlsGrpcTest::dir_ = nullptr;
 bool TlsGrpcTest::ok_ = false;
@@ -123,6 +111,27 @@ TEST_F(TlsGrpcTest, WrongTokenIsUnauthenticatedWithAClearMessageAndNoData) {
   s = CallStatus({.ca_file = F("ca.pem")}, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_NE(s.error_message().find("missing authorization"), std::string::npos);
+}
+
+TEST_F(TlsGrpcTest, ATokenFileIsReadAgainAtEachCallOverTls) {
+  StartServer(kToken, false);
+  const std::string path = F("token_file");
+  std::ofstream(path, std::ios::trunc) << "not-the-token\n";
+  absl::StatusOr<proto::ClientCredentials> creds =
+      proto::MakeClientCredentials({.token_file = path, .ca_file = F("ca.pem")});
+  ASSERT_TRUE(creds.ok()) << creds.status();
+  auto stub = v1::ControlService::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", server_->port()), creds->channel));
+  auto call = [&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::StatusResponse resp;
+    return stub->Status(&ctx, v1::StatusRequest(), &resp).error_code();
+  };
+  EXPECT_EQ(call(), grpc::StatusCode::UNAUTHENTICATED);
+  // The call credentials ask the file again: the same channel now sends the right token.
+  std::ofstream(path, std::ios::trunc) << kToken << "\n";
+  EXPECT_EQ(call(), grpc::StatusCode::OK);
 }
 
 TEST_F(TlsGrpcTest, PlaintextClientToTlsServerFails) {

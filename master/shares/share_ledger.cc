@@ -112,6 +112,7 @@ ShareLedger::Entry& ShareLedger::AddLocked(const LedgerShare& share, bool pendin
   e = Entry{.fingerprint = share.fingerprint, .seq = next_seq_++, .pending = pending};
   totals_.set_found(totals_.found() + 1);
   s.counts.set_found(s.counts.found() + 1);
+  best_difficulty_ = std::max(best_difficulty_, share.hash_difficulty);
   return e;
 }
 
@@ -240,6 +241,11 @@ size_t ShareLedger::remembered() const {
   size_t n = 0;
   for (const auto& [name, s] : sources_) n += s.shares.size();
   return n;
+}
+
+double ShareLedger::BestDifficulty() const {
+  absl::MutexLock lock(&mu_);
+  return best_difficulty_;
 }
 
 }  // namespace synth::shares

@@ -80,6 +80,7 @@ struct LedgerShare {
   std::string device;        // For the recent-shares list.
   std::string job_key;
   uint32_t nonce = 0;
+  double hash_difficulty = 0;  // diff1 / its hash once it met its target (ShareCheck), else 0.
 };
 
 // Returns the ledger state of the pool's answer: accepted; stale (the pool or client said so, or
@@ -141,6 +142,8 @@ class ShareLedger {
   void FillShares(uint32_t limit, v1::SharesResponse* out) const;
   // Verdicts remembered for resends (pending shares included).
   size_t remembered() const;
+  // The highest hash_difficulty of a new share since start (cgminer's "Best Share"); 0 if none.
+  double BestDifficulty() const;
 
  private:
   struct Entry {
@@ -194,6 +197,7 @@ class ShareLedger {
 
   mutable absl::Mutex mu_;
   v1::ShareCounts totals_ ABSL_GUARDED_BY(mu_);
+  double best_difficulty_ ABSL_GUARDED_BY(mu_) = 0;
   absl::node_hash_map<std::string, Source> sources_ ABSL_GUARDED_BY(mu_);  // Stable refs.
   absl::flat_hash_map<uint64_t, Ticket> tickets_ ABSL_GUARDED_BY(mu_);
   std::deque<Remembered> remembered_ ABSL_GUARDED_BY(mu_);  // Oldest first.

@@ -86,6 +86,23 @@ TEST_F(ShareLedgerTest, SubmittedShareIsPendingUntilThePoolAnswers) {
 // The stream broke after the share went upstream and before its verdict reached the worker: the
 // pool answers while the worker is away, and the share sent again on the new stream gets that
 // verdict; it is found once and accepted once.
+TEST_F(ShareLedgerTest, BestDifficultyIsTheHighestOfNewShares) {
+  ledger_.Attach("w1", 1, &first_);
+  EXPECT_EQ(ledger_.BestDifficulty(), 0);
+  LedgerShare a = Share(1, 1);
+  a.hash_difficulty = 3.5;
+  ledger_.Submit(a, 0.25);
+  LedgerShare b = Share(1, 2);
+  b.hash_difficulty = 1.5;
+  ledger_.Decide(b, Final(v1::SHARE_STATE_LOCAL));
+  EXPECT_DOUBLE_EQ(ledger_.BestDifficulty(), 3.5);  // Never goes down.
+  ledger_.Decide(Share(1, 3), Final(v1::SHARE_STATE_HARDWARE_ERROR));  // Has none.
+  LedgerShare resent = Share(1, 1);
+  resent.hash_difficulty = 9;  // A resend is not a new share: not counted again.
+  EXPECT_TRUE(ledger_.Resend(resent));
+  EXPECT_DOUBLE_EQ(ledger_.BestDifficulty(), 3.5);
+}
+
 TEST_F(ShareLedgerTest, ResendAfterReconnectGetsTheFirstVerdict) {
   ledger_.Attach("w1", 1, &first_);
   uint64_t t = ledger_.Submit(Share(1, 42), 0.25);

@@ -83,8 +83,10 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
     c.reason = "duplicate share";
     return c;
   }
+  bitcoin::Uint256 hash_value = bitcoin::Uint256::FromHash(h);
+  c.hash_difficulty = bitcoin::DifficultyFromTarget(hash_value);
   absl::StatusOr<bitcoin::Uint256> block = bitcoin::TargetFromBits(job->builder.job().notify.nbits);
-  c.block = block.ok() && bitcoin::Uint256::FromHash(h) <= *block;
+  c.block = block.ok() && hash_value <= *block;
   if (c.block) LOG(WARNING) << "share of job " << share.job_key << " meets the BLOCK target";
   const jobs::UpstreamJob& uj = job->builder.job();
   c.submit = jobs::UpstreamShare{.job_id = uj.notify.job_id,
@@ -139,6 +141,7 @@ ShareCheck ShareValidator::ValidateStratum(const StratumShareIn& share) {
   }
   ShareCheck c;
   c.difficulty = share.difficulty;
+  c.hash_difficulty = v.share_difficulty;
   c.block = v.block;
   if (c.block) LOG(WARNING) << "stratum share of job " << share.job_key << " meets the BLOCK target";
   if (v.hash > bitcoin::Uint256(job->builder.target())) {

@@ -63,6 +63,9 @@ struct ShareCheck {
   double difficulty = 0;                      // The job's share difficulty.
   bool device_error = false;                  // Counts as a hardware error of the device.
   bool block = false;                         // The hash also meets the block target (nbits).
+  double hash_difficulty = 0;  // diff1 / the share's hash when it met its target and was no
+                               // duplicate (kPending, kLocal); 0 otherwise. The ledger keeps
+                               // the highest (cgminer's "Best Share").
   int code = 0;                               // Stratum shares: the error code for the miner.
 };
 

@@ -1,5 +1,6 @@
 #include "master/shares/share_validator.h"
 
+#include "common/bitcoin/uint256.h"
 #include "gtest/gtest.h"
 #include "master/jobs/test_jobs.h"
 
@@ -81,6 +82,23 @@ TEST_F(ShareValidatorTest, NearMissIsBelowTarget) {
   EXPECT_EQ(c.state, v1::SHARE_STATE_BELOW_TARGET);
   EXPECT_TRUE(c.device_error);
   EXPECT_FALSE(c.submit.has_value());
+  EXPECT_EQ(c.hash_difficulty, 0);  // Only shares that met their target have one.
+}
+
+TEST_F(ShareValidatorTest, HashDifficultyIsDiff1OverTheHash) {
+  const lease::Unit* u = Start(kEasy);
+  uint32_t nonce = Find(u, true);
+  ShareCheck c = validator_.Validate(In(u, nonce));
+  ASSERT_EQ(c.state, v1::SHARE_STATE_PENDING);
+  double expected = bitcoin::DifficultyFromTarget(
+      bitcoin::Uint256::FromHash(hash::HashNonce(u->midstate->work, nonce)));
+  EXPECT_DOUBLE_EQ(c.hash_difficulty, expected);
+  // The hash met the share target, so its own difficulty is at least the target's.
+  EXPECT_GE(c.hash_difficulty, kEasy);
+  // A duplicate has none.
+  ShareCheck again = validator_.Validate(In(u, nonce));
+  ASSERT_EQ(again.state, v1::SHARE_STATE_DUPLICATE);
+  EXPECT_EQ(again.hash_difficulty, 0);
 }
 
 TEST_F(ShareValidatorTest, ForgedShareIsHardwareError) {

@@ -9,28 +9,6 @@ namespace {
 
 using asio::ip::tcp;
 
-// Until the master's client drives SV2 sessions (sv2_session.h), a stratum2+tcp:// pool in its
-// list fails every connect with this clear reason instead of being spoken to in V1.
-class Sv2NotWired : public LineTransport {
- public:
-  explicit Sv2NotWired(asio::io_context& io) : io_(io) {}
-  void Start(Handlers h) override {
-    asio::post(io_, [h = std::move(h), alive = alive_] {
-      if (*alive && h.on_closed) {
-        h.on_closed(absl::UnimplementedError(
-            "stratum2+tcp:// pools need the SV2 session, which this client does not drive yet"));
-      }
-    });
-  }
-  void Send(std::string) override {}
-  void Close() override { *alive_ = false; }
-  ~Sv2NotWired() override { *alive_ = false; }
-
- private:
-  asio::io_context& io_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-};
-
 // V1 lines over AsioStream (asio_stream.h); Stream is tcp::socket or ssl::stream<tcp::socket>.
 template <typename Stream>
 class AsioTransport : public AsioStream<Stream>, public LineTransport {
@@ -97,7 +75,6 @@ TransportFactory AsioTransportFactory(TlsOptions tls, int connect_timeout_s) {
   ctx->set_verify_mode(tls.verify ? asio::ssl::verify_peer : asio::ssl::verify_none);
   return [ctx, tls, connect_timeout_s](asio::io_context& io,
                                        const PoolUrl& url) -> std::unique_ptr<LineTransport> {
-    if (url.sv2) return std::make_unique<Sv2NotWired>(io);
     if (!url.tls) {
       return std::make_unique<TransportHandle>(std::make_shared<AsioTransport<tcp::socket>>(
           io, url.host, url.port, connect_timeout_s, io));

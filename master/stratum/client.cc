@@ -28,8 +28,11 @@ Client::Impl::Impl(ClientOptions options, ClientCallbacks callbacks, std::vector
       callbacks_(std::move(callbacks)),
       pools_(options_.pools),
       urls_(std::move(urls)),
-      factory_(options_.transport ? options_.transport
-                                  : AsioTransportFactory(options_.tls, options_.connect_timeout_s)),
+      factories_{options_.transport
+                     ? options_.transport
+                     : AsioTransportFactory(options_.tls, options_.connect_timeout_s),
+                 options_.sv2_transport ? options_.sv2_transport
+                                        : AsioSv2TransportFactory(options_.connect_timeout_s)},
       clock_(options_.clock != nullptr ? options_.clock : RealClock::Get()),
       policy_(FailoverFrom(options_), static_cast<int>(pools_.size()), clock_, options_.seed),
       resume_(pools_.size()) {
@@ -56,9 +59,9 @@ void Client::Impl::Stop() {
     tick_timer_.cancel();
     wake_timer_.cancel();
     for (Conn* c : {active_.get(), probe_.get()}) {
-      if (c != nullptr) c->session->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
+      if (c != nullptr) c->link->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
     }
-    for (auto& c : draining_) c->session->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
+    for (auto& c : draining_) c->link->AbortPending(SubmitOutcome::kTimedOut, "client stopped");
     for (Queued& q : queue_) q.done(SubmitResult{SubmitOutcome::kTimedOut, 0, "client stopped", false});
     queue_.clear();
     if (active_) Bury(std::move(active_));
@@ -121,10 +124,10 @@ void Client::Impl::Connect(int pool, bool probe) {
     config.resume_session_id = resume_[pool]->session_id;
     config.resume_extranonce1 = resume_[pool]->extranonce1;
   }
-  c->session = std::make_unique<Session>(config, c.get(), c->id, c->url.ToString());
-  c->transport = factory_(io_, c->url);
+  c->link = MakePoolLink(io_, c->url, config, c->id, factories_, c.get());
   Conn* raw = c.get();
   LOG(INFO) << "stratum: connecting to " << raw->url.ToString() << " as " << config.user
+            << (raw->url.sv2 ? " (Stratum V2)" : "")
             << (probe ? " (probing the preferred pool)" : "");
   if (probe) {
     probe_ = std::move(c);
@@ -132,45 +135,31 @@ void Client::Impl::Connect(int pool, bool probe) {
     active_ = std::move(c);
   }
   Update([&](ClientStatus& s) { (probe ? s.probing : s.current) = pool; });
-  raw->transport->Start(LineTransport::Handlers{
-      .on_connected = [raw] { raw->session->Begin(absl::Now()); },
-      .on_line = [this, raw](std::string line) { OnLine(raw, line); },
-      .on_closed = [this, raw](absl::Status why) { Drop(raw, why); },
-  });
-}
-
-void Client::Impl::OnLine(Conn* c, const std::string& line) {
-  absl::Status s = c->session->OnLine(line, absl::Now());
-  if (!s.ok()) {
-    LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s
-                 << "; dropping the connection";
-    c->transport->Close();
-    Drop(c, s, absl::IsPermissionDenied(s) ? LossReason::kRefused : LossReason::kBadInput);
-  }
+  raw->link->Start();
 }
 
 void Client::Impl::Bury(std::unique_ptr<Conn> c) {
-  c->transport->Close();
+  c->link->Close();
   graveyard_.push_back(std::move(c));
   asio::post(io_, [this] { graveyard_.clear(); });
 }
 
 void Client::Impl::Retire(std::unique_ptr<Conn> c) {
-  if (c->session->pending_submits() == 0) return Bury(std::move(c));
+  if (c->link->pending_submits() == 0) return Bury(std::move(c));
   draining_.push_back(std::move(c));
 }
 
 LossReason Client::Impl::TickLoss(const Conn& c, const absl::Status& why) {
-  if (!c.session->ready()) return LossReason::kHandshakeFailed;
+  if (!c.link->ready()) return LossReason::kHandshakeFailed;
   return absl::IsDeadlineExceeded(why) ? LossReason::kSubmitTimedOut : LossReason::kStalled;
 }
 
 bool Client::Impl::LeaveSession(Conn* c) {
-  if (c->session->extranonce1().size() > 0 && !c->session->session_id().empty()) {
+  if (c->link->extranonce1().size() > 0 && !c->link->session_id().empty()) {
     resume_[c->pool] =
-        Resume{c->session->session_id(), c->session->extranonce1(), c->session->jobs()};
+        Resume{c->link->session_id(), c->link->extranonce1(), c->link->jobs()};
   }
-  bool was_ready = c->session->ready();
+  bool was_ready = c->link->ready();
   if (was_ready) {
     Update([&](ClientStatus& s) {
       s.connected = false;
@@ -193,7 +182,7 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why, LossReason reason) {
   }
   for (auto it = draining_.begin(); it != draining_.end(); ++it) {
     if (it->get() != c) continue;
-    Requeue(*c->session);
+    Requeue(*c->link);
     std::unique_ptr<Conn> dead = std::move(*it);
     draining_.erase(it);
     return Bury(std::move(dead));
@@ -201,7 +190,7 @@ void Client::Impl::Drop(Conn* c, const absl::Status& why, LossReason reason) {
   if (active_.get() != c) return;
   LOG(WARNING) << "stratum: lost " << c->url.ToString() << ": " << why;
   bool was_ready = LeaveSession(c);
-  Requeue(*c->session);
+  Requeue(*c->link);
   Bury(std::move(active_));
   if (redirect_ && !was_ready) redirect_.reset();  // A redirect that fails falls back.
   if (reason == LossReason::kDropped && !was_ready) reason = LossReason::kConnectFailed;
@@ -227,15 +216,15 @@ void Client::Impl::OnReady(Conn* c) {
   if (c != active_.get()) return;
   policy_.OnReady();
   ArmWake();  // A probe of the preferred pool, after the return hold.
-  if (c->session->resumed() && resume_[c->pool]) c->session->AdoptJobs(resume_[c->pool]->jobs);
+  if (c->link->resumed() && resume_[c->pool]) c->link->AdoptJobs(resume_[c->pool]->jobs);
   LOG(INFO) << "stratum: ready on " << c->url.ToString()
-            << (c->session->resumed() ? " (session resumed)" : "");
+            << (c->link->resumed() ? " (session resumed)" : "");
   Update([&](ClientStatus& s) {
     s.connected = true;
     s.url = c->url.ToString();
     s.pool_index = c->pool;
     s.current = c->pool;
-    s.resumed = c->session->resumed();
+    s.resumed = c->link->resumed();
     ++s.connects;
     ++s.pools[c->pool].connects;
   });
@@ -245,7 +234,7 @@ void Client::Impl::OnReady(Conn* c) {
 
 void Client::Impl::OnJob(Conn* c, ClientJob job) {
   if (c == probe_.get()) {
-    if (!c->session->ready()) {
+    if (!c->link->ready()) {
       c->held = std::move(job);
       return;
     }
@@ -267,8 +256,8 @@ void Client::Impl::Deliver(Conn* c, const ClientJob& job) {
     s.difficulty = job.difficulty;
     s.extranonce1 = job.extranonce1;
     s.version_mask = job.version_mask;
-    s.unknown_responses = c->session->unknown_responses();
-    s.extranonce_updates = c->session->extranonce_updates();
+    s.unknown_responses = c->link->unknown_responses();
+    s.extranonce_updates = c->link->extranonce_updates();
   });
   if (callbacks_.on_job) callbacks_.on_job(job);
 }
@@ -286,7 +275,9 @@ void Client::Impl::Promote() {
 void Client::Impl::OnReconnect(Conn* c, const ReconnectParams& p) {
   if (c != active_.get()) return;
   std::string host = p.host.empty() ? c->url.host : p.host;
-  if (!SameDomain(host, urls_[c->pool].host)) {
+  // An SV2 Reconnect comes over the pool's authenticated channel, and the new host must show a
+  // certificate of the same authority key (kept in the URL): no domain rule is needed there.
+  if (!c->url.sv2 && !SameDomain(host, urls_[c->pool].host)) {
     LOG(WARNING) << "stratum: refusing client.reconnect to '" << host << "': not the domain of "
                  << urls_[c->pool].host;
     Update([](ClientStatus& s) { ++s.reconnects_refused; });

@@ -1,13 +1,17 @@
 // File: master/stratum/client.h
 //
-// The master's Stratum V1 client: one io thread, a failover list of pools by priority, TCP or
-// TLS (stratum+ssl:// with certificate and host-name verification), every extension a pool may
-// use (BIP 310 version rolling and minimum-difficulty, extranonce.subscribe/set_extranonce,
-// suggest_difficulty, client.reconnect within the same domain, show_message, get_version).
+// The master's pool client: one io thread, a failover list of pools by priority. A Stratum V1
+// pool over TCP or TLS (stratum+ssl:// with certificate and host-name verification), with every
+// extension a pool may use (BIP 310 version rolling and minimum-difficulty,
+// extranonce.subscribe/set_extranonce, suggest_difficulty, client.reconnect within the same
+// domain, show_message, get_version); or a Stratum V2 pool (stratum2+tcp://HOST:PORT/KEY: Noise
+// with the pool's certificate checked against KEY, one extended channel; docs/STRATUM.md
+// "Stratum V2"). One list may mix both; each connection is a PoolLink (pool_link.h).
 //
 //   ClientOptions o;
 //   o.pools = {{"stratum+tcp://127.0.0.1:3333", "user.worker", "x", /*priority=*/0},
-//              {"stratum+ssl://backup.example.com:443", "user.worker", "x", 1}};
+//              {"stratum2+tcp://sv2.example.com:3336/9bXiEd8b...", "user.worker", "", 1},
+//              {"stratum+ssl://backup.example.com:443", "user.worker", "x", 2}};
 //   ClientCallbacks cb;
 //   cb.on_job = [&](const ClientJob& j) { cluster.OnJob(j); };   // io thread; do not block
 //   ASSIGN_OR_RETURN(std::unique_ptr<Client> client, Client::Create(o, cb));
@@ -27,7 +31,12 @@
 //   dropped connection, wait (up to submit_timeout) for the next session and are sent if it
 //   resumed with the same extranonce1 and still knows the job (else they end kPoolDown,
 //   "expired while the pool was down"). The 6th submit param (version bits = share.version & mask) is sent only when
-//   mining.configure agreed on version rolling.
+//   mining.configure agreed on version rolling. An SV2 connection never resumes, so its
+//   unanswered shares end kPoolDown once it drops; SubmitShares.Success (which may answer a
+//   batch) and .Error give the same outcomes as V1 verdicts (sv2_session.h).
+// - A certificate that does not verify (another authority, expired, not yet valid) ends an SV2
+//   connection with one log line saying which, and counts as a refused login: failover moves to
+//   the next pool at once.
 // - Which pool and when is decided by a FailoverPolicy (failover_policy.h): reconnects use
 //   jittered exponential backoff; after `failover_after` consecutive failures the next pool by
 //   priority is tried; while on a backup, the preferred pool is probed every `primary_retry`
@@ -55,6 +64,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "master/stratum/session.h"
+#include "master/stratum/sv2_transport.h"
 #include "master/stratum/transport.h"
 #include "master/stratum/types.h"
 
@@ -83,7 +93,8 @@ struct ClientOptions {
   absl::Duration tick = absl::Milliseconds(100);  // Session timeouts and held-share expiry.
   TlsOptions tls;
   int connect_timeout_s = 10;
-  TransportFactory transport;             // Null: real sockets (AsioTransportFactory).
+  TransportFactory transport;             // V1. Null: real sockets (AsioTransportFactory).
+  Sv2TransportFactory sv2_transport;      // V2. Null: real sockets (AsioSv2TransportFactory).
   uint64_t seed = 0;                      // Backoff jitter; 0 = random.
   const Clock* clock = nullptr;           // The failover policy's time; nullptr: RealClock.
 };

@@ -14,6 +14,7 @@
 #include "asio.hpp"
 #include "master/stratum/client.h"
 #include "master/stratum/failover_policy.h"
+#include "master/stratum/pool_link.h"
 #include "master/stratum/pool_url.h"
 
 namespace synth::stratum {
@@ -30,7 +31,7 @@ class Client::Impl {
   absl::StatusOr<int> AddAndSwitchPool(PoolEndpoint pool);
 
  private:
-  struct Conn : Session::Delegate {
+  struct Conn : PoolLink::Events {
     Impl* impl = nullptr;
     int pool = 0;
     uint64_t id = 0;
@@ -38,13 +39,14 @@ class Client::Impl {
     bool probe = false;
     bool force_clean = false;       // Opened by an operator switch: its first job is clean.
     std::optional<ClientJob> held;  // A probe's latest job, until it is ready.
-    std::unique_ptr<LineTransport> transport;
-    std::unique_ptr<Session> session;
-    void SendLine(std::string line) override { transport->Send(std::move(line)); }
+    std::unique_ptr<PoolLink> link;  // V1 or V2, by url.sv2.
     void OnReady() override { impl->OnReady(this); }
     void OnJob(const ClientJob& job) override { impl->OnJob(this, job); }
     void OnReconnect(const ReconnectParams& p) override { impl->OnReconnect(this, p); }
     void OnShowMessage(const std::string& text) override { impl->OnShowMessage(text); }
+    void OnLost(const absl::Status& why, LossReason reason) override {
+      impl->Drop(this, why, reason);
+    }
   };
   struct Queued {
     ClientShare share;
@@ -63,7 +65,6 @@ class Client::Impl {
   };
 
   void Connect(int pool, bool probe);
-  void OnLine(Conn* c, const std::string& line);
   // Ends connection `c` (active, probe or draining) and tells the failover policy. `reason`
   // kDropped becomes kConnectFailed for a connection that was not ready yet.
   void Drop(Conn* c, const absl::Status& why, LossReason reason = LossReason::kDropped);
@@ -87,7 +88,7 @@ class Client::Impl {
   void ArmWake();
   void Tick();
   void FlushQueue();
-  void Requeue(Session& s);  // Unanswered submits of a lost connection wait for the next.
+  void Requeue(PoolLink& l);  // Unanswered submits of a lost connection wait for the next.
   // `resend`: the share was sent on a connection that dropped before the answer; a duplicate
   // answer (code 22) on the resumed session means the pool took the first submit: accepted.
   // Sends a share on the ready session that knows its job, or holds it. `held_on` carries a
@@ -106,7 +107,7 @@ class Client::Impl {
   // ---- io thread (grow only, by AddAndSwitchPool) ----
   std::vector<PoolEndpoint> pools_;  // Sorted by priority, added pools last.
   std::vector<PoolUrl> urls_;
-  TransportFactory factory_;
+  PoolLink::Factories factories_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   asio::steady_timer tick_timer_{io_};

@@ -73,29 +73,29 @@ Session::SubmitDone DuplicateOnResendIsAccepted(Session::SubmitDone done) {
 void Client::Impl::SubmitOnIo(const ClientShare& share, Session::SubmitDone done, bool resend,
                               uint64_t held_on) {
   absl::Time now = absl::Now();
-  if (active_ && active_->session->ready()) {
-    if (active_->session->KnowsJob(share.job_id)) {
+  if (active_ && active_->link->ready()) {
+    if (active_->link->KnowsJob(share.job_id)) {
       Session::SubmitDone counted = PoolCounted(active_->pool, std::move(done));
       if (resend) counted = DuplicateOnResendIsAccepted(std::move(counted));
-      return active_->session->Submit(share, std::move(counted), now);
+      return active_->link->Submit(share, std::move(counted), now);
     }
     for (auto& c : draining_) {  // A job of the pool we just left, still open.
-      if (c->session->ready() && c->session->KnowsJob(share.job_id)) {
-        return c->session->Submit(share, PoolCounted(c->pool, std::move(done)), now);
+      if (c->link->ready() && c->link->KnowsJob(share.job_id)) {
+        return c->link->Submit(share, PoolCounted(c->pool, std::move(done)), now);
       }
     }
     LOG(INFO) << "stratum: share for job " << share.job_id << " is stale (job gone); not sent";
     return done(SubmitResult{SubmitOutcome::kStale, 0, "job no longer valid", false});
   }
   if (held_on == kFresh) {
-    held_on = active_ && active_->session->KnowsJob(share.job_id) ? active_->id : 0;
+    held_on = active_ && active_->link->KnowsJob(share.job_id) ? active_->id : 0;
   }
   queue_.push_back(
       Queued{share, std::move(done), now + options_.session.submit_timeout, resend, held_on});
 }
 
-void Client::Impl::Requeue(Session& s) {
-  std::vector<Session::Unanswered> lost = s.TakePendingSubmits();
+void Client::Impl::Requeue(PoolLink& l) {
+  std::vector<Session::Unanswered> lost = l.TakePendingSubmits();
   if (!lost.empty()) {
     LOG(WARNING) << "stratum: " << lost.size()
                  << " submit(s) unanswered when the connection dropped; resending on the next "
@@ -117,7 +117,7 @@ void Client::Impl::FlushQueue() {
   // session the same job id may name a different job (a restarted pool counts from "1" again).
   // A share held on the connection that is now ready (its job was notified before the
   // authorize answer) names a job of this very session and is sent too.
-  Session* s = active_ && active_->session->ready() ? active_->session.get() : nullptr;
+  PoolLink* s = active_ && active_->link->ready() ? active_->link.get() : nullptr;
   for (Queued& q : queue) {
     bool same_session = s != nullptr && q.held_on != 0 && q.held_on == active_->id;
     if (s == nullptr || ((s->resumed() || same_session) && s->KnowsJob(q.share.job_id))) {
@@ -149,7 +149,7 @@ void Client::Impl::SuggestDifficulty(double difficulty) {
   asio::post(io_, [this, difficulty] {
     suggested_difficulty_ = difficulty;
     for (Conn* c : {active_.get(), probe_.get()}) {
-      if (c != nullptr) c->session->SuggestDifficulty(difficulty);
+      if (c != nullptr) c->link->SuggestDifficulty(difficulty, absl::Now());
     }
   });
 }
@@ -158,14 +158,14 @@ void Client::Impl::Tick() {
   absl::Time now = absl::Now();
   for (Conn* c : {active_.get(), probe_.get()}) {
     if (c == nullptr) continue;
-    absl::Status s = c->session->Tick(now);
+    absl::Status s = c->link->Tick(now);
     if (!s.ok()) {
       LOG(WARNING) << "stratum: " << c->url.ToString() << ": " << s;
       Drop(c, s, TickLoss(*c, s));
     }
   }
   for (size_t i = 0; i < draining_.size();) {
-    Session& s = *draining_[i]->session;
+    PoolLink& s = *draining_[i]->link;
     bool dead = !s.Tick(now).ok();
     if (dead) Requeue(s);  // Its unanswered shares wait for a session that can take them.
     if (dead || s.pending_submits() == 0) {

@@ -11,7 +11,7 @@ const char* LossReasonName(LossReason reason) {
   switch (reason) {
     case LossReason::kConnectFailed: return "connect failed";
     case LossReason::kHandshakeFailed: return "handshake failed";
-    case LossReason::kRefused: return "login refused";
+    case LossReason::kRefused: return "refused (login, or an SV2 certificate)";
     case LossReason::kDropped: return "dropped";
     case LossReason::kStalled: return "stalled";
     case LossReason::kSubmitTimedOut: return "submit timed out";

@@ -61,7 +61,8 @@ struct FailoverOptions {
 enum class LossReason {
   kConnectFailed,    // TCP/TLS connect or the transport failed before the handshake finished.
   kHandshakeFailed,  // The pool did not complete the handshake in time.
-  kRefused,          // The pool refused our login: retrying the same pool soon cannot help.
+  kRefused,          // The pool refused our login, or its SV2 certificate did not verify:
+                     // retrying the same pool soon cannot help.
   kDropped,          // A ready session was closed by the pool or the network.
   kStalled,          // A ready session went silent for the stall timeout.
   kSubmitTimedOut,   // A submit went unanswered for the submit timeout.

@@ -47,7 +47,8 @@ struct TlsOptions {
 using TransportFactory =
     std::function<std::unique_ptr<LineTransport>(asio::io_context& io, const PoolUrl& url)>;
 
-// Returns the factory for real sockets: TCP, or TLS for stratum+ssl:// URLs.
+// Returns the factory for real sockets: TCP, or TLS for stratum+ssl:// URLs. stratum2+tcp:// URLs
+// take the SV2 transport instead (sv2_transport.h; the client chooses: pool_link.h).
 TransportFactory AsioTransportFactory(TlsOptions tls, int connect_timeout_s = 10);
 
 }  // namespace synth::stratum

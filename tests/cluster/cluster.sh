@@ -15,6 +15,11 @@
 #                   before the pool's answer came back; the worker sends the share again on its
 #                   next stream and gets ACCEPTED, not DUPLICATE: found = accepted, each share
 #                   once (needs synthctl, the 5th argument)
+#   sv2             synth-pool with its Stratum V2 side, the master on stratum2+tcp:// only, one
+#                   worker: every share accepted, none rejected, the ledger reconciled (found =
+#                   accepted = the pool's accepted; synthctl's ledger gap 0). SV2_SHARES (20)
+#                   shares at least and SV2_SECONDS (0) of mining at least: tests/bench/sv2_soak.sh
+#                   runs it for 60 s (needs synthctl, the 5th argument)
 # Exit 0 pass, 1 fail, 77 skipped (a binary is not built). Logs: SYNTH_KEEP_TMP=1 keeps them.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -232,7 +237,73 @@ PY
   assert_no_rejects
 }
 
+# Mined for at least $1 seconds since $2 (date +%s).
+mined_for() { [ $(($(date +%s) - $2)) -ge "$1" ]; }
+
+scenario_sv2() {
+  require_bins SYNTH_CTL
+  local want=${SV2_SHARES:-20} secs=${SV2_SECONDS:-0} sv2_port url t0
+  sv2_port=$(free_port)
+  # Non-clean jobs every 5 s: the channel gets new jobs on the same prev hash, none turns stale.
+  start_pool --job_interval 5 --clean_every 0 --sv2_listen "127.0.0.1:$sv2_port" \
+    --sv2_authority_key_file "$SYNTH_TMP/authority.key"
+  wait_log pool 'SV2 listening on stratum2\+tcp://' 15 || fail "synth-pool logged no SV2 URL"
+  url=$(grep -oE 'stratum2\+tcp://[^ ]+' "$SYNTH_TMP/pool.log" | head -n 1)
+  start_bg master "$SYNTH_MASTER" --pool "$url" --user e2e.sv2 --pass unused \
+    --listen "127.0.0.1:$MASTER_PORT" --http_listen '' --status-every 2
+  wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen on $MASTER_PORT"
+  start_worker w1
+  wait_log master 'Noise handshake done' 20 || fail "the master did not complete the SV2 handshake"
+  t0=$(date +%s)
+  # Sized from the measured rate (share_difficulty): ~4 shares/s, so 20 take ~5 s; the deadline
+  # leaves room for a loaded machine.
+  wait_accepted "$want" $((want + 40)) ||
+    fail "fewer than $want shares accepted over SV2 in $((want + 40)) s"
+  wait_until $((secs + 30)) mined_for "$secs" "$t0" || fail "could not mine for $secs s"
+  stop_pid "$(pid_of w1)" TERM
+  wait_until 20 shares_are pending -eq 0 || fail "shares still pending at the master"
+  "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json status >"$SYNTH_TMP/status.json" &&
+    "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json shares --summary \
+      >"$SYNTH_TMP/summary.json" || fail "synthctl failed"
+  stop_pid "$(pid_of master)" TERM
+  stop_pid "$(pid_of pool)" TERM  # Its final stats file.
+  python3 - "$SYNTH_TMP" "$(($(date +%s) - t0))" <<'PY' || fail "sv2"
+import json, sys
+tmp, secs = sys.argv[1], int(sys.argv[2])
+m = json.load(open(tmp + "/status.json"))["shares"]
+gap = json.load(open(tmp + "/summary.json"))["ledger_gap"]
+w = next(json.loads(l) for l in reversed(open(tmp + "/w1.log").read().splitlines())
+         if l.startswith("{"))
+pool = json.load(open(tmp + "/pool_stats.json"))
+acc = lambda d, k: d.get(k, d.get("shares_" + k, 0))
+print("sv2: %d s; master found %d accepted %d rejected %d stale %d; worker found %d accepted %d;"
+      " pool accepted %d rejected %s over %d SV2 channel(s)"
+      % (secs, m["found"], m["accepted"], m["rejected"], m["stale"], w["shares_found"],
+         w["shares_accepted"], acc(pool, "accepted"), pool.get("rejected"),
+         pool.get("sv2_channels", 0)))
+print("SV2RESULT " + json.dumps({
+    "seconds": secs, "found": m["found"], "accepted": m["accepted"], "rejected": m["rejected"],
+    "stale": m["stale"], "worker_found": w["shares_found"], "worker_accepted": w["shares_accepted"],
+    "pool_accepted": acc(pool, "accepted"), "pool_rejected": pool.get("rejected", 0),
+    "sv2_channels": pool.get("sv2_channels", 0), "ledger_gap": gap}))
+checks = [
+    (pool.get("sv2_channels", 0) >= 1, "the pool opened no SV2 channel"),
+    (gap == 0, "the master's ledger does not reconcile (gap %d)" % gap),
+    (m["found"] >= 1 and m["accepted"] == m["found"], "master: found != accepted"),
+    (m["rejected"] == 0, "master: shares rejected"),
+    (acc(pool, "accepted") == m["accepted"], "pool and master disagree on accepted"),
+    (w["shares_accepted"] == w["shares_found"] and w["shares_invalid"] == 0,
+     "worker: found != accepted, or shares invalid"),
+]
+for ok, why in checks:
+    if not ok:
+        print("FAIL: " + why, file=sys.stderr)
+sys.exit(0 if all(ok for ok, _ in checks) else 1)
+PY
+  assert_no_rejects
+}
+
 case "$scenario" in
-  two_workers|clean_jobs|worker_kill|master_restart|resubmit) "scenario_$scenario" ;;
+  two_workers|clean_jobs|worker_kill|master_restart|resubmit|sv2) "scenario_$scenario" ;;
   *) echo "unknown scenario $scenario" >&2; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 # End-to-end monitoring test: synth-pool + synth-master (--http-listen) + synth-worker
 # (--http-listen) on loopback ephemeral ports, then
 #   metrics   parses both /metrics pages (tests/dashboard/expo.py, not grep) for the documented
-#             series, checks /healthz, 404/405 answers and that no secret is served;
+#             series, checks that every series the alert rules and the Grafana board name is
+#             served, checks /healthz, 404/405 answers and that no secret is served;
 #   chromium  loads the dashboard in headless Chromium, checks the DOM shows the worker and a
 #             nonzero cluster rate, and saves a screenshot (dashboard.png in the temp dir, and
 #             in $DASHBOARD_ARTIFACTS when set).
@@ -105,6 +106,13 @@ check_metrics() {
   [ "$(fetch page.html "http://127.0.0.1:$MASTER_HTTP/")" = 200 ] || fail "dashboard page"
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["workers"][0]["worker_id"]=="dash-w1", d' \
     "$SYNTH_TMP/status.json" || fail "api/status JSON"
+  # The alert rules and the Grafana board name only series a real master and worker serve
+  # (GPU telemetry aside: a CPU worker has none).
+  if python3 -c 'import yaml' 2>/dev/null; then
+    python3 tests/deploy/monitoring_check.py live . "$SYNTH_TMP/master.prom" "$SYNTH_TMP/worker.prom" \
+      --absent-ok synth_device_temperature_celsius,synth_device_power_watts ||
+      fail "deploy/prometheus/alerts.yml or deploy/grafana names a series nobody serves"
+  fi
   if grep -l -- "$SECRET" "$SYNTH_TMP"/*.prom "$SYNTH_TMP/status.json" "$SYNTH_TMP/page.html"; then
     fail "the pool password is served"
   fi

@@ -4,6 +4,8 @@
 #   lint_test.sh k8s       kubectl kustomize deploy/k8s and deploy/k8s-ha (two masters), then
 #                          structural checks (k8s_check.py)
 #   lint_test.sh systemd   systemd-analyze verify deploy/systemd/*.service in a scratch root
+#   lint_test.sh prometheus  promtool check config/rules and test rules (deploy/prometheus), the
+#                          Alertmanager and Grafana files, metric names against the exporters
 # A missing tool: exit 77 (skipped) with the reason. Needs no network, cluster or daemon.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +20,8 @@ need() { command -v "$1" >/dev/null || skip "$1 not installed ($2)"; }
 stage() {
   cp "$src/docker-compose.yml" "$tmp/"
   mkdir -p "$tmp/deploy" && cp -r "$src/deploy/compose" "$src/deploy/config" "$src/deploy/docker" \
-    "$src/deploy/k8s" "$src/deploy/k8s-ha" "$tmp/deploy/"
+    "$src/deploy/k8s" "$src/deploy/k8s-ha" "$src/deploy/prometheus" "$src/deploy/alertmanager" \
+    "$src/deploy/grafana" "$tmp/deploy/"
   rm -rf "$tmp/deploy/compose/secrets" "$tmp/deploy/k8s/secrets"
   "$tmp/deploy/compose/make-secrets.sh" >/dev/null
 }
@@ -30,9 +33,9 @@ case "$what" in
     cd "$tmp"
     # Every profile's services must resolve; the gpu one must use Dockerfile.cuda, which exists.
     docker-compose -f docker-compose.yml config -q
-    COMPOSE_PROFILES=demo,gpu,ha docker-compose -f docker-compose.yml config -q
-    COMPOSE_PROFILES=demo,gpu,ha docker-compose -f docker-compose.yml config >"$tmp/rendered.yml"
-    for s in master master-b worker worker-gpu pool; do
+    COMPOSE_PROFILES=demo,gpu,ha,monitoring docker-compose -f docker-compose.yml config -q
+    COMPOSE_PROFILES=demo,gpu,ha,monitoring docker-compose -f docker-compose.yml config >"$tmp/rendered.yml"
+    for s in master master-b worker worker-gpu pool prometheus alertmanager grafana; do
       grep -q "^  $s:" "$tmp/rendered.yml" || { echo "FAIL: service $s missing"; exit 1; }
     done
     # Profile ha: workers list both masters; master-b signs in under its own worker name.
@@ -42,6 +45,16 @@ case "$what" in
     grep -q "dockerfile: deploy/docker/Dockerfile.cuda" "$tmp/rendered.yml"
     [ -f deploy/docker/Dockerfile.cuda ] || { echo "FAIL: Dockerfile.cuda missing"; exit 1; }
     grep -q "driver: nvidia" "$tmp/rendered.yml" && grep -q -- "- gpu" "$tmp/rendered.yml"
+    # Every image by short name (no registry host), like the Dockerfiles' bases below; the
+    # monitoring services mount the files the prometheus lint checks.
+    if grep -E '^ +image: ' "$tmp/rendered.yml" | grep -Eq 'image: ([^/ ]*[.:][^/ ]*|localhost)/'; then
+      echo "FAIL: an image is named with a host: $(grep -E '^ +image: ' "$tmp/rendered.yml" | tr -s ' \n' ' ')"
+      exit 1
+    fi
+    for f in deploy/prometheus/prometheus.yml deploy/prometheus/alerts.yml \
+             deploy/alertmanager/alertmanager.yml deploy/grafana/dashboards/synth.json; do
+      [ -f "$f" ] || { echo "FAIL: $f missing"; exit 1; }
+    done
     # The secrets are files, never values in the rendered config.
     for f in deploy/compose/secrets/*; do
       ! grep -qF "$(cat "$f")" "$tmp/rendered.yml" || { echo "FAIL: secret value rendered"; exit 1; }
@@ -122,5 +135,14 @@ case "$what" in
       done
     done
     echo "systemd: OK (${units[*]})" ;;
-  *) echo "usage: $0 compose|k8s|systemd" >&2; exit 2 ;;
+  prometheus)
+    need promtool "Debian package prometheus"
+    python3 -c 'import yaml' 2>/dev/null || skip "python3 yaml module missing (python3-yaml)"
+    stage
+    # check config also checks the rule files it names (alerts.yml).
+    promtool check config "$tmp/deploy/prometheus/prometheus.yml"
+    (cd "$tmp/deploy/prometheus" && promtool test rules alerts_test.yml)
+    python3 "$here/monitoring_check.py" files "$src"
+    echo "prometheus: OK" ;;
+  *) echo "usage: $0 compose|k8s|systemd|prometheus" >&2; exit 2 ;;
 esac

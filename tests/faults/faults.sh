@@ -322,6 +322,43 @@ scenario_pool_failover() {
   assert_ledger "$SYNTH_TMP/pool_total.json"
 }
 
+# start_sv2_pool NAME STATS: synth-pool (V1 on $POOL_PORT) with its Stratum V2 side on
+# $SV2_PORT, signed by the authority key in $SYNTH_TMP (kept across restarts: the same URL); sets
+# SV2_URL from its log.
+SV2_PORT=$(free_port)
+start_sv2_pool() {
+  start_pool "$1" "$POOL_PORT" "$2" --sv2_listen "127.0.0.1:$SV2_PORT" \
+    --sv2_authority_key_file "$SYNTH_TMP/sv2_authority.key"
+  wait_log "$1" 'SV2 listening on stratum2\+tcp://' 15 || fail "$1 logged no SV2 URL"
+  SV2_URL=$(grep -oE 'stratum2\+tcp://[^ ]+' "$SYNTH_TMP/$1.log" | head -n 1)
+}
+
+scenario_sv2_failover() {
+  RESULT_HOW="--pool A,B with A a Stratum V2 pool (stratum2+tcp://) and B a V1 pool; stop A (SIGTERM), restart it (same key) while B stays up"
+  RESULT_EXPECTED="the master fails over from SV2 to V1, probes A after the 30 s return hold and mines on SV2 again; shares accepted throughout"
+  start_sv2_pool pool "$POOL_STATS"
+  start_pool pool2 "$POOL2_PORT" "$POOL2_STATS"
+  MASTER_POOLS="$SV2_URL,stratum+tcp://127.0.0.1:$POOL2_PORT" start_master_and_workers 1 5
+  grep -q "ready on stratum2+tcp://" "$SYNTH_TMP/master.log" || fail "the master did not mine on A"
+  local a_first t0 fail_over first_url=$SV2_URL
+  stop_pid "$(pid_of pool)" TERM
+  a_first=$(pool_count "$POOL_STATS" accepted)
+  t0=$(now)
+  recover_after "$t0" "$POOL2_STATS" 0 30
+  fail_over=$RESULT_RECOVERY
+  # A comes back on the same port with the same key; B keeps running: the way back is the probe.
+  start_sv2_pool pool_a2 "$SYNTH_TMP/pool_a2_stats.json"
+  [ "$SV2_URL" = "$first_url" ] || fail "A's URL changed across the restart"
+  t0=$(now)
+  recover_after "$t0" "$SYNTH_TMP/pool_a2_stats.json" 0 60
+  wait_log master "back on the preferred pool stratum2\+tcp://" 5 || fail "no probe return in the log"
+  RESULT_NOTE="failover SV2 -> V1 ${fail_over} s; back on SV2 ${RESULT_RECOVERY} s after A restarted (return hold 30 s); pool_down: shares unanswered when A stopped (SV2 has no resume)"
+  settle w1
+  echo "{\"accepted\": $((a_first + $(pool_count "$POOL2_STATS" accepted) + \
+    $(pool_count "$SYNTH_TMP/pool_a2_stats.json" accepted)))}" >"$SYNTH_TMP/pool_total.json"
+  assert_ledger "$SYNTH_TMP/pool_total.json"
+}
+
 # ---- network namespaces --------------------------------------------------------------------
 
 NS_M="" NS_W="" VETH=""
@@ -488,8 +525,8 @@ PY
 source tests/faults/masters.sh  # Two independent masters.
 
 SCENARIOS="worker_sigkill worker_sigstop master_restart pool_restart pool_drop pool_garbage
-pool_oversize pool_reconnect pool_stall pool_failover netns_partition netns_loss netns_delay
-masters_failover masters_both_down masters_partition"
+pool_oversize pool_reconnect pool_stall pool_failover sv2_failover netns_partition netns_loss
+netns_delay masters_failover masters_both_down masters_partition"
 if [ "$scenario" = list ]; then echo $SCENARIOS; exit 0; fi
 case " $(echo $SCENARIOS) " in
   *" $scenario "*) "scenario_$scenario" ;;

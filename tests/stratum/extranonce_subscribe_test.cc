@@ -19,12 +19,7 @@ std::unique_ptr<pool::PoolServer> StartPoolWith(pool::ExtranonceSubscribeMode mo
 }
 
 std::unique_ptr<Client> StartClient(Miner& miner, int port) {
-  absl::StatusOr<std::unique_ptr<Client>> c =
-      Client::Create(FastOptions({{Url(port), "alice.w1", "x", 0}}), miner.Callbacks());
-  EXPECT_TRUE(c.ok()) << c.status();
-  if (!c.ok()) return nullptr;
-  (*c)->Start();
-  return std::move(*c);
+  return testing::StartClient(miner, FastOptions({{Url(port), "alice.w1", "x", 0}}));
 }
 
 TEST(ExtranonceSubscribeTest, ACkpoolStylePoolAnswersItAndSendsExtranonceChanges) {

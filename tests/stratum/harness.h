@@ -113,6 +113,16 @@ inline ClientOptions FastOptions(std::vector<PoolEndpoint> pools) {
   return o;
 }
 
+// Creates and starts a client whose jobs `miner` records; nullptr (and a test failure) when
+// the options do not make one.
+inline std::unique_ptr<Client> StartClient(Miner& miner, ClientOptions o) {
+  absl::StatusOr<std::unique_ptr<Client>> c = Client::Create(std::move(o), miner.Callbacks());
+  EXPECT_TRUE(c.ok()) << c.status();
+  if (!c.ok()) return nullptr;
+  (*c)->Start();
+  return std::move(*c);
+}
+
 }  // namespace synth::stratum::testing
 
 #endif  // SYNTH_TESTS_STRATUM_HARNESS_H_

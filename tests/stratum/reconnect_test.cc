@@ -7,14 +7,6 @@
 namespace synth::stratum::testing {
 namespace {
 
-std::unique_ptr<Client> StartClient(Miner& miner, ClientOptions o) {
-  absl::StatusOr<std::unique_ptr<Client>> c = Client::Create(std::move(o), miner.Callbacks());
-  EXPECT_TRUE(c.ok()) << c.status();
-  if (!c.ok()) return nullptr;
-  (*c)->Start();
-  return std::move(*c);
-}
-
 TEST(ReconnectTest, DropResumesTheSessionAndQueuedShareIsNotLost) {
   std::unique_ptr<pool::PoolServer> pool = StartPool();
   Miner miner;

@@ -187,20 +187,6 @@ TEST(Sv2HandshakeTest, ExpiredCertificateIsRefused) {
   EXPECT_NE(c.closed()->message().find("expired"), std::string::npos);
 }
 
-TEST(Sv2HandshakeTest, TheV1ClientRefusesStratumV2UrlsClearly) {
-  asio::io_context io;
-  PoolUrl url = *ParsePoolUrl(
-      "stratum2+tcp://127.0.0.1:1/9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh");
-  std::unique_ptr<LineTransport> t = AsioTransportFactory({})(io, url);
-  std::optional<absl::Status> why;
-  t->Start({.on_connected = [] {},
-            .on_line = [](std::string) {},
-            .on_closed = [&](absl::Status s) { why = s; }});
-  io.run_for(std::chrono::seconds(2));
-  ASSERT_TRUE(why.has_value());
-  EXPECT_TRUE(absl::IsUnimplemented(*why)) << *why;
-}
-
 // A blocking raw TCP peer with a 5 s receive timeout (a hung test fails instead of hanging).
 class RawPeer {
  public:

@@ -114,13 +114,18 @@ void MasterConnection::OpenStream() {
   if (previous != nullptr) previous->AwaitDone();  // Its OnDone has returned.
   previous.reset();
   std::vector<DeviceStats> devices = scheduler->Stats();  // Outside mu_: NVML may be slow.
+  // Asked at each stream start, outside mu_ (it may read a token file): a rotated file is
+  // picked up at the next connect, to whichever master.
+  const std::string token = options_.tls_credentials ? std::string()
+                            : options_.token_source ? options_.token_source()
+                                                    : options_.token;
   int master;
   {
     absl::MutexLock lock(&mu_);
     master = policy_.current();
   }
   auto reactor = std::make_unique<StreamReactor>(
-      masters_[master].stub.get(), options_.tls_credentials ? std::string() : options_.token,
+      masters_[master].stub.get(), token,
       StreamReactor::Callbacks{
           .on_message = [this](const synth::v1::MasterMessage& m) { OnMessage(m); },
           .on_done = [this](const grpc::Status& status) { OnStreamDone(status); },

@@ -46,6 +46,7 @@
 
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +78,9 @@ struct ConnectionOptions {
   // shares in flight on the current one.
   absl::Duration return_grace = absl::Seconds(2);
   std::string token;                      // Sent as `authorization: Bearer <token>`; may be "".
+  // When set, asked for the token at each stream start instead of `token` (a rotated token
+  // file is picked up at the next connect).
+  std::function<std::string()> token_source;
   // TLS channel credentials from proto::MakeClientCredentials (they carry the token as call
   // credentials, and `token` is then not added again); null: insecure, token as metadata.
   std::shared_ptr<grpc::ChannelCredentials> tls_credentials;

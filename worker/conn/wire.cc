@@ -116,6 +116,8 @@ v1::WorkerMessage TelemetryMessage(const std::vector<DeviceStats>& devices,
     dt->set_shares_found(d.shares_total);
     dt->set_trend(1.0 + d.window.trend);  // The proto's trend is a ratio: 1.0 = steady.
     dt->set_backed_off(d.disabled);
+    dt->set_hung(d.hung);
+    dt->set_hangs(d.hangs);
   }
   t->set_buffered_hashes(buffered_hashes);
   t->set_buffered_units(buffered_units);

@@ -98,6 +98,12 @@ TEST(WireTest, TelemetryTrendIsARatio) {
   EXPECT_DOUBLE_EQ(t.telemetry().devices(0).trend(), 0.9);
   EXPECT_DOUBLE_EQ(t.telemetry().idle_fraction(), 1.0);
   EXPECT_EQ(t.telemetry().buffered_units(), 3u);
+  EXPECT_FALSE(t.telemetry().devices(0).hung());
+  d.hung = true;
+  d.hangs = 2;
+  v1::WorkerMessage h = TelemetryMessage({d}, 0, 0, 0);
+  EXPECT_TRUE(h.telemetry().devices(0).hung());
+  EXPECT_EQ(h.telemetry().devices(0).hangs(), 2u);
 }
 
 }  // namespace

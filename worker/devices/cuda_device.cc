@@ -1,5 +1,7 @@
 // CUDA devices for the worker: one Device per GPU over kernels/GpuScanner, with candidates
 // re-checked on the host against the full 256-bit target, and NVML telemetry loaded at run time.
+// After a hang (the watchdog calls Recover), the stuck Scan is abandoned and the GPU is reset
+// into a fresh context and re-tested against the CPU reference before it hashes again.
 #include "worker/devices/cuda_device.h"
 
 #include <dlfcn.h>
@@ -87,9 +89,18 @@ class Nvml {
   int (*utilization_)(Device, Utilization*) = nullptr;
 };
 
+// A scanner's options with `abort` wired in, so that Recover() can end a hung wait.
+kernels::GpuScanner::Options ScannerOptions(const std::atomic<bool>* abort) {
+  kernels::GpuScanner::Options o;
+  o.abort = abort;
+  return o;
+}
+
 class CudaDevice final : public Device {
  public:
-  explicit CudaDevice(std::unique_ptr<kernels::GpuScanner> scanner) : scanner_(std::move(scanner)) {
+  // `scanner` must have been created with ScannerOptions(abort).
+  CudaDevice(std::unique_ptr<kernels::GpuScanner> scanner, std::unique_ptr<std::atomic<bool>> abort)
+      : ordinal_(scanner->Info().ordinal), abort_(std::move(abort)), scanner_(std::move(scanner)) {
     const kernels::GpuInfo& gi = scanner_->Info();
     info_.name = absl::StrCat("cuda", gi.ordinal);
     info_.kind = DeviceKind::kCuda;
@@ -108,6 +119,29 @@ class CudaDevice final : public Device {
   absl::StatusOr<uint64_t> Scan(std::span<const hash::ScanWork> works, uint32_t start,
                                 uint64_t count, const std::atomic<bool>* cancel,
                                 std::vector<FoundNonce>* found) override {
+    if (needs_reset_) RETURN_IF_ERROR(ResetAndTest());
+    absl::StatusOr<uint64_t> hashes = ScanOnGpu(works, start, count, cancel, found);
+    if (!hashes.ok() && abort_->load()) {
+      // Recover() abandoned a hung launch: reset now, report this batch as failed.
+      needs_reset_ = true;
+      absl::Status reset = ResetAndTest();
+      return absl::AbortedError(
+          absl::StrCat(info_.name, ": hung launch abandoned; reset: ",
+                       reset.ok() ? "OK, self-test passed" : reset.ToString()));
+    }
+    return hashes;
+  }
+
+  // Ends a hung Scan's wait (thread-safe, does not block); that Scan then resets the GPU.
+  absl::Status Recover() override {
+    abort_->store(true);
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::StatusOr<uint64_t> ScanOnGpu(std::span<const hash::ScanWork> works, uint32_t start,
+                                     uint64_t count, const std::atomic<bool>* cancel,
+                                     std::vector<FoundNonce>* found) {
     gpu_works_.resize(works.size());
     for (size_t i = 0; i < works.size(); ++i) {
       gpu_works_[i].midstate = works[i].midstate;
@@ -127,6 +161,50 @@ class CudaDevice final : public Device {
     return hashes;
   }
 
+  // Resets the GPU into a fresh context, makes a new scanner and checks it against the CPU
+  // reference. Until that succeeds every Scan tries again (and fails: the scheduler disables
+  // the device after a few, and the watchdog then calls it lost).
+  absl::Status ResetAndTest() {
+    // Its handles die with the context: the old scanner is leaked, never destroyed (its
+    // destructor would wait on the hung stream).
+    (void)scanner_.release();
+    abort_->store(false);
+    RETURN_IF_ERROR(kernels::ResetGpu(ordinal_));
+    ASSIGN_OR_RETURN(std::unique_ptr<kernels::GpuScanner> fresh,
+                     kernels::GpuScanner::Create(ordinal_, ScannerOptions(abort_.get())));
+    scanner_ = std::move(fresh);
+    RETURN_IF_ERROR(SelfTest());
+    needs_reset_ = false;
+    LOG(WARNING) << info_.name << ": reset into a fresh context; self-test passed";
+    return absl::OkStatus();
+  }
+
+  // Hashes 2^16 nonces of a fixed work at an easy target (about 256 found) and compares the
+  // found set with the CPU reference.
+  absl::Status SelfTest() {
+    hash::ScanWork work;
+    for (int i = 0; i < 8; ++i) work.midstate[i] = 0x6a09e667u * (i + 1) + 0x9e3779b9u;
+    for (int i = 0; i < 12; ++i) work.tail[i] = static_cast<uint8_t>(17 * i + 3);
+    work.target.fill(0xffffffff);
+    work.target[7] = 0x00ffffff;
+    constexpr uint32_t kCount = 1 << 16;
+    std::vector<FoundNonce> got;
+    std::atomic<bool> no_cancel{false};
+    ASSIGN_OR_RETURN(uint64_t hashes, ScanOnGpu({&work, 1}, 0, kCount, &no_cancel, &got));
+    std::set<uint32_t> want, have;
+    for (uint32_t n = 0; n < kCount; ++n) {
+      if (hash::MeetsTarget(hash::HashNonce(work, n), work.target)) want.insert(n);
+    }
+    for (const FoundNonce& f : got) have.insert(f.nonce);
+    if (hashes != kCount || have != want) {
+      return absl::DataLossError(absl::StrCat(info_.name, " self-test: ", have.size(),
+                                              " nonces found, the CPU reference finds ",
+                                              want.size()));
+    }
+    return absl::OkStatus();
+  }
+
+ public:
   int MaxWorksPerScan() const override { return scanner_->Tuning().max_mids; }
 
   uint64_t ScanMultiple(int works) const override {
@@ -144,9 +222,12 @@ class CudaDevice final : public Device {
   // Constant after construction.
   DeviceInfo info_;
   std::array<uint64_t, 9> wave_nonces_{};  // By works per Scan (1, 2, 4, 8).
-  std::unique_ptr<kernels::GpuScanner> scanner_;
   Nvml::Device nvml_device_ = nullptr;
+  const int ordinal_;
+  const std::unique_ptr<std::atomic<bool>> abort_;  // Set by Recover(); read by the scanner.
   // Touched by the driving thread only.
+  std::unique_ptr<kernels::GpuScanner> scanner_;
+  bool needs_reset_ = false;
   std::vector<kernels::GpuWork> gpu_works_;
   std::vector<kernels::GpuCandidate> candidates_;
 };
@@ -187,9 +268,10 @@ absl::StatusOr<std::vector<std::unique_ptr<Device>>> CreateCudaDevices(std::stri
   ASSIGN_OR_RETURN(std::vector<int> ordinals, ParseOrdinals(std::string(selection), count));
   std::vector<std::unique_ptr<Device>> devices;
   for (int ordinal : ordinals) {
+    auto abort = std::make_unique<std::atomic<bool>>(false);
     ASSIGN_OR_RETURN(std::unique_ptr<kernels::GpuScanner> scanner,
-                     kernels::GpuScanner::Create(ordinal, {}));
-    auto device = std::make_unique<CudaDevice>(std::move(scanner));
+                     kernels::GpuScanner::Create(ordinal, ScannerOptions(abort.get())));
+    auto device = std::make_unique<CudaDevice>(std::move(scanner), std::move(abort));
     LOG(INFO) << "GPU " << device->Info().name << ": " << device->Info().impl;
     devices.push_back(std::move(device));
   }

@@ -78,6 +78,14 @@ class Device {
 
   // Returns current hardware readings; the default knows none.
   virtual DeviceTelemetry Telemetry() const { return {}; }
+
+  // Called from the watchdog's thread while a Scan has run far past its expected time
+  // (worker/scheduler/watchdog.h): makes that Scan return (with an error) and brings the device
+  // back for the next one, re-tested. Must be thread-safe and must not block. UNIMPLEMENTED
+  // (the default) when the device cannot be interrupted: a CPU hashing thread is waited for.
+  virtual absl::Status Recover() {
+    return absl::UnimplementedError("a hashing thread cannot be interrupted: waiting for it");
+  }
 };
 
 }  // namespace synth::worker

@@ -32,6 +32,8 @@ void RenderDevices(const WorkerSnapshot& s, Registry& r) {
   auto& latency = r.AddGauge("synth_device_batch_latency_seconds", "Mean batch wall time", wd);
   auto& batch = r.AddGauge("synth_device_batch_nonces", "Nonces in the next batch", wd);
   auto& disabled = r.AddGauge("synth_device_disabled", "1 after too many consecutive errors", wd);
+  auto& hung = r.AddGauge("synth_device_hung", "1 while the watchdog has it hung", wd);
+  auto& hangs = r.AddCounter("synth_device_hangs_total", "Hangs the watchdog found", wd);
   auto& temp = r.AddGauge("synth_device_temperature_celsius", "GPU temperature", wd);
   auto& power = r.AddGauge("synth_device_power_watts", "GPU power draw", wd);
   auto& util = r.AddGauge("synth_device_utilization_ratio", "GPU utilization, 0..1", wd);
@@ -45,6 +47,8 @@ void RenderDevices(const WorkerSnapshot& s, Registry& r) {
     latency.WithLabels(l).Set(d.window.mean_latency_ms / 1000);
     batch.WithLabels(l).Set(static_cast<double>(d.batch_size));
     disabled.WithLabels(l).Set(d.disabled ? 1 : 0);
+    hung.WithLabels(l).Set(d.hung ? 1 : 0);
+    hangs.WithLabels(l).Increment(static_cast<double>(d.hangs));
     if (d.hardware.temperature_c) temp.WithLabels(l).Set(*d.hardware.temperature_c);
     if (d.hardware.power_w) power.WithLabels(l).Set(*d.hardware.power_w);
     if (d.hardware.utilization_pct) util.WithLabels(l).Set(*d.hardware.utilization_pct / 100);
@@ -98,8 +102,8 @@ void RenderConnection(const WorkerSnapshot& s, Registry& r) {
 
 WorkerHealth CheckWorkerHealth(const WorkerSnapshot& snap, absl::Duration startup_grace) {
   bool any_device = false;
-  for (const DeviceStats& d : snap.devices) any_device |= !d.disabled;
-  if (!any_device) return {false, "all devices disabled"};
+  for (const DeviceStats& d : snap.devices) any_device |= !d.disabled && !d.hung;
+  if (!any_device) return {false, "all devices disabled or hung"};
   if (snap.connection.connected) return {true, "ok"};
   if (absl::Seconds(snap.uptime_s) < startup_grace)
     return {true, "starting: master not connected yet"};

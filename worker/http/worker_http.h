@@ -14,7 +14,7 @@
 //
 // Health: 200 "ok" while the master stream is up and at least one device hashes; within
 // `startup_grace` of the start a missing stream is "starting" (200); otherwise 503 with the
-// reason ("master disconnected: <last error>", "all devices disabled").
+// reason ("master disconnected: <last error>", "all devices disabled or hung").
 // Thread-safety: thread-safe; the snapshot function is called from HTTP handler threads.
 #ifndef SYNTH_WORKER_HTTP_WORKER_HTTP_H_
 #define SYNTH_WORKER_HTTP_WORKER_HTTP_H_

@@ -62,7 +62,18 @@ TEST(WorkerHttp, HealthNeedsTheMasterAfterGraceAndALiveDevice) {
   EXPECT_TRUE(CheckWorkerHealth(Snap(false), absl::Seconds(300)).ok);  // Still starting.
   WorkerSnapshot dead = Snap(true);
   for (DeviceStats& d : dead.devices) d.disabled = true;
-  EXPECT_EQ(CheckWorkerHealth(dead, absl::Seconds(30)).reason, "all devices disabled");
+  EXPECT_EQ(CheckWorkerHealth(dead, absl::Seconds(30)).reason, "all devices disabled or hung");
+  WorkerSnapshot hung = Snap(true);
+  hung.devices[0].disabled = true;
+  hung.devices[1].hung = true;  // The watchdog's: the last device is hung.
+  EXPECT_FALSE(CheckWorkerHealth(hung, absl::Seconds(30)).ok);
+  hung.devices[1].hangs = 3;
+  absl::StatusOr<metrics::Exposition> e = metrics::ParseText(RenderWorkerMetrics(hung));
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(metrics::Find(e->samples, "synth_device_hung", {{"device", "cuda0"}})->value, 1);
+  EXPECT_EQ(metrics::Find(e->samples, "synth_device_hung", {{"device", "cpu0"}})->value, 0);
+  EXPECT_EQ(metrics::Find(e->samples, "synth_device_hangs_total", {{"device", "cuda0"}})->value,
+            3);
 }
 
 TEST(WorkerHttp, ServesMetricsAndHealthzOverLoopback) {

@@ -56,6 +56,11 @@ class FakeDevice : public Device {
     absl::Duration real_delay = absl::Microseconds(100);
     int max_works = 1;              // MaxWorksPerScan(); works advance in lockstep.
     uint64_t multiple = 1;          // ScanMultiple(k) for every k (a GPU's wave).
+    // Hang: Scan number `hang_on_scan` (0-based; -1: none) blocks, deaf to cancel, until
+    // Release() (it then returns as usual) or, when `recoverable`, until Recover() (it then
+    // fails, as an aborted GPU launch does).
+    int hang_on_scan = -1;
+    bool recoverable = false;
   };
 
   FakeDevice(std::string name, Script script, DeviceKind kind = DeviceKind::kCpu)
@@ -69,6 +74,9 @@ class FakeDevice : public Device {
                                 uint64_t count, const std::atomic<bool>* cancel,
                                 std::vector<FoundNonce>* found) override {
     int call = scans_.fetch_add(1);
+    if (call == script_.hang_on_scan && Hang()) {
+      return absl::AbortedError("scripted hang aborted by Recover()");
+    }
     if (script_.fail_always || call < script_.fail_first) {
       return absl::UnavailableError("scripted device failure");
     }
@@ -121,9 +129,41 @@ class FakeDevice : public Device {
   // True while a real-time Scan is running.
   bool Scanning() const { return scanning_.load(); }
 
+  absl::Status Recover() override {
+    ++recover_calls_;
+    if (!script_.recoverable) return Device::Recover();
+    absl::MutexLock lock(&hang_mu_);
+    released_ = aborted_ = true;
+    return absl::OkStatus();
+  }
+  // Ends the scripted hang (the Scan returns as if nothing happened).
+  void Release() {
+    absl::MutexLock lock(&hang_mu_);
+    released_ = true;
+  }
+  bool Hanging() const {
+    absl::MutexLock lock(&hang_mu_);
+    return hanging_;
+  }
+  int RecoverCalls() const { return recover_calls_.load(); }
+
  private:
+  // Blocks until Release() or Recover(); returns true when aborted by Recover().
+  bool Hang() {
+    absl::MutexLock lock(&hang_mu_);
+    hanging_ = true;
+    hang_mu_.Await(absl::Condition(&released_));
+    hanging_ = false;
+    return aborted_;
+  }
+
   const DeviceInfo info_;
   const Script script_;
+  mutable absl::Mutex hang_mu_;
+  bool hanging_ ABSL_GUARDED_BY(hang_mu_) = false;
+  bool released_ ABSL_GUARDED_BY(hang_mu_) = false;
+  bool aborted_ ABSL_GUARDED_BY(hang_mu_) = false;
+  std::atomic<int> recover_calls_{0};
   std::atomic<int> scans_{0};
   std::atomic<bool> scanning_{false};
   mutable absl::Mutex mu_;

@@ -33,6 +33,7 @@ struct Scheduler::Unit {
   uint64_t hashes_done = 0;
   bool queued = false;
   bool cancelled = false;
+  bool returned = false;  // Given back by the watchdog while a hung Scan still holds it.
 };
 
 // One device and its thread. `device` and `cancel` are used by the device thread without the
@@ -50,6 +51,8 @@ struct Scheduler::Slot {
   absl::Duration idle;
   int consecutive_errors = 0;
   bool disabled = false;
+  std::atomic<bool> abandoned{false};  // Hung at Stop(): its thread was detached.
+  std::atomic<bool> loop_done{false};  // Its thread has left DeviceLoop.
 };
 
 Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOptions options,
@@ -72,9 +75,27 @@ Scheduler::Scheduler(std::vector<std::unique_ptr<Device>> devices, SchedulerOpti
     slot->device = std::move(device);
     slots_.push_back(std::move(slot));
   }
+  WatchdogOptions dog = options_.watchdog;
+  if (dog.clock == nullptr) dog.clock = clock_;
+  auto lost = [this](size_t i, const std::string& why) {
+    LOG(ERROR) << "device " << slots_[i]->device->Info().name << " lost: " << why;
+    if (callbacks_.on_device_lost) callbacks_.on_device_lost(slots_[i]->device->Info().name, why);
+  };
+  watchdog_ = std::make_unique<Watchdog>(
+      dog, slots_.size(), WatchdogCallbacks{[this](size_t i) { OnHung(i); }, std::move(lost)});
 }
 
-Scheduler::~Scheduler() { Stop(); }
+Scheduler::~Scheduler() {
+  Stop();
+  for (auto& slot : slots_) {
+    if (!slot->abandoned.load()) continue;
+    // A hung thread that came back is let finish; one still stuck keeps its slot to the
+    // process's exit, which is near (kExitDeviceLost).
+    absl::Time give_up = absl::Now() + absl::Milliseconds(100);
+    while (!slot->loop_done.load() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+    if (!slot->loop_done.load()) (void)slot.release();
+  }
+}
 
 void Scheduler::Start() {
   absl::MutexLock lock(&mu_);
@@ -83,6 +104,7 @@ void Scheduler::Start() {
   for (size_t i = 0; i < slots_.size(); ++i) {
     slots_[i]->thread = std::thread([this, i] { DeviceLoop(i); });
   }
+  watchdog_->Start();
 }
 
 void Scheduler::Stop() {
@@ -93,8 +115,16 @@ void Scheduler::Stop() {
     for (auto& slot : slots_) slot->cancel.store(true);
     work_cv_.SignalAll();
   }
-  for (auto& slot : slots_) {
-    if (slot->thread.joinable()) slot->thread.join();
+  watchdog_->Stop();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (!slots_[i]->thread.joinable()) continue;
+    if (watchdog_->Hung(i)) {
+      // Stuck in its device: not waited for; the destructor leaves the slot to the process.
+      slots_[i]->thread.detach();
+      slots_[i]->abandoned.store(true);
+      continue;
+    }
+    slots_[i]->thread.join();
   }
   std::vector<UnitOutcome> out;
   {
@@ -175,10 +205,17 @@ void Scheduler::DeviceLoop(size_t index) {
     found.clear();
     absl::Time t0 = clock_->Now();
     if (chunk.low_water && callbacks_.on_low_water) callbacks_.on_low_water();
+    watchdog_->BatchStarted(index, chunk.expected);
     absl::StatusOr<uint64_t> done =
         slot.device->Scan(chunk.works, static_cast<uint32_t>(chunk.begin),
                           chunk.end - chunk.begin, &slot.cancel, &found);
+    // Stop() gave up on this thread while it hung: the scheduler may be gone, the slot is not.
+    if (slot.abandoned.load()) break;
     absl::Duration latency = clock_->Now() - t0;
+    if (watchdog_->BatchEnded(index)) {
+      LOG(WARNING) << "device " << slot.device->Info().name << " is back after a hang ("
+                   << latency << "): " << (done.ok() ? "OK" : done.status().ToString());
+    }
     bool bad_nonce = false;
     EmitShares(index, chunk, found, &bad_nonce);
     if (FinishChunk(index, chunk, done, latency, bad_nonce)) {
@@ -186,6 +223,7 @@ void Scheduler::DeviceLoop(size_t index) {
       work_cv_.WaitWithTimeout(&mu_, options_.error_backoff);
     }
   }
+  slot.loop_done.store(true);
 }
 
 bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
@@ -226,6 +264,9 @@ bool Scheduler::NextChunk(size_t index, Chunk* chunk) {
   chunk->begin = begin;
   chunk->end = begin + n;
   chunk->new_job = false;
+  const double rate = slot.window.Rate();
+  chunk->expected = rate > 0 ? absl::Seconds(static_cast<double>(n * k) / rate)
+                             : options_.target_batch_latency;
   chunk->works.clear();
   for (Unit* u : chunk->units) {
     chunk->works.push_back(*u->unit.work);
@@ -299,7 +340,7 @@ bool Scheduler::FinishChunk(size_t index, const Chunk& chunk,
                             bool bad_nonce) {
   Slot& slot = *slots_[index];
   std::vector<UnitOutcome> out;
-  bool back_off = false;
+  bool back_off = false, disabled_now = false;
   {
     absl::MutexLock lock(&mu_);
     slot.current.clear();
@@ -329,7 +370,7 @@ bool Scheduler::FinishChunk(size_t index, const Chunk& chunk,
                    << (short_scan ? absl::InternalError("returned early, not cancelled")
                                   : done.status());
       if (++slot.consecutive_errors >= options_.max_consecutive_errors && !slot.disabled) {
-        slot.disabled = true;
+        slot.disabled = disabled_now = true;
         LOG(ERROR) << "device " << slot.device->Info().name << " disabled after "
                    << slot.consecutive_errors << " consecutive errors";
       }
@@ -357,11 +398,14 @@ bool Scheduler::FinishChunk(size_t index, const Chunk& chunk,
     }
   }
   Deliver(std::move(out));
+  if (disabled_now) watchdog_->DeviceDisabled(index);
   return back_off;
 }
 
 void Scheduler::EndUnitLocked(Unit* unit, UnitState state, std::vector<UnitOutcome>* out) {
-  out->push_back(UnitOutcome{unit->unit.unit_id, unit->unit.job_id, state, unit->hashes_done});
+  if (!unit->returned) {  // A returned unit's outcome went out when it was returned.
+    out->push_back(UnitOutcome{unit->unit.unit_id, unit->unit.job_id, state, unit->hashes_done});
+  }
   for (auto& [begin, end] : unit->todo) queued_nonces_ -= end - begin;
   if (unit->queued) queue_.erase(std::find(queue_.begin(), queue_.end(), unit));
   units_.erase(unit->unit.unit_id);
@@ -389,23 +433,27 @@ int Scheduler::CancelMatching(const std::function<bool(const Unit&)>& match) {
         EndUnitLocked(unit, UnitState::kCancelled, &out);
         continue;
       }
-      for (auto& [begin, end] : unit->todo) queued_nonces_ -= end - begin;
-      unit->todo.clear();
-      if (unit->queued) {
-        unit->queued = false;
-        queue_.erase(std::find(queue_.begin(), queue_.end(), unit));
-      }
-      for (auto& slot : slots_) {
-        if (std::find(slot->current.begin(), slot->current.end(), unit) != slot->current.end()) {
-          slot->cancel.store(true);
-        }
-      }
+      StopHashingLocked(unit);
     }
     low_water = cancelled > 0 && BelowLowWaterLocked();
   }
   Deliver(std::move(out));
   if (low_water && callbacks_.on_low_water) callbacks_.on_low_water();
   return cancelled;
+}
+
+void Scheduler::StopHashingLocked(Unit* unit) {
+  for (auto& [begin, end] : unit->todo) queued_nonces_ -= end - begin;
+  unit->todo.clear();
+  if (unit->queued) {
+    unit->queued = false;
+    queue_.erase(std::find(queue_.begin(), queue_.end(), unit));
+  }
+  for (auto& slot : slots_) {
+    if (std::find(slot->current.begin(), slot->current.end(), unit) != slot->current.end()) {
+      slot->cancel.store(true);
+    }
+  }
 }
 
 int Scheduler::CancelJobs(const std::vector<std::string>& job_ids) {
@@ -420,6 +468,32 @@ int Scheduler::CancelUnits(const std::vector<uint64_t>& unit_ids) {
 
 int Scheduler::CancelAll() {
   return CancelMatching([](const Unit&) { return true; });
+}
+
+void Scheduler::OnHung(size_t index) {
+  Slot& slot = *slots_[index];
+  std::vector<UnitOutcome> out;
+  bool low_water = false;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Unit* unit : slot.current) {
+      if (unit->returned) continue;
+      // Its nonces may be half hashed on this device: the master re-leases the whole unit. Other
+      // devices' chunks of it are cancelled; the record lives until every chunk is back.
+      unit->returned = unit->cancelled = true;
+      out.push_back(UnitOutcome{unit->unit.unit_id, unit->unit.job_id, UnitState::kReturned,
+                                unit->hashes_done});
+      StopHashingLocked(unit);
+    }
+    low_water = !out.empty() && BelowLowWaterLocked();  // As after a cancel.
+  }
+  LOG(WARNING) << "device " << slot.device->Info().name << " hung: a batch is far past its "
+               << "expected time; " << out.size() << " unit(s) returned to the master";
+  Deliver(std::move(out));
+  if (low_water && callbacks_.on_low_water) callbacks_.on_low_water();
+  if (absl::Status s = slot.device->Recover(); !s.ok()) {
+    LOG(WARNING) << "device " << slot.device->Info().name << ": " << s.message();
+  }
 }
 
 uint64_t Scheduler::QueuedHashes() const {
@@ -460,13 +534,18 @@ std::vector<DeviceStats> Scheduler::Stats() const {
     for (const auto& slot : slots_) {
       out.push_back(DeviceStats{slot->device->Info(), slot->window.Summary(), slot->batch,
                                 slot->hashes_total, slot->shares_total, slot->errors_total,
-                                absl::ToDoubleSeconds(slot->idle), slot->disabled, {}});
+                                absl::ToDoubleSeconds(slot->idle), slot->disabled});
     }
   }
   // Hardware readings (NVML for a GPU) can take milliseconds: read outside mu_, which every
   // device thread needs for its next batch. slots_ and the devices are constant after
-  // construction, and Device::Telemetry may be called from any thread.
-  for (size_t i = 0; i < slots_.size(); ++i) out[i].hardware = slots_[i]->device->Telemetry();
+  // construction, and Device::Telemetry may be called from any thread. The watchdog has its
+  // own lock (never taken with mu_ held here).
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    out[i].hardware = slots_[i]->device->Telemetry();
+    out[i].hung = watchdog_->Hung(i);
+    out[i].hangs = watchdog_->Hangs(i);
+  }
   return out;
 }
 

@@ -6,7 +6,10 @@
 // about the target latency on that device (batch_sizer.h), hashes it with Device::Scan, and
 // hands found nonces to `on_share` the moment Scan returns. A cancel (clean job) drops queued
 // units at once and sets the cancel flag that in-flight Scans poll, so stale hashing stops
-// within one internal device batch. Each device keeps a 30-batch telemetry window.
+// within one internal device batch. Each device keeps a 30-batch telemetry window. A watchdog
+// (watchdog.h) times every batch: when one runs far past its expected time the device is hung,
+// the units of that batch go back to the master at once (kReturned), the device is asked to
+// Recover(), and a device lost to hangs is reported through on_device_lost.
 //
 //   Scheduler sched(std::move(devices), SchedulerOptions{},
 //                   {.on_share = [&](FoundShare s) { conn.SendShare(s); },
@@ -45,6 +48,7 @@
 #include "worker/scheduler/batch_sizer.h"
 #include "common/clock.h"
 #include "worker/scheduler/telemetry_window.h"
+#include "worker/scheduler/watchdog.h"
 #include "worker/scheduler/work_unit.h"
 
 namespace synth::worker {
@@ -59,6 +63,7 @@ struct SchedulerOptions {
   int max_consecutive_errors = 5;            // Then the device is disabled.
   bool verify_shares = true;  // Re-hash each found nonce with the scalar reference first.
   const Clock* clock = nullptr;              // nullptr: RealClock.
+  WatchdogOptions watchdog;                  // Its clock defaults to `clock`.
 };
 
 struct SchedulerCallbacks {
@@ -68,6 +73,9 @@ struct SchedulerCallbacks {
   // `at` (job-switch latency); optional, must not block.
   std::function<void(const std::string& job_id, const std::string& device, absl::Time at)>
       on_job_started;
+  // `device` is lost to hangs (watchdog.h): the worker should stop and exit with
+  // kExitDeviceLost. Runs on the watchdog's thread; optional, must not block or call Stop.
+  std::function<void(const std::string& device, const std::string& reason)> on_device_lost;
   // The queued work is below the low-water mark (SetLowWater): called after a device took a
   // batch, at most once per batch, and after a cancel, while it stays below. Optional, must
   // not block (the master connection asks for a lease here).
@@ -84,6 +92,8 @@ struct DeviceStats {
   uint64_t errors_total = 0;    // Failed Scans + nonces that did not verify.
   double idle_seconds = 0;      // Time spent waiting for work.
   bool disabled = false;        // Too many consecutive errors.
+  bool hung = false;            // Its batch is past the watchdog's deadline (watchdog.h).
+  uint64_t hangs = 0;           // Hangs since start.
   DeviceTelemetry hardware;
 };
 
@@ -99,7 +109,8 @@ class Scheduler {
   void Start();
 
   // Stops hashing (in-flight Scans are cancelled), joins the device threads and ends every
-  // unfinished unit as kReturned. Idempotent.
+  // unfinished unit as kReturned. Idempotent. The thread of a hung device is not waited for:
+  // it and its device are left to the process's exit.
   void Stop();
 
   // Records a calibration batch run before Start() (hashes done in `latency`) as the device's
@@ -146,6 +157,7 @@ class Scheduler {
     std::vector<hash::ScanWork> works;  // works[i] is units[i]'s.
     uint64_t begin = 0, end = 0;
     bool new_job = false;  // The first batch of its job.
+    absl::Duration expected;  // At the device's measured rate (the watchdog's yardstick).
     bool low_water = false;  // The queue was below the low-water mark after taking it.
   };
 
@@ -161,6 +173,10 @@ class Scheduler {
   double RateLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EndUnitLocked(Unit* unit, UnitState state, std::vector<UnitOutcome>* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The watchdog's on_hung: returns the units of the device's stuck Scan now.
+  void OnHung(size_t index);
+  // Drops a unit's queued nonces and tells the devices hashing it to stop.
+  void StopHashingLocked(Unit* unit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(std::vector<UnitOutcome> outcomes);
 
   // Constant after construction.
@@ -168,6 +184,7 @@ class Scheduler {
   const SchedulerCallbacks callbacks_;
   const Clock* const clock_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::unique_ptr<Watchdog> watchdog_;
 
   mutable absl::Mutex mu_;
   absl::CondVar work_cv_;

@@ -1,0 +1,107 @@
+#include "master/lease/convergence.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "master/lease/tuning.h"
+
+namespace synth::lease {
+namespace {
+
+constexpr double kTwo32 = 4294967296.0;
+
+struct Sim {
+  explicit Sim(const ConvergenceOptions& o)
+      : options(o), clock(absl::FromUnixSeconds(1000000000)), tuning({}, &clock), rng(o.seed) {}
+
+  // Advances the world by one step ending at `t`: joins, telemetry, shares.
+  void Step(double t) {
+    const double dt = options.step_s;
+    for (size_t i = 0; i < options.workers.size(); ++i) {
+      const SimWorker& w = options.workers[i];
+      if (w.join_s > t) continue;
+      if (!joined[i]) {
+        joined[i] = true;
+        DeviceRecord d{.name = "dev0",
+                       .benchmarked_rate_hps = w.true_hps * (1 + w.benchmark_error)};
+        tuning.AddWorker(i, {d});
+        next_telemetry[i] = t + options.telemetry_every_s;
+      }
+      if (t >= next_telemetry[i]) {
+        std::normal_distribution<double> noise(1.0, options.telemetry_noise);
+        tuning.OnTelemetry(i, "dev0", w.true_hps * w.report_factor * noise(rng), 50);
+        next_telemetry[i] += options.telemetry_every_s;
+      }
+      std::poisson_distribution<int> shares(w.true_hps * dt / (difficulty * kTwo32));
+      for (int n = shares(rng); n > 0; --n) tuning.OnShare(i, "dev0", true, difficulty);
+    }
+  }
+
+  // The largest relative distance of a joined worker's ratio from its true share.
+  double Distance(const std::vector<double>& steady) const {
+    double worst = 0;
+    for (size_t i = 0; i < steady.size(); ++i) {
+      if (!joined[i]) return std::numeric_limits<double>::infinity();
+      worst = std::max(worst, std::abs(tuning.WorkRatio(i) / steady[i] - 1));
+    }
+    return worst;
+  }
+
+  const ConvergenceOptions& options;
+  FakeClock clock;
+  Tuning tuning;
+  std::mt19937_64 rng;
+  double difficulty = 1;
+  std::vector<bool> joined;
+  std::vector<double> next_telemetry;
+};
+
+}  // namespace
+
+ConvergenceResult SimulateConvergence(const ConvergenceOptions& options) {
+  Sim sim(options);
+  ConvergenceResult r;
+  const double start = -options.warmup_s;
+  double total = 0, fastest = 0, last_join = start;
+  for (const SimWorker& w : options.workers) {
+    total += w.true_hps;
+    fastest = std::max(fastest, w.true_hps);
+    last_join = std::max(last_join, w.join_s);
+  }
+  for (const SimWorker& w : options.workers) r.steady.push_back(w.true_hps / total);
+  sim.difficulty = options.share_difficulty > 0 ? options.share_difficulty : fastest / kTwo32;
+  sim.joined.assign(options.workers.size(), false);
+  sim.next_telemetry.assign(options.workers.size(), 0);
+  // The last time the ratios were outside the tolerance (settled right after it).
+  double last_outside = last_join, worst_inside = 0;
+  const int steps = static_cast<int>(std::lround((options.run_s - start) / options.step_s));
+  for (int k = 1; k <= steps; ++k) {
+    const double t = start + k * options.step_s;
+    sim.clock.Advance(absl::Seconds(options.step_s));
+    sim.Step(t);
+    if (t < last_join) continue;
+    double d = sim.Distance(r.steady);
+    if (d > options.tolerance) {
+      last_outside = t;
+      worst_inside = 0;
+    } else {
+      worst_inside = std::max(worst_inside, d);
+    }
+  }
+  // Settled means inside for the last 10 s of the run at least.
+  const bool settled = last_outside <= options.run_s - 10;
+  r.converged_after_s =
+      settled ? last_outside - last_join : std::numeric_limits<double>::infinity();
+  r.worst_after = worst_inside;
+  for (size_t i = 0; i < options.workers.size(); ++i) {
+    r.final_ratios.push_back(sim.tuning.WorkRatio(i));
+  }
+  return r;
+}
+
+}  // namespace synth::lease

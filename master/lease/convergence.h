@@ -1,0 +1,59 @@
+// File: master/lease/convergence.h
+//
+// How fast the master's work ratios settle after a worker joins (docs/BENCHMARKS.md "Tuning
+// convergence"): a simulation of Tuning (tuning.h) on a FakeClock, fed by workers whose devices
+// hash at known rates. Each worker announces a benchmarked rate in its Hello (off by a set
+// error), reports telemetry every second (its true rate with noise) and finds shares as a
+// Poisson process at the pool difficulty. The steady state is each worker's true share of the
+// cluster's rate; the result is the time from the last join after which every worker's
+// WorkRatio stays within `tolerance` of it until the end of the run.
+//
+//   ConvergenceOptions o;
+//   o.workers = {{"slow", 10e6}, {"mid", 100e6}, {"fast", 1e9, /*join_s=*/0}};
+//   ConvergenceResult r = SimulateConvergence(o);   // r.converged_after_s
+//
+// Deterministic for a seed. Used by tuning_test.cc (the ≤ 10 s goal) and the benchmark
+// synth_tuning_bench (tests/bench/tuning_bench.sh).
+#ifndef SYNTH_MASTER_LEASE_CONVERGENCE_H_
+#define SYNTH_MASTER_LEASE_CONVERGENCE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace synth::lease {
+
+struct SimWorker {
+  std::string id;
+  double true_hps = 0;         // What its devices really hash, hashes/s.
+  double join_s = -1e9;        // When it connects (before 0: at the start of the warm-up).
+  double benchmark_error = 0;  // Hello's benchmarked rate is true × (1 + this).
+  double report_factor = 1;    // Telemetry reports true × this (≠ 1: a worker that lies).
+};
+
+struct ConvergenceOptions {
+  std::vector<SimWorker> workers;
+  // Share difficulty; 0: the fastest worker finds one share per second on average.
+  double share_difficulty = 0;
+  double telemetry_every_s = 1;
+  double telemetry_noise = 0.01;  // Relative standard deviation of each report.
+  double step_s = 0.1;
+  double warmup_s = 300;    // Simulated seconds before t = 0 (early joiners settle).
+  double run_s = 120;       // Simulated seconds after t = 0.
+  double tolerance = 0.05;  // Relative distance to the steady state that counts as settled.
+  uint64_t seed = 1;
+};
+
+struct ConvergenceResult {
+  double converged_after_s = 0;  // From the last join; +inf when not settled for the run's
+                                 // last 10 s.
+  double worst_after = 0;        // Largest relative distance once settled (≤ tolerance).
+  std::vector<double> final_ratios;
+  std::vector<double> steady;  // True shares of the cluster's rate.
+};
+
+ConvergenceResult SimulateConvergence(const ConvergenceOptions& options);
+
+}  // namespace synth::lease
+
+#endif  // SYNTH_MASTER_LEASE_CONVERGENCE_H_
