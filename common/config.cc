@@ -36,6 +36,10 @@ enum Level { kDefault = 0, kFile = 1, kEnv = 2, kCommandLine = 3 };
 constexpr const char* kLevelNames[] = {"default", "config file", "environment", "command line"};
 constexpr const char* kSecretFlags[] = {"token", "pass", "password"};
 constexpr const char* kPrograms[] = {"synth-master", "synth-worker", "synth-pool", "synthctl"};
+// String flags whose value is a ';'-separated list of items that contain commas themselves
+// (--schedule windows carry weights=70,30): a repeated key appends an item.
+constexpr const char* kSemicolonLists[] = {"schedule"};
+constexpr size_t kMaxFileBytes = 1 << 20;
 
 bool IsSecret(absl::string_view name) {
   for (const char* s : kSecretFlags) {
@@ -148,6 +152,11 @@ absl::Status ApplyEntries(const std::vector<ConfigEntry>& entries, Sources* s) {
     }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(key);
     bool is_list = flag != nullptr && flag->IsOfType<std::vector<std::string>>();
+    bool is_semicolon_list = false;
+    for (const char* name : kSemicolonLists) {
+      is_semicolon_list |= flag != nullptr && key == name && flag->IsOfType<std::string>();
+    }
+    is_list |= is_semicolon_list;
     if (list.size() > 1 && !is_list) {
       return absl::InvalidArgumentError(absl::StrCat(s->config_path, ":", list[1]->line, ": '", key,
                                                      "' given twice (first on line ", list[0]->line,
@@ -162,7 +171,7 @@ absl::Status ApplyEntries(const std::vector<ConfigEntry>& entries, Sources* s) {
     }
     std::vector<std::string> values;
     for (const ConfigEntry* e : list) values.push_back(e->value);
-    RETURN_IF_ERROR(SetFlag(*flag, absl::StrJoin(values, ","), where));
+    RETURN_IF_ERROR(SetFlag(*flag, absl::StrJoin(values, is_semicolon_list ? "; " : ","), where));
     s->flag_level[key] = kFile;
   }
   return absl::OkStatus();

@@ -13,7 +13,8 @@
 //   --config FILE (or SYNTH_CONFIG=FILE)   "key = value" lines; keys are flag names (dashes or
 //                                          underscores); '#' starts a comment line; a value
 //                                          may be double-quoted; a repeated key appends to a
-//                                          list flag (--pool) and is an error otherwise;
+//                                          list flag (--pool; --schedule, whose items are
+//                                          joined with ';') and is an error otherwise;
 //                                          "[synth-worker]" starts lines only that program
 //                                          reads, so one file can serve a whole farm.
 //   SYNTH_<FLAG>=VALUE                     e.g. SYNTH_MASTER, SYNTH_POOL, SYNTH_HTTP_LISTEN.

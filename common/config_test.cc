@@ -18,6 +18,7 @@ ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"}, "tes
 ABSL_FLAG(int, threads, 0, "test int");
 ABSL_FLAG(bool, json, false, "test bool");
 ABSL_FLAG(std::string, master, "127.0.0.1:4650", "test string");
+ABSL_FLAG(std::string, schedule, "", "test ';'-separated list");
 
 namespace synth {
 namespace {
@@ -100,6 +101,18 @@ TEST_F(ConfigTest, ConfigFromEnvironmentAndRepeatedListKeys) {
             (std::vector<std::string>{"stratum+tcp://a:1", "stratum+tcp://b:2"}));
   ASSERT_EQ(positional->size(), 3u);
   EXPECT_STREQ((*positional)[1], "replay");
+}
+
+TEST_F(ConfigTest, RepeatedScheduleKeysAreJoinedWithSemicolons) {
+  std::string conf = File("schedule.conf",
+                          "schedule = Mon-Fri 08:00-20:00 weights=0,100\n"
+                          "schedule = \"Sat,Sun 00:00-24:00 weights=0,0\"\n");
+  ASSERT_TRUE(Parse({"--config", conf}).ok());
+  EXPECT_EQ(absl::GetFlag(FLAGS_schedule),
+            "Mon-Fri 08:00-20:00 weights=0,100; Sat,Sun 00:00-24:00 weights=0,0");
+  // Other string keys given twice stay an error.
+  conf = File("twice.conf", "master = a:1\nmaster = b:2\n");
+  EXPECT_NE(Error({"--config", conf}).find("'master' given twice"), std::string::npos);
 }
 
 TEST_F(ConfigTest, FileErrorsNameFileAndLine) {

@@ -16,7 +16,7 @@ PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libasio-dev libssl-dev libcpp-httplib-dev libsecp256k1-dev
   clang libclang-rt-14-dev procps iproute2 iptables python3 chromium chromium-driver
-  docker-compose python3-yaml systemd patchelf prometheus)
+  docker-compose python3-yaml systemd patchelf prometheus tzdata)
 # prometheus brings promtool, which the deploy-lint test of the alert rules runs.
 # The deploy-lint tests render deploy/k8s with kubectl; another kubectl (e.g. a vendor package)
 # conflicts with Debian's, so kubernetes-client only where none is present.

@@ -4,12 +4,16 @@
 //                [--listen HOST:PORT] [--token T] [--lease-seconds S] [--status-every S]
 //                [--max-share-rate N] [--verdict-memory N] [--verdict-memory-seconds S]
 //                [--http-listen HOST:PORT]   (monitoring)
+//                [--weights W,W,... [--pool-level L,L,...] [--schedule WINDOWS]
+//                 [--schedule-tz ZONE]]   (mine several pools at once: docs/CLUSTER.md)
 //                [--api-listen HOST:PORT] [--api-allow W:CIDR,...]   (cgminer API for farm tools)
 //                [--stratum-listen HOST:PORT [--stratum-allow CIDR,...]
 //                 [--stratum-password-file F] ...]  (a Stratum port for other miners)
 //
 // Defaults find synth-pool (127.0.0.1:3333) and let synth-worker (default --master
-// 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order).
+// 127.0.0.1:4650) find the master, all on loopback. --pool may be repeated (failover order;
+// with --weights, --pool-level or --schedule every pool has its own session and the work is
+// split among them).
 // The token also comes from SYNTH_TOKEN, or --token-file (every token listed is accepted; the
 // file is re-read on SIGHUP and when it changes); without one only loopback workers are accepted.
 // Flags may be spelled with dashes or underscores. The Stratum port (docs/HUB.md) is off unless
@@ -44,9 +48,22 @@
 #include "master/http/master_histograms.h"
 #include "master/http/master_http.h"
 #include "master/hub/hub.h"
+#include "master/jobs/split_upstream.h"
+#include "master/lease/pool_split.h"
 
 ABSL_FLAG(std::vector<std::string>, pool, {"stratum+tcp://127.0.0.1:3333"},
           "Pool URL(s), stratum+tcp://HOST:PORT; repeat or comma-separate for failover");
+ABSL_FLAG(std::string, weights, "",
+          "Mine every --pool at once, splitting the hashes by these weights, one per pool "
+          "('70,30'; docs/CLUSTER.md \"Pool split\"); '' = the pools are a failover list");
+ABSL_FLAG(std::string, pool_level, "",
+          "Fallback level of each --pool ('0,0,1'): the lowest level with a live pool gets all "
+          "the work, split by weight");
+ABSL_FLAG(std::string, schedule, "",
+          "Time windows with other weights, ';'-separated: '[DAYS] HH:MM-HH:MM weights=W,W "
+          "[tz=Area/City]' (e.g. 'Mon-Fri 08:00-20:00 weights=0,100 tz=Europe/Berlin')");
+ABSL_FLAG(std::string, schedule_tz, "",
+          "Time zone of --schedule windows without tz= (e.g. Europe/Berlin, UTC)");
 ABSL_FLAG(double, pool_stall_timeout, 90.0,
           "Seconds without any byte from the pool before the connection counts as dead "
           "(reconnect, fail over)");
@@ -155,6 +172,22 @@ absl::StatusOr<synth::hub::HubOptions> HubOptionsFromFlags() {
   return o;
 }
 
+// Returns the upstream: one session per pool with a split (each pool its own failover list of
+// one), else the failover list of every pool.
+absl::StatusOr<std::unique_ptr<synth::jobs::Upstream>> MakeUpstream(
+    const std::vector<synth::service::PoolConfig>& pools, bool split,
+    const synth::service::PoolTimeouts& timeouts) {
+  if (!split) return synth::service::MakeStratumUpstream(pools, timeouts);
+  std::vector<std::unique_ptr<synth::jobs::Upstream>> each;
+  for (const synth::service::PoolConfig& p : pools) {
+    absl::StatusOr<std::unique_ptr<synth::jobs::Upstream>> up =
+        synth::service::MakeStratumUpstream({p}, timeouts);
+    if (!up.ok()) return up.status();
+    each.push_back(*std::move(up));
+  }
+  return std::make_unique<synth::jobs::SplitUpstream>(std::move(each));
+}
+
 // Raises the open-file limit to the hard limit: each Stratum miner holds a descriptor.
 void RaiseFileLimit(size_t wanted) {
   rlimit r{};
@@ -228,10 +261,19 @@ int main(int argc, char** argv) {
   for (const std::string& url : absl::GetFlag(FLAGS_pool)) {
     pools.push_back({url, absl::GetFlag(FLAGS_user), absl::GetFlag(FLAGS_pass)});
   }
+  absl::StatusOr<std::optional<synth::lease::PoolSplitConfig>> split =
+      synth::lease::ParseSplitFlags({absl::GetFlag(FLAGS_weights), absl::GetFlag(FLAGS_pool_level),
+                                     absl::GetFlag(FLAGS_schedule),
+                                     absl::GetFlag(FLAGS_schedule_tz)},
+                                    pools.size());
+  if (!split.ok()) {
+    LOG(ERROR) << split.status();
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<synth::jobs::Upstream>> upstream =
-      synth::service::MakeStratumUpstream(
-          pools, {absl::Seconds(absl::GetFlag(FLAGS_pool_stall_timeout)),
-                  absl::Seconds(absl::GetFlag(FLAGS_pool_submit_timeout))});
+      MakeUpstream(pools, split->has_value(),
+                   {absl::Seconds(absl::GetFlag(FLAGS_pool_stall_timeout)),
+                    absl::Seconds(absl::GetFlag(FLAGS_pool_submit_timeout))});
   if (!upstream.ok()) {
     LOG(ERROR) << "pool: " << upstream.status();
     return 2;
@@ -254,6 +296,7 @@ int main(int argc, char** argv) {
   options.lease.lease_duration = absl::Seconds(absl::GetFlag(FLAGS_lease_seconds));
   options.lease.expiry = absl::Seconds(absl::GetFlag(FLAGS_lease_expiry_seconds));
   options.status_every = absl::Seconds(absl::GetFlag(FLAGS_status_every));
+  options.split = *std::move(split);
   options.ledger.max_share_rate = max_share_rate;
   options.ledger.remember_shares = static_cast<size_t>(verdict_memory);
   options.ledger.remember_for = absl::Seconds(verdict_seconds);

@@ -249,6 +249,25 @@ std::string FormatPools(const v1::PoolsResponse& p) {
                           x.rejected(), x.stale(), x.connects(), x.failovers(), flags);
   }
   absl::StrAppendFormat(&out, "operator switches: %d\n", p.switches());
+  if (p.split()) out += FormatSplit(p);
+  return out;
+}
+
+std::string FormatSplit(const v1::PoolsResponse& p) {
+  std::string out = absl::StrFormat(
+      "split: %s%s\n",
+      p.split_level() >= 0 ? absl::StrCat("level ", p.split_level(), " mining")
+                           : std::string(p.split_paused() ? "paused" : "no live pool"),
+      p.split_window() >= 0 ? absl::StrCat(", schedule window ", p.split_window())
+                            : std::string(", base weights"));
+  absl::StrAppendFormat(&out, "%-5s %8s %5s %-4s %7s %14s %8s %14s %7s\n", "INDEX", "WEIGHT",
+                        "LEVEL", "LIVE", "TARGET", "ASSIGNED_H", "ASSIGNED", "WORK_H", "WORK");
+  for (const v1::PoolStatus& x : p.pools()) {
+    absl::StrAppendFormat(&out, "%-5d %8g %5d %-4s %6.2f%% %14.4g %7.2f%% %14.4g %6.2f%%\n",
+                          x.index(), x.weight(), x.level(), x.live() ? "yes" : "no",
+                          x.target_share() * 100, static_cast<double>(x.hashes_assigned()),
+                          x.assigned_share() * 100, x.verified_work(), x.work_share() * 100);
+  }
   return out;
 }
 

@@ -34,8 +34,11 @@ std::string FormatShares(const v1::SharesResponse& s);
 std::string FormatSharesSummary(const v1::SharesResponse& s);
 // Returns one row per live job.
 std::string FormatJobs(const v1::JobsResponse& j);
-// Returns one row per pool.
+// Returns one row per pool, then FormatSplit's table when the master splits its work.
 std::string FormatPools(const v1::PoolsResponse& p);
+// Returns the pool split: its state, then per pool the weight, level, target share, hashes
+// assigned and verified work (accepted difficulty x 2^32) with their shares of the total.
+std::string FormatSplit(const v1::PoolsResponse& p);
 // Returns the one-line result of drain/undrain.
 std::string FormatDrain(const v1::DrainResponse& d);
 // Returns the one-line result of a pool switch.

@@ -259,6 +259,38 @@ TEST(FormatTest, PoolsTableAndJson) {
   EXPECT_EQ(j["switches"], 1);
 }
 
+TEST(FormatTest, PoolSplitTableAndJson) {
+  v1::PoolsResponse p;
+  p.set_split(true);
+  p.set_split_level(0);
+  p.set_split_window(-1);
+  for (int i = 0; i < 2; ++i) {
+    v1::PoolStatus* s = p.add_pools();
+    s->set_index(i);
+    s->set_split(true);
+    s->set_weight(i == 0 ? 70 : 30);
+    s->set_live(true);
+    s->set_target_share(i == 0 ? 0.7 : 0.3);
+    s->set_hashes_assigned(i == 0 ? 7'000'000'000'000ull : 3'000'000'000'000ull);
+    s->set_assigned_share(i == 0 ? 0.7 : 0.3);
+    s->set_verified_work(i == 0 ? 6.9e12 : 3.1e12);
+    s->set_work_share(i == 0 ? 0.69 : 0.31);
+  }
+  std::string out = FormatPools(p);
+  EXPECT_TRUE(Has(out, "split: level 0 mining, base weights")) << out;
+  EXPECT_TRUE(Has(out, "ASSIGNED_H")) << out;
+  EXPECT_TRUE(Has(out, " 70.00%")) << out;
+  EXPECT_TRUE(Has(out, " 31.00%")) << out;
+  json j = json::parse(ToJson(p));
+  EXPECT_TRUE(j["pools"][0]["hashes_assigned"].is_number());  // Not a string.
+  EXPECT_EQ(j["pools"][0]["hashes_assigned"], 7'000'000'000'000ull);
+  EXPECT_DOUBLE_EQ(j["pools"][1]["target_share"].get<double>(), 0.3);
+  EXPECT_EQ(j["split_level"], 0);
+  EXPECT_EQ(j["split"], true);
+  // Without a split the table has no split section.
+  EXPECT_FALSE(Has(FormatPools(v1::PoolsResponse()), "split:"));
+}
+
 TEST(FormatTest, DrainAndSwitchPool) {
   v1::DrainResponse d;
   d.set_worker_id("w1");

@@ -6,6 +6,7 @@
 #include "master/http/dashboard_page.h"
 #include "master/http/views.h"
 #include "master/service/cluster.h"
+#include "master/service/pool_control.h"
 #include "master/service/status_views.h"
 
 namespace synth::http {
@@ -15,6 +16,8 @@ SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster) {
     MasterSnapshot snap;
     service::FillStatus(*cluster, &snap.status, history);
     service::FillWorkers(*cluster, &snap.workers);
+    service::PoolControl(cluster->upstream()).FillPools(&snap.pools);
+    service::FillSplit(*cluster, &snap.pools);
     return snap;
   };
 }

@@ -59,12 +59,13 @@ struct MasterSnapshot {
   bool serving = true;          // False while shutting down (healthz → 503).
   v1::StatusResponse status;    // service::FillStatus, with status.history when asked for.
   v1::WorkersResponse workers;  // service::FillWorkers.
+  v1::PoolsResponse pools;      // The upstream's pools with service::FillSplit's figures.
 };
 // Returns a snapshot with `history` of rate samples in status.history (zero: none).
 using SnapshotFn = std::function<MasterSnapshot(absl::Duration history)>;
 
-// Returns a SnapshotFn reading `cluster` (FillStatus + FillWorkers); `cluster` must outlive the
-// server.
+// Returns a SnapshotFn reading `cluster` (FillStatus + FillWorkers + the pools and FillSplit);
+// `cluster` must outlive the server.
 SnapshotFn ClusterSnapshotFn(const service::Cluster* cluster);
 
 struct HttpOptions {

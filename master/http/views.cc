@@ -212,11 +212,54 @@ std::string RedactUrl(const std::string& url) {
   return url.substr(0, start) + url.substr(at + 1);
 }
 
+// The pool split (docs/CLUSTER.md "Pool split"), one series per pool labelled by its URL.
+void RenderSplit(const v1::PoolsResponse& p, Registry& r) {
+  if (!p.split()) return;
+  const std::vector<std::string> label = {"pool"};
+  auto& weight = r.AddGauge("synth_pool_weight", "Split weight in force", label);
+  auto& level = r.AddGauge("synth_pool_level", "Split fallback level", label);
+  auto& live = r.AddGauge("synth_pool_live", "1 when connected with a current job", label);
+  auto& target = r.AddGauge("synth_pool_target_share", "Share of the hashes it should get", label);
+  auto& assigned = r.AddCounter("synth_pool_hashes_assigned_total",
+                                "Hashes of its work handed out (leased net of returns, downstream)",
+                                label);
+  auto& work = r.AddCounter("synth_pool_verified_work_hashes_total",
+                            "Hashes its accepted shares stand for (difficulty x 2^32)", label);
+  for (const v1::PoolStatus& x : p.pools()) {
+    const std::vector<std::string> pool = {RedactUrl(x.url())};
+    weight.WithLabels(pool).Set(x.weight());
+    level.WithLabels(pool).Set(x.level());
+    live.WithLabels(pool).Set(x.live() ? 1 : 0);
+    target.WithLabels(pool).Set(x.target_share());
+    assigned.WithLabels(pool).Increment(static_cast<double>(x.hashes_assigned()));
+    work.WithLabels(pool).Increment(x.verified_work());
+  }
+}
+
 std::string RenderSnapshotMetrics(const MasterSnapshot& snap) {
   Registry r;
   RenderCluster(snap.status, r);
   RenderWorkers(snap.workers, r);
+  RenderSplit(snap.pools, r);
   return r.Render();
+}
+
+// The pool split's per-pool figures (docs/CLUSTER.md "Pool split"); [] without a split.
+nlohmann::json SplitJson(const v1::PoolsResponse& p) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!p.split()) return out;
+  for (const v1::PoolStatus& x : p.pools()) {
+    out.push_back({{"url", RedactUrl(x.url())},
+                   {"weight", x.weight()},
+                   {"level", x.level()},
+                   {"live", x.live()},
+                   {"target_share", x.target_share()},
+                   {"hashes_assigned", x.hashes_assigned()},
+                   {"assigned_share", x.assigned_share()},
+                   {"verified_work", x.verified_work()},
+                   {"work_share", x.work_share()}});
+  }
+  return out;
 }
 
 nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& health) {
@@ -236,6 +279,7 @@ nlohmann::json StatusJson(const MasterSnapshot& snap, const HealthVerdict& healt
             {"difficulty", s.pool_difficulty()},
             {"job_id", s.job_id()},
             {"jobs_live", s.jobs_live()}}},
+          {"split", SplitJson(snap.pools)},
           {"rates",
            {{"reported_hps", s.reported_rate_hps()},
             {"verified_hps", s.verified_rate_hps()},

@@ -57,6 +57,50 @@ TEST(Views, MetricsParseAndCarryTheSnapshot) {
             "stratum+tcp://127.0.0.1:3333");
 }
 
+TEST(Views, PoolSplitMetricsPerPool) {
+  MasterSnapshot snap = TwoDeviceSnapshot();
+  using metrics::Find;
+  absl::StatusOr<metrics::Exposition> plain = metrics::ParseText(RenderSnapshotMetrics(snap));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Find(plain->samples, "synth_pool_target_share", {}), nullptr);  // No split.
+  snap.pools.set_split(true);
+  const char* urls[] = {"stratum+tcp://user:secretpass@a:1", "stratum+tcp://b:2"};
+  for (int i = 0; i < 2; ++i) {
+    v1::PoolStatus* p = snap.pools.add_pools();
+    p->set_index(i);
+    p->set_url(urls[i]);
+    p->set_split(true);
+    p->set_weight(i == 0 ? 70 : 30);
+    p->set_live(i == 0);
+    p->set_target_share(i == 0 ? 1 : 0);
+    p->set_hashes_assigned(1000 * (i + 1));
+    p->set_verified_work(4294967296.0 * (i + 1));
+  }
+  std::string text = RenderSnapshotMetrics(snap);
+  EXPECT_THAT(text, Not(HasSubstr("secretpass")));
+  absl::StatusOr<metrics::Exposition> e = metrics::ParseText(text);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(Find(e->samples, "synth_pool_target_share", {{"pool", "stratum+tcp://a:1"}})->value,
+            1);
+  EXPECT_EQ(Find(e->samples, "synth_pool_live", {{"pool", "stratum+tcp://b:2"}})->value, 0);
+  EXPECT_EQ(Find(e->samples, "synth_pool_weight", {{"pool", "stratum+tcp://b:2"}})->value, 30);
+  EXPECT_EQ(Find(e->samples, "synth_pool_hashes_assigned_total", {{"pool", "stratum+tcp://b:2"}})
+                ->value,
+            2000);
+  EXPECT_EQ(Find(e->samples, "synth_pool_verified_work_hashes_total",
+                 {{"pool", "stratum+tcp://a:1"}})
+                ->value,
+            4294967296.0);
+  EXPECT_EQ(e->types["synth_pool_hashes_assigned_total"], "counter");
+  // /api/status carries the same, for the dashboard; [] without a split.
+  nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
+  ASSERT_EQ(j["split"].size(), 2u);
+  EXPECT_EQ(j["split"][0]["url"], "stratum+tcp://a:1");
+  EXPECT_EQ(j["split"][1]["hashes_assigned"], 2000);
+  EXPECT_EQ(j["split"][0]["live"], true);
+  EXPECT_TRUE(StatusJson(TwoDeviceSnapshot(), {})["split"].empty());
+}
+
 TEST(Views, AHungDeviceIsExported) {
   MasterSnapshot snap = TwoDeviceSnapshot();
   v1::DeviceStatus* gpu = snap.workers.mutable_workers(0)->mutable_devices(1);

@@ -38,7 +38,15 @@ class FakeUpstream : public Upstream {
     }
     done(r);
   }
-  UpstreamInfo Info() const override { return {"stratum+tcp://fake:1", true}; }
+  UpstreamInfo Info() const override {
+    absl::MutexLock lock(&mu_);
+    return {"stratum+tcp://fake:1", connected_};
+  }
+  // What Info() says of the connection (connected by default).
+  void set_connected(bool connected) {
+    absl::MutexLock lock(&mu_);
+    connected_ = connected;
+  }
 
   // Delivers a job as the pool would.
   void Notify(const UpstreamJob& job) {
@@ -76,6 +84,7 @@ class FakeUpstream : public Upstream {
   JobCallback on_job_ ABSL_GUARDED_BY(mu_);
   SubmitResult answer_ ABSL_GUARDED_BY(mu_){.accepted = true};
   bool hold_answers_ ABSL_GUARDED_BY(mu_) = false;
+  bool connected_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<SubmitCallback> held_ ABSL_GUARDED_BY(mu_);
   std::vector<UpstreamShare> submitted_ ABSL_GUARDED_BY(mu_);
 };

@@ -18,6 +18,10 @@ JobManager::JobManager(Options options) : options_(options), instance_(options.i
 }
 
 absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& job) {
+  if (job.pool >= kMaxPools) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("job ", job.notify.job_id, ": pool index ", job.pool, " out of range"));
+  }
   std::string key = absl::StrCat(instance_, ".", job_seq_ + 1, "/", job.notify.job_id);
   ExtranoncePartition partition =
       PartitionExtranonce2(job.extranonce2_size, options_.downstream_slots);
@@ -28,12 +32,7 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
     LOG(WARNING) << "job " << job.notify.job_id << ": version " << std::hex << job.notify.version
                  << " has bits inside the rolling mask " << job.version_mask;
   }
-  std::vector<std::string> dead;
-  if (job.notify.clean_jobs) dead.assign(order_.begin(), order_.end());
-  while (order_.size() - dead.size() + 1 > options_.max_live_jobs && !order_.empty() &&
-         dead.size() < order_.size()) {
-    dead.push_back(order_[dead.size()]);  // Oldest first.
-  }
+  std::vector<std::string> dead = DyingFor(job);
   std::string pool_key = absl::StrCat(job.notify.job_id, "/", absl::BytesToHexString(std::string(
                                            job.extranonce1.begin(), job.extranonce1.end())));
   for (const auto& [k, live] : jobs_) {  // The same pool job still live: remember its progress.
@@ -44,6 +43,7 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
   info->pool_key = pool_key;
   info->seq = job_seq_;
   info->partition = partition;
+  info->pool = job.pool;
   if (partition.slots > 0) info->stratum = std::make_shared<stratum::StratumJob>(job.notify);
   if (auto it = resume_index_.find(pool_key); it != resume_index_.end()) {
     // Start on a fresh extranonce2 past everything handed out for this pool job before.
@@ -54,10 +54,39 @@ absl::StatusOr<std::vector<std::string>> JobManager::AddJob(const UpstreamJob& j
   }
   jobs_.emplace(key, std::move(info));
   order_.push_back(key);
-  current_ = key;
-  cache_.clear();  // Midstates of the previous job stay findable while it lives.
-  Fill();
+  if (pools_.size() <= job.pool) pools_.resize(job.pool + 1);
+  pools_[job.pool].current = key;
+  pools_[job.pool].cache.clear();  // Midstates of the previous job stay findable while it lives.
+  FillPool(job.pool);
   return dead;
+}
+
+std::vector<std::string> JobManager::DyingFor(const UpstreamJob& job) const {
+  std::vector<std::string> same;  // The pool's live jobs, oldest first.
+  for (const std::string& k : order_) {
+    if (jobs_.at(k)->pool == job.pool) same.push_back(k);
+  }
+  if (job.notify.clean_jobs) return same;
+  size_t over = same.size() + 1 > options_.max_live_jobs ? same.size() + 1 - options_.max_live_jobs
+                                                         : 0;
+  same.resize(std::min(over, same.size()));
+  return same;
+}
+
+const std::string& JobManager::current(size_t pool) const {
+  static const std::string* const kNone = new std::string();
+  return pool < pools_.size() ? pools_[pool].current : *kNone;
+}
+
+bool JobManager::IsCurrent(const std::string& key) const {
+  const JobInfo* job = FindJob(key);
+  return job != nullptr && current(job->pool) == key;
+}
+
+size_t JobManager::cached() const {
+  size_t n = 0;
+  for (const PoolJobs& p : pools_) n += p.cache.size();
+  return n;
 }
 
 void JobManager::RememberIndex(const JobInfo& job) {
@@ -85,9 +114,11 @@ void JobManager::Kill(const std::string& key) {
     }
   }
   absl::erase_if(midstates_, [&](const auto& kv) { return kv.second->job_key == key; });
-  if (current_ == key) {
-    current_.clear();
-    cache_.clear();
+  for (PoolJobs& p : pools_) {
+    if (p.current == key) {
+      p.current.clear();
+      p.cache.clear();
+    }
   }
   dead_order_.push_back(key);
   dead_set_.insert(key);
@@ -108,8 +139,8 @@ std::vector<std::string> JobManager::KillAll() {
   return dead;
 }
 
-std::shared_ptr<const Midstate> JobManager::BuildOne() {
-  auto it = jobs_.find(current_);
+std::shared_ptr<const Midstate> JobManager::BuildOne(size_t pool) {
+  auto it = jobs_.find(current(pool));
   if (it == jobs_.end()) return nullptr;
   JobInfo& job = *it->second;
   uint64_t id = next_midstate_id_;
@@ -121,29 +152,39 @@ std::shared_ptr<const Midstate> JobManager::BuildOne() {
   }
   ++job.next_index;
   ++next_midstate_id_;
+  m->pool = job.pool;
   auto shared = std::make_shared<const Midstate>(*std::move(m));
   midstates_.emplace(id, shared);
   return shared;
 }
 
 void JobManager::Fill() {
-  while (cache_.size() < options_.cache_ahead) {
-    std::shared_ptr<const Midstate> m = BuildOne();
+  for (size_t pool = 0; pool < pools_.size(); ++pool) FillPool(pool);
+}
+
+void JobManager::FillPool(size_t pool) {
+  if (pool >= pools_.size()) return;
+  std::deque<std::shared_ptr<const Midstate>>& cache = pools_[pool].cache;
+  while (cache.size() < options_.cache_ahead) {
+    std::shared_ptr<const Midstate> m = BuildOne(pool);
     if (m == nullptr) return;
-    cache_.push_back(std::move(m));
+    cache.push_back(std::move(m));
   }
 }
 
-std::shared_ptr<const Midstate> JobManager::PeekMidstate() {
-  if (cache_.empty()) Fill();
-  return cache_.empty() ? nullptr : cache_.front();
+std::shared_ptr<const Midstate> JobManager::PeekMidstate(size_t pool) {
+  if (pool >= pools_.size()) return nullptr;
+  if (pools_[pool].cache.empty()) FillPool(pool);
+  return pools_[pool].cache.empty() ? nullptr : pools_[pool].cache.front();
 }
 
-std::shared_ptr<const Midstate> JobManager::NextMidstate() {
-  if (cache_.empty()) Fill();
-  if (cache_.empty()) return nullptr;
-  std::shared_ptr<const Midstate> m = std::move(cache_.front());
-  cache_.pop_front();
+std::shared_ptr<const Midstate> JobManager::NextMidstate(size_t pool) {
+  if (pool >= pools_.size()) return nullptr;
+  std::deque<std::shared_ptr<const Midstate>>& cache = pools_[pool].cache;
+  if (cache.empty()) FillPool(pool);
+  if (cache.empty()) return nullptr;
+  std::shared_ptr<const Midstate> m = std::move(cache.front());
+  cache.pop_front();
   return m;
 }
 

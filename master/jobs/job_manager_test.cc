@@ -181,5 +181,44 @@ TEST(JobManagerTest, SeqsTellWhichJobsAreStillLive) {
   EXPECT_EQ(jobs.oldest_live_seq(), 4u);
 }
 
+// Returns TestJob(id, seed, 1, clean) of pool `pool`.
+UpstreamJob PoolJob(const std::string& id, int seed, bool clean, size_t pool) {
+  UpstreamJob j = TestJob(id, seed, 1, clean);
+  j.pool = pool;
+  return j;
+}
+
+TEST(JobManagerTest, EveryPoolHasItsOwnJobsAndCleanJobs) {
+  JobManager jobs({.cache_ahead = 4, .max_live_jobs = 2});
+  ASSERT_TRUE(jobs.AddJob(PoolJob("a1", 1, true, 0)).ok());
+  absl::StatusOr<std::vector<std::string>> dead = jobs.AddJob(PoolJob("b1", 2, true, 1));
+  ASSERT_TRUE(dead.ok());
+  EXPECT_TRUE(dead->empty());  // A clean job of pool 1 leaves pool 0's jobs alone.
+  const std::string a1 = jobs.current(0), b1 = jobs.current(1);
+  EXPECT_NE(a1, b1);
+  EXPECT_EQ(jobs.pool_count(), 2u);
+  EXPECT_TRUE(jobs.IsCurrent(a1));
+  EXPECT_EQ(jobs.cached(), 8u);
+  std::shared_ptr<const Midstate> m = jobs.NextMidstate(1);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->job_key, b1);
+  EXPECT_EQ(m->pool, 1u);
+  EXPECT_EQ(jobs.NextMidstate(0)->pool, 0u);
+  EXPECT_EQ(jobs.NextMidstate(5), nullptr);  // No such pool: no work, no crash.
+  // Non-clean jobs: the live limit holds per pool.
+  ASSERT_TRUE(jobs.AddJob(PoolJob("b2", 3, false, 1)).ok());
+  dead = jobs.AddJob(PoolJob("b3", 4, false, 1));
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(*dead, std::vector<std::string>{b1});
+  EXPECT_NE(jobs.FindJob(a1), nullptr);
+  // A clean job of pool 0 ends only pool 0's.
+  dead = jobs.AddJob(PoolJob("a2", 5, true, 0));
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(*dead, std::vector<std::string>{a1});
+  EXPECT_EQ(jobs.live_jobs(), 3u);
+  EXPECT_EQ(jobs.AddJob(PoolJob("x", 6, true, JobManager::kMaxPools)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace synth::jobs

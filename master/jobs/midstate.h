@@ -7,6 +7,7 @@
 #define SYNTH_MASTER_JOBS_MIDSTATE_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct Midstate {
   std::array<uint8_t, 76> header{};  // Header bytes 0..75.
   hash::ScanWork work;               // Midstate, tail and share target.
   double difficulty = 1.0;           // Share difficulty of the job.
+  size_t pool = 0;                   // UpstreamJob::pool of the job.
 };
 
 }  // namespace synth::jobs

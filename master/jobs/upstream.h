@@ -16,6 +16,7 @@
 #define SYNTH_MASTER_JOBS_UPSTREAM_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -36,6 +37,9 @@ struct UpstreamJob {
   std::vector<uint8_t> extranonce1;  // From mining.subscribe / set_extranonce.
   int extranonce2_size = 4;          // Bytes of extranonce2 (1..8).
   uint32_t version_mask = 0;         // BIP 310 mask the pool agreed to; 0 = no rolling.
+  // The pool it came from: its index among the split's active pools (docs/CLUSTER.md "Pool
+  // split"); always 0 for a single pool or a failover list, whose pools take turns.
+  size_t pool = 0;
 };
 
 // One share to send upstream as mining.submit.
@@ -48,6 +52,7 @@ struct UpstreamShare {
   uint32_t version_bits = 0;      // (version & mask).
   uint32_t version = 0;           // The full header version (rolled bits in).
   double difficulty = 0;          // The share difficulty of its job (credited when accepted).
+  size_t pool = 0;                // UpstreamJob::pool of its job: the pool it must go to.
 };
 
 // The pool's answer to one submit.

@@ -7,12 +7,19 @@
 #include "common/logging.h"
 
 namespace synth::lease {
-namespace {
-constexpr uint64_t kNonceSpace = uint64_t{1} << 32;
-}  // namespace
 
 LeaseManager::LeaseManager(Options options, const Clock* clock, jobs::JobManager* jobs)
-    : options_(options), clock_(clock), jobs_(jobs) {}
+    : options_(options),
+      clock_(clock),
+      jobs_(jobs),
+      assigner_(std::max<size_t>(1, options.pools), options.split) {
+  for (size_t pool = 0; pool < std::max<size_t>(1, options.pools); ++pool) {
+    pools_.push_back({{}, RowCarver(jobs, pool, options.lockstep_midstates)});
+  }
+  std::vector<double> shares(pools_.size(), 0.0);
+  shares[0] = 1;
+  assigner_.SetTargets(shares);
+}
 
 void LeaseManager::AddWorker(uint64_t worker, double rate_hps) {
   workers_[worker].rate_hps = rate_hps > 0 ? rate_hps : 0;
@@ -79,15 +86,21 @@ uint64_t LeaseManager::LeaseSize(uint64_t worker, double seconds_wanted,
   return static_cast<uint64_t>(hashes);
 }
 
-Unit* LeaseManager::NextQueued() {
-  while (!queue_.empty()) {
-    auto it = units_.find(queue_.front());
-    queue_.pop_front();
+Unit* LeaseManager::NextQueued(size_t pool) {
+  std::deque<uint64_t>& queue = pools_[pool].queue;
+  while (!queue.empty()) {
+    auto it = units_.find(queue.front());
+    queue.pop_front();
     // Entries of units that died with their job, or that their last holder finished after
     // expiry, are stale. Anything else must be queued; Hand() CHECKs that.
     if (it != units_.end() && it->second->state != UnitState::kDone) return it->second.get();
   }
   return nullptr;
+}
+
+std::deque<uint64_t>& LeaseManager::QueueOf(const Unit& u) {
+  CHECK_LT(u.midstate->pool, pools_.size()) << "unit " << u.unit_id << " of an unknown pool";
+  return pools_[u.midstate->pool].queue;
 }
 
 Unit* LeaseManager::NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t start,
@@ -105,44 +118,10 @@ Unit* LeaseManager::NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t st
   return raw;
 }
 
-Unit* LeaseManager::Carve(uint64_t max_count) {
-  bool row_open = row_pos_ < carving_.size();
-  // Midstates of a job that is no longer current are left: new work comes from the newest job.
-  // Members of an open row not cut yet simply end their carved range at row_start_.
-  if (!carving_.empty()) {
-    const std::string& key = carving_[0]->job_key;
-    if (key != jobs_->current() || jobs_->FindJob(key) == nullptr ||
-        (!row_open && carve_next_ >= kNonceSpace)) {
-      carving_.clear();
-      row_pos_ = 0;
-      row_open = false;
-    }
-  }
-  if (carving_.empty()) {
-    std::shared_ptr<const jobs::Midstate> first = jobs_->NextMidstate();
-    if (first == nullptr) return nullptr;
-    carving_.push_back(first);
-    while (carving_.size() < std::max<size_t>(1, options_.lockstep_midstates)) {
-      std::shared_ptr<const jobs::Midstate> next = jobs_->PeekMidstate();
-      if (next == nullptr || next->job_key != first->job_key ||
-          next->version_group != first->version_group || next->work.tail != first->work.tail ||
-          next->work.target != first->work.target) {
-        break;
-      }
-      carving_.push_back(jobs_->NextMidstate());
-    }
-    carve_next_ = 0;
-    row_pos_ = carving_.size();
-  }
-  if (!row_open) {
-    const uint64_t members = carving_.size();
-    row_start_ = carve_next_;
-    row_count_ = std::min(std::max<uint64_t>(1, (max_count + members - 1) / members),
-                          kNonceSpace - carve_next_);
-    carve_next_ += row_count_;
-    row_pos_ = 0;
-  }
-  return NewUnit(carving_[row_pos_++], static_cast<uint32_t>(row_start_), row_count_);
+Unit* LeaseManager::Carve(size_t pool, uint64_t max_count) {
+  std::optional<CutRange> r = pools_[pool].carver.Next(max_count);
+  if (!r.has_value()) return nullptr;
+  return NewUnit(std::move(r->midstate), r->start, r->count);
 }
 
 void LeaseManager::Hand(Unit& u, uint64_t worker, uint64_t lease_id) {
@@ -163,14 +142,22 @@ Lease LeaseManager::Grant(uint64_t worker, double seconds_wanted, uint64_t hashe
   uint64_t want = LeaseSize(worker, seconds_wanted, hashes_wanted);
   lease.lease_id = next_lease_id_++;
   LeaseRecord record{worker, clock_->Now() + options_.expiry, {}};
-  while (lease.hashes < want) {
-    Unit* u = NextQueued();
-    if (u == nullptr) u = Carve(want - lease.hashes);
-    if (u == nullptr) break;
-    Hand(*u, worker, lease.lease_id);
-    lease.hashes += u->nonce_count;
-    lease.units.push_back(u);
-    record.unit_ids.push_back(u->unit_id);
+  std::vector<AssignPart> parts = assigner_.Plan(want);
+  // The pool whose part comes first turns from lease to lease: a worker hashes its queue in
+  // order, so a pool always last would always be the one whose work waits longest (and is the
+  // first hit by expiry or the end of a run); turning, each pool's work is hashed in step with
+  // its share.
+  if (!parts.empty()) {
+    std::rotate(parts.begin(), parts.begin() + lease.lease_id % parts.size(), parts.end());
+  }
+  for (const AssignPart& part : parts) {
+    assigner_.Assign(part.pool, Cut(part.pool, part.hashes, lease, record));
+  }
+  // A pool with a share but no work left (its job just died): the others fill the lease.
+  const std::vector<PoolAssignment> totals = assigner_.Totals();
+  for (size_t pool = 0; pool < pools_.size() && lease.hashes < want; ++pool) {
+    if (totals[pool].share <= 0) continue;
+    assigner_.Assign(pool, Cut(pool, want - lease.hashes, lease, record));
   }
   lease.expires_in = options_.expiry;
   if (!record.unit_ids.empty()) leases_.emplace(lease.lease_id, std::move(record));
@@ -178,12 +165,28 @@ Lease LeaseManager::Grant(uint64_t worker, double seconds_wanted, uint64_t hashe
   return lease;
 }
 
+uint64_t LeaseManager::Cut(size_t pool, uint64_t hashes, Lease& lease, LeaseRecord& record) {
+  uint64_t got = 0;
+  while (got < hashes) {
+    Unit* u = NextQueued(pool);
+    if (u == nullptr) u = Carve(pool, hashes - got);
+    if (u == nullptr) break;
+    Hand(*u, record.worker, lease.lease_id);
+    got += u->nonce_count;
+    lease.hashes += u->nonce_count;
+    lease.units.push_back(u);
+    record.unit_ids.push_back(u->unit_id);
+  }
+  return got;
+}
+
 void LeaseManager::Requeue(Unit& u) {
   Count(u, -1);
   u.state = UnitState::kQueued;
   u.lease_id = 0;
   Count(u, +1);
-  queue_.push_front(u.unit_id);
+  QueueOf(u).push_front(u.unit_id);
+  assigner_.Unassign(u.midstate->pool, u.nonce_count);
   ++counters_.units_requeued;
 }
 
@@ -233,7 +236,8 @@ absl::Status LeaseManager::Return(uint64_t worker, uint64_t unit_id, uint64_t co
   u.nonce_count = contiguous_done;
   Finish(u, contiguous_done);
   Unit* r = NewUnit(u.midstate, rest_start, rest);
-  queue_.push_front(r->unit_id);
+  QueueOf(*r).push_front(r->unit_id);
+  assigner_.Unassign(r->midstate->pool, rest);
   ++counters_.units_requeued;
   return absl::OkStatus();
 }
@@ -275,10 +279,9 @@ std::vector<uint64_t> LeaseManager::DropJobs(const std::vector<std::string>& job
     std::erase_if(it->second.unit_ids, [&](uint64_t id) { return !units_.contains(id); });
     it = it->second.unit_ids.empty() ? leases_.erase(it) : std::next(it);
   }
-  std::erase_if(queue_, [&](uint64_t id) { return !units_.contains(id); });
-  if (!carving_.empty() && dead.contains(carving_[0]->job_key)) {
-    carving_.clear();
-    row_pos_ = 0;
+  for (PoolWork& p : pools_) {
+    std::erase_if(p.queue, [&](uint64_t id) { return !units_.contains(id); });
+    p.carver.Drop(dead);
   }
   return std::vector<uint64_t>(workers.begin(), workers.end());
 }

@@ -18,6 +18,12 @@
 // units back. When jobs die (clean job, pool down) all their units are dropped at once and every
 // worker that held some is named, so the caller can cancel them.
 //
+// Several pools (docs/CLUSTER.md "Pool split"): every pool has its own queue and its own
+// carving (row_carver.h) from its current job, and a PoolAssigner (pool_assigner.h) cuts each
+// lease into per-pool parts that follow the shares set by SetPoolShares(). Units that go back to
+// the queue are taken off their pool's assigned hashes and counted again when handed out. With
+// one pool (the default) everything is pool 0's.
+//
 //   LeaseManager leases({}, &clock, &jobs);
 //   leases.AddWorker(7, /*rate_hps=*/50e6);
 //   Lease lease = leases.Grant(7, /*seconds_wanted=*/0, /*hashes_wanted=*/0);
@@ -41,6 +47,8 @@
 #include "absl/time/time.h"
 #include "master/jobs/job_manager.h"
 #include "master/jobs/midstate.h"
+#include "master/lease/pool_assigner.h"
+#include "master/lease/row_carver.h"
 #include "common/clock.h"
 
 namespace synth::lease {
@@ -100,6 +108,10 @@ class LeaseManager {
     // version group (same header tail, versions rolled), so that a GPU hashes them in one
     // launch sharing each nonce's message schedule (kernels' max_mids). 1: one at a time.
     size_t lockstep_midstates = 4;
+    // Pools whose jobs the units may come from (JobManager's pool indices 0..pools-1), and the
+    // assigner's settings. Pool 0 has the whole share until SetPoolShares says otherwise.
+    size_t pools = 1;
+    PoolAssigner::Options split;
   };
 
   LeaseManager(Options options, const Clock* clock, jobs::JobManager* jobs);
@@ -117,8 +129,16 @@ class LeaseManager {
   void SetBackedOff(uint64_t worker, bool backed_off);
 
   // Leases work to `worker`: seconds_wanted (> 0) or hashes_wanted (> 0) or, both 0, the target
-  // lease duration at the worker's rate. Empty (no units) when there is no job.
+  // lease duration at the worker's rate, cut from the pools by their shares. Empty (no units)
+  // when no pool with a share has a job.
   Lease Grant(uint64_t worker, double seconds_wanted, uint64_t hashes_wanted);
+
+  // Sets each pool's target share of the hashes handed out (options.pools entries, >= 0,
+  // summing to 1; all 0: no work for anyone). See PoolAssigner::SetTargets.
+  void SetPoolShares(const std::vector<double>& shares) { assigner_.SetTargets(shares); }
+  // The assigner: per-pool totals, downstream connections routed whole.
+  PoolAssigner& assigner() { return assigner_; }
+  const PoolAssigner& assigner() const { return assigner_; }
 
   // Marks a unit fully hashed. FAILED_PRECONDITION when `worker` does not hold it (e.g. it was
   // re-leased after expiry), NOT_FOUND for an unknown unit.
@@ -159,10 +179,20 @@ class LeaseManager {
     std::vector<uint64_t> unit_ids;
   };
 
+  // One pool's queue of units handed back and its carving.
+  struct PoolWork {
+    std::deque<uint64_t> queue;  // Queued unit ids (stale entries skipped).
+    RowCarver carver;
+  };
+
   uint64_t LeaseSize(uint64_t worker, double seconds_wanted, uint64_t hashes_wanted) const;
   absl::Status AuditSlot(const jobs::Midstate& m) const;
-  Unit* NextQueued();
-  Unit* Carve(uint64_t max_count);
+  // Hands up to about `hashes` of `pool`'s work to the lease; returns the hashes added.
+  uint64_t Cut(size_t pool, uint64_t hashes, Lease& lease, LeaseRecord& record);
+  Unit* NextQueued(size_t pool);
+  Unit* Carve(size_t pool, uint64_t max_count);
+  // The queue a unit goes back to: its job's pool's.
+  std::deque<uint64_t>& QueueOf(const Unit& u);
   Unit* NewUnit(std::shared_ptr<const jobs::Midstate> m, uint32_t start, uint64_t count);
   void Requeue(Unit& u);
   void Hand(Unit& u, uint64_t worker, uint64_t lease_id);
@@ -177,16 +207,10 @@ class LeaseManager {
   uint64_t next_lease_id_ = 1;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Unit>> units_;
   absl::flat_hash_map<uint64_t, std::vector<uint64_t>> by_midstate_;  // Coverage.
-  std::deque<uint64_t> queue_;              // Queued unit ids (stale entries skipped).
+  std::vector<PoolWork> pools_;             // By pool index.
+  PoolAssigner assigner_;
   std::map<uint64_t, LeaseRecord> leases_;  // By lease id; expiry grows with id.
   absl::flat_hash_map<uint64_t, WorkerState> workers_;
-  // The midstates being carved (one version group, at most lockstep_midstates) and the current
-  // row: units [row_start_, row_start_ + row_count_) of carving_[0..row_pos_) are cut.
-  std::vector<std::shared_ptr<const jobs::Midstate>> carving_;
-  uint64_t carve_next_ = 0;  // First nonce of the next row (up to 2^32).
-  uint64_t row_start_ = 0;
-  uint64_t row_count_ = 0;
-  size_t row_pos_ = 0;  // == carving_.size(): no row open.
   LeaseStats counters_;      // Cumulative fields only.
   // Live tallies, kept by Count() on every state change, so stats and per-worker figures cost
   // O(1) however many units the live jobs hold.

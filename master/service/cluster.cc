@@ -11,6 +11,20 @@
 #include "master/service/status_views.h"
 
 namespace synth::service {
+namespace {
+
+lease::LeaseManager::Options LeaseOptions(const Cluster::Options& o) {
+  lease::LeaseManager::Options l = o.lease;
+  l.pools = o.split.has_value() ? o.split->pool_count() : 1;
+  return l;
+}
+
+std::optional<lease::SplitPolicy> PolicyOf(const Cluster::Options& o) {
+  if (!o.split.has_value()) return std::nullopt;
+  return lease::SplitPolicy(*o.split);
+}
+
+}  // namespace
 
 Cluster::Cluster(Options options, const Clock* clock, jobs::Upstream* upstream)
     : options_(options),
@@ -19,12 +33,18 @@ Cluster::Cluster(Options options, const Clock* clock, jobs::Upstream* upstream)
       started_(clock->Now()),
       ledger_(options.ledger, clock),
       jobs_(options.jobs),
-      leases_(options.lease, clock, &jobs_),
+      leases_(LeaseOptions(options), clock, &jobs_),
       tuning_(options.tuning, clock),
       validator_(&jobs_, &leases_),
       last_status_(clock->Now()),
-      rates_(absl::Minutes(15) + absl::Seconds(5)) {
+      rates_(absl::Minutes(15) + absl::Seconds(5)),
+      policy_(PolicyOf(options)) {
   rates_.Add(RatePoint{.at = started_});  // Windows longer than the uptime start here.
+  const size_t pools = policy_.has_value() ? policy_->config().pool_count() : 1;
+  absl::MutexLock lock(&mu_);
+  pool_connected_.assign(pools, false);
+  accepted_difficulty_.assign(pools, 0.0);
+  UpdateSplitLocked();  // No pool is live yet: no work until the first job.
 }
 
 Cluster::~Cluster() { StopTicker(); }
@@ -177,17 +197,29 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   seen_.difficulty = job.difficulty;
   seen_.pool_job_id = job.notify.job_id;
   seen_.last_at = clock_->Now();
-  seen_.live[jobs_.current()] = {seen_.last_at, job.notify.clean_jobs};
-  VLOG(1) << "job " << jobs_.current() << " diff " << job.difficulty << (job.notify.clean_jobs ? " clean" : "");
-  DropJobsLocked(*dead, job.notify.clean_jobs ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
-                 job.notify.clean_jobs);
-  // Push fresh work at once: after a clean job every worker, otherwise those waiting for work.
+  const std::string& key = jobs_.current(job.pool);
+  seen_.live[key] = {seen_.last_at, job.notify.clean_jobs};
+  VLOG(1) << "job " << key << " of pool " << job.pool << " diff " << job.difficulty
+          << (job.notify.clean_jobs ? " clean" : "");
+  // A clean job ends everything only without a split; in one it ends its own pool's jobs.
+  const bool clean_all = job.notify.clean_jobs && !policy_.has_value();
+  std::vector<uint64_t> dropped = DropJobsLocked(
+      *dead, job.notify.clean_jobs ? v1::CANCEL_REASON_CLEAN_JOB : v1::CANCEL_REASON_UNSPECIFIED,
+      clean_all);
+  const absl::flat_hash_set<uint64_t> held(dropped.begin(), dropped.end());
+  // The pool now has a job: the split's shares may change (and waiting workers get work).
+  if (job.pool < pool_connected_.size()) pool_connected_[job.pool] = true;  // It just spoke.
+  UpdateSplitLocked();
+  // Push fresh work at once: after a clean job every worker that lost work (without a split:
+  // every worker), otherwise those waiting for work.
   for (auto& [id, s] : sessions_) {
-    if (job.notify.clean_jobs || s->request_pending) {
+    bool lost = clean_all || (job.notify.clean_jobs && held.contains(id));
+    if (lost || s->request_pending) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
-  NoticeJobLocked(job.notify.clean_jobs, entered);
+  // The Stratum port's miners mine pool 0's jobs (docs/CLUSTER.md "Pool split").
+  if (job.pool == 0) NoticeJobLocked(job.notify.clean_jobs, entered);
   if (job.notify.clean_jobs) {
     seen_.clean_fanout_ms = absl::ToDoubleMilliseconds(absl::Now() - entered);
     seen_.clean_fanout_max_ms = std::max(seen_.clean_fanout_max_ms, seen_.clean_fanout_ms);
@@ -197,9 +229,9 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
   }
 }
 
-void Cluster::DropJobsLocked(const std::vector<std::string>& dead, v1::CancelReason reason,
-                             bool all) {
-  if (dead.empty()) return;
+std::vector<uint64_t> Cluster::DropJobsLocked(const std::vector<std::string>& dead,
+                                              v1::CancelReason reason, bool all) {
+  if (dead.empty()) return {};
   std::vector<uint64_t> holders = leases_.DropJobs(dead);
   validator_.DropJobs(dead);
   for (auto& [id, s] : sessions_) {
@@ -212,9 +244,11 @@ void Cluster::DropJobsLocked(const std::vector<std::string>& dead, v1::CancelRea
   // cancels everything at once.
   for (auto& [id, s] : sessions_) s->sink->Send(cancel);
   VLOG(1) << "dropped " << dead.size() << " jobs held by " << holders.size() << " workers";
+  return holders;
 }
 
 void Cluster::Tick() {
+  RefreshSplit();
   bool status_due = false;
   {
     absl::MutexLock lock(&mu_);

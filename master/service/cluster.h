@@ -18,6 +18,12 @@
 // shares::SourceHost (cluster_sources.cc) — an extranonce2 slot per connection, tuning, the same
 // validator and ledger — and tells the attached SourcePort of every job.
 //
+// Several pools at once (docs/CLUSTER.md "Pool split"): with Options::split the upstream is a
+// jobs::SplitUpstream whose jobs carry their pool's index; every pool has its own jobs, a clean
+// job cancels only its own pool's work, the lease manager cuts each lease from the pools by the
+// split's target shares, re-evaluated on every job and tick from the pools' health and the
+// clock (cluster_split.cc), and shares go back to the pool of their job.
+//
 // Lock order: Cluster::mu_ → ShareLedger → StreamSink internals / the SourcePort's own locks.
 // Sinks and the port never call back into the Cluster while holding their own lock;
 // Upstream::Info() is read before mu_ is taken (the upstream may hold its own lock while it
@@ -33,6 +39,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -48,6 +55,7 @@
 #include "master/jobs/upstream.h"
 #include "master/lease/extranonce_slots.h"
 #include "master/lease/lease_manager.h"
+#include "master/lease/pool_split.h"
 #include "master/lease/tuning.h"
 #include "master/service/rate_history.h"
 #include "master/service/source_session.h"
@@ -77,6 +85,25 @@ class Cluster : public shares::SourceHost {
     // the master -> every worker sent its cancel and new work).
     std::function<void(double seconds)> on_lease_granted;
     std::function<void(double seconds)> on_clean_job_switched;
+    // The pool split (weights, levels, schedule) of the upstream's pools; nullopt: one pool or a
+    // failover list, every job is pool 0's.
+    std::optional<lease::PoolSplitConfig> split;
+  };
+
+  // One pool of the split, for synthctl pools and /metrics.
+  struct PoolSplitStatus {
+    double weight = 0;          // Weight in force now (the schedule window's or the base one).
+    int level = 0;              // Fallback level.
+    double target_share = 0;    // Share of the hashes it should get now (0..1).
+    bool live = false;          // Connected with a current job.
+    uint64_t hashes_assigned = 0;    // Leased (net of units returned) + downstream credit.
+    double accepted_difficulty = 0;  // Sum of the difficulty of its accepted shares.
+  };
+  struct SplitStatus {
+    std::vector<PoolSplitStatus> pools;  // By pool index; empty without a split.
+    int level = -1;                      // The level doing the work (-1: none).
+    int window = -1;                     // Schedule window in force (-1: base weights).
+    bool paused = false;                 // The window in force has all weights 0.
   };
 
   Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);
@@ -120,6 +147,12 @@ class Cluster : public shares::SourceHost {
   void RemoveSource(uint64_t source) override;
   shares::SourceOutcome SubmitShare(uint64_t source, const shares::SourceShare& share) override;
   void CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) override;
+
+  // Returns the split's figures (cluster_split.cc); empty pools without a split.
+  SplitStatus Split() const;
+  // Re-reads the pools' health from the upstream and sets the split's shares (Tick does it;
+  // call without any Cluster lock held).
+  void RefreshSplit();
 
   // Returns the coverage audit: the lease manager's and the extranonce2 slots'.
   absl::Status Audit() const;
@@ -173,8 +206,14 @@ class Cluster : public shares::SourceHost {
   // Grants to every session waiting for work (not drained).
   void GrantWaitingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops dead jobs' units and cancels them on every worker (`all`: everything it holds).
-  void DropJobsLocked(const std::vector<std::string>& dead, v1::CancelReason reason, bool all)
+  // Returns the workers that held units of them.
+  std::vector<uint64_t> DropJobsLocked(const std::vector<std::string>& dead,
+                                       v1::CancelReason reason, bool all)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sets the split's shares from the pools' health (`connected`, by pool) and the clock.
+  void UpdateSplitLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts an accepted share of `pool` (from the upstream's thread).
+  void CountAccepted(size_t pool, double difficulty);
   void DisconnectLocked(uint64_t session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnProgressLocked(Session& s, const v1::Progress& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnTelemetryLocked(Session& s, const v1::Telemetry& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -222,6 +261,13 @@ class Cluster : public shares::SourceHost {
   std::shared_ptr<const shares::JobNotice> notice_ ABSL_GUARDED_BY(mu_);  // The current job's.
 
   metrics::SampleWindow share_path_ms_{2000};  // Thread-safe.
+
+  // The split (cluster_split.cc); policy_ is empty without one.
+  const std::optional<lease::SplitPolicy> policy_;
+  std::vector<bool> pool_connected_ ABSL_GUARDED_BY(mu_);  // By pool, as last read.
+  lease::SplitTargets targets_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex accepted_mu_;  // Taken alone, or after mu_.
+  std::vector<double> accepted_difficulty_ ABSL_GUARDED_BY(accepted_mu_);  // By pool.
 
   std::unique_ptr<std::thread> ticker_;
   absl::Notification stop_ticker_;

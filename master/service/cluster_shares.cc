@@ -42,7 +42,9 @@ void Cluster::SubmitUpstream(Submission sub) {
     share_path_ms_.Add((absl::ToUnixMicros(absl::Now()) - sub.found_unix_us) / 1000.0);
   }
   // The answer goes straight to the ledger: it needs nothing guarded by mu_.
-  upstream_->Submit(sub.share, [this, ticket = sub.ticket](const jobs::SubmitResult& r) {
+  upstream_->Submit(sub.share, [this, ticket = sub.ticket, pool = sub.share.pool,
+                                difficulty = sub.share.difficulty](const jobs::SubmitResult& r) {
+    if (r.accepted) CountAccepted(pool, difficulty);
     ledger_.Resolve(ticket, r);
   });
 }

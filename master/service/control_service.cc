@@ -69,7 +69,10 @@ grpc::ServerUnaryReactor* ControlServiceImpl::Pools(grpc::CallbackServerContext*
                                                     const v1::PoolsRequest*,
                                                     v1::PoolsResponse* resp) {
   absl::Status auth = Auth(ctx);
-  if (auth.ok()) pools_.FillPools(resp);
+  if (auth.ok()) {
+    pools_.FillPools(resp);  // Reads the upstream: no Cluster lock is held here.
+    FillSplit(*cluster_, resp);
+  }
   return Done(ctx, auth);
 }
 

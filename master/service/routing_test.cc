@@ -12,6 +12,7 @@
 #include "common/bitcoin/uint256.h"
 #include "gtest/gtest.h"
 #include "master/jobs/fake_upstream.h"
+#include "master/service/fake_sink.h"
 #include "master/jobs/test_jobs.h"
 
 namespace synth::service {
@@ -19,20 +20,6 @@ namespace {
 
 constexpr double kEasy = 65535.0 / 68719476736.0;  // One nonce in 4096 is a share.
 
-class FakeSink : public StreamSink {
- public:
-  void Send(v1::MasterMessage msg) override { sent.push_back(std::move(msg)); }
-  void Close(const absl::Status& status) override { closed = status; }
-  // Returns and forgets the messages of one kind.
-  std::vector<v1::MasterMessage> Take(v1::MasterMessage::MsgCase kind) {
-    std::vector<v1::MasterMessage> out, rest;
-    for (auto& m : sent) (m.msg_case() == kind ? out : rest).push_back(m);
-    sent = rest;
-    return out;
-  }
-  std::vector<v1::MasterMessage> sent;
-  std::optional<absl::Status> closed;
-};
 
 v1::Hello MakeHello(const std::string& id, double rate = 1e6) {
   v1::Hello h;

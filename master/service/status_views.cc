@@ -1,6 +1,7 @@
 #include "master/service/status_views.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -196,7 +197,7 @@ void FillJobs(const Cluster& cluster, v1::JobsResponse* out) {
       v1::JobStatus* s = out->add_jobs();
       s->set_job_key(key);
       s->set_pool_job_id(j.notify.job_id);
-      s->set_current(key == v.jobs.current());
+      s->set_current(v.jobs.IsCurrent(key));
       s->set_clean(j.notify.clean_jobs);
       s->set_difficulty(j.difficulty);
       s->set_age_s(absl::ToDoubleSeconds(v.now - at));
@@ -236,6 +237,36 @@ std::string StatusLine(const Cluster& cluster) {
                           st.share_path_samples());
   }
   return line;
+}
+
+void FillSplit(const Cluster& cluster, v1::PoolsResponse* out) {
+  Cluster::SplitStatus split = cluster.Split();
+  if (split.pools.empty()) return;
+  out->set_split(true);
+  out->set_split_level(split.level);
+  out->set_split_window(split.window);
+  out->set_split_paused(split.paused);
+  double assigned = 0, work = 0;
+  for (const Cluster::PoolSplitStatus& p : split.pools) {
+    assigned += static_cast<double>(p.hashes_assigned);
+    work += p.accepted_difficulty;
+  }
+  for (size_t i = 0; i < split.pools.size(); ++i) {
+    const Cluster::PoolSplitStatus& p = split.pools[i];
+    while (out->pools_size() <= static_cast<int>(i)) {
+      out->add_pools()->set_index(static_cast<uint32_t>(out->pools_size() - 1));
+    }
+    v1::PoolStatus* s = out->mutable_pools(static_cast<int>(i));
+    s->set_split(true);
+    s->set_weight(p.weight);
+    s->set_level(static_cast<uint32_t>(p.level));
+    s->set_target_share(p.target_share);
+    s->set_live(p.live);
+    s->set_hashes_assigned(p.hashes_assigned);
+    s->set_assigned_share(assigned > 0 ? static_cast<double>(p.hashes_assigned) / assigned : 0);
+    s->set_verified_work(std::ldexp(p.accepted_difficulty, 32));
+    s->set_work_share(work > 0 ? p.accepted_difficulty / work : 0);
+  }
 }
 
 }  // namespace synth::service

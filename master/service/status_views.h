@@ -32,6 +32,8 @@ void FillWorkers(const Cluster& cluster, v1::WorkersResponse* out);
 void FillShares(const Cluster& cluster, uint32_t limit, v1::SharesResponse* out);
 // Every live job with its age, flags and units.
 void FillJobs(const Cluster& cluster, v1::JobsResponse* out);
+// Adds the pool split's figures to `out`'s pools (PoolStatus by index); nothing without a split.
+void FillSplit(const Cluster& cluster, v1::PoolsResponse* out);
 // Returns the one-line status summary (rates, shares by state, pool, units, share path).
 std::string StatusLine(const Cluster& cluster);
 

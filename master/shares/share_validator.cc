@@ -96,7 +96,8 @@ ShareCheck ShareValidator::Validate(const ShareIn& share) {
                                  .has_version_bits = uj.version_mask != 0,
                                  .version_bits = m.version_bits,
                                  .version = m.version,
-                                 .difficulty = m.difficulty};
+                                 .difficulty = m.difficulty,
+                                 .pool = uj.pool};
   c.state = v1::SHARE_STATE_PENDING;
   return c;
 }
@@ -154,7 +155,8 @@ ShareCheck ShareValidator::ValidateStratum(const StratumShareIn& share) {
                                  .has_version_bits = uj.version_mask != 0,
                                  .version_bits = v.version & uj.version_mask,
                                  .version = v.version,
-                                 .difficulty = uj.difficulty};
+                                 .difficulty = uj.difficulty,
+                                 .pool = uj.pool};
   c.state = v1::SHARE_STATE_PENDING;
   return c;
 }

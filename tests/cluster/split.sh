@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# tests/cluster/split.sh SCENARIO [POOL MASTER WORKER CTL]: the pool split end to end
+# (docs/CLUSTER.md "Pool split"): two synth-pools, one synth-master with --weights 70,30 and two
+# one-thread synth-workers, all on loopback. Every process is ended by PID (lib.sh's trap).
+#
+#   weights    mine until SPLIT_SHARES shares (default 300) are accepted in all, or for at most
+#              SPLIT_DEADLINE seconds (default 25; then at least 100 shares, waited for up to
+#              30 s more, as a loaded machine hashes slower than the rate the difficulty was
+#              sized from); then pool 0's
+#              part of the n accepted shares must lie within 4 sigma of 0.7 (sigma =
+#              sqrt(0.7 * 0.3 / n), binomial; a false failure about once in 16,000 runs) and its
+#              part of the hashes the master assigned within 1% of 0.7. With SPLIT_SECONDS set it mines that long instead and prints a
+#              table (tests/bench/split_bench.sh).
+#   pool_kill  pool 0 killed: its share moves to pool 1 within 10 s and pool 1 keeps accepting;
+#              pool 0 restarted on its port: live with its share back within 10 s, and accepting.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+scenario=${1:?usage: split.sh weights|pool_kill [POOL MASTER WORKER CTL]}
+shift
+source tests/cluster/lib.sh
+synth_setup "$@"
+
+# Shares/s per one-thread worker at the pool difficulty, sized from this build's measured rate.
+DIFFICULTY=${DIFFICULTY:-$(share_difficulty "${SPLIT_SHARES_PER_S:-10}")}
+MASTER_PORT=$(free_port)
+HTTP_PORT=$(free_port)
+PORT_A=$(free_port)
+PORT_B=$(free_port)
+
+start_pool() {  # NAME PORT: its counters go to $SYNTH_TMP/NAME.json.
+  start_bg "$1" "$SYNTH_POOL" --listen "127.0.0.1:$2" --difficulty "$DIFFICULTY" \
+    --stats_json "$SYNTH_TMP/$1.json"
+  wait_port "$2" 15 || fail "$1 did not listen on $2"
+}
+
+start_master() {
+  start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$PORT_A" \
+    --pool "stratum+tcp://127.0.0.1:$PORT_B" --weights 70,30 --user e2e --pass x \
+    --listen "127.0.0.1:$MASTER_PORT" --http-listen "127.0.0.1:$HTTP_PORT" --status-every 2
+  wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen on $MASTER_PORT"
+}
+
+start_workers() {
+  local w
+  for w in w1 w2; do
+    start_bg "$w" "$SYNTH_WORKER" --master "127.0.0.1:$MASTER_PORT" --devices cpu --threads 1 \
+      --id "$w" --status-seconds 1
+  done
+}
+
+# Writes `synthctl pools -o json` to $SYNTH_TMP/pools.json.
+pools_json() {
+  "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json pools >"$SYNTH_TMP/pools.json" 2>/dev/null
+}
+
+# pool_field INDEX KEY: a field of pool INDEX in the last pools_json (booleans as 1/0).
+pool_field() {
+  python3 - "$SYNTH_TMP/pools.json" "$1" "$2" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))["pools"][int(sys.argv[2])][sys.argv[3]]
+print(int(v) if isinstance(v, bool) else v)
+PY
+}
+
+# accepted NAME [KEY]: the synth-pool NAME's count KEY (default accepted), 0 before its first write.
+accepted() {
+  local v
+  v=$(json_get "$SYNTH_TMP/$1.json" "${2:-accepted}" 2>/dev/null) || v=0
+  echo "${v%.*}"
+}
+
+both_live() { pools_json && [ "$(pool_field 0 live)" = 1 ] && [ "$(pool_field 1 live)" = 1 ]; }
+total_at_least() { [ $(($(accepted poolA) + $(accepted poolB))) -ge "$1" ]; }
+
+assert_no_rejects() {
+  local p
+  for p in "$@"; do
+    [ "$(accepted "$p" rejected)" -eq 0 ] || fail "$p rejected $(accepted "$p" rejected) shares"
+  done
+}
+
+start_all() {
+  start_pool poolA "$PORT_A"
+  start_pool poolB "$PORT_B"
+  start_master
+  wait_until 20 both_live || fail "both pools were not live in synthctl pools within 20 s"
+  start_workers
+}
+
+scenario_weights() {
+  start_all
+  local t0 t1
+  t0=$(date +%s.%N)
+  if [ -n "${SPLIT_SECONDS:-}" ]; then
+    sleep "$SPLIT_SECONDS"  # A benchmark's fixed run (tests/bench/split_bench.sh), not a test.
+  else
+    # A loaded machine hashes slower than the rate the difficulty was sized from: then settle
+    # for at least 100 shares, waiting up to 30 s more for them.
+    wait_until "${SPLIT_DEADLINE:-25}" total_at_least "${SPLIT_SHARES:-300}" ||
+      wait_until 30 total_at_least 100 ||
+      fail "fewer than 100 shares accepted in $((${SPLIT_DEADLINE:-25} + 30)) s"
+  fi
+  t1=$(date +%s.%N)
+  pools_json || fail "synthctl pools failed"
+  python3 - "$SYNTH_TMP/pools.json" "$(accepted poolA)" "$(accepted poolB)" \
+    "$(python3 -c "print($t1 - $t0)")" "${SPLIT_SECONDS:+table}" <<'PY' || fail "split off"
+import json, math, sys
+pools = json.load(open(sys.argv[1]))["pools"]
+acc = [int(sys.argv[2]), int(sys.argv[3])]
+secs, table = float(sys.argv[4]), sys.argv[5] == "table"
+n = sum(acc)
+want = [0.7, 0.3]
+sigma = math.sqrt(want[0] * want[1] / n) if n else 1
+assigned = [p["assigned_share"] for p in pools]
+work = [a / n if n else 0 for a in acc]
+if table:
+    print("%-5s %6s %12s %9s %9s %9s %9s" % ("POOL", "WEIGHT", "ASSIGNED_H", "ASSIGNED", "ACCEPTED",
+                                            "SHARE", "Z"))
+    for i in range(2):
+        print("%-5d %5.0f%% %12.4g %8.3f%% %9d %8.3f%% %+9.2f" % (
+            i, want[i] * 100, pools[i]["hashes_assigned"], assigned[i] * 100, acc[i],
+            work[i] * 100, (work[i] - want[i]) / sigma))
+    print("%.1f s, %d shares accepted, sigma %.3f%%" % (secs, n, sigma * 100))
+else:
+    print("weights: %d shares in %.1f s; pool 0 got %.3f of the accepted (4 sigma %.3f), %.4f of "
+          "the assigned hashes" % (n, secs, work[0], 4 * sigma, assigned[0]))
+ok = abs(work[0] - want[0]) <= 4 * sigma and abs(assigned[0] - want[0]) <= 0.01
+sys.exit(0 if ok else 1)
+PY
+  python3 - "$HTTP_PORT" <<'PY' || fail "/metrics lacks the per-pool split series"
+import sys, urllib.request
+text = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode()
+sys.exit(0 if 'synth_pool_target_share{pool="stratum+tcp://127.0.0.1:' in text else 1)
+PY
+  assert_no_rejects poolA poolB
+}
+
+scenario_pool_kill() {
+  start_all
+  pool_a_accepting() { [ "$(accepted poolA)" -ge 3 ]; }
+  wait_until 30 pool_a_accepting || fail "pool 0 accepted no shares in 30 s"
+  kill9 "$(pid_of poolA)"
+  local t0 moved_s back_s before_b a0
+  t0=$(date +%s.%N)
+  moved() {
+    pools_json && [ "$(pool_field 0 live)" = 0 ] &&
+      python3 -c "import sys; sys.exit(abs($(pool_field 1 target_share) - 1) > 1e-9)"
+  }
+  wait_until 10 moved || fail "pool 0's share did not move to pool 1 within 10 s"
+  moved_s=$(python3 -c "print('%.2f' % ($(date +%s.%N) - $t0))")
+  a0=$(pool_field 0 hashes_assigned)
+  before_b=$(accepted poolB)
+  b_accepting() { [ "$(accepted poolB)" -ge $((before_b + 3)) ]; }
+  wait_until 20 b_accepting || fail "pool 1 accepted no new shares after pool 0 died"
+  pools_json
+  [ "$(pool_field 0 hashes_assigned)" -le "$a0" ] || fail "pool 0 was given work while down"
+  start_pool poolA2 "$PORT_A"
+  t0=$(date +%s.%N)
+  back() {
+    pools_json && [ "$(pool_field 0 live)" = 1 ] &&
+      python3 -c "import sys; sys.exit(abs($(pool_field 0 target_share) - 0.7) > 1e-9)"
+  }
+  wait_until 10 back || fail "pool 0 did not get its share back within 10 s of its return"
+  back_s=$(python3 -c "print('%.2f' % ($(date +%s.%N) - $t0))")
+  a_accepting() { [ "$(accepted poolA2)" -ge 1 ]; }
+  wait_until 20 a_accepting || fail "pool 0 accepted no share within 20 s of its return"
+  assert_no_rejects poolB poolA2
+  echo "pool_kill: share moved ${moved_s} s after the kill, back ${back_s} s after the return"
+}
+
+"scenario_$scenario"
