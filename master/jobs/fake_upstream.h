@@ -42,6 +42,15 @@ class FakeUpstream : public Upstream {
     absl::MutexLock lock(&mu_);
     return {"stratum+tcp://fake:1", connected_};
   }
+  void SetNominalHashrate(double hashes_per_second) override {
+    absl::MutexLock lock(&mu_);
+    nominal_.push_back(hashes_per_second);
+  }
+  // Every rate SetNominalHashrate was told, in order.
+  std::vector<double> nominal() const {
+    absl::MutexLock lock(&mu_);
+    return nominal_;
+  }
   // What Info() says of the connection (connected by default).
   void set_connected(bool connected) {
     absl::MutexLock lock(&mu_);
@@ -87,6 +96,7 @@ class FakeUpstream : public Upstream {
   bool connected_ ABSL_GUARDED_BY(mu_) = true;
   std::vector<SubmitCallback> held_ ABSL_GUARDED_BY(mu_);
   std::vector<UpstreamShare> submitted_ ABSL_GUARDED_BY(mu_);
+  std::vector<double> nominal_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace synth::jobs

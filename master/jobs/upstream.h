@@ -109,6 +109,10 @@ class Upstream {
   // Returns the current connection state.
   virtual UpstreamInfo Info() const = 0;
 
+  // The cluster's rate in h/s, told to pools that take it (SV2's UpdateChannel); the Cluster
+  // calls it about once a second. The default ignores it.
+  virtual void SetNominalHashrate(double hashes_per_second) {}
+
   // Returns every pool the upstream may use, by index. The default: the one pool of Info().
   virtual std::vector<UpstreamPool> Pools() const;
   // Makes pool `index` the preferred one and moves to it now (jobs of the old pool end with

@@ -208,6 +208,7 @@ std::string StatsToJson(const PoolStats& s) {
             {"bad_lines", s.bad_lines},         {"shares_checked", s.checked},
             {"check_seconds", s.check_seconds}, {"sv2_connections", s.sv2_connections},
             {"sv2_channels", s.sv2_channels},   {"sv2_bad_input", s.sv2_bad_input},
+            {"sv2_nominal_hash_rate", s.sv2_nominal_hash_rate},
             {"extranonce_subscribes", s.extranonce_subscribes},
             {"extranonce_ignored", s.extranonce_ignored}};
   return j.dump();

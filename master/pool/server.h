@@ -77,6 +77,7 @@ struct PoolStats {
   std::string last_message_error;      // Last bad-input reason (for tests and logs).
   uint64_t sv2_connections = 0;        // SV2: connections accepted,
   uint64_t sv2_channels = 0;           // channels opened,
+  double sv2_nominal_hash_rate = 0;    // the latest channel's nominal rate (open or update), h/s
   uint64_t sv2_bad_input = 0;          // connections dropped for bad input (handshake, frames).
 };
 

@@ -226,6 +226,7 @@ absl::Status Sv2Connection::OnOpenChannel(const sv2::OpenExtendedMiningChannel& 
   {
     absl::MutexLock l(&server_.pool().stats_mu_);
     ++server_.pool().stats_.sv2_channels;
+    server_.pool().stats_.sv2_nominal_hash_rate = m.nominal_hash_rate;
   }
   SendMessage(sv2::OpenExtendedMiningChannelSuccess{m.request_id, channel_id_, *target,
                                                     static_cast<uint16_t>(extranonce_size_),
@@ -266,6 +267,10 @@ void Sv2Connection::OnUpdateChannel(const sv2::UpdateChannel& m) {
   if (!floor.ok())
     return SendMessage(sv2::UpdateChannelError{m.channel_id, "max-target-out-of-range"});
   floor_difficulty_ = m.maximum_target == sv2::MaxTarget() ? 0 : *floor;
+  {
+    absl::MutexLock l(&server_.pool().stats_mu_);
+    server_.pool().stats_.sv2_nominal_hash_rate = m.nominal_hash_rate;
+  }
   UpdateTarget();
 }
 

@@ -250,6 +250,7 @@ std::vector<uint64_t> Cluster::DropJobsLocked(const std::vector<std::string>& de
 void Cluster::Tick() {
   RefreshSplit();
   bool status_due = false;
+  std::optional<double> nominal_hps;  // Told to the upstream once a second.
   {
     absl::MutexLock lock(&mu_);
     for (auto& [worker, units] : leases_.ExpireLeases()) {
@@ -263,6 +264,7 @@ void Cluster::Tick() {
     jobs_.Fill();
     absl::Time now = clock_->Now();
     if (now - rates_.newest() >= absl::Seconds(1)) {
+      nominal_hps = tuning_.ClusterReportedRate();
       rates_.Add(RatePoint{.at = now,
                            .reported_hps = tuning_.ClusterReportedRate(),
                            .verified_hps = tuning_.ClusterVerifiedRate(),
@@ -276,6 +278,8 @@ void Cluster::Tick() {
     }
   }
   ledger_.Expire();
+  // Outside mu_: the upstream takes its own locks (an SV2 pool hears it in UpdateChannel).
+  if (nominal_hps) upstream_->SetNominalHashrate(*nominal_hps);
   if (status_due) LOG(INFO) << StatusLine(*this);  // Reads the upstream, then Inspect()s.
 }
 

@@ -229,6 +229,23 @@ TEST_F(ClusterTest, LostWorkerUnitsGoToTheOtherAndExpiryCancels) {
   EXPECT_TRUE(cluster_.Audit().ok());
 }
 
+// The cluster's reported rate goes to the upstream (SV2 pools hear it in UpdateChannel) once a
+// second of the Cluster's clock, not on every 100 ms tick.
+TEST_F(ClusterTest, TheClusterRateGoesUpstreamOnceASecond) {
+  FakeSink a;
+  Join("a", &a);
+  clock_.Advance(absl::Seconds(2));
+  cluster_.Tick();
+  ASSERT_EQ(upstream_.nominal().size(), 1u);
+  EXPECT_GE(upstream_.nominal()[0], 0);
+  clock_.Advance(absl::Milliseconds(100));
+  cluster_.Tick();
+  EXPECT_EQ(upstream_.nominal().size(), 1u);
+  clock_.Advance(absl::Seconds(1));
+  cluster_.Tick();
+  EXPECT_EQ(upstream_.nominal().size(), 2u);
+}
+
 TEST_F(ClusterTest, SameWorkerIdReplacesTheOldStream) {
   FakeSink old_sink, new_sink;
   Join("w", &old_sink);

@@ -118,6 +118,7 @@ void Client::Impl::Connect(int pool, bool probe) {
   }
   SessionConfig config = options_.session;
   if (suggested_difficulty_) config.suggest_difficulty = suggested_difficulty_;
+  config.nominal_hash_rate = nominal_hash_rate_;
   config.user = pools_[pool].user;
   config.pass = pools_[pool].pass;
   if (resume_[pool]) {

@@ -157,6 +157,9 @@ class Client {
   void Stop();
   void Submit(const ClientShare& share, std::function<void(const SubmitResult&)> done);
   void SuggestDifficulty(double difficulty);
+  // The rate mined for the pools, h/s, kept for every later session: an SV2 pool hears it in
+  // UpdateChannel (at most every 10 s); V1 has no such message. Any thread.
+  void SetNominalHashrate(double hashes_per_second);
   ClientStatus Status() const;
   // Makes pool `index` (of the priority-sorted list) preferred and moves to it now. OUT_OF_RANGE
   // for a bad index. Call after Start().

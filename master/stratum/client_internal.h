@@ -26,6 +26,7 @@ class Client::Impl {
   void Stop();
   void Submit(const ClientShare& share, Session::SubmitDone done);
   void SuggestDifficulty(double difficulty);
+  void SetNominalHashrate(double hashes_per_second);
   ClientStatus Status() const;
   absl::Status SwitchPool(int index);
   absl::StatusOr<int> AddAndSwitchPool(PoolEndpoint pool);
@@ -121,6 +122,7 @@ class Client::Impl {
   // ---- io thread ----
   // The latest SuggestDifficulty: every session made after it asks for it in its handshake.
   std::optional<double> suggested_difficulty_;
+  double nominal_hash_rate_ = 0;  // io thread; given to every new session.
   std::unique_ptr<Conn> active_;
   std::unique_ptr<Conn> probe_;
   std::vector<std::unique_ptr<Conn>> draining_;

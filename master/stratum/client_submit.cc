@@ -154,6 +154,15 @@ void Client::Impl::SuggestDifficulty(double difficulty) {
   });
 }
 
+void Client::Impl::SetNominalHashrate(double hashes_per_second) {
+  asio::post(io_, [this, hashes_per_second] {
+    nominal_hash_rate_ = hashes_per_second;
+    for (Conn* c : {active_.get(), probe_.get()}) {
+      if (c != nullptr) c->link->SetNominalHashrate(hashes_per_second, absl::Now());
+    }
+  });
+}
+
 void Client::Impl::Tick() {
   absl::Time now = absl::Now();
   for (Conn* c : {active_.get(), probe_.get()}) {
@@ -217,6 +226,9 @@ void Client::Submit(const ClientShare& share, std::function<void(const SubmitRes
   impl_->Submit(share, std::move(done));
 }
 void Client::SuggestDifficulty(double difficulty) { impl_->SuggestDifficulty(difficulty); }
+void Client::SetNominalHashrate(double hashes_per_second) {
+  impl_->SetNominalHashrate(hashes_per_second);
+}
 ClientStatus Client::Status() const { return impl_->Status(); }
 absl::Status Client::SwitchPool(int index) { return impl_->SwitchPool(index); }
 absl::StatusOr<int> Client::AddAndSwitchPool(PoolEndpoint pool) {

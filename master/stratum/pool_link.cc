@@ -100,6 +100,7 @@ Sv2SessionConfig Sv2ConfigFrom(const SessionConfig& c, const PoolUrl& url) {
   s.version_rolling = c.version_rolling;
   s.version_mask = c.version_mask;
   s.suggest_difficulty = c.suggest_difficulty ? c.suggest_difficulty : c.minimum_difficulty;
+  s.nominal_hash_rate = c.nominal_hash_rate;
   s.request_timeout = c.request_timeout;
   s.submit_timeout = c.submit_timeout;
   s.stall_timeout = c.stall_timeout;
@@ -133,6 +134,9 @@ class Sv2Link : public SessionLink<Sv2Session>, private Sv2Session::Delegate {
   void Close() override { transport_->Close(); }
   void SuggestDifficulty(double difficulty, absl::Time now) override {
     session_.SuggestDifficulty(difficulty, now);
+  }
+  void SetNominalHashrate(double hashes_per_second, absl::Time now) override {
+    session_.SetNominalHashrate(hashes_per_second, now);
   }
   void AdoptJobs(const std::set<std::string>&) override {}  // Never resumed.
   bool resumed() const override { return false; }

@@ -75,6 +75,9 @@ class PoolLink {
   virtual void AbortPending(SubmitOutcome outcome, const std::string& reason) = 0;
   virtual std::vector<Session::Unanswered> TakePendingSubmits() = 0;
   virtual void SuggestDifficulty(double difficulty, absl::Time now) = 0;
+  // The rate mined for this pool, h/s: SV2 sends it in UpdateChannel (at most every 10 s); V1
+  // has no such message and ignores it.
+  virtual void SetNominalHashrate(double hashes_per_second, absl::Time now) {}
   // Adds the jobs of the session this one resumed (V1 only; V2 never resumes).
   virtual void AdoptJobs(const std::set<std::string>& jobs) = 0;
 

@@ -56,6 +56,7 @@ struct SessionConfig {
   int version_min_bit_count = 2;
   std::optional<double> minimum_difficulty;  // BIP 310 minimum-difficulty.
   std::optional<double> suggest_difficulty;  // mining.suggest_difficulty after authorize.
+  double nominal_hash_rate = 0;  // The rate mined for this pool, h/s (SV2 channels; V1 ignores).
   bool extranonce_subscribe = true;
   std::optional<std::string> resume_session_id;  // From the previous connection to this pool.
   std::vector<uint8_t> resume_extranonce1;

@@ -42,6 +42,11 @@ class ClientUpstream : public jobs::Upstream {
     client_->Submit(s, [done = std::move(done)](const SubmitResult& r) { done(ToUpstreamResult(r)); });
   }
 
+  void SetNominalHashrate(double hashes_per_second) override {
+    absl::MutexLock l(&mu_);
+    if (client_) client_->SetNominalHashrate(hashes_per_second);
+  }
+
   std::vector<jobs::UpstreamPool> Pools() const override {
     absl::MutexLock l(&mu_);
     if (!client_) return {};

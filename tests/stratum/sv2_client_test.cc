@@ -73,6 +73,22 @@ TEST(Sv2ClientTest, MinesOnAnSv2PoolWithEveryVerdictReconciled) {
   client->Stop();
 }
 
+// The cluster's rate reaches an SV2 pool in UpdateChannel (and in the next session's
+// OpenExtendedMiningChannel): F32 on the wire.
+TEST(Sv2ClientTest, TheClusterRateReachesTheSv2Pool) {
+  std::unique_ptr<pool::PoolServer> pool = StartSv2Pool();
+  ASSERT_NE(pool, nullptr);
+  Miner miner;
+  std::unique_ptr<Client> client =
+      StartClient(miner, FastOptions({{pool->sv2_url(), "alice.sv2", "unused", 0}}));
+  ASSERT_TRUE(WaitFor([&] { return client->Status().connected; }));
+  client->SetNominalHashrate(2.5e12);
+  const double want = static_cast<float>(2.5e12);
+  EXPECT_TRUE(WaitFor([&] { return pool->Stats().sv2_nominal_hash_rate == want; }))
+      << pool->Stats().sv2_nominal_hash_rate;
+  client->Stop();
+}
+
 TEST(Sv2ClientTest, ShareUnansweredWhenTheConnectionDropsEndsPoolDownNotLost) {
   std::unique_ptr<pool::PoolServer> pool = StartSv2Pool();
   ASSERT_NE(pool, nullptr);
