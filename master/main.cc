@@ -69,6 +69,9 @@ ABSL_FLAG(double, pool_stall_timeout, 90.0,
           "(reconnect, fail over)");
 ABSL_FLAG(double, pool_submit_timeout, 30.0,
           "Seconds a share submit may go unanswered before the connection counts as dead");
+ABSL_FLAG(double, pool_return_seconds, 30.0,
+          "Seconds on a backup pool before probing the preferred one again (the hold doubles "
+          "while the preferred pool flaps, up to 15 minutes)");
 ABSL_FLAG(std::string, user, "synth", "Pool user (worker name)");
 ABSL_FLAG(std::string, pass, "x", "Pool password (never logged)");
 ABSL_FLAG(std::string, listen, "127.0.0.1:4650", "Address for workers and synthctl");
@@ -273,7 +276,8 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<synth::jobs::Upstream>> upstream =
       MakeUpstream(pools, split->has_value(),
                    {absl::Seconds(absl::GetFlag(FLAGS_pool_stall_timeout)),
-                    absl::Seconds(absl::GetFlag(FLAGS_pool_submit_timeout))});
+                    absl::Seconds(absl::GetFlag(FLAGS_pool_submit_timeout)),
+                    absl::Seconds(absl::GetFlag(FLAGS_pool_return_seconds))});
   if (!upstream.ok()) {
     LOG(ERROR) << "pool: " << upstream.status();
     return 2;

@@ -21,6 +21,7 @@ absl::StatusOr<std::unique_ptr<jobs::Upstream>> MakeStratumUpstream(
     stratum::ClientOptions options;
     options.session.stall_timeout = timeouts.stall;
     options.session.submit_timeout = timeouts.submit;
+    options.primary_retry = timeouts.primary_retry;
     for (size_t i = 0; i < pools.size(); ++i) {  // Failover order = the order of --pool.
       options.pools.push_back({pools[i].url, pools[i].user, pools[i].pass, static_cast<int>(i)});
     }

@@ -31,6 +31,7 @@ struct PoolConfig {
 struct PoolTimeouts {
   absl::Duration stall = absl::Seconds(90);   // No bytes from the pool: reconnect / fail over.
   absl::Duration submit = absl::Seconds(30);  // A submit unanswered: same.
+  absl::Duration primary_retry = absl::Seconds(30);  // On a backup: probe the preferred after.
 };
 
 // Returns the upstream for `pools` (at least one). INVALID_ARGUMENT for an unknown scheme.

@@ -335,10 +335,11 @@ start_sv2_pool() {
 
 scenario_sv2_failover() {
   RESULT_HOW="--pool A,B with A a Stratum V2 pool (stratum2+tcp://) and B a V1 pool; stop A (SIGTERM), restart it (same key) while B stays up"
-  RESULT_EXPECTED="the master fails over from SV2 to V1, probes A after the 30 s return hold and mines on SV2 again; shares accepted throughout"
+  RESULT_EXPECTED="the master fails over from SV2 to V1, probes A after the return hold (--pool-return-seconds 5) and mines on SV2 again; shares accepted throughout"
   start_sv2_pool pool "$POOL_STATS"
   start_pool pool2 "$POOL2_PORT" "$POOL2_STATS"
-  MASTER_POOLS="$SV2_URL,stratum+tcp://127.0.0.1:$POOL2_PORT" start_master_and_workers 1 5
+  MASTER_POOLS="$SV2_URL,stratum+tcp://127.0.0.1:$POOL2_PORT" start_master_and_workers 1 5 \
+    --pool-return-seconds 5
   grep -q "ready on stratum2+tcp://" "$SYNTH_TMP/master.log" || fail "the master did not mine on A"
   local a_first t0 fail_over first_url=$SV2_URL
   stop_pid "$(pid_of pool)" TERM
@@ -352,7 +353,7 @@ scenario_sv2_failover() {
   t0=$(now)
   recover_after "$t0" "$SYNTH_TMP/pool_a2_stats.json" 0 60
   wait_log master "back on the preferred pool stratum2\+tcp://" 5 || fail "no probe return in the log"
-  RESULT_NOTE="failover SV2 -> V1 ${fail_over} s; back on SV2 ${RESULT_RECOVERY} s after A restarted (return hold 30 s); pool_down: shares unanswered when A stopped (SV2 has no resume)"
+  RESULT_NOTE="failover SV2 -> V1 ${fail_over} s; back on SV2 ${RESULT_RECOVERY} s after A restarted (return hold 5 s); pool_down: shares unanswered when A stopped (SV2 has no resume)"
   settle w1
   echo "{\"accepted\": $((a_first + $(pool_count "$POOL2_STATS" accepted) + \
     $(pool_count "$SYNTH_TMP/pool_a2_stats.json" accepted)))}" >"$SYNTH_TMP/pool_total.json"
