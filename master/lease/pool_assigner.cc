@@ -93,25 +93,42 @@ void PoolAssigner::Unassign(size_t pool, uint64_t hashes) {
   Account(pool, -static_cast<double>(hashes));
 }
 
-double PoolAssigner::DownstreamRate(size_t pool) const {
-  double rate = 0;
-  for (const auto& [id, c] : connections_) {
-    if (c.pool == pool) rate += c.rate_hps;
-  }
-  return rate;
+void PoolAssigner::CountConnection(const Connection& c, int sign) {
+  Pool& p = pools_[c.pool];
+  size_t& n = c.rate_hps > 0 ? p.known : p.unknown;
+  n = sign > 0 ? n + 1 : n - 1;
+  p.known_rate += sign * c.rate_hps;
+  if (p.known == 0) p.known_rate = 0;  // No rounding left behind.
 }
 
-std::optional<size_t> PoolAssigner::Route(double rate_hps, double leased_rate_hps) const {
-  double total = std::max(0.0, rate_hps) + std::max(0.0, leased_rate_hps);
-  for (const auto& [id, c] : connections_) total += c.rate_hps;
+std::optional<size_t> PoolAssigner::Route(double rate_hps, double leased_rate_hps,
+                                          const std::vector<bool>& eligible) const {
+  // A connection whose rate is not known yet counts as the mean known one; with none known at
+  // all, every connection counts as 1 and the leased workers (in hashes/s) do not count.
+  double known_rate = 0, known = 0;
+  for (const Pool& p : pools_) known_rate += p.known_rate, known += static_cast<double>(p.known);
+  double mean = known > 0 ? known_rate / known : std::max(0.0, rate_hps);
+  const bool by_count = !(mean > 0);
+  auto taken = [&](const Pool& p) {
+    double n = static_cast<double>(p.known + p.unknown);
+    return by_count ? n : p.known_rate + static_cast<double>(p.unknown) * mean;
+  };
+  double total = by_count ? 1 : (rate_hps > 0 ? rate_hps : mean) + std::max(0.0, leased_rate_hps);
+  for (const Pool& p : pools_) total += taken(p);
   std::optional<size_t> best;
   double best_room = 0;
   for (size_t i = 0; i < pools_.size(); ++i) {
-    if (pools_[i].share <= 0) continue;
-    // Room: the pool's share of the cluster's rate not yet taken by whole connections.
-    double room = pools_[i].share * total - DownstreamRate(i);
-    if (!best || room > best_room ||
-        (room == best_room && pools_[i].share > pools_[*best].share)) {
+    const Pool& p = pools_[i];
+    if (p.share <= 0 || (!eligible.empty() && (i >= eligible.size() || !eligible[i]))) continue;
+    // Room: the pool's share of the cluster's rate not yet taken by whole connections. Ties go
+    // to the pool with fewer connections, then to the larger share.
+    double room = p.share * total - taken(p);
+    size_t n = p.known + p.unknown;
+    const Pool* b = best ? &pools_[*best] : nullptr;
+    bool better = b == nullptr || room > best_room ||
+                  (room == best_room && (n < b->known + b->unknown ||
+                                         (n == b->known + b->unknown && p.share > b->share)));
+    if (better) {
       best = i;
       best_room = room;
     }
@@ -121,17 +138,26 @@ std::optional<size_t> PoolAssigner::Route(double rate_hps, double leased_rate_hp
 
 void PoolAssigner::AddConnection(uint64_t connection, size_t pool, double rate_hps) {
   CHECK_LT(pool, pools_.size());
-  connections_[connection] = {pool, std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0};
+  RemoveConnection(connection);
+  Connection c{pool, std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0};
+  connections_[connection] = c;
+  CountConnection(c, +1);
 }
 
 void PoolAssigner::SetConnectionRate(uint64_t connection, double rate_hps) {
   auto it = connections_.find(connection);
-  if (it != connections_.end() && std::isfinite(rate_hps)) {
-    it->second.rate_hps = std::max(0.0, rate_hps);
-  }
+  if (it == connections_.end() || !std::isfinite(rate_hps)) return;
+  CountConnection(it->second, -1);
+  it->second.rate_hps = std::max(0.0, rate_hps);
+  CountConnection(it->second, +1);
 }
 
-void PoolAssigner::RemoveConnection(uint64_t connection) { connections_.erase(connection); }
+void PoolAssigner::RemoveConnection(uint64_t connection) {
+  auto it = connections_.find(connection);
+  if (it == connections_.end()) return;
+  CountConnection(it->second, -1);
+  connections_.erase(it);
+}
 
 std::optional<size_t> PoolAssigner::PoolOf(uint64_t connection) const {
   auto it = connections_.find(connection);
@@ -151,14 +177,13 @@ void PoolAssigner::CreditConnections(double seconds) {
 std::vector<PoolAssignment> PoolAssigner::Totals() const {
   std::vector<PoolAssignment> out(pools_.size());
   for (size_t i = 0; i < pools_.size(); ++i) {
-    out[i].share = pools_[i].share;
-    out[i].deficit = pools_[i].deficit;
-    out[i].leased = pools_[i].leased;
-    out[i].downstream = pools_[i].downstream;
-  }
-  for (const auto& [id, c] : connections_) {
-    ++out[c.pool].connections;
-    out[c.pool].downstream_rate += c.rate_hps;
+    const Pool& p = pools_[i];
+    out[i].share = p.share;
+    out[i].deficit = p.deficit;
+    out[i].leased = p.leased;
+    out[i].downstream = p.downstream;
+    out[i].connections = p.known + p.unknown;
+    out[i].downstream_rate = p.known_rate;
   }
   return out;
 }

@@ -13,7 +13,10 @@
 // Downstream Stratum miners are routed whole, by connection: Route() picks the pool whose
 // share of the cluster's rate has the most room for the connection's rate, and
 // CreditConnections() counts each connection's measured rate toward its pool's assigned hashes,
-// so that leased work makes up the rest of the split.
+// so that leased work makes up the rest of the split. A connection's rate is not known when it
+// subscribes (it is measured from its shares): until it is, the connection counts as the mean
+// measured rate of the connections that have one, and while none has, connections are spread
+// by count (each pool gets its share of them).
 //
 //   PoolAssigner assigner(/*pools=*/2, {});
 //   assigner.SetTargets({0.7, 0.3});
@@ -76,10 +79,14 @@ class PoolAssigner {
   // Records `hashes` of pool `pool`'s work taken back (re-queued units, to be handed out again).
   void Unassign(size_t pool, uint64_t hashes);
 
-  // Returns the pool for a new downstream connection of `rate_hps` (0: not known yet) given the
-  // rate of the leased workers (`leased_rate_hps`); nullopt when no pool has a share.
-  std::optional<size_t> Route(double rate_hps, double leased_rate_hps) const;
-  // Records a downstream connection on `pool` (Route's answer) with its rate, hashes/s.
+  // Returns the pool for a downstream connection of `rate_hps` (0: not known yet) given the
+  // rate of the leased workers (`leased_rate_hps`): of the pools with a share (and, when
+  // `eligible` is not empty, eligible[pool]), the one with the most room; on a tie the one with
+  // fewer connections, then the larger share. nullopt when no pool qualifies.
+  std::optional<size_t> Route(double rate_hps, double leased_rate_hps,
+                              const std::vector<bool>& eligible = {}) const;
+  // Records a downstream connection on `pool` (Route's answer) with its rate, hashes/s (0: not
+  // known yet); a connection recorded already moves to `pool`.
   void AddConnection(uint64_t connection, size_t pool, double rate_hps);
   // Updates a connection's measured rate; unknown connections are ignored.
   void SetConnectionRate(uint64_t connection, double rate_hps);
@@ -99,6 +106,10 @@ class PoolAssigner {
     double deficit = 0;
     uint64_t leased = 0;
     uint64_t downstream = 0;
+    // Its connections: the sum of the known rates, how many have one, how many do not.
+    double known_rate = 0;
+    size_t known = 0;
+    size_t unknown = 0;
   };
   struct Connection {
     size_t pool = 0;
@@ -108,7 +119,9 @@ class PoolAssigner {
   // Moves deficits for `hashes` handed to `pool` (sign +1) or taken back (-1).
   void Account(size_t pool, double hashes);
   void Clamp();
-  double DownstreamRate(size_t pool) const;
+  // Adds (sign +1) or removes (-1) a connection from its pool's aggregates, so that Route
+  // costs O(pools) however many connections there are.
+  void CountConnection(const Connection& c, int sign);
 
   Options options_;
   std::vector<Pool> pools_;

@@ -172,6 +172,42 @@ TEST(PoolAssignerTest, ConnectionsAreRoutedWholeByRoomInTheShare) {
   EXPECT_FALSE(a.Route(1e6, 1e6).has_value());
 }
 
+TEST(PoolAssignerTest, ConnectionsOfUnknownRateAreSpreadByCountThenAsTheMeanKnownRate) {
+  PoolAssigner a(2, {});
+  a.SetTargets({0.7, 0.3});
+  // Nothing measured yet (miners that just subscribed): each pool gets its share of the
+  // connections, whatever the leased workers' rate.
+  std::vector<size_t> got(2, 0);
+  for (uint64_t id = 1; id <= 10; ++id) {
+    size_t pool = *a.Route(0, 5e9);
+    a.AddConnection(id, pool, 0);
+    ++got[pool];
+  }
+  EXPECT_EQ(got, (std::vector<size_t>{7, 3}));
+  // Once rates are measured, an unknown newcomer counts as their mean (37 MH/s): pool 0
+  // carries 7 x 10 MH/s, pool 1 3 x 100 MH/s.
+  for (uint64_t id = 1; id <= 10; ++id) a.SetConnectionRate(id, *a.PoolOf(id) == 0 ? 10e6 : 100e6);
+  EXPECT_EQ(a.Route(0, 0), 0u);  // Room 0.7 x 407M - 70M vs 0.3 x 407M - 300M.
+  EXPECT_EQ(a.Route(0, 0, {false, true}), 1u);  // The only eligible pool, over its share or not.
+  // Leased workers make the cluster larger: both pools have room, pool 0 the most.
+  EXPECT_EQ(a.Route(0, 1e9), 0u);
+}
+
+TEST(PoolAssignerTest, RouteSkipsIneligiblePoolsAndTiesGoToFewerConnections) {
+  PoolAssigner a(3, {});
+  a.SetTargets({0.5, 0.5, 0});
+  a.AddConnection(1, 0, 0);
+  EXPECT_EQ(a.Route(0, 0), 1u);  // Equal room in count: the pool with fewer connections.
+  EXPECT_EQ(a.Route(0, 0, {false, true, true}), 1u);
+  EXPECT_EQ(a.Route(0, 0, {true, false, true}), 0u);
+  EXPECT_FALSE(a.Route(0, 0, {false, false, true}).has_value());  // Pool 2 has no share.
+  EXPECT_FALSE(a.Route(0, 0, {false}).has_value());  // Pools past the vector: not eligible.
+  a.AddConnection(1, 1, 5e6);  // Added again: moved, counted once.
+  EXPECT_EQ(a.Totals()[0].connections, 0u);
+  EXPECT_EQ(a.Totals()[1].connections, 1u);
+  EXPECT_DOUBLE_EQ(a.Totals()[1].downstream_rate, 5e6);
+}
+
 TEST(PoolAssignerTest, LeasedWorkMakesUpTheSplitAroundConnections) {
   PoolAssigner a(2, {});
   a.SetTargets({0.7, 0.3});
