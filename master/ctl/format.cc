@@ -163,9 +163,11 @@ std::string FormatWorkers(const v1::WorkersResponse& w) {
                       "STATE", "REPORTED", "VERIFIED", "RATIO", "UNITS", "ACCEPTED", "HW", "FLAG");
   for (const v1::WorkerStatus& x : w.workers()) {
     std::string flags = WorkerFlags(x);
-    if (x.kind() == "stratum") {  // A miner on the Stratum port: its difficulty and software.
-      flags = absl::StrCat(flags, flags.empty() ? "" : " ", "diff ",
-                           absl::StrFormat("%g", x.difficulty()), " ", x.user_agent());
+    if (x.kind() == "stratum") {  // A miner on the Stratum port: its difficulty and software,
+      // and with a pool split the pool it mines.
+      flags = absl::StrCat(flags, flags.empty() ? "" : " ",
+                           x.pool_index() >= 0 ? absl::StrCat("pool ", x.pool_index(), " ") : "",
+                           "diff ", absl::StrFormat("%g", x.difficulty()), " ", x.user_agent());
     }
     absl::StrAppendFormat(&out, "%-20s %-22s %-8s %14s %14s %5.1f%% %6d %8d %6d %s\n",
                           x.worker_id(), x.peer(), Dash(x.lease_state()),
@@ -260,13 +262,15 @@ std::string FormatSplit(const v1::PoolsResponse& p) {
                            : std::string(p.split_paused() ? "paused" : "no live pool"),
       p.split_window() >= 0 ? absl::StrCat(", schedule window ", p.split_window())
                             : std::string(", base weights"));
-  absl::StrAppendFormat(&out, "%-5s %8s %5s %-4s %7s %14s %8s %14s %7s\n", "INDEX", "WEIGHT",
-                        "LEVEL", "LIVE", "TARGET", "ASSIGNED_H", "ASSIGNED", "WORK_H", "WORK");
+  absl::StrAppendFormat(&out, "%-5s %8s %5s %-4s %7s %14s %8s %14s %7s %6s %14s\n", "INDEX",
+                        "WEIGHT", "LEVEL", "LIVE", "TARGET", "ASSIGNED_H", "ASSIGNED", "WORK_H",
+                        "WORK", "MINERS", "DOWNSTREAM_H");
   for (const v1::PoolStatus& x : p.pools()) {
-    absl::StrAppendFormat(&out, "%-5d %8g %5d %-4s %6.2f%% %14.4g %7.2f%% %14.4g %6.2f%%\n",
-                          x.index(), x.weight(), x.level(), x.live() ? "yes" : "no",
-                          x.target_share() * 100, static_cast<double>(x.hashes_assigned()),
-                          x.assigned_share() * 100, x.verified_work(), x.work_share() * 100);
+    absl::StrAppendFormat(
+        &out, "%-5d %8g %5d %-4s %6.2f%% %14.4g %7.2f%% %14.4g %6.2f%% %6d %14.4g\n", x.index(),
+        x.weight(), x.level(), x.live() ? "yes" : "no", x.target_share() * 100,
+        static_cast<double>(x.hashes_assigned()), x.assigned_share() * 100, x.verified_work(),
+        x.work_share() * 100, x.stratum_miners(), static_cast<double>(x.hashes_downstream()));
   }
   return out;
 }

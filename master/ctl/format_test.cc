@@ -117,6 +117,23 @@ TEST(FormatTest, WorkersTableColumnsAlign) {
   EXPECT_EQ(lines[0].find("STATE"), lines[3].find(" - ") + 1) << out;
 }
 
+TEST(FormatTest, StratumMinersShowTheirDifficultyAndWithASplitTheirPool) {
+  v1::WorkersResponse w;
+  for (int pool : {1, -1}) {
+    v1::WorkerStatus* x = w.add_workers();
+    x->set_worker_id(pool >= 0 ? "farm.s19" : "farm.bitaxe");
+    x->set_kind("stratum");
+    x->set_lease_state("stratum");
+    x->set_difficulty(512);
+    x->set_user_agent("cgminer/4.12.0");
+    x->set_pool_index(pool);
+  }
+  std::string out = FormatWorkers(w);
+  EXPECT_TRUE(Has(out, "pool 1 diff 512 cgminer/4.12.0")) << out;
+  EXPECT_EQ(out.find("pool -1"), std::string::npos) << out;  // No split: no pool shown.
+  EXPECT_EQ(json::parse(ToJson(w))["workers"][0]["pool_index"], 1);
+}
+
 TEST(FormatTest, WorkersJson) {
   json j = json::parse(ToJson(SampleWorkers()));
   ASSERT_EQ(j["workers"].size(), 1u);
@@ -275,15 +292,20 @@ TEST(FormatTest, PoolSplitTableAndJson) {
     s->set_assigned_share(i == 0 ? 0.7 : 0.3);
     s->set_verified_work(i == 0 ? 6.9e12 : 3.1e12);
     s->set_work_share(i == 0 ? 0.69 : 0.31);
+    s->set_stratum_miners(i == 0 ? 12 : 0);
+    s->set_hashes_downstream(i == 0 ? 5'000'000'000'000ull : 0);
   }
   std::string out = FormatPools(p);
   EXPECT_TRUE(Has(out, "split: level 0 mining, base weights")) << out;
   EXPECT_TRUE(Has(out, "ASSIGNED_H")) << out;
+  EXPECT_TRUE(Has(out, "    12          5e+12")) << out;  // Miners and their credited hashes.
   EXPECT_TRUE(Has(out, " 70.00%")) << out;
   EXPECT_TRUE(Has(out, " 31.00%")) << out;
   json j = json::parse(ToJson(p));
   EXPECT_TRUE(j["pools"][0]["hashes_assigned"].is_number());  // Not a string.
   EXPECT_EQ(j["pools"][0]["hashes_assigned"], 7'000'000'000'000ull);
+  EXPECT_EQ(j["pools"][0]["stratum_miners"], 12);
+  EXPECT_EQ(j["pools"][0]["hashes_downstream"], 5'000'000'000'000ull);
   EXPECT_DOUBLE_EQ(j["pools"][1]["target_share"].get<double>(), 0.3);
   EXPECT_EQ(j["split_level"], 0);
   EXPECT_EQ(j["split"], true);

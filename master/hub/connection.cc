@@ -1,12 +1,12 @@
 // One downstream miner of the master's Stratum port: non-blocking socket I/O (reads into the
 // port's shared buffer; writes straight to the socket, queued only while it is full), the
-// session core, and the port's answers to it (slots, password, vardiff, shares).
+// session core, and the port's answers to it (password, timeouts, shares). Its pool, jobs and
+// difficulty: connection_work.cc.
 #include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/bitcoin/hex.h"
 #include "common/logging.h"
 #include "master/hub/hub_internal.h"
 #include "openssl/crypto.h"
@@ -26,8 +26,6 @@ stratum::ServerSessionOptions SessionOptions(const HubOptions& o) {
 bool SameSecret(const std::string& got, const std::string& want) {
   return got.size() == want.size() && CRYPTO_memcmp(got.data(), want.data(), got.size()) == 0;
 }
-
-double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
 
 }  // namespace
 
@@ -155,67 +153,7 @@ void Connection::Flush() {
   if (close_after_flush_) Close("");
 }
 
-// ---- jobs and difficulty ----
-
-stratum::Extranonce Connection::ExtranonceFor(const shares::JobNotice& n) const {
-  stratum::Extranonce e;
-  e.extranonce1 = n.extranonce1;
-  std::vector<uint8_t> prefix = jobs::SlotPrefix(slot_, n.partition.prefix_bytes);
-  e.extranonce1.insert(e.extranonce1.end(), prefix.begin(), prefix.end());
-  e.extranonce2_size = n.partition.miner_bytes;
-  return e;
-}
-
-bool Connection::HasExtranonceOf(const shares::JobNotice& n) const {
-  const stratum::Extranonce& e = core_.extranonce();
-  const std::vector<uint8_t>& pool = n.extranonce1;
-  int prefix = n.partition.prefix_bytes;
-  if (e.extranonce2_size != n.partition.miner_bytes ||
-      e.extranonce1.size() != pool.size() + static_cast<size_t>(prefix) ||
-      !std::equal(pool.begin(), pool.end(), e.extranonce1.begin())) {
-    return false;
-  }
-  for (int i = 0; i < prefix; ++i) {  // The slot, big-endian (jobs::SlotPrefix).
-    if (e.extranonce1[pool.size() + i] != static_cast<uint8_t>(slot_ >> (8 * (prefix - 1 - i)))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::optional<double> Connection::Notify(const HubJob& job) {
-  if (!core_.subscribed()) {
-    if (waiting_) CompleteWaitingSubscribe();
-    return std::nullopt;
-  }
-  const shares::JobNotice& n = *job.notice;
-  if (std::find(n.displaced.begin(), n.displaced.end(), source_) != n.displaced.end()) {
-    Reconnect();  // Its slot no longer exists in the pool's new extranonce2.
-    return std::nullopt;
-  }
-  // The pool's extranonce changed: tell a miner that subscribed to it, reconnect the others.
-  if (!HasExtranonceOf(n) && !core_.SendExtranonce(ExtranonceFor(n))) {
-    Reconnect();
-    return std::nullopt;
-  }
-  core_.UpdateVersionMask(n.version_mask);
-  if (vardiff_) SendDifficultyIfChanged(vardiff_->SetBounds(miner_floor_, n.pool_difficulty));
-  core_.SendNotify(job.id, n.clean, job.line);
-  if (!n.clean || closed_) return std::nullopt;
-  if (out_.empty()) return Ms(absl::Now() - n.entered);  // Written to the socket just now.
-  fanout_line_ = job.line;  // Timed when the queued write completes.
-  fanout_entered_ = n.entered;
-  return std::nullopt;
-}
-
-void Connection::SendDifficultyIfChanged(std::optional<double> d) {
-  if (d.has_value()) core_.SendDifficulty(*d);
-}
-
-void Connection::Report() {
-  if (source_ == 0 || !vardiff_) return;
-  hub_.host_->UpdateSource(source_, worker_, vardiff_->difficulty(), vardiff_->measured_rate_hps());
-}
+// ---- timeouts and vardiff ----
 
 void Connection::Sweep(absl::Time now) {
   if (closed_) return;
@@ -245,63 +183,6 @@ void Connection::Sweep(absl::Time now) {
 
 // ---- the session's questions ----
 
-absl::StatusOr<std::optional<stratum::Extranonce>> Connection::OnSubscribe(
-    const stratum::SubscribeParams& p) {
-  if (hub_.current_job() == nullptr) {
-    waiting_ = p;  // No extranonce before the pool's first job: answered when it comes.
-    return std::optional<stratum::Extranonce>();
-  }
-  absl::StatusOr<stratum::Extranonce> e = Grant(p);
-  if (!e.ok()) return e.status();
-  return std::optional<stratum::Extranonce>(*e);
-}
-
-void Connection::CompleteWaitingSubscribe() {
-  if (!waiting_) return;
-  stratum::SubscribeParams p = *std::move(waiting_);
-  waiting_.reset();
-  core_.CompleteSubscribe(Grant(p));
-}
-
-absl::StatusOr<stratum::Extranonce> Connection::Grant(const stratum::SubscribeParams& p) {
-  const shares::JobNotice& n = *hub_.current_job()->notice;
-  shares::SourceHello hello{peer_, core_.user_agent(), 0};
-  int prefix = n.partition.prefix_bytes;
-  // A session id is the extranonce1 we gave: the pool's, then the slot bytes.
-  absl::StatusOr<std::vector<uint8_t>> wanted =
-      bitcoin::HexToBytes(p.session_id.value_or(""), "session id");
-  if (wanted.ok() && prefix > 0 && wanted->size() == n.extranonce1.size() + prefix &&
-      std::equal(n.extranonce1.begin(), n.extranonce1.end(), wanted->begin())) {
-    for (int i = 0; i < prefix; ++i) {
-      hello.resume_slot = hello.resume_slot << 8 | (*wanted)[n.extranonce1.size() + i];
-    }
-  }
-  absl::StatusOr<shares::SourceGrant> g = hub_.host_->AddSource(hello);
-  if (!g.ok()) {
-    if (absl::IsResourceExhausted(g.status())) hub_.Count(&HubStats::refused_full);
-    LOG_EVERY_T(WARNING, 10) << "stratum port: " << peer_ << " not subscribed: " << g.status();
-    return g.status();
-  }
-  source_ = g->source;
-  slot_ = g->slot;
-  hub_.BindSource(this, source_);
-  double start = hub_.options_.start_difficulty > 0 ? hub_.options_.start_difficulty
-                                                    : n.pool_difficulty;
-  vardiff_.emplace(hub_.options_.vardiff, start, absl::Now());
-  vardiff_->SetBounds(miner_floor_, n.pool_difficulty);
-  VLOG(1) << "stratum port: " << peer_ << " (" << core_.user_agent() << ") has slot " << slot_
-          << (hello.resume_slot != 0 ? " (resumed)" : "");
-  return ExtranonceFor(n);
-}
-
-void Connection::OnSubscribed() {
-  core_.SendDifficulty(vardiff_->difficulty());
-  const HubJob* job = hub_.current_job();
-  const shares::JobNotice& n = *job->notice;
-  core_.UpdateVersionMask(n.version_mask);
-  core_.SendNotify(job->id, /*clean=*/true, job->line);
-}
-
 bool Connection::OnAuthorize(const stratum::AuthorizeParams& p) {
   const std::string& password = hub_.options_.password;
   if (!password.empty() && !SameSecret(p.pass, password)) {
@@ -317,20 +198,6 @@ bool Connection::OnAuthorize(const stratum::AuthorizeParams& p) {
   return true;
 }
 
-uint32_t Connection::ServerVersionMask() const {
-  const HubJob* job = hub_.current_job();
-  return job == nullptr ? 0 : job->notice->version_mask;
-}
-
-void Connection::OnDifficultyRequest(double difficulty, bool minimum) {
-  miner_floor_ = difficulty;  // Both a BIP 310 minimum and a suggestion bound vardiff below.
-  if (!vardiff_) return;  // Applied when the subscribe is answered.
-  double ceiling = hub_.current_job() ? hub_.current_job()->notice->pool_difficulty : 0;
-  std::optional<double> d = vardiff_->SetBounds(miner_floor_, ceiling);
-  if (!minimum) d = vardiff_->Suggest(difficulty, absl::Now());
-  SendDifficultyIfChanged(d);
-}
-
 void Connection::OnSubmitRefused(const stratum::SubmitParams*, int code, bool rate_limited) {
   hub_.Count(&HubStats::shares_refused);
   // Shares the ledger must count (found = sum of states): over a limit, or for a job the
@@ -342,7 +209,7 @@ void Connection::OnSubmitRefused(const stratum::SubmitParams*, int code, bool ra
 }
 
 void Connection::OnSubmit(stratum::SubmitRequest r) {
-  const HubJob* job = hub_.FindJob(r.params.job_id);
+  const HubJob* job = hub_.FindJob(r.params.job_id, pool_);
   if (job == nullptr || source_ == 0) {
     hub_.Count(&HubStats::shares_refused);
     return core_.AnswerSubmit(r.id, stratum::RpcError{stratum::kErrJobNotFound, "Job not found", ""});

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/bitcoin/hex.h"
 #include "common/logging.h"
 #include "master/hub/hub_internal.h"
 
@@ -149,23 +150,66 @@ void StratumHub::Impl::Forget(Connection* c) {
 
 void StratumHub::Impl::BindSource(Connection* c, uint64_t source) { by_source_[source] = c; }
 
-const HubJob* StratumHub::Impl::FindJob(const std::string& id) const {
-  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
-    if (it->id == id) return &*it;
+const HubJob* StratumHub::Impl::FindJob(const std::string& id, size_t pool) const {
+  auto find = [&](const std::deque<HubJob>& jobs) -> const HubJob* {
+    for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {
+      if (it->id == id) return &*it;
+    }
+    return nullptr;
+  };
+  // A miner submits for its own pool's jobs, but for a moment after a move for the old one's.
+  if (pool < jobs_.size()) {
+    if (const HubJob* job = find(jobs_[pool])) return job;
+  }
+  for (size_t p = 0; p < jobs_.size(); ++p) {
+    if (p == pool) continue;
+    if (const HubJob* job = find(jobs_[p])) return job;
   }
   return nullptr;
+}
+
+const HubJob* StratumHub::Impl::any_job() const {
+  for (const std::deque<HubJob>& jobs : jobs_) {
+    if (!jobs.empty()) return &jobs.back();
+  }
+  return nullptr;
+}
+
+uint64_t StratumHub::Impl::ResumeSlotOf(const std::string& session_id) const {
+  absl::StatusOr<std::vector<uint8_t>> wanted = bitcoin::HexToBytes(session_id, "session id");
+  if (!wanted.ok()) return 0;
+  for (const std::deque<HubJob>& jobs : jobs_) {
+    if (jobs.empty()) continue;
+    const shares::JobNotice& n = *jobs.back().notice;
+    size_t prefix = static_cast<size_t>(n.partition.prefix_bytes);
+    if (prefix == 0 || wanted->size() != n.extranonce1.size() + prefix ||
+        !std::equal(n.extranonce1.begin(), n.extranonce1.end(), wanted->begin())) {
+      continue;
+    }
+    uint64_t slot = 0;
+    for (size_t i = 0; i < prefix; ++i) slot = slot << 8 | (*wanted)[n.extranonce1.size() + i];
+    return slot;
+  }
+  return 0;
 }
 
 void StratumHub::Impl::PublishJob(std::shared_ptr<const shares::JobNotice> notice) {
   stratum::StratumJob job = *notice->job;
   job.job_id = absl::StrCat(absl::Hex(++job_seq_));
   job.clean_jobs = notice->clean;
-  HubJob h{job.job_id, notice,
-           std::make_shared<const std::string>(
-               stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)))};
-  if (notice->clean) jobs_.clear();
-  jobs_.push_back(std::move(h));
-  while (jobs_.size() > kKeepJobs) jobs_.pop_front();
+  auto line = std::make_shared<const std::string>(
+      stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
+  stratum::SharedLine clean_line = line;
+  if (!notice->clean) {
+    job.clean_jobs = true;
+    clean_line = std::make_shared<const std::string>(
+        stratum::EncodeNotification("mining.notify", stratum::ToNotifyParams(job)));
+  }
+  if (jobs_.size() <= notice->pool) jobs_.resize(notice->pool + 1);
+  std::deque<HubJob>& jobs = jobs_[notice->pool];
+  if (notice->clean) jobs.clear();
+  jobs.push_back(HubJob{job.job_id, notice, std::move(line), std::move(clean_line)});
+  while (jobs.size() > kKeepJobs) jobs.pop_front();
   if (notice->clean) {
     absl::MutexLock l(&stats_mu_);
     fanout_.Clear();
@@ -177,7 +221,7 @@ void StratumHub::Impl::PublishJob(std::shared_ptr<const shares::JobNotice> notic
   fanout.reserve(all.size());
   for (auto& c : all) {
     if (c->closed()) continue;
-    if (std::optional<double> ms = c->Notify(jobs_.back())) fanout.push_back(*ms);
+    if (std::optional<double> ms = c->Notify(jobs.back())) fanout.push_back(*ms);
   }
   AddFanouts(fanout);
 }
@@ -186,6 +230,11 @@ void StratumHub::Impl::DeliverVerdict(uint64_t source, uint64_t share_id,
                                       const shares::SourceVerdict& v) {
   auto it = by_source_.find(source);
   if (it != by_source_.end()) it->second->OnVerdict(share_id, v);
+}
+
+void StratumHub::Impl::MoveSource(uint64_t source, size_t pool) {
+  auto it = by_source_.find(source);
+  if (it != by_source_.end()) it->second->MoveTo(pool);
 }
 
 void StratumHub::Impl::ScheduleSweep() {
@@ -299,6 +348,10 @@ void StratumHub::OnJob(std::shared_ptr<const shares::JobNotice> notice) {
   asio::post(impl_->io_, [this, notice = std::move(notice)]() mutable {
     impl_->PublishJob(std::move(notice));
   });
+}
+
+void StratumHub::OnMove(uint64_t source, size_t pool) {
+  asio::post(impl_->io_, [this, source, pool] { impl_->MoveSource(source, pool); });
 }
 
 void StratumHub::OnVerdict(uint64_t source, uint64_t share_id, const shares::SourceVerdict& v) {

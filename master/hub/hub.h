@@ -7,7 +7,9 @@
 // (common/stratum/server_session.h) with the port's policy: its own vardiff (vardiff.h), an
 // allow-list and optional password, limits per connection and in total; its shares go through
 // the master's validator and ledger (shares::SourceHost) and upstream when they meet the pool's
-// target.
+// target. With a pool split each connection mines the jobs of the pool the host routed it to,
+// and follows the host when it moves it (mining.set_extranonce and a clean notify, or
+// client.reconnect for a miner that did not subscribe to extranonce changes).
 //
 //   HubOptions o;
 //   o.listen = "0.0.0.0:3334";
@@ -75,6 +77,7 @@ class StratumHub : public shares::SourcePort {
   // shares::SourcePort (called with the host's mutex held; they only post).
   void OnJob(std::shared_ptr<const shares::JobNotice> notice) override;
   void OnVerdict(uint64_t source, uint64_t share_id, const shares::SourceVerdict& v) override;
+  void OnMove(uint64_t source, size_t pool) override;
 
   class Impl;
 

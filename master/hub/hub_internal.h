@@ -22,11 +22,14 @@ namespace synth::hub {
 
 class Connection;
 
+inline double Ms(absl::Duration d) { return absl::ToDoubleMilliseconds(d); }
+
 // A job as the port serves it: the master's notice and its mining.notify line.
 struct HubJob {
-  std::string id;  // The downstream job id (hex of the port's job counter).
+  std::string id;  // The downstream job id (hex of the port's job counter, unique port-wide).
   std::shared_ptr<const shares::JobNotice> notice;
   stratum::SharedLine line;
+  stratum::SharedLine clean_line;  // The same with clean_jobs set (a new or moved miner's).
 };
 
 // Keeps the latest `keep` samples and answers percentiles.
@@ -55,9 +58,18 @@ class StratumHub::Impl {
   // ---- io thread ----
   void PublishJob(std::shared_ptr<const shares::JobNotice> notice);
   void DeliverVerdict(uint64_t source, uint64_t share_id, const shares::SourceVerdict& v);
-  // The job a downstream job id names (the current one last), or nullptr.
-  const HubJob* FindJob(const std::string& id) const;
-  const HubJob* current_job() const { return jobs_.empty() ? nullptr : &jobs_.back(); }
+  void MoveSource(uint64_t source, size_t pool);
+  // The job a downstream job id names (`pool`'s jobs are searched first), or nullptr.
+  const HubJob* FindJob(const std::string& id, size_t pool) const;
+  // `pool`'s current job, or nullptr before its first.
+  const HubJob* current_job(size_t pool) const {
+    return pool < jobs_.size() && !jobs_[pool].empty() ? &jobs_[pool].back() : nullptr;
+  }
+  // The current job of the first pool that has one, or nullptr before any job.
+  const HubJob* any_job() const;
+  // The slot a mining.subscribe session id names (the extranonce1 the port gave: a pool's,
+  // then the slot bytes), 0 when it names none.
+  uint64_t ResumeSlotOf(const std::string& session_id) const;
   void Forget(Connection* c);
   void BindSource(Connection* c, uint64_t source);
   // The shared read buffer (one io thread, so one buffer for every connection).
@@ -87,7 +99,8 @@ class StratumHub::Impl {
   uint64_t next_connection_ = 1;
   uint64_t job_seq_ = 0;
   absl::Time last_status_;
-  std::deque<HubJob> jobs_;  // Oldest first; clean jobs clear it.
+  // By pool: its jobs, oldest first; a clean job clears its pool's.
+  std::vector<std::deque<HubJob>> jobs_;
   absl::flat_hash_map<Connection*, std::shared_ptr<Connection>> connections_;
   absl::flat_hash_map<uint64_t, Connection*> by_source_;
   std::array<char, 16 * 1024> read_buffer_;
@@ -110,15 +123,21 @@ class Connection : public std::enable_shared_from_this<Connection>,
   void Reconnect();
   // Checks the timeouts and the vardiff (every sweep).
   void Sweep(absl::Time now);
-  // A new job: extranonce and mask changes, difficulty bounds, then the notify. Returns the
-  // clean job's fan-out time (pool job in → notify written) when the write went out at once.
+  // A new job of any pool: for a connection of its pool the extranonce and mask changes,
+  // difficulty bounds, then the notify (a displaced one is reconnected; a subscribe waiting
+  // for a job is answered). Returns the clean job's fan-out time (pool job in → notify
+  // written) when the write went out at once.
   std::optional<double> Notify(const HubJob& job);
+  // The connection mines `pool`'s jobs from now on: its extranonce (or a reconnect) and
+  // current job, clean.
+  void MoveTo(size_t pool);
   // The pool's verdict on a forwarded share.
   void OnVerdict(uint64_t share_id, const shares::SourceVerdict& v);
   // Completes a subscribe that waited for the first job.
   void CompleteWaitingSubscribe();
 
   uint64_t source() const { return source_; }
+  size_t pool() const { return pool_; }
   bool closed() const { return closed_; }
 
   // ---- stratum::ServerSessionHost ----
@@ -137,7 +156,13 @@ class Connection : public std::enable_shared_from_this<Connection>,
   void ReadSome();
   void Flush();
   void WaitWrite();
-  absl::StatusOr<stratum::Extranonce> Grant(const stratum::SubscribeParams& p);
+  // Registers the source with the host (its slot and pool).
+  absl::Status Grant(const stratum::SubscribeParams& p);
+  // Starts mining `n`'s pool: the vardiff from its difficulty; returns the extranonce.
+  stratum::Extranonce Begin(const shares::JobNotice& n);
+  // Sends a job of its pool, as notified or as `clean`, after its extranonce (a miner that did
+  // not subscribe to extranonce changes is reconnected instead: false), mask and difficulty.
+  bool Send(const HubJob& job, bool clean);
   stratum::Extranonce ExtranonceFor(const shares::JobNotice& n) const;
   // True when the session already has ExtranonceFor(n) (checked without building it).
   bool HasExtranonceOf(const shares::JobNotice& n) const;
@@ -150,6 +175,8 @@ class Connection : public std::enable_shared_from_this<Connection>,
   stratum::ServerSession core_;
   uint64_t source_ = 0;       // Registered with the host (0: not yet).
   uint64_t slot_ = 0;
+  size_t pool_ = 0;           // Whose jobs it mines (the host's SourceGrant, OnMove).
+  bool moved_ = false;        // Moved before its new pool had a job: that job goes out clean.
   std::optional<stratum::SubscribeParams> waiting_;  // A subscribe waiting for the first job.
   std::optional<Vardiff> vardiff_;
   double miner_floor_ = 0;

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "master/hub/fake_host.h"
 #include "tests/stratum/line_client.h"
 #include "tests/wait_for.h"
 
@@ -20,94 +21,6 @@ using ::testing::HasSubstr;
 using stratum::Message;
 using stratum::testing::LineClient;
 using synth::testing::WaitFor;
-
-// A master core that grants slots 1, 2, ... and judges shares by their nonce: 1 = pool-grade
-// (pending), 2 = valid at the miner's difficulty only, anything else = low difficulty.
-class FakeHost : public shares::SourceHost {
- public:
-  void SetSourcePort(shares::SourcePort* port) override {
-    absl::MutexLock l(&mu_);
-    port_ = port;
-  }
-  absl::StatusOr<shares::SourceGrant> AddSource(const shares::SourceHello& hello) override {
-    absl::MutexLock l(&mu_);
-    if (full_) return absl::ResourceExhaustedError("no free slot");
-    hellos_.push_back(hello);
-    uint64_t id = next_++;
-    live_.push_back(id);
-    return shares::SourceGrant{id, hello.resume_slot != 0 ? hello.resume_slot : id};
-  }
-  void UpdateSource(uint64_t source, const std::string& name, double difficulty,
-                    double rate_hps) override {
-    absl::MutexLock l(&mu_);
-    names_[source] = name;
-  }
-  void RemoveSource(uint64_t source) override {
-    absl::MutexLock l(&mu_);
-    std::erase(live_, source);
-  }
-  // Answers at once (through the port, as the ledger does) but for pool-grade shares, which wait
-  // for Verdict().
-  shares::SourceOutcome SubmitShare(uint64_t source, const shares::SourceShare& s) override {
-    absl::MutexLock l(&mu_);
-    shares_.push_back(s);
-    shares::SourceOutcome o;
-    if (s.params.nonce == 1) {
-      o.forwarded = o.valid = true;
-    } else if (s.params.nonce == 2) {
-      o.valid = true;
-      port_->OnVerdict(source, s.share_id, {true, 0, "", s.difficulty});
-    } else {
-      port_->OnVerdict(source, s.share_id,
-                       {false, stratum::kErrLowDifficulty, "Low difficulty share", s.difficulty});
-    }
-    return o;
-  }
-  void CountRefused(uint64_t, uint64_t, bool rate_limited) override {
-    absl::MutexLock l(&mu_);
-    if (rate_limited) ++refused_;
-  }
-
-  // Publishes a job the way the Cluster would.
-  void Job(const std::string& key, bool clean, std::vector<uint8_t> en1 = {0xde, 0xad},
-           uint32_t mask = 0x1fffe000, double pool_difficulty = 8,
-           std::vector<uint64_t> displaced = {}) {
-    auto n = std::make_shared<shares::JobNotice>();
-    n->job_key = key;
-    auto j = std::make_shared<stratum::StratumJob>();
-    j->job_id = "pool-" + key;
-    j->coinb1 = {1, 2, 3};
-    j->coinb2 = {4, 5};
-    j->version = 0x20000000;
-    j->nbits = 0x1d00ffff;
-    j->ntime = 0x65000000;
-    n->job = j;
-    n->clean = clean;
-    n->pool_difficulty = pool_difficulty;
-    n->extranonce1 = std::move(en1);
-    n->extranonce2_size = 8;
-    n->partition = jobs::PartitionExtranonce2(8, 10000);
-    n->version_mask = mask;
-    n->entered = absl::Now();
-    n->displaced = std::move(displaced);
-    absl::MutexLock l(&mu_);
-    if (port_ != nullptr) port_->OnJob(n);
-  }
-  void Verdict(uint64_t source, uint64_t share_id, bool accepted) {
-    absl::MutexLock l(&mu_);
-    port_->OnVerdict(source, share_id, {accepted, accepted ? 0 : 23, "pool says no", 1});
-  }
-
-  absl::Mutex mu_;
-  shares::SourcePort* port_ = nullptr;
-  uint64_t next_ = 1;
-  bool full_ = false;
-  int refused_ = 0;
-  std::vector<uint64_t> live_;
-  std::vector<shares::SourceHello> hellos_;
-  std::vector<shares::SourceShare> shares_;
-  std::map<uint64_t, std::string> names_;
-};
 
 class HubTest : public ::testing::Test {
  protected:
@@ -132,6 +45,10 @@ class HubTest : public ::testing::Test {
                                       std::nullopt});
   }
   static int Code(const std::optional<Message>& m) { return m && m->error ? m->error->code : 0; }
+  void SetRoute(size_t pool) {
+    absl::MutexLock l(&host_.mu_);
+    host_.route_to_ = pool;
+  }
   size_t LiveSources() {
     absl::MutexLock l(&host_.mu_);
     return host_.live_.size();
@@ -247,6 +164,86 @@ TEST_F(HubTest, DisplacedSourcesAreReconnectedAndResumeAsksForTheOldSlot) {
   ASSERT_TRUE(sub && !sub->error);
   absl::MutexLock l(&host_.mu_);
   EXPECT_EQ(host_.hellos_.back().resume_slot, 1u);
+}
+
+TEST_F(HubTest, WithASplitEachConnectionMinesTheJobsOfThePoolItWasRoutedTo) {
+  Start();
+  host_.PoolJob(0, "a1", true, {0xaa, 0xaa});
+  host_.PoolJob(1, "b1", true, {0xbb, 0xbb});
+  auto pool_of = [](const LineClient& c) { return c.LastJob()->coinb1.back(); };
+  SetRoute(1);
+  LineClient on_b(hub_->port());
+  EXPECT_EQ(Handshake(on_b).extranonce1, (std::vector<uint8_t>{0xbb, 0xbb, 0, 1}));
+  EXPECT_EQ(pool_of(on_b), 1);
+  SetRoute(0);
+  LineClient on_a(hub_->port());
+  EXPECT_EQ(Handshake(on_a).extranonce1, (std::vector<uint8_t>{0xaa, 0xaa, 0, 2}));
+  EXPECT_EQ(pool_of(on_a), 0);
+  // A job of pool 0 reaches only pool 0's miner: on_b's next notify is pool 1's next job.
+  host_.PoolJob(0, "a2", false, {0xaa, 0xaa});
+  ASSERT_TRUE(on_a.WaitFor("mining.notify").has_value());
+  EXPECT_EQ(pool_of(on_a), 0);
+  host_.PoolJob(1, "b2", false, {0xbb, 0xbb});
+  ASSERT_TRUE(on_b.WaitFor("mining.notify").has_value());
+  EXPECT_EQ(pool_of(on_b), 1);
+  EXPECT_EQ(on_b.LastJob()->clean_jobs, false);
+  EXPECT_EQ(on_a.Call(3, "mining.submit", Share(on_a.LastJob()->job_id, 2))->result, true);
+  EXPECT_EQ(on_b.Call(3, "mining.submit", Share(on_b.LastJob()->job_id, 2))->result, true);
+  // A session id of either pool's extranonce1 names its slot.
+  LineClient again(hub_->port());
+  ASSERT_TRUE(again.Call(1, "mining.subscribe", json::array({"test-miner/1", "bbbb0001"}))
+                  .has_value());
+  absl::MutexLock l(&host_.mu_);
+  ASSERT_EQ(host_.shares_.size(), 2u);
+  EXPECT_EQ(host_.shares_[0].job_key, "a2");
+  EXPECT_EQ(host_.shares_[1].job_key, "b2");
+  EXPECT_EQ(host_.hellos_.back().resume_slot, 1u);
+}
+
+TEST_F(HubTest, AMovedMinerGetsTheNewPoolsExtranonceAndCleanJobOrAReconnect) {
+  Start();
+  host_.PoolJob(0, "a1", true, {0xaa, 0xaa});
+  host_.PoolJob(1, "b1", false, {0xbb, 0xbb});  // Not clean: a moved miner gets it as clean.
+  LineClient sub(hub_->port());
+  Handshake(sub);
+  ASSERT_EQ(sub.Call(3, "mining.extranonce.subscribe", json::array())->result, true);
+  LineClient plain(hub_->port());
+  Handshake(plain, "farm.rig2");
+  host_.Move(1, 1);
+  std::optional<Message> e = sub.WaitFor("mining.set_extranonce");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(stratum::ParseSetExtranonceParams(e->params)->extranonce1,
+            (std::vector<uint8_t>{0xbb, 0xbb, 0, 1}));  // Pool 1's, then the same slot.
+  ASSERT_TRUE(sub.WaitFor("mining.notify").has_value());
+  EXPECT_EQ(sub.LastJob()->coinb1.back(), 1);
+  EXPECT_TRUE(sub.LastJob()->clean_jobs);
+  EXPECT_EQ(sub.Call(4, "mining.submit", Share(sub.LastJob()->job_id, 2))->result, true);
+  host_.Move(2, 1);  // No extranonce subscription: reconnected, to be routed again.
+  EXPECT_TRUE(plain.WaitFor("client.reconnect").has_value());
+  EXPECT_TRUE(plain.Closed());
+  ASSERT_TRUE(WaitFor([&] { return LiveSources() == 1; }));
+  absl::MutexLock l(&host_.mu_);
+  EXPECT_EQ(host_.shares_.back().job_key, "b1");
+}
+
+TEST_F(HubTest, ASubscribeRoutedToAPoolWithoutAJobHereYetIsAnsweredByItsFirstJob) {
+  Start();
+  host_.PoolJob(0, "a1", true, {0xaa, 0xaa});
+  SetRoute(1);  // The host knows pool 1's job; its notice is still on the way to the port.
+  LineClient c(hub_->port());
+  c.Send(stratum::EncodeRequest(1, "mining.subscribe", json::array({"cgminer/4.12"})));
+  ASSERT_TRUE(WaitFor([&] {
+    absl::MutexLock l(&host_.mu_);
+    return host_.hellos_.size() == 1;
+  }));
+  host_.PoolJob(1, "b1", true, {0xbb, 0xbb});
+  std::optional<Message> sub = c.Next();
+  ASSERT_TRUE(sub.has_value());
+  ASSERT_EQ(sub->IntId(), 1);
+  EXPECT_EQ(stratum::ParseSubscribeResult(sub->result)->extranonce1,
+            (std::vector<uint8_t>{0xbb, 0xbb, 0, 1}));
+  ASSERT_TRUE(c.WaitFor("mining.notify").has_value());
+  EXPECT_EQ(c.LastJob()->coinb1.back(), 1);
 }
 
 TEST_F(HubTest, VardiffRaisesTheDifficultyOfAFastMinerUpToThePools) {

@@ -26,7 +26,7 @@ Cluster::Cluster(Options options, const Clock* clock, jobs::Upstream* upstream)
       started_(clock->Now()),
       core_(CoreOptionsOf(options_), clock, upstream,
             [this](size_t pool, double difficulty) { split_.CountAccepted(pool, difficulty); }),
-      hub_(&core_),
+      hub_(&core_, options_.split.has_value()),
       split_(options_.split, &core_),
       last_status_(started_),
       rates_(absl::Minutes(15) + absl::Seconds(5)) {
@@ -203,8 +203,10 @@ void Cluster::OnJob(const jobs::UpstreamJob& job) {
       GrantLocked(*s, s->seconds_wanted, s->hashes_wanted, s->request_pending);
     }
   }
-  // The Stratum port's miners mine pool 0's jobs (docs/CLUSTER.md "Pool split").
-  if (job.pool == 0) hub_.NoticeJobLocked(job.notify.clean_jobs, entered);
+  // The Stratum port's miners of this pool hear of it; with a split, those of a pool that
+  // cannot take them any more move (docs/CLUSTER.md "Pool split").
+  hub_.NoticeJobLocked(job.pool, job.notify.clean_jobs, entered);
+  hub_.RerouteLocked();
   if (job.notify.clean_jobs) {
     seen_.clean_fanout_ms = absl::ToDoubleMilliseconds(absl::Now() - entered);
     seen_.clean_fanout_max_ms = std::max(seen_.clean_fanout_max_ms, seen_.clean_fanout_ms);
@@ -238,7 +240,9 @@ void Cluster::Tick() {
   std::optional<double> nominal_hps;  // Told to the upstream once a second.
   {
     absl::MutexLock lock(&core_.mu);
-    split_.SetHealthLocked(std::move(pools));  // Whoever waits is granted below.
+    // Whoever waits is granted below; the port's miners of a pool that went down move now.
+    if (split_.SetHealthLocked(std::move(pools))) hub_.RerouteLocked();
+    hub_.CreditLocked();  // The miners' measured rates count toward their pools' shares.
     for (auto& [worker, units] : core_.leases.ExpireLeases()) {
       auto it = sessions_.find(worker);
       if (it == sessions_.end()) continue;

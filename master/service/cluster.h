@@ -15,9 +15,10 @@
 //   ... reactors call Connect / OnMessage / Disconnect ...
 //
 // The Cluster owns the Core (core.h) the other clients share: the SourceHub (source_hub.h,
-// the Stratum port's miners, told of pool 0's jobs) and the SplitState (split_state.h, the
-// pool split: each pool has its own jobs, a clean job cancels only its own pool's work, and
-// the lease manager cuts each lease from the pools by the split's target shares).
+// the Stratum port's miners, told of every pool's jobs) and the SplitState (split_state.h, the
+// pool split: each pool has its own jobs, a clean job cancels only its own pool's work, the
+// lease manager cuts each lease from the pools by the split's target shares, and the port's
+// miners are routed whole to pools, their measured rate credited to them at every tick).
 //
 // Lock order: Core::mu → ShareLedger → StreamSink internals / the SourcePort's own locks.
 // Sinks and the port never call back into the Cluster while holding their own lock;

@@ -1,5 +1,6 @@
 #include "master/service/source_hub.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "absl/hash/hash.h"
@@ -55,13 +56,14 @@ shares::SourceVerdict SourceVerdictOf(const shares::Verdict& v) {
   return out;
 }
 
-void SourceHub::NoticeJobLocked(bool clean, absl::Time entered) {
+void SourceHub::NoticeJobLocked(size_t pool, bool clean, absl::Time entered) {
   if (core_->jobs.options().downstream_slots == 0) return;
-  const jobs::JobInfo* info = core_->jobs.FindJob(core_->jobs.current());
+  const jobs::JobInfo* info = core_->jobs.FindJob(core_->jobs.current(pool));
   if (info == nullptr) return;
   const jobs::UpstreamJob& j = info->builder.job();
   auto n = std::make_shared<shares::JobNotice>();
   n->job_key = info->key;
+  n->pool = pool;
   n->job = info->stratum;
   n->clean = clean;
   n->pool_difficulty = j.difficulty;
@@ -70,19 +72,99 @@ void SourceHub::NoticeJobLocked(bool clean, absl::Time entered) {
   n->partition = info->partition;
   n->version_mask = j.version_mask;
   n->entered = entered;
-  if (notice_ == nullptr || notice_->partition != n->partition ||
-      notice_->extranonce2_size != n->extranonce2_size) {
-    // Said once per shape of the pool's session: at start-up, and when a pool changes it; a
+  if (notices_.size() <= pool) notices_.resize(pool + 1);
+  const shares::JobNotice* last = notices_[pool].get();
+  notices_[pool] = n;
+  if (last == nullptr || last->partition != n->partition ||
+      last->extranonce2_size != n->extranonce2_size) {
+    // Said once per shape of a pool's session: at start-up, and when a pool changes it; a
     // warning when the pool's extranonce2 is too short for the preferred split.
     bool short_space = n->partition.reduced || n->partition.slots == 0;
-    LOG_IF(WARNING, short_space) << "stratum port: "
+    LOG_IF(WARNING, short_space) << "stratum port: pool " << pool << ": "
                                  << jobs::DescribePartition(j.extranonce2_size, n->partition);
-    LOG_IF(INFO, !short_space) << "stratum port: "
+    LOG_IF(INFO, !short_space) << "stratum port: pool " << pool << ": "
                                << jobs::DescribePartition(j.extranonce2_size, n->partition);
-    n->displaced = slots_.SetCapacity(n->partition.slots);
+    n->displaced = slots_.SetCapacity(CapacityLocked());
   }
-  notice_ = n;
   if (port_ != nullptr) port_->OnJob(std::move(n));
+}
+
+const shares::JobNotice* SourceHub::any_notice() const {
+  for (const auto& n : notices_) {
+    if (n != nullptr) return n.get();
+  }
+  return nullptr;
+}
+
+uint64_t SourceHub::CapacityLocked() const {
+  uint64_t capacity = 0;
+  for (const auto& n : notices_) {
+    if (n == nullptr || n->partition.slots == 0) continue;
+    capacity = capacity == 0 ? n->partition.slots : std::min(capacity, n->partition.slots);
+  }
+  return capacity;
+}
+
+std::vector<bool> SourceHub::EligibleLocked() const {
+  std::vector<bool> eligible(notices_.size(), false);
+  std::vector<lease::PoolAssignment> totals = core_->leases.assigner().Totals();
+  for (size_t pool = 0; pool < notices_.size(); ++pool) {
+    eligible[pool] = notices_[pool] != nullptr && notices_[pool]->partition.slots > 0 &&
+                     (!split_ || (pool < totals.size() && totals[pool].share > 0));
+  }
+  return eligible;
+}
+
+std::optional<size_t> SourceHub::RouteLocked(double rate_hps,
+                                             const std::vector<bool>& eligible) const {
+  if (!split_) return !eligible.empty() && eligible[0] ? std::optional<size_t>(0) : std::nullopt;
+  return core_->leases.assigner().Route(rate_hps, leased_rate_, eligible);
+}
+
+void SourceHub::RerouteLocked() {
+  if (!split_ || sources_.empty()) return;
+  std::vector<bool> eligible = EligibleLocked();
+  std::vector<uint64_t> stranded;
+  for (const auto& [id, s] : sources_) {
+    if (s->pool >= eligible.size() || !eligible[s->pool]) stranded.push_back(id);
+  }
+  if (stranded.empty()) return;
+  std::sort(stranded.begin(), stranded.end());  // Oldest first: the same order on every run.
+  lease::PoolAssigner& assigner = core_->leases.assigner();
+  size_t moved = 0;
+  for (uint64_t id : stranded) {
+    Source& s = *sources_.at(id);
+    double rate = core_->tuning.ReportedRate(id);
+    assigner.RemoveConnection(id);  // Routed as if new, among the others.
+    std::optional<size_t> pool = RouteLocked(rate, eligible);
+    if (!pool.has_value()) {  // No pool can take miners now: it stays, moved when one can.
+      assigner.AddConnection(id, s.pool, rate);
+      continue;
+    }
+    assigner.AddConnection(id, *pool, rate);
+    s.pool = *pool;
+    ++moved;
+    if (port_ != nullptr) port_->OnMove(id, *pool);
+  }
+  LOG_IF(INFO, moved > 0) << "stratum port: " << moved << " of " << stranded.size()
+                          << " miners of pools that left the split moved to live pools";
+}
+
+void SourceHub::CreditLocked() {
+  if (!split_) return;
+  absl::Time now = core_->clock->Now();
+  lease::PoolAssigner& assigner = core_->leases.assigner();
+  if (last_credit_ != absl::InfinitePast()) {
+    assigner.CreditConnections(absl::ToDoubleSeconds(now - last_credit_));
+  }
+  last_credit_ = now;
+  if (now - leased_at_ < absl::Seconds(1)) return;
+  // The leased workers' rate for Route, about once a second (it walks every worker): the
+  // cluster's without the miners'.
+  leased_at_ = now;
+  leased_rate_ = core_->tuning.ClusterReportedRate();
+  for (const lease::PoolAssignment& p : assigner.Totals()) leased_rate_ -= p.downstream_rate;
+  leased_rate_ = std::max(0.0, leased_rate_);
 }
 
 void SourceHub::AttachLocked(Source& s, shares::SourcePort* port) {
@@ -99,41 +181,52 @@ void SourceHub::SetSourcePort(shares::SourcePort* port) {
   absl::MutexLock lock(&core_->mu);
   port_ = port;
   for (auto& [id, s] : sources_) AttachLocked(*s, port);
-  if (port != nullptr && notice_ != nullptr) port->OnJob(notice_);
+  if (port == nullptr) return;
+  for (const auto& n : notices_) {
+    if (n != nullptr) port->OnJob(n);
+  }
 }
 
 absl::StatusOr<shares::SourceGrant> SourceHub::AddSource(const shares::SourceHello& hello) {
   absl::MutexLock lock(&core_->mu);
-  if (notice_ == nullptr) return absl::UnavailableError("no job from the pool yet");
-  if (notice_->partition.slots == 0) {
-    return absl::UnavailableError(
-        jobs::DescribePartition(notice_->extranonce2_size, notice_->partition));
+  const shares::JobNotice* any = any_notice();
+  if (any == nullptr) return absl::UnavailableError("no job from the pool yet");
+  if (CapacityLocked() == 0) {
+    return absl::UnavailableError(jobs::DescribePartition(any->extranonce2_size, any->partition));
   }
+  // A miner's rate is not known when it subscribes: the assigner counts it as the mean of the
+  // miners it knows (docs/CLUSTER.md "Pool split").
+  std::optional<size_t> pool = RouteLocked(0, EligibleLocked());
+  if (!pool.has_value()) return absl::UnavailableError("no pool of the split can take miners now");
   uint64_t id = core_->next_id++;
-  absl::StatusOr<uint64_t> slot = slots_.Acquire(id, hello.resume_slot, core_->jobs.oldest_live_seq());
+  absl::StatusOr<uint64_t> slot =
+      slots_.Acquire(id, hello.resume_slot, core_->jobs.oldest_live_seq());
   if (!slot.ok()) return slot.status();
   auto s = std::make_unique<Source>();
   s->id = id;
   s->slot = *slot;
+  s->pool = *pool;
   s->identity = absl::StrCat("stratum/", *slot);
   s->name = hello.peer;
   s->user_agent = hello.user_agent;
   s->peer = hello.peer;
   s->connected = core_->clock->Now();
   core_->tuning.AddWorker(id, {{.name = kDevice, .kind = kDevice, .impl = hello.user_agent}});
+  if (split_) core_->leases.assigner().AddConnection(id, *pool, 0);
   AttachLocked(*s, port_);
   sources_.emplace(id, std::move(s));
-  return shares::SourceGrant{id, *slot};
+  return shares::SourceGrant{id, *slot, *pool};
 }
 
 void SourceHub::UpdateSource(uint64_t source, const std::string& name, double difficulty,
-                           double rate_hps) {
+                             double rate_hps) {
   absl::MutexLock lock(&core_->mu);
   auto it = sources_.find(source);
   if (it == sources_.end()) return;
   if (!name.empty()) it->second->name = name.substr(0, 128);
   it->second->difficulty = difficulty;
   core_->tuning.OnTelemetry(source, kDevice, rate_hps, 0);
+  if (split_) core_->leases.assigner().SetConnectionRate(source, rate_hps);
 }
 
 void SourceHub::RemoveSource(uint64_t source) {
@@ -144,6 +237,7 @@ void SourceHub::RemoveSource(uint64_t source) {
   AttachLocked(*it->second, nullptr);
   slots_.Release(source, core_->jobs.newest_seq());
   core_->tuning.RemoveWorker(source);
+  if (split_) core_->leases.assigner().RemoveConnection(source);
   sources_.erase(it);
 }
 

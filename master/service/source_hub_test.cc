@@ -9,6 +9,7 @@
 #include "master/jobs/fake_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/cluster.h"
+#include "master/service/fake_port.h"
 #include "master/service/status_views.h"
 #include "proto/share_states.h"
 
@@ -17,22 +18,6 @@ namespace {
 
 constexpr double kPoolDiff = 65535.0 / 68719476736.0;  // One nonce in 4096 meets the pool.
 constexpr double kMinerDiff = kPoolDiff / 16;          // One in 256 meets the miner.
-
-class FakePort : public shares::SourcePort {
- public:
-  void OnJob(std::shared_ptr<const shares::JobNotice> n) override { notices.push_back(std::move(n)); }
-  void OnVerdict(uint64_t source, uint64_t share_id, const shares::SourceVerdict& v) override {
-    verdicts.push_back({source, share_id, v});
-  }
-  shares::PortStats Stats() const override { return {.listen = "127.0.0.1:3334", .connections = 1}; }
-
-  struct Got {
-    uint64_t source, share_id;
-    shares::SourceVerdict v;
-  };
-  std::vector<std::shared_ptr<const shares::JobNotice>> notices;
-  std::vector<Got> verdicts;
-};
 
 class SourceHubTest : public ::testing::Test {
  protected:
@@ -199,6 +184,28 @@ TEST_F(SourceHubTest, AReleasedSlotWaitsForItsJobsAndAResumeGetsItBack) {
   EXPECT_EQ(cluster_.sources().AddSource({"b", "m", 0})->slot, 2u);
   EXPECT_EQ(cluster_.sources().AddSource({"a2", "m", /*resume_slot=*/1})->slot, 1u);
   EXPECT_TRUE(cluster_.Audit().ok()) << cluster_.Audit();
+}
+
+TEST_F(SourceHubTest, WithoutASplitEveryMinerMinesPoolZeroAndNobodyMoves) {
+  upstream_.Notify(jobs::TestJob("p1", 1, kPoolDiff, true));
+  shares::SourceGrant a = *cluster_.sources().AddSource({"a", "m", 0});
+  shares::SourceGrant b = *cluster_.sources().AddSource({"b", "m", 0});
+  EXPECT_EQ(a.pool, 0u);
+  EXPECT_EQ(b.pool, 0u);
+  cluster_.sources().UpdateSource(a.source, "rig-a", kMinerDiff, 5e6);
+  upstream_.set_connected(false);  // The pool goes down: there is nowhere else to go.
+  clock_.Advance(absl::Seconds(1));
+  cluster_.Tick();
+  upstream_.set_connected(true);
+  upstream_.Notify(jobs::TestJob("p2", 2, kPoolDiff, true));
+  cluster_.Tick();
+  EXPECT_TRUE(port_.moves.empty());
+  for (const auto& n : port_.notices) EXPECT_EQ(n->pool, 0u);
+  EXPECT_TRUE(cluster_.Split().pools.empty());
+  v1::WorkersResponse w;
+  FillWorkers(cluster_, &w);
+  ASSERT_EQ(w.workers_size(), 2);
+  for (const v1::WorkerStatus& x : w.workers()) EXPECT_EQ(x.pool_index(), -1);
 }
 
 }  // namespace

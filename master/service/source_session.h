@@ -1,7 +1,7 @@
 // File: master/service/source_session.h
 //
 // One downstream Stratum connection as the SourceHub keeps it (source_hub.h, read by the
-// views through Cluster::Inspect): its slot, what views show, and the share ledger's
+// views through Cluster::Inspect): its slot and pool, what views show, and the share ledger's
 // VerdictSink for it, which hands each verdict to the port (shares::SourcePort) in Stratum terms.
 //
 // Thread-compatible: the Core's mutex guards every field but `port`, which is set before the
@@ -9,6 +9,7 @@
 #ifndef SYNTH_MASTER_SERVICE_SOURCE_SESSION_H_
 #define SYNTH_MASTER_SERVICE_SOURCE_SESSION_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +26,7 @@ shares::SourceVerdict SourceVerdictOf(const shares::Verdict& v);
 struct Source : shares::VerdictSink {
   uint64_t id = 0;
   uint64_t slot = 0;
+  size_t pool = 0;       // Whose jobs it mines (0 without a split).
   std::string identity;  // The ledger's: "stratum/<slot>" (a resumed session keeps its counts).
   std::string name, user_agent, peer;
   absl::Time connected;

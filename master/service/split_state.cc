@@ -101,6 +101,8 @@ SplitStatus SplitState::Status() const {
                          .target_share = i < targets_.shares.size() ? targets_.shares[i] : 0,
                          .live = LiveLocked(i),
                          .hashes_assigned = totals[i].leased + totals[i].downstream,
+                         .hashes_downstream = totals[i].downstream,
+                         .stratum_miners = totals[i].connections,
                          .accepted_difficulty = accepted_difficulty_[i]});
   }
   return out;

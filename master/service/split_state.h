@@ -33,6 +33,8 @@ struct PoolSplitStatus {
   double target_share = 0;         // Share of the hashes it should get now (0..1).
   bool live = false;               // Connected with a current job.
   uint64_t hashes_assigned = 0;    // Leased (net of units returned) + downstream credit.
+  uint64_t hashes_downstream = 0;  // The downstream credit: its Stratum miners' measured work.
+  size_t stratum_miners = 0;       // Stratum miners routed to it now.
   double accepted_difficulty = 0;  // Sum of the difficulty of its accepted shares.
 };
 struct SplitStatus {

@@ -9,10 +9,10 @@
 
 #include "gtest/gtest.h"
 #include "master/jobs/fake_upstream.h"
-#include "master/jobs/split_upstream.h"
 #include "master/jobs/test_jobs.h"
 #include "master/service/cluster.h"
 #include "master/service/fake_sink.h"
+#include "master/service/two_pool_cluster.h"
 #include "proto/midstate_codec.h"
 
 namespace synth::service {
@@ -26,30 +26,10 @@ absl::Time Start() {
   return absl::FromCivil(absl::CivilMinute(2026, 12, 7, 7, 59), absl::UTCTimeZone());
 }
 
-std::unique_ptr<jobs::SplitUpstream> TwoPools(jobs::FakeUpstream** a, jobs::FakeUpstream** b) {
-  std::vector<std::unique_ptr<jobs::Upstream>> pools;
-  pools.push_back(std::make_unique<jobs::FakeUpstream>());
-  pools.push_back(std::make_unique<jobs::FakeUpstream>());
-  *a = static_cast<jobs::FakeUpstream*>(pools[0].get());
-  *b = static_cast<jobs::FakeUpstream*>(pools[1].get());
-  return std::make_unique<jobs::SplitUpstream>(std::move(pools));
-}
-
-class ClusterSplitTest : public ::testing::Test {
+class ClusterSplitTest : public ::testing::Test, protected TwoPoolCluster {
  protected:
   ClusterSplitTest()
-      : clock_(Start()), upstream_(TwoPools(&a_, &b_)), cluster_(Opts(), &clock_, upstream_.get()) {
-    upstream_->Start([this](const jobs::UpstreamJob& j) { cluster_.OnJob(j); });
-  }
-  static Cluster::Options Opts() {
-    Cluster::Options o;
-    o.status_every = absl::ZeroDuration();
-    absl::StatusOr<std::optional<lease::PoolSplitConfig>> split = lease::ParseSplitFlags(
-        {.weights = "70,30", .schedule = "08:00-20:00 weights=0,100 tz=UTC"}, 2);
-    EXPECT_TRUE(split.ok()) << split.status();
-    o.split = **split;
-    return o;
-  }
+      : TwoPoolCluster(SplitOptions("70,30", "08:00-20:00 weights=0,100 tz=UTC"), Start()) {}
   uint64_t Join(const std::string& id, FakeSink* sink, double rate = 1e6) {
     v1::Hello h;
     h.set_worker_id(id);
@@ -87,11 +67,6 @@ class ClusterSplitTest : public ::testing::Test {
     return out;
   }
 
-  FakeClock clock_;
-  jobs::FakeUpstream* a_ = nullptr;
-  jobs::FakeUpstream* b_ = nullptr;
-  std::unique_ptr<jobs::SplitUpstream> upstream_;
-  Cluster cluster_;
 };
 
 // Returns the first unit of `job` in `grant` and its midstate's work (sent in that grant).

@@ -63,6 +63,7 @@ void FillWorker(const Cluster::View& v, const shares::ShareLedger& ledger, const
   w->set_draining(drained);
   w->set_lease_state(!drained ? "leasing" : w->units_leased() > 0 ? "draining" : "drained");
   w->set_kind("synth");
+  w->set_pool_index(-1);  // Its leases come from every pool.
   for (const lease::DeviceRecord& d : v.tuning.Devices(s.id)) {
     FillDevice(v, s.connected, d, w->add_devices());
   }
@@ -79,6 +80,7 @@ void FillSource(const Cluster::View& v, const shares::ShareLedger& ledger, const
   w->set_user_agent(s.user_agent);
   w->set_user(s.name);
   w->set_difficulty(s.difficulty);
+  w->set_pool_index(v.hub.split() ? static_cast<int32_t>(s.pool) : -1);
   w->set_lease_state("stratum");
   w->set_connected_s(absl::ToDoubleSeconds(v.now - s.connected));
   // A miner reports nothing itself: its rate is measured from its shares (the port's vardiff
@@ -126,9 +128,9 @@ void FillPort(const Cluster::View& v, v1::StatusResponse* out) {
   s->set_clean_fanout_p50_ms(p.fanout_p50_ms);
   s->set_clean_fanout_p99_ms(p.fanout_p99_ms);
   s->set_clean_fanout_max_ms(p.fanout_max_ms);
-  if (v.hub.notice() != nullptr) {
-    s->set_slot_bytes(v.hub.notice()->partition.prefix_bytes);
-    s->set_miner_bytes(v.hub.notice()->partition.miner_bytes);
+  if (const shares::JobNotice* n = v.hub.any_notice(); n != nullptr) {
+    s->set_slot_bytes(n->partition.prefix_bytes);
+    s->set_miner_bytes(n->partition.miner_bytes);
   }
   s->set_slots_held(v.hub.slots().held());
 }
@@ -263,6 +265,8 @@ void FillSplit(const Cluster& cluster, v1::PoolsResponse* out) {
     s->set_target_share(p.target_share);
     s->set_live(p.live);
     s->set_hashes_assigned(p.hashes_assigned);
+    s->set_hashes_downstream(p.hashes_downstream);
+    s->set_stratum_miners(static_cast<uint32_t>(p.stratum_miners));
     s->set_assigned_share(assigned > 0 ? static_cast<double>(p.hashes_assigned) / assigned : 0);
     s->set_verified_work(std::ldexp(p.accepted_difficulty, 32));
     s->set_work_share(work > 0 ? p.accepted_difficulty / work : 0);

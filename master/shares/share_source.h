@@ -8,6 +8,13 @@
 // The port (SourcePort, implemented by hub::StratumHub) hears of every job and of the pool's
 // verdict on every share it forwarded.
 //
+// With a pool split (docs/CLUSTER.md "Pool split") the host routes each connection whole to one
+// pool (SourceGrant::pool): the connection mines that pool's jobs only (JobNotice::pool), with
+// that pool's extranonce1 followed by the connection's slot bytes. When the pool leaves the
+// split (down, or weight 0) the host moves the connection to another (SourcePort::OnMove).
+// Slots are the port's, one per connection whatever its pool, so a connection keeps its slot
+// when it moves. Without a split every job and every connection is pool 0's.
+//
 //   host->SetSourcePort(&hub);                          // jobs flow to the hub from now on
 //   ASSIGN_OR_RETURN(SourceGrant g, host->AddSource({.peer = "10.0.0.7:51234"}));
 //   SourceOutcome o = host->SubmitShare(g.source, share);  // the answer: SourcePort::OnVerdict
@@ -18,6 +25,7 @@
 #ifndef SYNTH_MASTER_SHARES_SHARE_SOURCE_H_
 #define SYNTH_MASTER_SHARES_SHARE_SOURCE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,6 +42,7 @@ namespace synth::shares {
 // One job as the port serves it.
 struct JobNotice {
   std::string job_key;                               // The master's job key.
+  size_t pool = 0;                                   // Its pool (0 without a split).
   std::shared_ptr<const stratum::StratumJob> job;    // mining.notify fields (job_id: the pool's).
   bool clean = false;                                // Every earlier job died with it.
   double pool_difficulty = 0;                        // The pool's share difficulty for it.
@@ -42,7 +51,8 @@ struct JobNotice {
   jobs::ExtranoncePartition partition;               // Its split between workers and miners.
   uint32_t version_mask = 0;                         // Agreed with the pool (0: no rolling).
   absl::Time entered;                                // When the pool's job reached the master.
-  std::vector<uint64_t> displaced;  // Sources whose slot no longer exists (reconnect them).
+  // Sources whose slot no longer exists (reconnect them), whatever their pool.
+  std::vector<uint64_t> displaced;
 };
 
 // A final answer to one share, in Stratum terms.
@@ -63,6 +73,7 @@ struct SourceHello {
 struct SourceGrant {
   uint64_t source = 0;  // Its id for every later call.
   uint64_t slot = 0;    // Its extranonce2 slot.
+  size_t pool = 0;      // The pool whose jobs it mines (JobNotice::pool).
 };
 
 // One submit from a miner, after the session checks (common/stratum/server_session.h).
@@ -111,6 +122,10 @@ class SourcePort {
   // The answer to one share of `source` (at once, or when the pool answered). May be called
   // with the host's mutex or its ledger's held: must only queue.
   virtual void OnVerdict(uint64_t source, uint64_t share_id, const SourceVerdict& verdict) = 0;
+  // `source` mines `pool`'s jobs from now on (its pool left the split); its slot stays. The
+  // port gives it that pool's extranonce and current job as a clean one, or reconnects it.
+  // Called with the host's mutex held: must only queue.
+  virtual void OnMove(uint64_t source, size_t pool) = 0;
   // Returns the port's counters (called with the host's mutex held; takes only the port's own
   // short lock).
   virtual PortStats Stats() const = 0;
@@ -123,11 +138,12 @@ class SourceHost {
   // Sends every job from now on to `port` (nullptr: none); the current one at once. After a
   // call with nullptr returns, the old port is never called again.
   virtual void SetSourcePort(SourcePort* port) = 0;
-  // Registers a connection and gives it a slot. UNAVAILABLE before the first job (no
-  // extranonce yet) or when the pool's extranonce2 cannot be carved; RESOURCE_EXHAUSTED when
-  // every slot is taken.
+  // Registers a connection, gives it a slot and routes it to a pool. UNAVAILABLE before the
+  // first job (no extranonce yet), when the pool's extranonce2 cannot be carved or when no pool
+  // of the split can take it now; RESOURCE_EXHAUSTED when every slot is taken.
   virtual absl::StatusOr<SourceGrant> AddSource(const SourceHello& hello) = 0;
-  // Updates what views show of a source: its worker name, difficulty and measured rate.
+  // Updates what views show of a source: its worker name, difficulty and measured rate (which
+  // also counts toward its pool's share of a split).
   virtual void UpdateSource(uint64_t source, const std::string& name, double difficulty,
                             double rate_hps) = 0;
   // Forgets a source; its slot is quarantined until its jobs have died. Idempotent.
