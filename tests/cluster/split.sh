@@ -13,10 +13,20 @@
 #              table (tests/bench/split_bench.sh).
 #   pool_kill  pool 0 killed: its share moves to pool 1 within 10 s and pool 1 keeps accepting;
 #              pool 0 restarted on its port: live with its share back within 10 s, and accepting.
+#   miners     the master's Stratum port in the split (docs/HUB.md "With a pool split"):
+#              --weights 50,50, one worker and two synth-stratum-miners (rigE subscribes to
+#              extranonce changes, rigP does not) of about 2 pool shares/s each. rigE is routed
+#              to pool 0, rigP to pool 1, each accepted there (synthctl workers: pool_index and
+#              the pool's verdicts; a share sent to the wrong pool would be rejected there).
+#              Pool 0 killed: rigE moves to pool 1 (set_extranonce) within 10 s and is
+#              accepted there; pool 0 restarted, then pool 1 killed: both move to pool 0 (rigE
+#              by set_extranonce, rigP by client.reconnect and a new subscribe) and are
+#              accepted there. No pool rejects a share. About 25 s in release.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-scenario=${1:?usage: split.sh weights|pool_kill [POOL MASTER WORKER CTL]}
+scenario=${1:?usage: split.sh weights|pool_kill|miners [POOL MASTER WORKER CTL [MINER]]}
 shift
+[ $# -ge 5 ] && SYNTH_MINER=$5
 source tests/cluster/lib.sh
 synth_setup "$@"
 
@@ -33,10 +43,10 @@ start_pool() {  # NAME PORT: its counters go to $SYNTH_TMP/NAME.json.
   wait_port "$2" 15 || fail "$1 did not listen on $2"
 }
 
-start_master() {
+start_master() {  # [ARGS...]: more flags; WEIGHTS (default 70,30).
   start_bg master "$SYNTH_MASTER" --pool "stratum+tcp://127.0.0.1:$PORT_A" \
-    --pool "stratum+tcp://127.0.0.1:$PORT_B" --weights 70,30 --user e2e --pass x \
-    --listen "127.0.0.1:$MASTER_PORT" --http-listen "127.0.0.1:$HTTP_PORT" --status-every 2
+    --pool "stratum+tcp://127.0.0.1:$PORT_B" --weights "${WEIGHTS:-70,30}" --user e2e --pass x \
+    --listen "127.0.0.1:$MASTER_PORT" --http-listen "127.0.0.1:$HTTP_PORT" --status-every 2 "$@"
   wait_port "$MASTER_PORT" 15 || fail "synth-master did not listen on $MASTER_PORT"
 }
 
@@ -166,6 +176,77 @@ scenario_pool_kill() {
   wait_until 20 a_accepting || fail "pool 0 accepted no share within 20 s of its return"
   assert_no_rejects poolB poolA2
   echo "pool_kill: share moved ${moved_s} s after the kill, back ${back_s} s after the return"
+}
+
+# miner NAME: "POOL_INDEX ACCEPTED" of the Stratum miner NAME in `synthctl workers` ("" when absent).
+miner() {
+  "$SYNTH_CTL" --master "127.0.0.1:$MASTER_PORT" -o json workers 2>/dev/null | python3 -c '
+import json, sys
+rows = [w for w in json.load(sys.stdin)["workers"] if w.get("user") == sys.argv[1]]
+if rows: print(rows[0]["pool_index"], int(rows[0]["shares"].get("accepted", 0)))' "$1"
+}
+# on NAME POOL [MIN]: true when miner NAME mines POOL with at least MIN (default 1) accepted.
+on() {
+  local m
+  m=$(miner "$1") && [ -n "$m" ] && [ "${m% *}" = "$2" ] && [ "${m#* }" -ge "${3:-1}" ]
+}
+accepted_of() { local m; m=$(miner "$1"); echo "${m#* }"; }
+# stat NAME KEY: a counter of synth-stratum-miner NAME's --stats_json (0 before its first write).
+stat() { accepted "$1" "$2"; }
+
+scenario_miners() {
+  SYNTH_MINER=${SYNTH_MINER:-$(find_bin synth-stratum-miner)} || true
+  export -n SYNTH_MINER 2>/dev/null || true
+  require_bins SYNTH_MINER
+  # Each miner hashes for about SPLIT_MINER_SHARES_PER_S shares/s at the pools' difficulty.
+  local rate stratum_port e0 p0
+  rate=$(python3 -c "print('%.3g' % ($DIFFICULTY * 2**32 * ${SPLIT_MINER_SHARES_PER_S:-2}))")
+  stratum_port=$(free_port)
+  start_pool poolA "$PORT_A"
+  start_pool poolB "$PORT_B"
+  WEIGHTS=50,50 start_master --stratum-listen "127.0.0.1:$stratum_port"
+  wait_until 20 both_live || fail "both pools were not live in synthctl pools within 20 s"
+  start_bg w1 "$SYNTH_WORKER" --master "127.0.0.1:$MASTER_PORT" --devices cpu --threads 1 \
+    --id w1 --status-seconds 1
+  start_miner() {  # NAME [ARGS...]
+    local name=$1
+    shift
+    start_bg "$name" "$SYNTH_MINER" --pool "127.0.0.1:$stratum_port" --user "farm.$name" \
+      --rate "$rate" --stats_json "$SYNTH_TMP/$name.json" "$@"
+  }
+  # Rates are unknown at subscribe: at 50,50 the first miner goes to pool 0, the next to pool 1.
+  start_miner rigE --extranonce_subscribe
+  wait_until 15 on farm.rigE 0 0 || fail "rigE was not routed to pool 0: $(miner farm.rigE)"
+  start_miner rigP
+  wait_until 20 on farm.rigE 0 2 || fail "rigE: no shares accepted on pool 0: $(miner farm.rigE)"
+  wait_until 20 on farm.rigP 1 2 || fail "rigP: no shares accepted on pool 1: $(miner farm.rigP)"
+  # Pool 0 dies: rigE moves to pool 1 by set_extranonce and is accepted there.
+  kill9 "$(pid_of poolA)"
+  local t0 moved_s
+  t0=$(date +%s.%N)
+  wait_until 10 on farm.rigE 1 0 || fail "rigE did not move to pool 1: $(miner farm.rigE)"
+  moved_s=$(python3 -c "print('%.2f' % ($(date +%s.%N) - $t0))")
+  e0=$(accepted_of farm.rigE)
+  wait_until 20 on farm.rigE 1 $((e0 + 2)) || fail "rigE: no shares accepted on pool 1"
+  # Pool 0 returns (nobody moves back); then pool 1 dies: both miners move to pool 0, rigP by
+  # client.reconnect and a new subscribe.
+  start_pool poolA2 "$PORT_A"
+  wait_until 15 both_live || fail "pool 0 was not live again within 15 s"
+  on farm.rigE 1 0 && on farm.rigP 1 0 || fail "a miner moved back to pool 0 on its return"
+  kill9 "$(pid_of poolB)"
+  p0=$(accepted poolA2)
+  wait_until 10 on farm.rigE 0 0 || fail "rigE did not move to pool 0: $(miner farm.rigE)"
+  wait_until 15 on farm.rigP 0 0 || fail "rigP did not come back on pool 0: $(miner farm.rigP)"
+  e0=$(accepted_of farm.rigE)
+  wait_until 20 on farm.rigE 0 $((e0 + 2)) || fail "rigE: no shares accepted on pool 0 again"
+  wait_until 20 on farm.rigP 0 2 || fail "rigP: no shares accepted on pool 0"
+  wait_until 5 eval '[ "$(stat rigE extranonce_changes)" -ge 2 ] && [ "$(stat rigP reconnects_asked)" -ge 1 ]' ||
+    fail "rigE extranonce changes $(stat rigE extranonce_changes), rigP reconnects asked $(stat rigP reconnects_asked)"
+  [ "$(accepted poolA2)" -gt "$p0" ] || fail "pool 0 accepted nothing after its return"
+  assert_no_rejects poolA poolB poolA2
+  echo "miners: routed 0 and 1; rigE moved ${moved_s} s after its pool's kill; both moved back" \
+    "to pool 0 when pool 1 died; pools accepted $(accepted poolA) + $(accepted poolB) +" \
+    "$(accepted poolA2), rejected 0"
 }
 
 "scenario_$scenario"
