@@ -375,7 +375,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<synth::hub::StratumHub> hub;
   if (hub_options) {
     absl::StatusOr<std::unique_ptr<synth::hub::StratumHub>> h =
-        synth::hub::StratumHub::Start(*hub_options, &cluster);
+        synth::hub::StratumHub::Start(*hub_options, &cluster.sources());
     if (!h.ok()) {
       LOG(ERROR) << h.status();
       return 2;

@@ -112,6 +112,8 @@ class JobManager {
   // Forgets midstates no longer referenced from outside (call now and then).
   void ForgetUnused();
 
+  const Options& options() const { return options_; }
+
  private:
   // One pool's current job and its midstate cache.
   struct PoolJobs {

@@ -14,19 +14,14 @@
 //   cluster.StartTicker();
 //   ... reactors call Connect / OnMessage / Disconnect ...
 //
-// Downstream Stratum miners (docs/HUB.md) are share sources too: the Cluster implements
-// shares::SourceHost (cluster_sources.cc) — an extranonce2 slot per connection, tuning, the same
-// validator and ledger — and tells the attached SourcePort of every job.
+// The Cluster owns the Core (core.h) the other clients share: the SourceHub (source_hub.h,
+// the Stratum port's miners, told of pool 0's jobs) and the SplitState (split_state.h, the
+// pool split: each pool has its own jobs, a clean job cancels only its own pool's work, and
+// the lease manager cuts each lease from the pools by the split's target shares).
 //
-// Several pools at once (docs/CLUSTER.md "Pool split"): with Options::split the upstream is a
-// jobs::SplitUpstream whose jobs carry their pool's index; every pool has its own jobs, a clean
-// job cancels only its own pool's work, the lease manager cuts each lease from the pools by the
-// split's target shares, re-evaluated on every job and tick from the pools' health and the
-// clock (cluster_split.cc), and shares go back to the pool of their job.
-//
-// Lock order: Cluster::mu_ → ShareLedger → StreamSink internals / the SourcePort's own locks.
+// Lock order: Core::mu → ShareLedger → StreamSink internals / the SourcePort's own locks.
 // Sinks and the port never call back into the Cluster while holding their own lock;
-// Upstream::Info() is read before mu_ is taken (the upstream may hold its own lock while it
+// Upstream::Info() is read before Core::mu is taken (the upstream may hold its own lock while it
 // calls OnJob).
 // Thread-safe.
 #ifndef SYNTH_MASTER_SERVICE_CLUSTER_H_
@@ -50,28 +45,20 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
-#include "common/metrics/sample_window.h"
-#include "master/jobs/job_manager.h"
-#include "master/jobs/upstream.h"
-#include "master/lease/extranonce_slots.h"
-#include "master/lease/lease_manager.h"
-#include "master/lease/pool_split.h"
-#include "master/lease/tuning.h"
+#include "master/service/core.h"
 #include "master/service/rate_history.h"
-#include "master/service/source_session.h"
+#include "master/service/source_hub.h"
+#include "master/service/split_state.h"
 #include "master/service/worker_session.h"
-#include "master/shares/share_ledger.h"
-#include "master/shares/share_source.h"
-#include "master/shares/share_validator.h"
 #include "synth/v1/control.pb.h"
 #include "synth/v1/worker.pb.h"
 
 namespace synth::service {
 
-class Cluster : public shares::SourceHost {
+class Cluster {
  public:
   struct Options {
-    lease::LeaseManager::Options lease;
+    lease::LeaseManager::Options lease;  // lease.pools is set from `split`.
     jobs::JobManager::Options jobs;
     lease::Tuning::Options tuning;
     shares::ShareLedger::Options ledger;  // Verdicts kept for resends; share flood limit.
@@ -79,7 +66,7 @@ class Cluster : public shares::SourceHost {
     absl::Duration status_every = absl::Seconds(10);  // Status line period (0: never).
     uint32_t telemetry_interval_ms = 1000;            // Asked of workers in Welcome.
     std::string version = "0.1.0";
-    // Observers for the monitoring histograms, called with the Cluster's mutex held (they must
+    // Observers for the monitoring histograms, called with the Core's mutex held (they must
     // be fast and must not call back into the Cluster): seconds of work in each granted lease
     // (hashes / the rate it was sized for), and each clean job's switch time (the job entering
     // the master -> every worker sent its cancel and new work).
@@ -90,24 +77,8 @@ class Cluster : public shares::SourceHost {
     std::optional<lease::PoolSplitConfig> split;
   };
 
-  // One pool of the split, for synthctl pools and /metrics.
-  struct PoolSplitStatus {
-    double weight = 0;          // Weight in force now (the schedule window's or the base one).
-    int level = 0;              // Fallback level.
-    double target_share = 0;    // Share of the hashes it should get now (0..1).
-    bool live = false;          // Connected with a current job.
-    uint64_t hashes_assigned = 0;    // Leased (net of units returned) + downstream credit.
-    double accepted_difficulty = 0;  // Sum of the difficulty of its accepted shares.
-  };
-  struct SplitStatus {
-    std::vector<PoolSplitStatus> pools;  // By pool index; empty without a split.
-    int level = -1;                      // The level doing the work (-1: none).
-    int window = -1;                     // Schedule window in force (-1: base weights).
-    bool paused = false;                 // The window in force has all weights 0.
-  };
-
   Cluster(Options options, const Clock* clock, jobs::Upstream* upstream);
-  ~Cluster() override;
+  ~Cluster();
 
   // Registers a stream after its Hello; sends Welcome through `sink`. Returns the session id.
   // INVALID_ARGUMENT for a Hello without worker_id or devices. A live session with the same
@@ -138,32 +109,21 @@ class Cluster : public shares::SourceHost {
   // undrain of a drained, disconnected id succeeds); INVALID_ARGUMENT for an empty id.
   absl::StatusOr<v1::DrainResponse> Drain(const v1::DrainRequest& req);
 
-  // ---- shares::SourceHost: downstream Stratum miners (cluster_sources.cc) ----
-  // Slots exist only with options.jobs.downstream_slots > 0.
-  void SetSourcePort(shares::SourcePort* port) override;
-  absl::StatusOr<shares::SourceGrant> AddSource(const shares::SourceHello& hello) override;
-  void UpdateSource(uint64_t source, const std::string& name, double difficulty,
-                    double rate_hps) override;
-  void RemoveSource(uint64_t source) override;
-  shares::SourceOutcome SubmitShare(uint64_t source, const shares::SourceShare& share) override;
-  void CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) override;
-
-  // Returns the split's figures (cluster_split.cc); empty pools without a split.
-  SplitStatus Split() const;
-  // Re-reads the pools' health from the upstream and sets the split's shares (Tick does it;
-  // call without any Cluster lock held).
-  void RefreshSplit();
+  // The Stratum port's host (the port attaches itself to it).
+  SourceHub& sources() { return hub_; }
+  // Returns the split's figures; no pools without a split.
+  SplitStatus Split() const { return split_.Status(); }
 
   // Returns the coverage audit: the lease manager's and the extranonce2 slots'.
   absl::Status Audit() const;
   // Returns the ledger totals.
-  v1::ShareCounts Counts() const { return ledger_.Totals(); }
-  const shares::ShareLedger& ledger() const { return ledger_; }
-  jobs::Upstream* upstream() const { return upstream_; }
+  v1::ShareCounts Counts() const { return core_.ledger.Totals(); }
+  const shares::ShareLedger& ledger() const { return core_.ledger; }
+  jobs::Upstream* upstream() const { return core_.upstream; }
   // Share found on the worker → handed to the upstream, milliseconds, the last 2000 shares.
-  const metrics::SampleWindow& share_path_ms() const { return share_path_ms_; }
+  const metrics::SampleWindow& share_path_ms() const { return core_.share_path_ms; }
 
-  // What the views (status_views.h) read, consistent under the Cluster's mutex.
+  // What the views (status_views.h) read, consistent under the Core's mutex.
   struct JobsSeen {
     double difficulty = 0;  // Of the newest pool job.
     std::string pool_job_id;
@@ -183,91 +143,45 @@ class Cluster : public shares::SourceHost {
     const JobsSeen& seen;
     const RateHistory& rates;
     const std::string& coverage_audit;  // Recomputed at most every 5 s.
-    // Downstream Stratum miners, their slots, the current job's notice (null before the first
-    // job or without slots) and the port (null when off).
-    const absl::flat_hash_map<uint64_t, std::unique_ptr<Source>>& sources;
-    const lease::ExtranonceSlots& slots;
-    const shares::JobNotice* notice;
-    const shares::SourcePort* port;
+    const SourceHub& hub;               // The Stratum port's miners (its accessors).
   };
-  // Calls `f` with the cluster's state, under the mutex: `f` must be quick and must not call
-  // back into the Cluster (reading ledger() is fine: its lock comes after the Cluster's).
+  // Calls `f` with the cluster's state, under the Core's mutex: `f` must be quick and must not
+  // call back into the Cluster (reading ledger() is fine: its lock comes after the Core's).
   void Inspect(absl::FunctionRef<void(const View&)> f) const;
 
  private:
-  struct Submission {
-    uint64_t ticket = 0;
-    jobs::UpstreamShare share;
-    int64_t found_unix_us = 0;  // Worker clock; 0 when the worker did not say.
-  };
-
   void GrantLocked(Session& s, double seconds, uint64_t hashes, bool answers_request)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
   // Grants to every session waiting for work (not drained).
-  void GrantWaitingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void GrantWaitingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
   // Drops dead jobs' units and cancels them on every worker (`all`: everything it holds).
   // Returns the workers that held units of them.
   std::vector<uint64_t> DropJobsLocked(const std::vector<std::string>& dead,
                                        v1::CancelReason reason, bool all)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sets the split's shares from the pools' health (`connected`, by pool) and the clock.
-  void UpdateSplitLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Counts an accepted share of `pool` (from the upstream's thread).
-  void CountAccepted(size_t pool, double difficulty);
-  void DisconnectLocked(uint64_t session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnProgressLocked(Session& s, const v1::Progress& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnTelemetryLocked(Session& s, const v1::Telemetry& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // The share path (cluster_shares.cc): a resend is answered by the ledger; a new share is
-  // rate-limited, validated, and either decided now or returned for SubmitUpstream.
-  std::optional<Submission> OnShareLocked(Session& s, const v1::Share& share)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SubmitUpstream(Submission sub);
-  bool DrainedLocked(const Session& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
+  void DisconnectLocked(uint64_t session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
+  void OnProgressLocked(Session& s, const v1::Progress& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
+  void OnTelemetryLocked(Session& s, const v1::Telemetry& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
+  bool DrainedLocked(const Session& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu) {
     return drained_.contains(s.worker_id);
   }
-  // Tells the port of the current job (cluster_sources.cc).
-  void NoticeJobLocked(bool clean, absl::Time entered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Points `s`'s verdicts at `port` (null: nowhere) in the ledger.
-  void AttachSourceLocked(Source& s, shares::SourcePort* port) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
-  const Clock* const clock_;
-  jobs::Upstream* const upstream_;
   const absl::Time started_;
-  shares::ShareLedger ledger_;  // Thread-safe; taken after mu_.
+  Core core_;
+  SourceHub hub_;
+  SplitState split_;
 
-  mutable absl::Mutex mu_;
-  jobs::JobManager jobs_ ABSL_GUARDED_BY(mu_);
-  lease::LeaseManager leases_ ABSL_GUARDED_BY(mu_);
-  lease::Tuning tuning_ ABSL_GUARDED_BY(mu_);
-  shares::ShareValidator validator_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, std::unique_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, uint64_t> by_worker_id_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> drained_ ABSL_GUARDED_BY(mu_);  // Worker ids.
-  uint64_t next_session_ ABSL_GUARDED_BY(mu_) = 1;
-  JobsSeen seen_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_status_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Session>> sessions_ ABSL_GUARDED_BY(core_.mu);
+  absl::flat_hash_map<std::string, uint64_t> by_worker_id_ ABSL_GUARDED_BY(core_.mu);
+  absl::flat_hash_set<std::string> drained_ ABSL_GUARDED_BY(core_.mu);  // Worker ids.
+  JobsSeen seen_ ABSL_GUARDED_BY(core_.mu);
+  absl::Time last_status_ ABSL_GUARDED_BY(core_.mu);
   // Rate windows and history: running totals sampled about once a second.
-  RateHistory rates_ ABSL_GUARDED_BY(mu_);
-  double verified_difficulty_ ABSL_GUARDED_BY(mu_) = 0;
+  RateHistory rates_ ABSL_GUARDED_BY(core_.mu);
   // Last coverage audit shown to the views (recomputed when older than 5 s).
-  mutable std::string audit_text_ ABSL_GUARDED_BY(mu_);
-  mutable absl::Time audit_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-
-  // Downstream Stratum miners (cluster_sources.cc).
-  absl::flat_hash_map<uint64_t, std::unique_ptr<Source>> sources_ ABSL_GUARDED_BY(mu_);
-  lease::ExtranonceSlots slots_ ABSL_GUARDED_BY(mu_);
-  shares::SourcePort* source_port_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::shared_ptr<const shares::JobNotice> notice_ ABSL_GUARDED_BY(mu_);  // The current job's.
-
-  metrics::SampleWindow share_path_ms_{2000};  // Thread-safe.
-
-  // The split (cluster_split.cc); policy_ is empty without one.
-  const std::optional<lease::SplitPolicy> policy_;
-  std::vector<bool> pool_connected_ ABSL_GUARDED_BY(mu_);  // By pool, as last read.
-  lease::SplitTargets targets_ ABSL_GUARDED_BY(mu_);
-  mutable absl::Mutex accepted_mu_;  // Taken alone, or after mu_.
-  std::vector<double> accepted_difficulty_ ABSL_GUARDED_BY(accepted_mu_);  // By pool.
+  mutable std::string audit_text_ ABSL_GUARDED_BY(core_.mu);
+  mutable absl::Time audit_at_ ABSL_GUARDED_BY(core_.mu) = absl::InfinitePast();
 
   std::unique_ptr<std::thread> ticker_;
   absl::Notification stop_ticker_;

@@ -1,10 +1,10 @@
 // File: master/service/source_session.h
 //
-// One downstream Stratum connection as the Cluster keeps it (cluster_sources.cc, read by the
+// One downstream Stratum connection as the SourceHub keeps it (source_hub.h, read by the
 // views through Cluster::Inspect): its slot, what views show, and the share ledger's
 // VerdictSink for it, which hands each verdict to the port (shares::SourcePort) in Stratum terms.
 //
-// Thread-compatible: the Cluster's mutex guards every field but `port`, which is set before the
+// Thread-compatible: the Core's mutex guards every field but `port`, which is set before the
 // ledger's Attach and cleared after its Detach; Deliver runs under the ledger's lock.
 #ifndef SYNTH_MASTER_SERVICE_SOURCE_SESSION_H_
 #define SYNTH_MASTER_SERVICE_SOURCE_SESSION_H_

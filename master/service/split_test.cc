@@ -131,7 +131,7 @@ TEST_F(ClusterSplitTest, LeasesFollowTheWeightsAndSharesGoToTheirJobsPool) {
   std::map<char, uint64_t> got = Lease(s, &sink, 400);
   const double total = static_cast<double>(got['a'] + got['b']);
   EXPECT_NEAR(got['a'] / total, 0.7, 0.005);
-  Cluster::SplitStatus split = cluster_.Split();
+  SplitStatus split = cluster_.Split();
   ASSERT_EQ(split.pools.size(), 2u);
   EXPECT_DOUBLE_EQ(split.pools[0].target_share, 0.7);
   EXPECT_TRUE(split.pools[1].live);
@@ -180,7 +180,7 @@ TEST_F(ClusterSplitTest, APoolThatGoesDownGivesItsShareAwayAndGetsItBack) {
   uint64_t s = Join("w1", &sink);
   a_->set_connected(false);
   cluster_.Tick();
-  Cluster::SplitStatus split = cluster_.Split();
+  SplitStatus split = cluster_.Split();
   EXPECT_FALSE(split.pools[0].live);
   EXPECT_DOUBLE_EQ(split.pools[0].target_share, 0);
   EXPECT_DOUBLE_EQ(split.pools[1].target_share, 1);
@@ -197,7 +197,7 @@ TEST_F(ClusterSplitTest, APoolThatGoesDownGivesItsShareAwayAndGetsItBack) {
 TEST_F(ClusterSplitTest, TheScheduleSwitchesTheWeightsAtItsMinute) {
   BothJobs();
   cluster_.Tick();
-  Cluster::SplitStatus split = cluster_.Split();  // 07:59 UTC: the base weights.
+  SplitStatus split = cluster_.Split();  // 07:59 UTC: the base weights.
   EXPECT_EQ(split.window, -1);
   EXPECT_DOUBLE_EQ(split.pools[0].target_share, 0.7);
   clock_.Advance(absl::Seconds(59));

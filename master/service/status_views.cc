@@ -98,7 +98,7 @@ void FillSources(const Cluster::View& v, const shares::ShareLedger& ledger,
   absl::flat_hash_set<std::string> names;
   for (const v1::WorkerStatus& w : out->workers()) names.insert(w.worker_id());
   std::vector<const Source*> by_slot;
-  for (const auto& [id, s] : v.sources) by_slot.push_back(s.get());
+  for (const auto& [id, s] : v.hub.sources()) by_slot.push_back(s.get());
   std::sort(by_slot.begin(), by_slot.end(),
             [](const Source* a, const Source* b) { return a->slot < b->slot; });
   for (const Source* s : by_slot) {
@@ -109,8 +109,8 @@ void FillSources(const Cluster::View& v, const shares::ShareLedger& ledger,
 }
 
 void FillPort(const Cluster::View& v, v1::StatusResponse* out) {
-  if (v.port == nullptr) return;
-  shares::PortStats p = v.port->Stats();
+  if (v.hub.port() == nullptr) return;
+  shares::PortStats p = v.hub.port()->Stats();
   v1::StratumPortStatus* s = out->mutable_stratum_port();
   s->set_listen(p.listen);
   s->set_connections(static_cast<uint32_t>(p.connections));
@@ -126,11 +126,11 @@ void FillPort(const Cluster::View& v, v1::StatusResponse* out) {
   s->set_clean_fanout_p50_ms(p.fanout_p50_ms);
   s->set_clean_fanout_p99_ms(p.fanout_p99_ms);
   s->set_clean_fanout_max_ms(p.fanout_max_ms);
-  if (v.notice != nullptr) {
-    s->set_slot_bytes(v.notice->partition.prefix_bytes);
-    s->set_miner_bytes(v.notice->partition.miner_bytes);
+  if (v.hub.notice() != nullptr) {
+    s->set_slot_bytes(v.hub.notice()->partition.prefix_bytes);
+    s->set_miner_bytes(v.hub.notice()->partition.miner_bytes);
   }
-  s->set_slots_held(v.slots.held());
+  s->set_slots_held(v.hub.slots().held());
 }
 
 }  // namespace
@@ -240,19 +240,19 @@ std::string StatusLine(const Cluster& cluster) {
 }
 
 void FillSplit(const Cluster& cluster, v1::PoolsResponse* out) {
-  Cluster::SplitStatus split = cluster.Split();
+  SplitStatus split = cluster.Split();
   if (split.pools.empty()) return;
   out->set_split(true);
   out->set_split_level(split.level);
   out->set_split_window(split.window);
   out->set_split_paused(split.paused);
   double assigned = 0, work = 0;
-  for (const Cluster::PoolSplitStatus& p : split.pools) {
+  for (const PoolSplitStatus& p : split.pools) {
     assigned += static_cast<double>(p.hashes_assigned);
     work += p.accepted_difficulty;
   }
   for (size_t i = 0; i < split.pools.size(); ++i) {
-    const Cluster::PoolSplitStatus& p = split.pools[i];
+    const PoolSplitStatus& p = split.pools[i];
     while (out->pools_size() <= static_cast<int>(i)) {
       out->add_pools()->set_index(static_cast<uint32_t>(out->pools_size() - 1));
     }

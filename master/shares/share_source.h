@@ -1,7 +1,7 @@
 // File: master/shares/share_source.h
 //
 // Share sources that are not gRPC workers: the Stratum miners of the master's downstream port
-// (master/hub, docs/HUB.md). The master core (SourceHost, implemented by service::Cluster) gives
+// (master/hub, docs/HUB.md). The master core (SourceHost, implemented by service::SourceHub) gives
 // each connection an extranonce2 slot (master/lease/extranonce_slots.h), accounts its rate in
 // tuning (it enters the cluster rate; it is leased nothing), judges its shares with the same
 // validator, dedupe and ledger as the workers' and submits those that meet the pool's target.
@@ -116,7 +116,7 @@ class SourcePort {
   virtual PortStats Stats() const = 0;
 };
 
-// Implemented by the master core (service::Cluster).
+// Implemented by the master core (service::SourceHub).
 class SourceHost {
  public:
   virtual ~SourceHost() = default;

@@ -1,5 +1,5 @@
-// The Cluster as the host of downstream Stratum miners: slots, jobs for the port, and shares
-// judged by the same validator and ledger as the workers' (cluster_sources.cc).
+// The SourceHub, the host of downstream Stratum miners, inside a Cluster: slots, jobs for the
+// port, and shares judged by the same validator and ledger as the workers'.
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,11 +34,11 @@ class FakePort : public shares::SourcePort {
   std::vector<Got> verdicts;
 };
 
-class ClusterSourcesTest : public ::testing::Test {
+class SourceHubTest : public ::testing::Test {
  protected:
-  ClusterSourcesTest() : cluster_(Opts(), &clock_, &upstream_) {
+  SourceHubTest() : cluster_(Opts(), &clock_, &upstream_) {
     upstream_.Start([this](const jobs::UpstreamJob& j) { cluster_.OnJob(j); });
-    cluster_.SetSourcePort(&port_);
+    cluster_.sources().SetSourcePort(&port_);
   }
   static Cluster::Options Opts() {
     Cluster::Options o;
@@ -81,8 +81,8 @@ class ClusterSourcesTest : public ::testing::Test {
   FakePort port_;
 };
 
-TEST_F(ClusterSourcesTest, NoSlotBeforeTheFirstJobThenOneSlotEachAndEveryJobNoticed) {
-  EXPECT_EQ(cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0}).status().code(),
+TEST_F(SourceHubTest, NoSlotBeforeTheFirstJobThenOneSlotEachAndEveryJobNoticed) {
+  EXPECT_EQ(cluster_.sources().AddSource({"127.0.0.1:5000", "cgminer/4.12", 0}).status().code(),
             absl::StatusCode::kUnavailable);
   upstream_.Notify(jobs::TestJob("p1", 1, kPoolDiff, true));
   ASSERT_EQ(port_.notices.size(), 1u);
@@ -93,30 +93,30 @@ TEST_F(ClusterSourcesTest, NoSlotBeforeTheFirstJobThenOneSlotEachAndEveryJobNoti
   EXPECT_TRUE(n.clean);
   EXPECT_DOUBLE_EQ(n.pool_difficulty, kPoolDiff);
   EXPECT_EQ(n.job->coinb1, jobs::TestJob("p1", 1).notify.coinb1);
-  EXPECT_EQ(cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0})->slot, 1u);
-  EXPECT_EQ(cluster_.AddSource({"127.0.0.1:5001", "bitaxe", 0})->slot, 2u);
+  EXPECT_EQ(cluster_.sources().AddSource({"127.0.0.1:5000", "cgminer/4.12", 0})->slot, 1u);
+  EXPECT_EQ(cluster_.sources().AddSource({"127.0.0.1:5001", "bitaxe", 0})->slot, 2u);
   EXPECT_TRUE(cluster_.Audit().ok()) << cluster_.Audit();
   // A port attached later hears of the current job at once.
   FakePort late;
-  cluster_.SetSourcePort(&late);
+  cluster_.sources().SetSourcePort(&late);
   EXPECT_EQ(late.notices.size(), 1u);
-  cluster_.SetSourcePort(&port_);
+  cluster_.sources().SetSourcePort(&port_);
 }
 
-TEST_F(ClusterSourcesTest, SharesAreJudgedForwardedAndCountedInTheOneLedger) {
+TEST_F(SourceHubTest, SharesAreJudgedForwardedAndCountedInTheOneLedger) {
   upstream_.Notify(jobs::TestJob("p1", 1, kPoolDiff, true));
-  shares::SourceGrant g = *cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0});
-  cluster_.UpdateSource(g.source, "farm.rig1", kMinerDiff, 0);
+  shares::SourceGrant g = *cluster_.sources().AddSource({"127.0.0.1:5000", "cgminer/4.12", 0});
+  cluster_.sources().UpdateSource(g.source, "farm.rig1", kMinerDiff, 0);
   Nonces n = Find(g.slot, {0, 0, 7});
   // Valid at the miner's difficulty only: counted, answered (through the port), not submitted.
-  shares::SourceOutcome local = cluster_.SubmitShare(g.source, Share(n.local, {0, 0, 7}, 1));
+  shares::SourceOutcome local = cluster_.sources().SubmitShare(g.source, Share(n.local, {0, 0, 7}, 1));
   EXPECT_FALSE(local.forwarded);
   EXPECT_TRUE(local.valid);
   ASSERT_EQ(port_.verdicts.size(), 1u);
   EXPECT_TRUE(port_.verdicts[0].v.accepted);
   EXPECT_TRUE(upstream_.submitted().empty());
   // At the pool's: submitted with the slot's byte in front of the miner's extranonce2.
-  shares::SourceOutcome fwd = cluster_.SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 2));
+  shares::SourceOutcome fwd = cluster_.sources().SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 2));
   EXPECT_TRUE(fwd.forwarded);
   ASSERT_EQ(upstream_.submitted().size(), 1u);
   EXPECT_EQ(upstream_.submitted()[0].job_id, "p1");
@@ -127,14 +127,14 @@ TEST_F(ClusterSourcesTest, SharesAreJudgedForwardedAndCountedInTheOneLedger) {
   EXPECT_TRUE(port_.verdicts[1].v.accepted);
   // Again: a duplicate. Above the miner's target: low difficulty. Wrong size: 20.
   auto code = [&](uint64_t source, const shares::SourceShare& s) {
-    cluster_.SubmitShare(source, s);
+    cluster_.sources().SubmitShare(source, s);
     return port_.verdicts.back().v.code;
   };
   EXPECT_EQ(code(g.source, Share(n.pool, {0, 0, 7}, 3)), 22);
   EXPECT_EQ(code(g.source, Share(n.low, {0, 0, 7}, 4)), 23);
   EXPECT_EQ(code(g.source, Share(n.pool, {0, 7}, 5)), 20);
   // The same nonce in another slot is another header (here above the miner's target).
-  shares::SourceGrant other = *cluster_.AddSource({"127.0.0.1:5001", "bitaxe", 0});
+  shares::SourceGrant other = *cluster_.sources().AddSource({"127.0.0.1:5001", "bitaxe", 0});
   EXPECT_EQ(code(other.source, Share(n.pool, {0, 0, 7}, 1)), 23);
   // A clean job kills p1: its shares are stale.
   std::string old_key = port_.notices.back()->job_key;
@@ -142,7 +142,7 @@ TEST_F(ClusterSourcesTest, SharesAreJudgedForwardedAndCountedInTheOneLedger) {
   shares::SourceShare stale = Share(n.pool, {0, 0, 8}, 6);
   stale.job_key = old_key;
   EXPECT_EQ(code(g.source, stale), 21);
-  cluster_.CountRefused(g.source, 7, /*rate_limited=*/true);
+  cluster_.sources().CountRefused(g.source, 7, /*rate_limited=*/true);
   v1::ShareCounts c = cluster_.Counts();
   EXPECT_EQ(c.accepted(), 1u);
   EXPECT_EQ(c.local(), 1u);
@@ -169,19 +169,19 @@ TEST_F(ClusterSourcesTest, SharesAreJudgedForwardedAndCountedInTheOneLedger) {
   EXPECT_EQ(s.coverage_audit(), "ok");
 }
 
-TEST_F(ClusterSourcesTest, PoolRejectsReachTheMinerAndAGoneSourceLeavesTheLedgerWhole) {
+TEST_F(SourceHubTest, PoolRejectsReachTheMinerAndAGoneSourceLeavesTheLedgerWhole) {
   upstream_.Notify(jobs::TestJob("p1", 1, kPoolDiff, true));
-  shares::SourceGrant g = *cluster_.AddSource({"127.0.0.1:5000", "cgminer/4.12", 0});
+  shares::SourceGrant g = *cluster_.sources().AddSource({"127.0.0.1:5000", "cgminer/4.12", 0});
   Nonces n = Find(g.slot, {0, 0, 7});
   upstream_.set_answer({.accepted = false, .code = 23, .reason = "Above target"});
-  ASSERT_TRUE(cluster_.SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 9)).forwarded);
+  ASSERT_TRUE(cluster_.sources().SubmitShare(g.source, Share(n.pool, {0, 0, 7}, 9)).forwarded);
   ASSERT_EQ(port_.verdicts.size(), 1u);
   EXPECT_FALSE(port_.verdicts[0].v.accepted);
   EXPECT_EQ(port_.verdicts[0].v.code, 23);
   upstream_.set_hold_answers(true);
   Nonces m = Find(g.slot, {0, 0, 8});
-  ASSERT_TRUE(cluster_.SubmitShare(g.source, Share(m.pool, {0, 0, 8}, 10)).forwarded);
-  cluster_.RemoveSource(g.source);  // Gone before the pool answers.
+  ASSERT_TRUE(cluster_.sources().SubmitShare(g.source, Share(m.pool, {0, 0, 8}, 10)).forwarded);
+  cluster_.sources().RemoveSource(g.source);  // Gone before the pool answers.
   upstream_.Release({.accepted = true});
   EXPECT_EQ(port_.verdicts.size(), 1u);  // Nobody to tell.
   v1::ShareCounts c = cluster_.Counts();
@@ -191,13 +191,13 @@ TEST_F(ClusterSourcesTest, PoolRejectsReachTheMinerAndAGoneSourceLeavesTheLedger
   EXPECT_TRUE(cluster_.Audit().ok()) << cluster_.Audit();
 }
 
-TEST_F(ClusterSourcesTest, AReleasedSlotWaitsForItsJobsAndAResumeGetsItBack) {
+TEST_F(SourceHubTest, AReleasedSlotWaitsForItsJobsAndAResumeGetsItBack) {
   upstream_.Notify(jobs::TestJob("p1", 1, kPoolDiff, true));
-  shares::SourceGrant a = *cluster_.AddSource({"a", "m", 0});
-  cluster_.RemoveSource(a.source);
+  shares::SourceGrant a = *cluster_.sources().AddSource({"a", "m", 0});
+  cluster_.sources().RemoveSource(a.source);
   // p1 still live: slot 1 is quarantined, a newcomer gets slot 2; a resume gets slot 1.
-  EXPECT_EQ(cluster_.AddSource({"b", "m", 0})->slot, 2u);
-  EXPECT_EQ(cluster_.AddSource({"a2", "m", /*resume_slot=*/1})->slot, 1u);
+  EXPECT_EQ(cluster_.sources().AddSource({"b", "m", 0})->slot, 2u);
+  EXPECT_EQ(cluster_.sources().AddSource({"a2", "m", /*resume_slot=*/1})->slot, 1u);
   EXPECT_TRUE(cluster_.Audit().ok()) << cluster_.Audit();
 }
 

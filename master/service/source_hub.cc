@@ -1,13 +1,11 @@
-// The Cluster as shares::SourceHost: downstream Stratum miners (docs/HUB.md) get an extranonce2
-// slot, enter tuning (their rate counts in the cluster's; they are leased nothing), and their
-// shares go through the same validator and share ledger as the workers'.
+#include "master/service/source_hub.h"
+
 #include <tuple>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/logging.h"
-#include "master/service/cluster.h"
 #include "proto/share_states.h"
 
 namespace synth::service {
@@ -57,9 +55,9 @@ shares::SourceVerdict SourceVerdictOf(const shares::Verdict& v) {
   return out;
 }
 
-void Cluster::NoticeJobLocked(bool clean, absl::Time entered) {
-  if (options_.jobs.downstream_slots == 0) return;
-  const jobs::JobInfo* info = jobs_.FindJob(jobs_.current());
+void SourceHub::NoticeJobLocked(bool clean, absl::Time entered) {
+  if (core_->jobs.options().downstream_slots == 0) return;
+  const jobs::JobInfo* info = core_->jobs.FindJob(core_->jobs.current());
   if (info == nullptr) return;
   const jobs::UpstreamJob& j = info->builder.job();
   auto n = std::make_shared<shares::JobNotice>();
@@ -84,35 +82,35 @@ void Cluster::NoticeJobLocked(bool clean, absl::Time entered) {
     n->displaced = slots_.SetCapacity(n->partition.slots);
   }
   notice_ = n;
-  if (source_port_ != nullptr) source_port_->OnJob(std::move(n));
+  if (port_ != nullptr) port_->OnJob(std::move(n));
 }
 
-void Cluster::AttachSourceLocked(Source& s, shares::SourcePort* port) {
+void SourceHub::AttachLocked(Source& s, shares::SourcePort* port) {
   if (port == nullptr) {
-    ledger_.Detach(s.identity, s.id);  // Deliver is not called after this returns.
+    core_->ledger.Detach(s.identity, s.id);  // Deliver is not called after this returns.
     s.port = nullptr;
     return;
   }
   s.port = port;
-  ledger_.Attach(s.identity, s.id, &s);
+  core_->ledger.Attach(s.identity, s.id, &s);
 }
 
-void Cluster::SetSourcePort(shares::SourcePort* port) {
-  absl::MutexLock lock(&mu_);
-  source_port_ = port;
-  for (auto& [id, s] : sources_) AttachSourceLocked(*s, port);
+void SourceHub::SetSourcePort(shares::SourcePort* port) {
+  absl::MutexLock lock(&core_->mu);
+  port_ = port;
+  for (auto& [id, s] : sources_) AttachLocked(*s, port);
   if (port != nullptr && notice_ != nullptr) port->OnJob(notice_);
 }
 
-absl::StatusOr<shares::SourceGrant> Cluster::AddSource(const shares::SourceHello& hello) {
-  absl::MutexLock lock(&mu_);
+absl::StatusOr<shares::SourceGrant> SourceHub::AddSource(const shares::SourceHello& hello) {
+  absl::MutexLock lock(&core_->mu);
   if (notice_ == nullptr) return absl::UnavailableError("no job from the pool yet");
   if (notice_->partition.slots == 0) {
     return absl::UnavailableError(
         jobs::DescribePartition(notice_->extranonce2_size, notice_->partition));
   }
-  uint64_t id = next_session_++;
-  absl::StatusOr<uint64_t> slot = slots_.Acquire(id, hello.resume_slot, jobs_.oldest_live_seq());
+  uint64_t id = core_->next_id++;
+  absl::StatusOr<uint64_t> slot = slots_.Acquire(id, hello.resume_slot, core_->jobs.oldest_live_seq());
   if (!slot.ok()) return slot.status();
   auto s = std::make_unique<Source>();
   s->id = id;
@@ -121,72 +119,72 @@ absl::StatusOr<shares::SourceGrant> Cluster::AddSource(const shares::SourceHello
   s->name = hello.peer;
   s->user_agent = hello.user_agent;
   s->peer = hello.peer;
-  s->connected = clock_->Now();
-  tuning_.AddWorker(id, {{.name = kDevice, .kind = kDevice, .impl = hello.user_agent}});
-  AttachSourceLocked(*s, source_port_);
+  s->connected = core_->clock->Now();
+  core_->tuning.AddWorker(id, {{.name = kDevice, .kind = kDevice, .impl = hello.user_agent}});
+  AttachLocked(*s, port_);
   sources_.emplace(id, std::move(s));
   return shares::SourceGrant{id, *slot};
 }
 
-void Cluster::UpdateSource(uint64_t source, const std::string& name, double difficulty,
+void SourceHub::UpdateSource(uint64_t source, const std::string& name, double difficulty,
                            double rate_hps) {
-  absl::MutexLock lock(&mu_);
+  absl::MutexLock lock(&core_->mu);
   auto it = sources_.find(source);
   if (it == sources_.end()) return;
   if (!name.empty()) it->second->name = name.substr(0, 128);
   it->second->difficulty = difficulty;
-  tuning_.OnTelemetry(source, kDevice, rate_hps, 0);
+  core_->tuning.OnTelemetry(source, kDevice, rate_hps, 0);
 }
 
-void Cluster::RemoveSource(uint64_t source) {
-  absl::MutexLock lock(&mu_);
+void SourceHub::RemoveSource(uint64_t source) {
+  absl::MutexLock lock(&core_->mu);
   auto it = sources_.find(source);
   if (it == sources_.end()) return;
   // Its pending shares are still resolved by the ledger (and answered on a resumed session).
-  AttachSourceLocked(*it->second, nullptr);
-  slots_.Release(source, jobs_.newest_seq());
-  tuning_.RemoveWorker(source);
+  AttachLocked(*it->second, nullptr);
+  slots_.Release(source, core_->jobs.newest_seq());
+  core_->tuning.RemoveWorker(source);
   sources_.erase(it);
 }
 
-void Cluster::CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) {
-  absl::MutexLock lock(&mu_);
+void SourceHub::CountRefused(uint64_t source, uint64_t share_id, bool rate_limited) {
+  absl::MutexLock lock(&core_->mu);
   auto it = sources_.find(source);
   if (it == sources_.end()) return;
   shares::SourceShare refused{.share_id = share_id};
-  ledger_.Decide(LedgerShareOf(*it->second, refused),
+  core_->ledger.Decide(LedgerShareOf(*it->second, refused),
                  {.state = rate_limited ? v1::SHARE_STATE_RATE_LIMITED : v1::SHARE_STATE_STALE,
                   .reason = rate_limited ? "over the port's request or pending limit"
                                          : "job no longer notified"});
 }
 
-shares::SourceOutcome Cluster::SubmitShare(uint64_t source, const shares::SourceShare& share) {
+shares::SourceOutcome SourceHub::SubmitShare(uint64_t source, const shares::SourceShare& share) {
   shares::SourceOutcome out;
-  std::optional<Submission> submit;
+  std::optional<Core::Submission> submit;
   {
-    absl::MutexLock lock(&mu_);
+    absl::MutexLock lock(&core_->mu);
     auto it = sources_.find(source);
     if (it == sources_.end()) return out;  // Gone: nobody to answer.
     Source& s = *it->second;
     shares::LedgerShare ls = LedgerShareOf(s, share);
-    if (ledger_.Resend(ls)) return out;  // Sent again on a resumed session: its first verdict.
-    shares::ShareCheck c = validator_.ValidateStratum(
+    if (core_->ledger.Resend(ls)) return out;  // Sent again on a resumed session: its first verdict.
+    shares::ShareCheck c = core_->validator.ValidateStratum(
         {share.job_key, s.slot, share.params, share.difficulty, share.version_mask});
     ls.hash_difficulty = c.hash_difficulty;
     out.valid = c.state == v1::SHARE_STATE_PENDING || c.state == v1::SHARE_STATE_LOCAL;
     if (out.valid) {
-      tuning_.OnShare(source, kDevice, true, c.difficulty);
-      verified_difficulty_ += c.difficulty;
+      core_->tuning.OnShare(source, kDevice, true, c.difficulty);
+      core_->verified_difficulty += c.difficulty;
     }
     if (c.state != v1::SHARE_STATE_PENDING) {
-      ledger_.Decide(ls, {.state = c.state, .reason = c.reason, .difficulty = c.difficulty});
+      core_->ledger.Decide(ls, {.state = c.state, .reason = c.reason, .difficulty = c.difficulty});
       return out;
     }
     // An accepted share is worth the pool's difficulty upstream.
-    submit = Submission{ledger_.Submit(ls, c.submit->difficulty), *std::move(c.submit), 0};
+    submit = Core::Submission{core_->ledger.Submit(ls, c.submit->difficulty), *std::move(c.submit), 0};
   }
   out.forwarded = true;
-  SubmitUpstream(std::move(*submit));
+  core_->Submit(std::move(*submit));
   return out;
 }
 
