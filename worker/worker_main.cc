@@ -145,7 +145,9 @@ struct Calibration {
 };
 
 // Times one Scan per device (in parallel, doubling from 2^16 nonces until a scan takes 20 ms)
-// so the Hello carries real rates and the master sizes the first lease right.
+// so the Hello carries real rates and the master sizes the first lease right. A first, untimed
+// Scan pays for the device's start (a GPU's context and kernel loading): timed, it would pass
+// for a 20 ms scan of 2^16 nonces and give a rate that is a small fraction of the real one.
 std::vector<Calibration> Calibrate(const std::vector<std::unique_ptr<Device>>& devices) {
   std::vector<Calibration> out(devices.size());
   std::vector<std::thread> threads;
@@ -153,6 +155,7 @@ std::vector<Calibration> Calibrate(const std::vector<std::unique_ptr<Device>>& d
     threads.emplace_back([&devices, &out, i] {
       hash::ScanWork work;  // Target 0: nothing is found, every nonce is hashed.
       std::vector<FoundNonce> found;
+      if (!devices[i]->Scan({&work, 1}, 0, uint64_t{1} << 16, nullptr, &found).ok()) return;
       for (uint64_t n = uint64_t{1} << 16; n <= (uint64_t{1} << 32); n *= 2) {
         absl::Time t0 = absl::Now();
         absl::StatusOr<uint64_t> done = devices[i]->Scan({&work, 1}, 0, n, nullptr, &found);

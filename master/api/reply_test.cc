@@ -99,9 +99,11 @@ TEST_F(ReplyTest, PoolsAndDevsDescribeTheCluster) {
   EXPECT_EQ(pools[1].at("Stratum Active"), false);
 
   json d = Ask(R"({"command":"devs"})");
-  EXPECT_EQ(Status(d).at("Msg"), "3 ASC(s)");
+  EXPECT_EQ(Status(d).at("Msg"), "4 ASC(s)");
   const json& devs = d.at("DEVS");
-  ASSERT_EQ(devs.size(), 3u);
+  ASSERT_EQ(devs.size(), 4u);
+  EXPECT_EQ(devs[3].at("Name"), "STM");  // A miner on the Stratum port: its own driver.
+  EXPECT_EQ(devs[3].at("ID"), 0);
   EXPECT_EQ(devs[2].at("ASC"), 2);
   EXPECT_EQ(devs[2].at("Name"), "GPU");
   EXPECT_EQ(devs[2].at("ID"), 0);
@@ -116,15 +118,16 @@ TEST_F(ReplyTest, PoolsAndDevsDescribeTheCluster) {
 TEST_F(ReplyTest, StatsVersionConfig) {
   json s = Ask(R"({"command":"stats"})");
   const json& stats = s.at("STATS");
-  ASSERT_EQ(stats.size(), 1u + 3u + 2u);   // The miner, three devices, two pools.
+  ASSERT_EQ(stats.size(), 1u + 4u + 2u);   // The miner, four devices, two pools.
   EXPECT_EQ(stats[1].at("Elapsed"), 120);  // Where pyasic reads the uptime.
   EXPECT_EQ(stats[1].at("ID"), "CPU0");
-  EXPECT_EQ(stats[5].at("ID"), "POOL1");
+  EXPECT_EQ(stats[4].at("ID"), "STM0");
+  EXPECT_EQ(stats[6].at("ID"), "POOL1");
   json v = Ask(R"({"command":"version"})");
   EXPECT_EQ(v.at("VERSION").at(0).at("CGMiner"), "0.1.0");
   EXPECT_EQ(v.at("VERSION").at(0).at("API"), "3.7");
   json c = Ask(R"({"command":"config"})");
-  EXPECT_EQ(c.at("CONFIG").at(0).at("ASC Count"), 3);
+  EXPECT_EQ(c.at("CONFIG").at(0).at("ASC Count"), 4);
   EXPECT_EQ(c.at("CONFIG").at(0).at("Pool Count"), 2);
 }
 

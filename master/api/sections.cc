@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
@@ -21,8 +22,12 @@ double Ghs(double hps) { return Round(hps / 1e9, 5); }
 double Percent(double part, double whole) { return whole > 0 ? Round(100 * part / whole, 4) : 0; }
 double PerMinute(double n, double seconds) { return seconds > 0 ? Round(60 * n / seconds, 2) : 0; }
 
-// cgminer names drivers with three capitals.
-const char* DriverName(const v1::DeviceStatus& d) { return d.kind() == "cuda" ? "GPU" : "CPU"; }
+// cgminer names drivers with three capitals: CPU and GPU for a worker's devices, STM for a
+// miner on the master's Stratum port (device kind "stratum").
+const char* DriverName(const v1::DeviceStatus& d) {
+  if (d.kind() == "cuda") return "GPU";
+  return d.kind() == "stratum" ? "STM" : "CPU";
+}
 
 // `stratum+tcp://host:port` → `host:port` (cgminer's "Stratum URL" has no scheme).
 std::string WithoutScheme(const std::string& url) {
@@ -42,11 +47,10 @@ const char* PoolLife(const v1::PoolStatus& p) {
 // them (the ASC number), `id` those of the same driver (cgminer's ID).
 template <typename Fn>
 void ForEachDevice(const ApiSnapshot& snap, Fn fn) {
-  int index = 0, cpus = 0, gpus = 0;
+  int index = 0;
+  absl::flat_hash_map<std::string, int> by_driver;
   for (const v1::WorkerStatus& w : snap.workers.workers()) {
-    for (const v1::DeviceStatus& d : w.devices()) {
-      fn(w, d, index++, d.kind() == "cuda" ? gpus++ : cpus++);
-    }
+    for (const v1::DeviceStatus& d : w.devices()) fn(w, d, index++, by_driver[DriverName(d)]++);
   }
 }
 

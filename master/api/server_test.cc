@@ -124,7 +124,7 @@ TEST_F(ApiServerTest, AnswersSummaryAndClosesTheConnection) {
   EXPECT_EQ(j.at("SUMMARY").at(0).at("Accepted"), 90);
   EXPECT_EQ(j.at("id"), 1);
   json joined = json::parse(Ask(R"({"command":"summary+pools+devs","parameter":""})"));
-  EXPECT_EQ(joined.at("devs").at(0).at("DEVS").size(), 3u);
+  EXPECT_EQ(joined.at("devs").at(0).at("DEVS").size(), 4u);
   EXPECT_TRUE(absl::StartsWith(Ask("version"), "STATUS=S,When=1700000000,Code=22,"));
   EXPECT_EQ(server_->stats().answered, 3u);
 }

@@ -57,6 +57,10 @@ inline ApiSnapshot TestSnapshot() {
   w2->set_work_ratio(0.98);
   AddDevice(w2, "cpu0", "cpu", 5e7, 5, 0);
   AddDevice(w2, "cuda0", "cuda", 2.4e9, 80, 3)->set_flagged(true);
+  v1::WorkerStatus* miner = s.workers.add_workers();  // A miner on the master's Stratum port.
+  miner->set_worker_id("s9.rig");
+  miner->set_connected_s(30);
+  AddDevice(miner, "stratum", "stratum", 1.3e13, 50, 0);
   for (int i = 0; i < 2; ++i) {
     v1::PoolStatus* p = s.pools.add_pools();
     p->set_index(i);

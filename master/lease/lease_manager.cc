@@ -270,7 +270,12 @@ std::vector<uint64_t> LeaseManager::DropJobs(const std::vector<std::string>& job
   absl::erase_if(units_, [&](const auto& kv) {
     const Unit& u = *kv.second;
     if (!dead.contains(u.midstate->job_key)) return false;
-    if (u.state == UnitState::kLeased) workers.insert(u.worker);
+    if (u.state == UnitState::kLeased) {
+      workers.insert(u.worker);
+      // Cancelled before it was hashed to the end: not work its pool got. Taken off the pool's
+      // account, so the split pays it back from the pool's next job.
+      assigner_.Unassign(u.midstate->pool, u.nonce_count);
+    }
     by_midstate_.erase(u.midstate->midstate_id);
     Count(u, -1);
     return true;

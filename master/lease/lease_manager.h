@@ -149,7 +149,8 @@ class LeaseManager {
   // Re-queues the units of every lease past its expiry; returns (worker, unit ids) to cancel.
   std::vector<std::pair<uint64_t, std::vector<uint64_t>>> ExpireLeases();
 
-  // Drops every unit of the given jobs; returns the workers that held any of them.
+  // Drops every unit of the given jobs; returns the workers that held any of them. Units
+  // still leased come off their pool's assigned hashes (the split owes the pool that work).
   std::vector<uint64_t> DropJobs(const std::vector<std::string>& job_keys);
 
   // Returns the units of every live job by job key (walks every unit: for admin views).

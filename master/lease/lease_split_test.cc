@@ -95,8 +95,11 @@ TEST_F(LeaseSplitTest, ACleanJobOfOnePoolLeavesTheOthersLeases) {
   ASSERT_EQ(parts.size(), 2u);
   AddJob("b2", 1, true);
   EXPECT_EQ(held_, std::vector<uint64_t>{1});
-  // Pool 0's units are still leased; pool 1's are gone with their job.
+  // Pool 0's units are still leased; pool 1's are gone with their job, and off its account.
   EXPECT_EQ(leases_.stats().hashes_leased, parts[0]);
+  std::vector<PoolAssignment> t = leases_.assigner().Totals();
+  EXPECT_EQ(t[0].leased, parts[0]);
+  EXPECT_EQ(t[1].leased, 0u);
   EXPECT_NE(jobs_.FindJob(a), nullptr);
   EXPECT_TRUE(leases_.Audit().ok()) << leases_.Audit();
 }

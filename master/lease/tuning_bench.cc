@@ -3,6 +3,7 @@
 // markdown table (docs/BENCHMARKS.md "Tuning convergence"; tests/bench/tuning_bench.sh runs it).
 //
 //   synth_tuning_bench [--runs 50] [--seconds 120] [--tolerance 0.05] [--shares-per-s 1]
+//                      [--telemetry_noise 0.01] [--smoothing_s 3]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/time/time.h"
 #include "master/lease/convergence.h"
 
 ABSL_FLAG(int, runs, 50, "Seeds per scenario");
@@ -18,10 +20,15 @@ ABSL_FLAG(double, seconds, 120, "Simulated seconds after the join");
 ABSL_FLAG(double, tolerance, 0.05, "Relative distance to the true share that counts as settled");
 ABSL_FLAG(double, shares_per_s, 1, "Shares per second of the fastest worker (sets the difficulty)");
 ABSL_FLAG(double, telemetry_noise, 0.01, "Relative standard deviation of each telemetry report");
+ABSL_FLAG(double, smoothing_s, -1,
+          "The master's telemetry time constant, seconds (Tuning::Options::smoothing); "
+          "negative: its default");
 
 namespace {
 
 using synth::lease::ConvergenceOptions;
+using synth::lease::Percentile;
+using synth::lease::SettleText;
 using synth::lease::ConvergenceResult;
 using synth::lease::SimWorker;
 
@@ -39,18 +46,6 @@ std::vector<Scenario> Scenarios() {
       {"100x joins, Hello off by -30%", {{"1x", r}, {"10x", 10 * r}, {"100x", 100 * r, 0, -0.3}}},
       {"10x joins reporting 2x its rate", {{"1x", r}, {"10x", 10 * r, 0, 0, 2}, {"100x", 100 * r}}},
   };
-}
-
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(std::min<double>(v.size() - 1, std::floor(p * v.size())))];
-}
-
-std::string Seconds(double s) {
-  if (!std::isfinite(s)) return "never";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.1f s", s);
-  return buf;
 }
 
 }  // namespace
@@ -73,6 +68,9 @@ int main(int argc, char** argv) {
       o.tolerance = absl::GetFlag(FLAGS_tolerance);
       o.telemetry_noise = absl::GetFlag(FLAGS_telemetry_noise);
       o.seed = static_cast<uint64_t>(seed);
+      if (absl::GetFlag(FLAGS_smoothing_s) >= 0) {
+        o.tuning.smoothing = absl::Seconds(absl::GetFlag(FLAGS_smoothing_s));
+      }
       double fastest = 0;
       for (const SimWorker& w : o.workers) fastest = std::max(fastest, w.true_hps);
       o.share_difficulty = fastest / 4294967296.0 / absl::GetFlag(FLAGS_shares_per_s);
@@ -85,8 +83,8 @@ int main(int argc, char** argv) {
       }
     }
     std::printf("| %s | %d | %s | %s | %s | %d | %.1f%% |\n", s.name, runs,
-                Seconds(Percentile(times, 0.5)).c_str(), Seconds(Percentile(times, 0.9)).c_str(),
-                Seconds(*std::max_element(times.begin(), times.end())).c_str(), never, 100 * worst);
+                SettleText(Percentile(times, 0.5)).c_str(), SettleText(Percentile(times, 0.9)).c_str(),
+                SettleText(*std::max_element(times.begin(), times.end())).c_str(), never, 100 * worst);
   }
   return 0;
 }

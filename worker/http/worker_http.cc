@@ -23,7 +23,7 @@ std::string VerdictLabel(const std::string& state) {
 void RenderDevices(const WorkerSnapshot& s, Registry& r) {
   const std::vector<std::string> wd = {"worker", "device"};
   auto& rate =
-      r.AddGauge("synth_hashrate_hashes_per_second", "Device rate over its last 30 batches", wd);
+      r.AddGauge("synth_hashrate_hashes_per_second", "Device rate over its last 2 s of batches (its start-up excluded)", wd);
   auto& hashes = r.AddCounter("synth_hashes_total", "Nonces hashed", wd);
   auto& shares = r.AddCounter("synth_device_shares_total", "Shares found and verified locally", wd);
   auto& errors =

@@ -12,6 +12,7 @@
 #ifndef SYNTH_WORKER_SCHEDULER_FAKE_DEVICE_H_
 #define SYNTH_WORKER_SCHEDULER_FAKE_DEVICE_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -61,6 +62,12 @@ class FakeDevice : public Device {
     // fails, as an aborted GPU launch does).
     int hang_on_scan = -1;
     bool recoverable = false;
+    // Start-up, in PerThreadFakeClock time: the first Scan takes `first_scan_delay` longer (a
+    // cold GPU context or kernel), and the first `warmup_hashes` run at `warmup_rate_hps`
+    // (clocks still ramping).
+    absl::Duration first_scan_delay;
+    uint64_t warmup_hashes = 0;
+    double warmup_rate_hps = 0;
   };
 
   FakeDevice(std::string name, Script script, DeviceKind kind = DeviceKind::kCpu)
@@ -91,7 +98,7 @@ class FakeDevice : public Device {
       scanning_.store(false);
     }
     if (script_.per_thread_clock && script_.rate_hps > 0) {
-      PerThreadFakeClock::Advance(absl::Seconds(static_cast<double>(done) / script_.rate_hps));
+      PerThreadFakeClock::Advance(ScanTime(call, done));
     }
     if (script_.share_every > 0) {
       uint64_t first = (uint64_t{start} + script_.share_every - 1) / script_.share_every *
@@ -148,6 +155,18 @@ class FakeDevice : public Device {
   int RecoverCalls() const { return recover_calls_.load(); }
 
  private:
+  // Returns the scripted time of Scan number `call`, which hashed `hashes` nonces per work.
+  absl::Duration ScanTime(int call, uint64_t hashes) {
+    const uint64_t before = hashed_.fetch_add(hashes);
+    uint64_t slow = 0;
+    if (script_.warmup_rate_hps > 0 && before < script_.warmup_hashes) {
+      slow = std::min(hashes, script_.warmup_hashes - before);
+    }
+    absl::Duration t = absl::Seconds(static_cast<double>(hashes - slow) / script_.rate_hps);
+    if (slow > 0) t += absl::Seconds(static_cast<double>(slow) / script_.warmup_rate_hps);
+    return call == 0 ? t + script_.first_scan_delay : t;
+  }
+
   // Blocks until Release() or Recover(); returns true when aborted by Recover().
   bool Hang() {
     absl::MutexLock lock(&hang_mu_);
@@ -165,6 +184,7 @@ class FakeDevice : public Device {
   bool aborted_ ABSL_GUARDED_BY(hang_mu_) = false;
   std::atomic<int> recover_calls_{0};
   std::atomic<int> scans_{0};
+  std::atomic<uint64_t> hashed_{0};
   std::atomic<bool> scanning_{false};
   mutable absl::Mutex mu_;
   std::vector<std::pair<uint64_t, uint64_t>> batches_ ABSL_GUARDED_BY(mu_);

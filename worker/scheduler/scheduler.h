@@ -6,7 +6,8 @@
 // about the target latency on that device (batch_sizer.h), hashes it with Device::Scan, and
 // hands found nonces to `on_share` the moment Scan returns. A cancel (clean job) drops queued
 // units at once and sets the cancel flag that in-flight Scans poll, so stale hashing stops
-// within one internal device batch. Each device keeps a 30-batch telemetry window. A watchdog
+// within one internal device batch. Each device keeps a telemetry window of its newest batches
+// (telemetry_window.h: about the last 2 s of busy time). A watchdog
 // (watchdog.h) times every batch: when one runs far past its expected time the device is hung,
 // the units of that batch go back to the master at once (kReturned), the device is asked to
 // Recover(), and a device lost to hangs is reported through on_device_lost.
@@ -85,7 +86,7 @@ struct SchedulerCallbacks {
 // One device as telemetry reports it.
 struct DeviceStats {
   DeviceInfo info;
-  TelemetrySummary window;      // Last 30 batches.
+  TelemetrySummary window;      // Its newest batches (telemetry_window.h).
   uint64_t batch_size = 0;      // Nonces in the next batch.
   uint64_t hashes_total = 0;
   uint64_t shares_total = 0;

@@ -1,12 +1,13 @@
 // What the scheduler tells others, and when: Stats with slow hardware readings (a device whose
-// Telemetry() blocks, as NVML can, must not stall the other devices' batches) and the
-// low-water signal the master connection asks for leases on.
+// Telemetry() blocks, as NVML can, must not stall the other devices' batches), the rate of a
+// device that starts slowly, and the low-water signal the master connection asks for leases on.
 #include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "worker/scheduler/fake_device.h"
@@ -70,6 +71,44 @@ TEST(SchedulerTelemetryTest, ASlowDeviceTelemetryDoesNotStallOtherDevicesBatches
   ASSERT_EQ(stats.size(), 2u);
   EXPECT_EQ(stats[0].hardware.temperature_c, 61);
   EXPECT_EQ(stats[1].info.name, "cpu0");
+  sched.Stop();
+}
+
+// A GPU's start: the calibration Scan timed on a cold context (65,536 hashes in 300 ms), a first
+// batch 500 ms slower (the kernel loading), 2 s at half speed (clocks ramping); then 1 GH/s, in
+// batches of 500 ms (--batch-ms 500). Once the device has hashed at its steady speed for 2.5 s,
+// the rate the scheduler gives the master, the lease sizing and the watchdog is that speed
+// within 1%, and its batches are back at the target latency. (A window of the last 30 batches
+// would still hold the whole start: about 20% slow.)
+TEST(SchedulerTelemetryTest, TheRateIsSteadySoonAfterASlowStart) {
+  constexpr double kRate = 1e9;
+  PerThreadFakeClock clock;
+  std::vector<std::unique_ptr<Device>> devices;
+  devices.push_back(std::make_unique<FakeDevice>(
+      "cuda0",
+      FakeDevice::Script{.rate_hps = kRate,
+                         .first_scan_delay = absl::Milliseconds(500),
+                         .warmup_hashes = 1'000'000'000,
+                         .warmup_rate_hps = kRate / 2},
+      DeviceKind::kCuda));
+  SchedulerOptions options;
+  options.clock = &clock;
+  options.target_batch_latency = absl::Milliseconds(500);
+  absl::Notification done;
+  SchedulerCallbacks callbacks;
+  callbacks.on_unit_done = [&](UnitOutcome) { done.Notify(); };
+  Scheduler sched(std::move(devices), options, callbacks);
+  sched.AddCalibration(0, 1 << 16, absl::Milliseconds(300));
+  auto work = std::make_shared<hash::ScanWork>();
+  work->target.fill(0xffffffff);
+  // The slow start's 1e9 nonces, then 2.5 s at 1 GH/s.
+  ASSERT_TRUE(sched.AddUnits({WorkUnit{1, "j", 10, work, 0, 3'500'000'000}}).ok());
+  sched.Start();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(60)));
+  const DeviceStats s = sched.Stats()[0];
+  EXPECT_NEAR(s.window.rate_hps, kRate, kRate * 0.01);
+  EXPECT_NEAR(static_cast<double>(s.batch_size), kRate * 0.5, kRate * 0.5 * 0.01);
+  EXPECT_NEAR(s.window.max_latency_ms, 500, 5);  // The last batch is the unit's rest.
   sched.Stop();
 }
 
