@@ -225,6 +225,11 @@ void RenderSplit(const v1::PoolsResponse& p, Registry& r) {
                                 label);
   auto& work = r.AddCounter("synth_pool_verified_work_hashes_total",
                             "Hashes its accepted shares stand for (difficulty x 2^32)", label);
+  auto& miners = r.AddGauge("synth_pool_stratum_miners",
+                            "Miners of the master's Stratum port routed to it", label);
+  auto& downstream = r.AddCounter("synth_pool_hashes_downstream_total",
+                                  "The part of hashes assigned credited from its Stratum miners",
+                                  label);
   for (const v1::PoolStatus& x : p.pools()) {
     const std::vector<std::string> pool = {RedactUrl(x.url())};
     weight.WithLabels(pool).Set(x.weight());
@@ -233,6 +238,8 @@ void RenderSplit(const v1::PoolsResponse& p, Registry& r) {
     target.WithLabels(pool).Set(x.target_share());
     assigned.WithLabels(pool).Increment(static_cast<double>(x.hashes_assigned()));
     work.WithLabels(pool).Increment(x.verified_work());
+    miners.WithLabels(pool).Set(x.stratum_miners());
+    downstream.WithLabels(pool).Increment(static_cast<double>(x.hashes_downstream()));
   }
 }
 
@@ -257,7 +264,9 @@ nlohmann::json SplitJson(const v1::PoolsResponse& p) {
                    {"hashes_assigned", x.hashes_assigned()},
                    {"assigned_share", x.assigned_share()},
                    {"verified_work", x.verified_work()},
-                   {"work_share", x.work_share()}});
+                   {"work_share", x.work_share()},
+                   {"stratum_miners", x.stratum_miners()},
+                   {"hashes_downstream", x.hashes_downstream()}});
   }
   return out;
 }

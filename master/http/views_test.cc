@@ -75,6 +75,8 @@ TEST(Views, PoolSplitMetricsPerPool) {
     p->set_target_share(i == 0 ? 1 : 0);
     p->set_hashes_assigned(1000 * (i + 1));
     p->set_verified_work(4294967296.0 * (i + 1));
+    p->set_stratum_miners(3 * i);
+    p->set_hashes_downstream(400 * i);
   }
   std::string text = RenderSnapshotMetrics(snap);
   EXPECT_THAT(text, Not(HasSubstr("secretpass")));
@@ -92,11 +94,18 @@ TEST(Views, PoolSplitMetricsPerPool) {
                 ->value,
             4294967296.0);
   EXPECT_EQ(e->types["synth_pool_hashes_assigned_total"], "counter");
+  EXPECT_EQ(Find(e->samples, "synth_pool_stratum_miners", {{"pool", "stratum+tcp://b:2"}})->value,
+            3);
+  EXPECT_EQ(Find(e->samples, "synth_pool_hashes_downstream_total",
+                 {{"pool", "stratum+tcp://b:2"}})
+                ->value,
+            400);
   // /api/status carries the same, for the dashboard; [] without a split.
   nlohmann::json j = StatusJson(snap, Health(snap, absl::Seconds(30)));
   ASSERT_EQ(j["split"].size(), 2u);
   EXPECT_EQ(j["split"][0]["url"], "stratum+tcp://a:1");
   EXPECT_EQ(j["split"][1]["hashes_assigned"], 2000);
+  EXPECT_EQ(j["split"][1]["stratum_miners"], 3);
   EXPECT_EQ(j["split"][0]["live"], true);
   EXPECT_TRUE(StatusJson(TwoDeviceSnapshot(), {})["split"].empty());
 }
