@@ -127,7 +127,8 @@ void Cluster::OnMessage(uint64_t session, const v1::WorkerMessage& msg) {
 
 void Cluster::GrantLocked(Session& s, double seconds, uint64_t hashes, bool answers_request) {
   // A drained worker is treated as if there were no work: its request waits (for undrain).
-  lease::Lease lease = DrainedLocked(s) ? lease::Lease{} : core_.leases.Grant(s.id, seconds, hashes);
+  lease::Lease lease =
+      DrainedLocked(s) ? lease::Lease{} : core_.leases.Grant(s.id, seconds, hashes);
   if (lease.units.empty()) {
     if (answers_request) {
       s.request_pending = true;  // Answered when work exists.
@@ -346,8 +347,8 @@ void Cluster::Inspect(absl::FunctionRef<void(const View&)> f) const {
     audit_text_ = audit.ok() ? "ok" : std::string(audit.message());
     audit_at_ = now;
   }
-  f(View{options_, core_.clock->Now(), started_, sessions_, drained_, core_.jobs, core_.leases, core_.tuning, seen_,
-         rates_, audit_text_, hub_});
+  f(View{options_, core_.clock->Now(), started_, sessions_, drained_, core_.jobs, core_.leases,
+         core_.tuning, seen_, rates_, audit_text_, hub_});
 }
 
 }  // namespace synth::service

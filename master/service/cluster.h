@@ -161,8 +161,10 @@ class Cluster {
                                        v1::CancelReason reason, bool all)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
   void DisconnectLocked(uint64_t session) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
-  void OnProgressLocked(Session& s, const v1::Progress& p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
-  void OnTelemetryLocked(Session& s, const v1::Telemetry& t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
+  void OnProgressLocked(Session& s, const v1::Progress& p)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
+  void OnTelemetryLocked(Session& s, const v1::Telemetry& t)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu);
   bool DrainedLocked(const Session& s) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_.mu) {
     return drained_.contains(s.worker_id);
   }
