@@ -36,7 +36,10 @@ struct Sim {
     const double hello = w.true_hps * (1 + w.benchmark_error);
     DeviceRecord d{.name = "dev0", .benchmarked_rate_hps = hello};
     tuning.AddWorker(i, {d});
-    next_telemetry[i] = t + options.telemetry_every_s;
+    // A worker sends telemetry at once when welcomed, then every interval. That first report
+    // holds only its calibration, the Hello's rate: without a report model (which starts with
+    // the calibration) it would say nothing new, so such a worker reports from one interval on.
+    next_telemetry[i] = w.report ? t : t + options.telemetry_every_s;
     if (w.report) {
       reports[i] = w.report();
       reports[i]->OnBatch(hello * 0.02, 0.02);  // The worker's calibration.
@@ -69,7 +72,8 @@ struct Sim {
       if (t >= next_telemetry[i]) {
         std::normal_distribution<double> noise(1.0, options.telemetry_noise);
         const double rate = reports[i] ? reports[i]->Rate() : w.true_hps;
-        tuning.OnTelemetry(i, "dev0", rate * w.report_factor * noise(rng), 50);
+        const double busy = reports[i] ? reports[i]->BusySeconds() : 0;
+        tuning.OnTelemetry(i, "dev0", rate * w.report_factor * noise(rng), 50, busy);
         next_telemetry[i] += options.telemetry_every_s;
       }
       const double mean = RateAt(w, t - joined_at[i]) * dt / (difficulty * kTwo32);

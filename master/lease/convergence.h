@@ -40,6 +40,8 @@ class SimReport {
   virtual void OnBatch(double hashes, double seconds) = 0;
   // The rate the next telemetry report carries, hashes/s.
   virtual double Rate() const = 0;
+  // The busy time behind Rate(), seconds (DeviceTelemetry.window_busy_s); 0: not reported.
+  virtual double BusySeconds() const { return 0; }
 };
 
 // How a device starts after its worker joins: its first batch takes `cold_s` longer (a GPU's

@@ -40,16 +40,20 @@ DeviceRecord* Tuning::FindOrAddDevice(uint64_t worker, const std::string& device
 }
 
 void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
-                         double batch_latency_ms) {
+                         double batch_latency_ms, double window_busy_s) {
   DeviceRecord* found = FindOrAddDevice(worker, device);
   if (found == nullptr) return;
   DeviceRecord& d = *found;
   const double rate = std::isfinite(rate_hps) ? std::max(0.0, rate_hps) : 0;
+  const double busy = std::isfinite(window_busy_s) ? std::max(0.0, window_busy_s) : 0;
   const absl::Time now = clock_->Now();
   const double dt = absl::ToDoubleSeconds(now - d.reported_at);  // +inf for the first report.
   const double tau = absl::ToDoubleSeconds(options_.smoothing);
-  const double alpha = tau > 0 ? 1 - std::exp(-dt / tau) : 1;
+  // A window that grew well past every earlier one (a young device) outweighs their average.
+  const bool grown = busy > 0 && busy > d.reported_busy_s * options_.young_growth;
+  const double alpha = tau > 0 && !grown ? 1 - std::exp(-dt / tau) : 1;
   d.reported_rate_hps += alpha * (rate - d.reported_rate_hps);
+  d.reported_busy_s = std::max(d.reported_busy_s, busy);
   d.reported_at = now;
   d.batch_latency_ms = batch_latency_ms;
 }

@@ -44,6 +44,7 @@ struct DeviceRecord {
   std::string impl;
   double benchmarked_rate_hps = 0;  // From Hello.
   double reported_rate_hps = 0;     // Telemetry, smoothed (Options::smoothing).
+  double reported_busy_s = 0;       // The most busy time a report's window has covered.
   double batch_latency_ms = 0;      // Latest telemetry.
   uint64_t shares_valid = 0;
   uint64_t hardware_errors = 0;
@@ -61,9 +62,13 @@ class Tuning {
     uint64_t min_shares_to_flag = 10;           // ...once it has sent at least this many shares.
     absl::Duration window = absl::Seconds(60);  // Verified-rate window.
     // Time constant of the exponential average of a device's telemetry (0: the latest report).
-    // The first report replaces the Hello's benchmark at once; later ones are averaged, so one
-    // noisy report does not swing the work ratios.
+    // The first report replaces the Hello's benchmark at once, and so does every report whose
+    // window covers `young_growth` times more busy time than any before it: the device is
+    // young and its worker's window, still growing, is a better measurement than any average
+    // of the shorter ones. Later reports are averaged, so one noisy report does not swing the
+    // work ratios.
     absl::Duration smoothing = absl::Seconds(3);
+    double young_growth = 1.25;
   };
 
   Tuning(Options options, const Clock* clock);
@@ -72,10 +77,11 @@ class Tuning {
   void AddWorker(uint64_t worker, std::vector<DeviceRecord> devices);
   void RemoveWorker(uint64_t worker);
 
-  // Records one device's telemetry (averaged as Options::smoothing says). Unknown devices are
-  // added.
+  // Records one device's telemetry (averaged as Options::smoothing says). `window_busy_s` is
+  // the busy time the worker's window behind `rate_hps` covers (0: unknown, an older worker or
+  // a rate from shares: the report is only averaged). Unknown devices are added.
   void OnTelemetry(uint64_t worker, const std::string& device, double rate_hps,
-                   double batch_latency_ms);
+                   double batch_latency_ms, double window_busy_s = 0);
   // Records a device's watchdog state from its telemetry. Unknown devices are added.
   void OnDeviceHealth(uint64_t worker, const std::string& device, bool hung, uint64_t hangs);
   // Records one share of a device: valid (hash checks out) or a hardware error.

@@ -1,6 +1,7 @@
 #include "master/lease/tuning.h"
 
 #include <cmath>
+#include <limits>
 
 #include "gtest/gtest.h"
 #include "master/lease/convergence.h"
@@ -147,6 +148,57 @@ TEST(TuningTest, TelemetryIsSmoothedAfterTheFirstReport) {
   raw.OnTelemetry(1, "cpu0", 100e6, 50);
   raw.OnTelemetry(1, "cpu0", 110e6, 50);
   EXPECT_DOUBLE_EQ(raw.ReportedRate(1), 110e6);
+}
+
+TEST(TuningTest, AGrowingWindowReplacesTheAverageThenReportsAreSmoothed) {
+  FakeClock clock;
+  Tuning t({.smoothing = absl::Seconds(3)}, &clock);
+  t.AddWorker(1, {{.name = "gpu0", .benchmarked_rate_hps = 8e9}});
+  t.OnTelemetry(1, "gpu0", 8e9, 20, 0.02);  // At the Welcome: the calibration alone.
+  EXPECT_DOUBLE_EQ(t.ReportedRate(1), 8e9);
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "gpu0", 9.6e9, 50, 0.5);  // 25x the busy time: the young window wins.
+  EXPECT_DOUBLE_EQ(t.ReportedRate(1), 9.6e9);
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "gpu0", 9.7e9, 50, 1.0);
+  EXPECT_DOUBLE_EQ(t.ReportedRate(1), 9.7e9);
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "gpu0", 9.6e9, 50, 2.0);  // The window reaches its span.
+  EXPECT_DOUBLE_EQ(t.ReportedRate(1), 9.6e9);
+  // Past the span the busy time stays put (here 2.05 s < 1.25 x 2.0): averaged.
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "gpu0", 10.6e9, 50, 2.05);
+  EXPECT_NEAR(t.ReportedRate(1), 9.6e9 + 1e9 * (1 - std::exp(-1.0 / 3)), 1);
+  // A window that shrank (the start left it) is averaged too, not taken whole.
+  const double before = t.ReportedRate(1);
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "gpu0", 5e9, 50, 0.4);
+  EXPECT_NEAR(t.ReportedRate(1), before + (5e9 - before) * (1 - std::exp(-1.0 / 3)), 1);
+}
+
+TEST(TuningTest, ReportsWithoutBusyTimeAreOnlyAveraged) {
+  // An older worker (window_busy_s absent: 0) and bad values: the first report replaces the
+  // Hello, the rest are averaged as before.
+  FakeClock clock;
+  Tuning t({.smoothing = absl::Seconds(3)}, &clock);
+  t.AddWorker(1, {{.name = "cpu0", .benchmarked_rate_hps = 70e6}});
+  t.OnTelemetry(1, "cpu0", 100e6, 50, 0);
+  EXPECT_DOUBLE_EQ(t.ReportedRate(1), 100e6);
+  for (double busy : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()}) {
+    clock.Advance(absl::Seconds(1));
+    const double before = t.ReportedRate(1);
+    t.OnTelemetry(1, "cpu0", 200e6, 50, busy);
+    EXPECT_NEAR(t.ReportedRate(1), before + (200e6 - before) * (1 - std::exp(-1.0 / 3)), 1)
+        << busy;
+  }
+  // The largest busy time is taken once (it grows past everything), and nothing grows past it.
+  const double most = std::numeric_limits<double>::max();
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "cpu0", 150e6, 50, most);
+  EXPECT_DOUBLE_EQ(t.ReportedRate(1), 150e6);
+  clock.Advance(absl::Seconds(1));
+  t.OnTelemetry(1, "cpu0", 90e6, 50, most);
+  EXPECT_NEAR(t.ReportedRate(1), 150e6 - 60e6 * (1 - std::exp(-1.0 / 3)), 1);
 }
 
 // The goal of docs/BENCHMARKS.md "Tuning convergence": after a worker joins a cluster of rates

@@ -167,7 +167,8 @@ void Cluster::OnProgressLocked(Session& s, const v1::Progress& p) {
 
 void Cluster::OnTelemetryLocked(Session& s, const v1::Telemetry& t) {
   for (const v1::DeviceTelemetry& d : t.devices()) {
-    core_.tuning.OnTelemetry(s.id, d.device(), d.rate_hps(), d.batch_latency_ms());
+    core_.tuning.OnTelemetry(s.id, d.device(), d.rate_hps(), d.batch_latency_ms(),
+                             d.window_busy_s());
     core_.tuning.OnDeviceHealth(s.id, d.device(), d.hung(), d.hangs());
   }
   core_.leases.SetRate(s.id, core_.tuning.SizingRate(s.id));

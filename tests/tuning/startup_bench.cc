@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
               "| never |\n");
   std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
   for (const synth::tuning::StartScenario& s : synth::tuning::StartScenarios()) {
-    for (ReportKind kind : {ReportKind::kLast30Batches, ReportKind::kTelemetryWindow}) {
+    for (ReportKind kind : {ReportKind::kLast30Batches, ReportKind::kWindowNoBusy,
+                            ReportKind::kTelemetryWindow}) {
       std::vector<double> times;
       for (int seed = 1; seed <= runs; ++seed) {
         synth::lease::ConvergenceOptions o =

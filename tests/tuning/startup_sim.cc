@@ -16,12 +16,15 @@ constexpr double kGpuCalibrationHps = 8420e6;  // One midstate: the calibration'
 
 class WindowReport : public lease::SimReport {
  public:
+  explicit WindowReport(bool send_busy) : send_busy_(send_busy) {}
   void OnBatch(double hashes, double seconds) override {
     window_.Add({.hashes = static_cast<uint64_t>(hashes), .latency = absl::Seconds(seconds)});
   }
   double Rate() const override { return window_.Rate(); }
+  double BusySeconds() const override { return send_busy_ ? window_.Summary().busy_s : 0; }
 
  private:
+  bool send_busy_;
   worker::TelemetryWindow window_;
 };
 
@@ -47,7 +50,15 @@ class Last30Report : public lease::SimReport {
 }  // namespace
 
 const char* ReportKindName(ReportKind kind) {
-  return kind == ReportKind::kTelemetryWindow ? "TelemetryWindow" : "last 30 batches (before)";
+  switch (kind) {
+    case ReportKind::kTelemetryWindow:
+      return "TelemetryWindow + busy time";
+    case ReportKind::kWindowNoBusy:
+      return "TelemetryWindow, averaged only (before)";
+    case ReportKind::kLast30Batches:
+      break;
+  }
+  return "last 30 batches (before)";
 }
 
 std::vector<StartScenario> StartScenarios() {
@@ -65,8 +76,9 @@ lease::ConvergenceOptions StartOptions(const StartScenario& scenario, ReportKind
   lease::ConvergenceOptions o;
   lease::SimWorker gpu{"gpu", kGpuHps, 0, kGpuCalibrationHps / kGpuHps - 1};
   gpu.start = scenario.start;
-  if (report == ReportKind::kTelemetryWindow) {
-    gpu.report = [] { return std::make_unique<WindowReport>(); };
+  if (report != ReportKind::kLast30Batches) {
+    const bool busy = report == ReportKind::kTelemetryWindow;
+    gpu.report = [busy] { return std::make_unique<WindowReport>(busy); };
   } else {
     gpu.report = [] { return std::make_unique<Last30Report>(); };
   }

@@ -31,7 +31,9 @@ namespace synth::tuning {
 
 // Which window the joining worker reports from.
 enum class ReportKind {
-  kTelemetryWindow,  // The worker's TelemetryWindow.
+  kTelemetryWindow,  // The worker's TelemetryWindow, with its busy time (window_busy_s).
+  kWindowNoBusy,     // The same rates without the busy time: the master only averages them,
+                     // as it did before it read window_busy_s (a baseline).
   kLast30Batches,    // Its last 30 batches, as the worker's window was before (a baseline).
 };
 

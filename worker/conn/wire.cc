@@ -109,6 +109,7 @@ v1::WorkerMessage TelemetryMessage(const std::vector<DeviceStats>& devices,
     v1::DeviceTelemetry* dt = t->add_devices();
     dt->set_device(d.info.name);
     dt->set_rate_hps(d.window.rate_hps);
+    dt->set_window_busy_s(d.window.busy_s);
     dt->set_batch_latency_ms(d.window.mean_latency_ms);
     dt->set_batch_latency_p99_ms(d.window.max_latency_ms);
     dt->set_hashes_total(d.hashes_total);

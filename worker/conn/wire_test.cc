@@ -93,9 +93,12 @@ TEST(WireTest, TelemetryTrendIsARatio) {
   d.info.name = "cpu0";
   d.window.rate_hps = 5e6;
   d.window.trend = -0.1;
+  d.window.busy_s = 1.25;
   v1::WorkerMessage t = TelemetryMessage({d}, 1000, 3, 1.5);
   ASSERT_EQ(t.telemetry().devices_size(), 1);
   EXPECT_DOUBLE_EQ(t.telemetry().devices(0).trend(), 0.9);
+  EXPECT_DOUBLE_EQ(t.telemetry().devices(0).rate_hps(), 5e6);
+  EXPECT_DOUBLE_EQ(t.telemetry().devices(0).window_busy_s(), 1.25);
   EXPECT_DOUBLE_EQ(t.telemetry().idle_fraction(), 1.0);
   EXPECT_EQ(t.telemetry().buffered_units(), 3u);
   EXPECT_FALSE(t.telemetry().devices(0).hung());
