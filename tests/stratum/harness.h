@@ -58,8 +58,15 @@ class Miner {
     absl::MutexLock l(&mu_);
     return jobs_.size();
   }
+  // The newest job. A client reports `connected` before the pool's first job arrives, so this
+  // waits up to 5 s for one rather than read an empty list; none by then is a test failure.
   ClientJob last_job() {
     absl::MutexLock l(&mu_);
+    auto any = [](std::vector<ClientJob>* jobs) { return !jobs->empty(); };
+    if (!mu_.AwaitWithTimeout(absl::Condition(+any, &jobs_), absl::Seconds(5))) {
+      ADD_FAILURE() << "no job from the pool within 5 s";
+      return ClientJob{};
+    }
     return jobs_.back();
   }
   // Finds a share for `job` meeting `difficulty` (default: the job's own).
