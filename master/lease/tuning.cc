@@ -49,8 +49,9 @@ void Tuning::OnTelemetry(uint64_t worker, const std::string& device, double rate
   const absl::Time now = clock_->Now();
   const double dt = absl::ToDoubleSeconds(now - d.reported_at);  // +inf for the first report.
   const double tau = absl::ToDoubleSeconds(options_.smoothing);
-  // A window that grew well past every earlier one (a young device) outweighs their average.
-  const bool grown = busy > 0 && busy > d.reported_busy_s * options_.young_growth;
+  // A window that grew well past every earlier one (a young device) outweighs their average;
+  // 0 (unknown) never grows past anything.
+  const bool grown = busy > d.reported_busy_s * options_.young_growth;
   const double alpha = tau > 0 && !grown ? 1 - std::exp(-dt / tau) : 1;
   d.reported_rate_hps += alpha * (rate - d.reported_rate_hps);
   d.reported_busy_s = std::max(d.reported_busy_s, busy);
